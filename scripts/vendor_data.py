@@ -1,0 +1,70 @@
+"""Regenerate the datasets vendored in src/leolink/data from their sources.
+
+Run from the repository root with ../shared beside it (or pass --shared DIR):
+
+    .venv/bin/python scripts/vendor_data.py
+
+Each output is described in src/leolink/data/PROVENANCE.md.  Outputs are written
+deterministically (gzip mtime 0) so that re-running without new input changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).resolve().parents[1] / "src" / "leolink" / "data"
+
+
+def gzip_copy(source: Path, target: Path) -> None:
+    with source.open("rb") as raw, target.open("wb") as out:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+            shutil.copyfileobj(raw, gz)
+
+
+def write_ut1_utc(target: Path, first_mjd: float = 51544.0) -> None:
+    """DUT1 = UT1 - UTC from the IERS-derived Delta T table that Skyfield bundles.
+
+    Skyfield's ``iers.npz`` holds TT - UT1 (Delta T) daily from IERS finals2000A; with the leap
+    second table, UT1 - UTC = (32.184 s + TAI - UTC) - Delta T.
+    """
+    from skyfield import data as skyfield_data  # test-only dependency, used offline here
+
+    npz = np.load(Path(skyfield_data.__file__).parent / "iers.npz")
+    tt_jd = npz["tt_jd_minus_arange"] + np.arange(len(npz["tt_jd_minus_arange"]))
+    delta_t_s = npz["delta_t_1e7"] / 1e7
+    leap_idx = np.searchsorted(npz["leap_dates"], tt_jd, side="right") - 1
+    tai_minus_utc = npz["leap_offsets"][leap_idx]
+    tt_minus_utc = 32.184 + tai_minus_utc
+    mjd_utc = tt_jd - 2400000.5 - tt_minus_utc / 86400.0
+    dut1 = tt_minus_utc - delta_t_s
+    keep = mjd_utc >= first_mjd
+    lines = ["mjd_utc,ut1_minus_utc_s"]
+    lines += [f"{m:.6f},{d:.7f}" for m, d in zip(mjd_utc[keep], dut1[keep], strict=True)]
+    payload = ("\n".join(lines) + "\n").encode()
+    with target.open("wb") as out:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
+            gz.write(payload)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    args = parser.parse_args()
+    src = args.shared / "data"
+    gzip_copy(src / "starlink-2026-05-13.tle", DATA / "starlink-2026-05-13.tle.gz")
+    shutil.copyfile(src / "starlink-shells-fcc.csv", DATA / "starlink-shells-fcc.csv")
+    write_ut1_utc(DATA / "ut1-utc.csv.gz")
+    for path in sorted(DATA.glob("*.*")):
+        if path.suffix in {".gz", ".csv"}:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            print(f"{path.name}: {path.stat().st_size} bytes, sha256 {digest}")
+
+
+if __name__ == "__main__":
+    main()

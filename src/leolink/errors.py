@@ -1,0 +1,57 @@
+"""The one exception tree of leolink.
+
+Every error raised for bad input says what the input was, what was expected instead and,
+where it helps, what to do.  Array code does not raise for a failed element: it returns an
+error code or NaN (see `leolink.orbits.propagate`).  Exceptions are kept for malformed input.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CatalogError",
+    "InputError",
+    "LeolinkError",
+    "TLEFormatError",
+    "TimeFormatError",
+    "TimeWindowError",
+]
+
+
+class LeolinkError(Exception):
+    """Base class of every error leolink raises on purpose."""
+
+
+class InputError(LeolinkError, ValueError):
+    """Input that is malformed or out of range; the message names it and what is expected."""
+
+
+class TimeFormatError(InputError):
+    """A time that is not an ISO 8601 UTC instant such as ``2026-05-13T12:00:00Z``."""
+
+
+class TimeWindowError(InputError):
+    """A time window whose end is not after its start, or whose step is not positive."""
+
+
+class CatalogError(InputError):
+    """A satellite catalog that cannot be read at all (missing file, unknown format, empty)."""
+
+
+class TLEFormatError(CatalogError):
+    """One malformed element set, located by file and line number.
+
+    The message shows the offending line under the template it should follow, the way
+    Skyfield and the ``sgp4`` package teach the two-line element format.
+    """
+
+    def __init__(self, path: str, line_number: int, text: str, problem: str, template: str):
+        self.path = path
+        self.line_number = line_number
+        self.text = text
+        self.problem = problem
+        self.template = template
+        super().__init__(
+            f"{path}:{line_number}: {problem}\n"
+            f"  expected a line like this template:\n    {template}\n"
+            f"  but the line is:\n    {text}"
+        )
