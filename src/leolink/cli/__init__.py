@@ -1,0 +1,1 @@
+"""The ``leolink`` command line: Typer commands, thin over `leolink.api`."""
