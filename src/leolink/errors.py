@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "CatalogError",
+    "DuplicateElementSetError",
     "InputError",
     "LeolinkError",
     "TLEFormatError",
@@ -55,3 +56,15 @@ class TLEFormatError(CatalogError):
             f"  expected a line like this template:\n    {template}\n"
             f"  but the line is:\n    {text}"
         )
+
+
+class DuplicateElementSetError(TLEFormatError):
+    """An element set skipped because its file holds one at least as new for the same satellite.
+
+    Catalog readers keep the newest epoch per NORAD id and record each one they drop this way,
+    so that nothing is dropped silently and callers can tell duplicates from damaged records.
+    """
+
+    def __init__(self, path: str, line_number: int, text: str, problem: str, template: str):
+        super().__init__(path, line_number, text, problem, template)
+        self.args = (f"{path}:{line_number}: {problem}\n  skipped:\n    {text}",)
