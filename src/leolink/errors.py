@@ -12,9 +12,11 @@ __all__ = [
     "DuplicateElementSetError",
     "InputError",
     "LeolinkError",
+    "RegionError",
     "TLEFormatError",
     "TimeFormatError",
     "TimeWindowError",
+    "UnknownCountryError",
 ]
 
 
@@ -32,6 +34,26 @@ class TimeFormatError(InputError):
 
 class TimeWindowError(InputError):
     """A time window whose end is not after its start, or whose step is not positive."""
+
+
+class UnknownCountryError(InputError):
+    """A country code that is not an ISO 3166-1 alpha-2, alpha-3 or numeric code in the borders.
+
+    The message names the code and suggests the closest known codes and names.
+    """
+
+    def __init__(self, code: object, suggestions: tuple[str, ...] = ()):
+        self.code = code
+        self.suggestions = suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(
+            f"unknown country code {code!r}: expected an ISO 3166-1 alpha-2 (UA), alpha-3 (UKR) "
+            f"or numeric (804) code{hint}"
+        )
+
+
+class RegionError(InputError):
+    """A region (GeoJSON polygon, bounding box) that is empty, malformed or cannot be repaired."""
 
 
 class CatalogError(InputError):
