@@ -192,7 +192,7 @@ def _itrs_to_geodetic_kernel(
             zz = math.sqrt((e4 - p) / e2m)
             xx = math.sqrt(p)
             lat = math.atan2(zz if z >= 0.0 else -zz, xx)
-            h = -a * e2m * math.hypot(zz, xx) / e4
+            h = -a * e2m * math.hypot(zz, xx) / e2
         lat_deg[i] = math.degrees(lat)
         lon_deg[i] = math.degrees(math.atan2(y, x))
         alt_km[i] = h
