@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sgp4.api import Satrec
 from sgp4.propagation import gstime
 from skyfield.api import EarthSatellite, load, wgs84
 from skyfield.framelib import itrs
@@ -30,6 +27,7 @@ from leolink.orbits.frames import (
     teme_to_itrs,
     teme_to_itrs_rv,
 )
+from leolink.orbits.loading import load_catalog
 from leolink.orbits.propagate import propagate
 from leolink.time import datetime64_to_jd_fr, ut1_minus_utc_s
 
@@ -47,19 +45,10 @@ skyfield_latitude_convergence_deg = 5e-8
 WGS84_B_KM = WGS84_A_KM * (1.0 - WGS84_F)
 
 
-def embedded_catalog() -> Catalog:
-    """The embedded real catalog, read directly until the TLE reader lands."""
-    ref = resources.files("leolink.data").joinpath("starlink-2026-05-13.tle.gz")
-    with ref.open("rb") as raw, gzip.open(raw, "rt") as text:
-        lines = [line.rstrip() for line in text if line.strip()]
-    satrecs = tuple(Satrec.twoline2rv(lines[i + 1], lines[i + 2]) for i in range(0, len(lines), 3))
-    return Catalog(names=tuple(lines[0::3]), satrecs=satrecs)
-
-
 @pytest.fixture(scope="module")
 def sample() -> Catalog:
     """60 real satellites spread over the catalog."""
-    catalog = embedded_catalog()
+    catalog = load_catalog()
     return catalog.take(np.linspace(0, len(catalog) - 1, 60).round().astype(int))
 
 

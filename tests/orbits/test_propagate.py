@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 import itertools
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ from skyfield.framelib import itrs
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import teme_to_itrs, teme_to_itrs_rv
+from leolink.orbits.loading import load_catalog
 from leolink.orbits.propagate import (
     SGP4_ERROR_MESSAGES,
     Ephemeris,
@@ -37,19 +36,9 @@ NS_PER_DAY = 86_400 * 10**9
 UNIX_EPOCH_JD = 2440587.5
 
 
-def embedded_catalog() -> Catalog:
-    """The embedded real catalog, read directly until the TLE reader lands."""
-    ref = resources.files("leolink.data").joinpath("starlink-2026-05-13.tle.gz")
-    with ref.open("rb") as raw, gzip.open(raw, "rt") as text:
-        lines = [line.rstrip() for line in text if line.strip()]
-    names = tuple(lines[0::3])
-    satrecs = tuple(Satrec.twoline2rv(lines[i + 1], lines[i + 2]) for i in range(0, len(lines), 3))
-    return Catalog(names=names, satrecs=satrecs, source="starlink-2026-05-13.tle.gz")
-
-
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
-    return embedded_catalog()
+    return load_catalog()
 
 
 def epoch_ns(satrec: Satrec) -> int:
