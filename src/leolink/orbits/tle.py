@@ -79,7 +79,7 @@ _LINE1_FIELDS: Final = (
     _Field("blank", 53, 53, " "),
     _Field("BSTAR drag term", 54, 61, _EXPONENTIAL),
     _Field("blank", 62, 62, " "),
-    _Field("ephemeris type", 63, 63, "[0-9]"),
+    _Field("ephemeris type", 63, 63, "[0-9 ]"),
     _Field("blank", 64, 64, " "),
     _Field("element set number", 65, 68, _right_justified(4)),
     _Field("checksum", 69, 69, "[0-9]"),
@@ -222,7 +222,10 @@ def tle_to_satrec(
     day = float(epoch[2:])
     if not 1.0 <= day < days_in_year + 1:
         raise fail(
-            line1, 1, f"epoch day of year {day} is outside 1 to {days_in_year + 1} of {year}"
+            line1,
+            1,
+            f"epoch day of year {day} does not fall within {year}, "
+            f"whose days run from 1.0 to {days_in_year}.99999999",
         )
     for group, name, upper in (
         (_L2_INCL, "inclination", 180.0),
