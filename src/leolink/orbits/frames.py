@@ -161,7 +161,9 @@ def _itrs_to_geodetic_kernel(
             continue
         big_r = math.hypot(x, y)
         p = (big_r / a) ** 2
-        q = e2m * (z / a) ** 2
+        # Within 1e-100 km of the equatorial plane e⁴q would be subnormal and k lose precision;
+        # such a point is on the plane to any physical precision.
+        q = e2m * (z / a) ** 2 if abs(z) > 1e-100 * a else 0.0
         r = (p + q - e4) / 6.0
         if not (e4 * q == 0.0 and r <= 0.0):
             s = e4 * p * q / 4.0  # s·r³ in Vermeille's notation, safe when r = 0
