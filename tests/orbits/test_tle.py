@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import string
 from pathlib import Path
 
@@ -367,3 +368,9 @@ def test_any_single_character_corruption_is_detected_or_harmless(
     lines = (record[1], record[2])
     original = protected(tle_to_satrec(*lines))
     assert_detected_or_unchanged(lines, which, column, char, original)
+
+
+def test_a_summary_is_logged_not_warned(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="leolink.orbits.tle"):
+        parse_tle(file_with("BROKEN", L1[:68] + "0", L2), source="f.tle")
+    assert caplog.messages == ["f.tle: 2 element sets read, 1 skipped"]
