@@ -337,7 +337,15 @@ def _label_shell(
     """Number the planes and slots of one shell, fill its neighbours, and summarise it."""
     inclination = float(np.median(inclination_deg[members]))
     equatorial = min(inclination, 180.0 - inclination) < _EQUATORIAL_DEG
-    planes, threshold_deg = ([members], 0.0) if equatorial else _find_planes(members, raan_deg)
+    if equatorial:
+        # The node is noise: count along the motion from the x axis, the true longitude
+        # RAAN + u (prograde) or its negative (retrograde).
+        sign = 1.0 if inclination < 90.0 else -1.0
+        u_deg[members] = (sign * raan_deg[members] + u_deg[members]) % 360.0
+        raan_deg[members] = 0.0
+        planes, threshold_deg = [members], 0.0
+    else:
+        planes, threshold_deg = _find_planes(members, raan_deg)
 
     # Order planes eastwards and choose plane 0.
     centres = np.array([_circular_mean_deg(raan_deg[p]) for p in planes])

@@ -1,0 +1,370 @@
+"""Structure inference: on generated Walker shells it must recover the generator's labels
+exactly; on the real catalog it must find the known Starlink shells with plausible geometry."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sgp4.api import WGS72, Satrec
+
+from leolink.errors import InputError
+from leolink.orbits.catalog import Catalog
+from leolink.orbits.loading import load_catalog
+from leolink.orbits.structure import LEFT, NEXT, PREVIOUS, RIGHT, Structure, infer_structure
+from leolink.orbits.walker import WalkerShell, walker_shell
+
+IntArray = npt.NDArray[np.int64]
+
+# Named tolerances for the real catalog.
+PLANE_WIDTH_KM = 150.0  # out-of-plane offset of an along-plane neighbour: ~1 deg of arc in LEO
+ALONG_PLANE_SPACING_FACTOR = 5.0  # nearer along-plane neighbour vs. circumference / plane size
+
+
+def _expected_neighbours(shell: WalkerShell, offset: int = 0) -> IntArray:
+    """The +Grid neighbours of the generator's labels, as catalog indices (plane-major order)."""
+    P, S = shell.planes, shell.sats_per_plane
+    p, s = shell.plane, shell.slot
+    spans = shell.raan_spread_deg == 360.0
+    expected = np.full((len(shell), 4), -1, dtype=np.int64)
+    if S > 1:
+        expected[:, PREVIOUS] = p * S + (s - 1) % S
+        expected[:, NEXT] = p * S + (s + 1) % S
+    if P > 1:
+        left = np.where(spans | (p > 0), (p - 1) % P * S + s, -1)
+        right = np.where(spans | (p < P - 1), (p + 1) % P * S + s, -1)
+        expected[:, LEFT], expected[:, RIGHT] = left, right
+    return np.where(expected >= 0, expected + offset, -1)
+
+
+def _assert_recovers(structure: Structure, shell: WalkerShell, index: int, offset: int) -> None:
+    """Satellites from ``offset`` on in ``structure`` are ``shell``, as shell ``index``."""
+    part = slice(offset, offset + len(shell))
+    np.testing.assert_array_equal(structure.shell[part], index)
+    np.testing.assert_array_equal(structure.plane[part], shell.plane)
+    np.testing.assert_array_equal(structure.slot[part], shell.slot)
+    np.testing.assert_array_equal(structure.neighbours[part], _expected_neighbours(shell, offset))
+    summary = structure.shells[index]
+    assert summary.planes == shell.planes
+    assert summary.sats_per_plane == shell.sats_per_plane
+    assert summary.satellites == len(shell)
+    assert summary.phasing_f == shell.phasing_f
+    assert summary.planes_span_360 == (shell.raan_spread_deg == 360.0 and shell.planes > 1)
+    assert summary.altitude_km == pytest.approx(shell.altitude_km, abs=1e-6)
+    assert summary.inclination_deg == pytest.approx(shell.inclination_deg, abs=0.05)
+
+
+def _joined(*catalogs: Catalog) -> Catalog:
+    return Catalog(
+        names=tuple(n for c in catalogs for n in c.names),
+        satrecs=tuple(s for c in catalogs for s in c.satrecs),
+    )
+
+
+@pytest.mark.parametrize(
+    ("planes", "sats_per_plane", "phasing_f", "inclination_deg", "altitude_km", "spread_deg"),
+    [
+        (72, 22, 1, 53.0, 550.0, 360.0),  # Starlink shell 1 as filed
+        (72, 22, 39, 53.0, 550.0, 360.0),
+        (36, 20, 5, 70.0, 570.0, 360.0),
+        (6, 58, 1, 97.6, 560.0, 360.0),
+        (12, 12, 3, 148.0, 604.0, 360.0),  # retrograde
+        (18, 18, 17, 115.7, 614.0, 360.0),
+        (24, 10, 0, 90.0, 1000.0, 360.0),  # polar, no phasing
+        (6, 11, 2, 86.4, 780.0, 180.0),  # Iridium-like star
+        (2, 3, 1, 90.0, 700.0, 180.0),
+        (1, 40, 0, 53.0, 550.0, 360.0),  # one plane
+        (30, 1, 7, 60.0, 800.0, 360.0),  # one satellite per plane
+        (2, 2, 1, 30.0, 1200.0, 360.0),
+        (10, 10, 3, 5.0, 550.0, 360.0),  # low but not equatorial
+    ],
+)
+def test_walker_shell_recovered_exactly(
+    planes: int,
+    sats_per_plane: int,
+    phasing_f: int,
+    inclination_deg: float,
+    altitude_km: float,
+    spread_deg: float,
+) -> None:
+    shell = walker_shell(
+        planes,
+        sats_per_plane,
+        phasing_f,
+        inclination_deg,
+        altitude_km,
+        raan_spread_deg=spread_deg,
+    )
+    structure = infer_structure(shell.catalog, min_shell_satellites=1)
+    assert len(structure.shells) == 1
+    assert structure.unassigned == 0
+    _assert_recovers(structure, shell, 0, 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    planes=st.integers(1, 30),
+    sats_per_plane=st.integers(1, 30),
+    inclination_deg=st.one_of(st.floats(15.0, 165.0), st.sampled_from([53.0, 90.0, 97.6])),
+    altitude_km=st.floats(300.0, 1500.0),
+    star=st.booleans(),
+)
+def test_any_walker_shell_recovered_exactly(
+    data: st.DataObject,
+    planes: int,
+    sats_per_plane: int,
+    inclination_deg: float,
+    altitude_km: float,
+    star: bool,
+) -> None:
+    phasing_f = data.draw(st.integers(0, planes - 1), label="phasing_f")
+    spread_deg = 180.0 if star else 360.0
+    # Plane 0 is the plane of smallest RAAN; for a delta pattern keep raan0 clear of the next
+    # plane's wrap-around by 1 deg, beyond the noise of SGP4's short-period terms.
+    raan0_high = 359.0 if star else spread_deg / planes - 1.0
+    raan0_deg = data.draw(st.floats(0.0, raan0_high), label="raan0_deg")
+    shell = walker_shell(
+        planes,
+        sats_per_plane,
+        phasing_f,
+        inclination_deg,
+        altitude_km,
+        raan0_deg=raan0_deg,
+        raan_spread_deg=spread_deg,
+    )
+    structure = infer_structure(shell.catalog, min_shell_satellites=1)
+    _assert_recovers(structure, shell, 0, 0)
+
+
+def test_mixed_shells_in_shuffled_order() -> None:
+    # Two shells 0.2 deg and 10 km apart (Starlink's 53.0/550 and 53.2/540), and a polar one.
+    shells = [
+        walker_shell(72, 22, 1, 53.0, 550.0, name="A"),
+        walker_shell(72, 22, 5, 53.2, 540.0, raan0_deg=2.0, name="B", first_norad_id=110_000),
+        walker_shell(6, 58, 1, 97.6, 560.0, raan0_deg=30.0, name="C", first_norad_id=120_000),
+    ]
+    joined = _joined(*(s.catalog for s in shells))
+    structure = infer_structure(joined)
+    # Shells come ordered by inclination, then altitude.
+    assert [s.inclination_deg for s in structure.shells] == pytest.approx(
+        [53.0, 53.2, 97.6], abs=0.05
+    )
+    offsets = np.cumsum([0] + [len(s) for s in shells])
+    for index, shell in enumerate(shells):
+        _assert_recovers(structure, shell, index, int(offsets[index]))
+
+    permutation = np.random.default_rng(20260513).permutation(len(joined))
+    shuffled = infer_structure(joined.take(permutation))
+    np.testing.assert_array_equal(shuffled.shell, structure.shell[permutation])
+    np.testing.assert_array_equal(shuffled.plane, structure.plane[permutation])
+    np.testing.assert_array_equal(shuffled.slot, structure.slot[permutation])
+    # Neighbours are catalog indices: map the shuffled ones back to the original order.
+    back = permutation[shuffled.neighbours]
+    np.testing.assert_array_equal(back, structure.neighbours[permutation])
+    assert shuffled.shells == structure.shells
+
+
+def _failing_satrec() -> Satrec:
+    """An element set whose perigee lies inside the Earth: SGP4 error 6 ("decayed")."""
+    satrec = Satrec()
+    # Epoch 2026-05-13T00:00Z (days since 1949-12-31), at perigee (mean anomaly 0).
+    satrec.sgp4init(WGS72, "i", 99_999, 27892.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.9, 0.0, 0.0675, 0.0)
+    return satrec
+
+
+def test_stragglers_and_failures_are_unassigned() -> None:
+    shell = walker_shell(10, 10, 3, 53.0, 550.0)
+    # Satellites raising their orbit: same inclination, scattered altitudes.
+    raising = [
+        walker_shell(1, 1, 0, 53.0, km, first_norad_id=200_000 + i).catalog
+        for i, km in enumerate((350.0, 420.0, 470.0, 549.0))
+    ]
+    failing = Catalog(names=("DECAYED",), satrecs=(_failing_satrec(),))
+    joined = _joined(shell.catalog, *raising, failing)
+    structure = infer_structure(joined, at=np.datetime64("2026-05-13T00:00:00", "ns"))
+    assert len(structure.shells) == 1
+    assert structure.unassigned == 5
+    _assert_recovers(structure, shell, 0, 0)
+    rest = slice(len(shell), None)
+    assert np.all(structure.shell[rest] == -1)
+    assert np.all(structure.plane[rest] == -1)
+    assert np.all(structure.slot[rest] == -1)
+    assert np.all(structure.neighbours[rest] == -1)
+    assert not np.isin(np.arange(len(shell), len(joined)), structure.neighbours).any()
+    assert np.isnan(structure.r_teme_km[-1]).all()
+    assert np.isnan(structure.raan_deg[-1])
+
+
+def test_small_groups_are_not_shells_by_default() -> None:
+    # 24 satellites are a launch batch, not a shell, unless the caller says otherwise.
+    shell = walker_shell(6, 4, 1, 53.0, 550.0)
+    assert infer_structure(shell.catalog).unassigned == 24
+    assert infer_structure(shell.catalog, min_shell_satellites=24).unassigned == 0
+
+
+def test_equatorial_shell_is_one_plane() -> None:
+    shell = walker_shell(4, 6, 1, 0.0, 8000.0)
+    structure = infer_structure(shell.catalog, min_shell_satellites=1)
+    (summary,) = structure.shells
+    assert (summary.planes, summary.sats_per_plane, summary.satellites) == (1, 24, 24)
+    assert np.all(structure.plane == 0)
+    assert sorted(structure.slot) == list(range(24))
+    # Ordered by true longitude, RAAN + u: 360 p / 4 + 360 s / 6 + 360 p / 24.
+    longitude = (shell.plane * 90.0 + shell.slot * 60.0 + shell.plane * 15.0) % 360.0
+    assert np.all(np.diff(longitude[np.argsort(structure.slot)]) > 0)
+    assert np.all(structure.left == -1)
+    assert np.all(structure.right == -1)
+
+
+def test_empty_catalog() -> None:
+    empty = Catalog(names=(), satrecs=())
+    structure = infer_structure(empty, at="2026-05-13T00:00:00Z")
+    assert len(structure) == 0
+    assert structure.shells == ()
+    assert structure.neighbours.shape == (0, 4)
+    with pytest.raises(InputError, match="catalog is empty"):
+        infer_structure(empty)
+
+
+@pytest.mark.parametrize(
+    ("keywords", "named"),
+    [
+        ({"inclination_gap_deg": 0.0}, "inclination_gap_deg=0.0"),
+        ({"altitude_gap_km": -1.0}, "altitude_gap_km=-1.0"),
+        ({"min_shell_satellites": 0}, "min_shell_satellites=0"),
+        ({"min_shell_satellites": 2.5}, "min_shell_satellites=2.5"),
+        ({"at": "yesterday"}, "'yesterday' is not an ISO 8601"),
+    ],
+)
+def test_malformed_parameters_are_refused(keywords: dict[str, object], named: str) -> None:
+    shell = walker_shell(2, 2, 1, 53.0, 550.0)
+    with pytest.raises(InputError, match=named):
+        infer_structure(shell.catalog, **keywords)  # type: ignore[arg-type]
+
+
+# --- the real catalog ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Real:
+    catalog: Catalog
+    structure: Structure
+
+
+@pytest.fixture(scope="module")
+def real() -> Real:
+    catalog = load_catalog()
+    return Real(catalog, infer_structure(catalog))
+
+
+# The Starlink shells of the 2026-05-13 catalog: (inclination, altitude range km, planes range).
+# Gen1 53.2/540, 70/570 and the polar shells are where the FCC put them; the 550 km shell has
+# come down to ~475 km and the Gen2 43 deg shell sits at ~485 km (FCC 2026 lowering order).
+KNOWN_SHELLS = [
+    (53.2, (535.0, 545.0), (60, 80)),  # Gen1 shell 2: 72 planes filed
+    (70.0, (565.0, 575.0), (30, 40)),  # Gen1 shell 3: 36 planes filed
+    (97.5, (540.0, 560.0), (10, 30)),  # Gen1 polar shells, 560 km filed
+    (53.16, (470.0, 480.0), (50, 80)),  # Gen1 shell 1, 550 km filed, lowered in 2026
+    (43.0, (480.0, 490.0), (28, 130)),  # Gen2 43 deg, 530 km filed, lowered
+]
+
+
+@pytest.mark.parametrize(("inclination_deg", "altitude_range_km", "planes_range"), KNOWN_SHELLS)
+def test_real_catalog_has_the_known_shells(
+    real: Real,
+    inclination_deg: float,
+    altitude_range_km: tuple[float, float],
+    planes_range: tuple[int, int],
+) -> None:
+    matches = [
+        s
+        for s in real.structure.shells
+        if abs(s.inclination_deg - inclination_deg) < 0.15
+        and altitude_range_km[0] <= s.altitude_km <= altitude_range_km[1]
+    ]
+    biggest = max(matches, key=lambda s: s.satellites)
+    assert planes_range[0] <= biggest.planes <= planes_range[1]
+    assert biggest.satellites >= 400
+    assert 10 <= biggest.sats_per_plane <= 60
+
+
+def test_real_catalog_is_mostly_assigned(real: Real) -> None:
+    structure = real.structure
+    assert len(structure) == len(real.catalog) == 10_361
+    assert structure.unassigned == np.count_nonzero(structure.shell < 0)
+    assert structure.unassigned < 0.15 * len(structure)
+    assert sum(s.satellites for s in structure.shells) == len(structure) - structure.unassigned
+    assert len(structure.shells) >= 8
+
+
+def test_real_slots_and_along_plane_links_are_consistent(real: Real) -> None:
+    structure = real.structure
+    assigned = np.flatnonzero(structure.shell >= 0)
+    planes = Counter(zip(structure.shell[assigned], structure.plane[assigned], strict=True))
+    for (shell, plane), size in planes.items():
+        members = np.flatnonzero((structure.shell == shell) & (structure.plane == plane))
+        assert sorted(structure.slot[members]) == list(range(size))
+    linked = assigned[structure.next[assigned] >= 0]
+    # Along-plane links go round each plane: next then previous comes back.
+    np.testing.assert_array_equal(structure.previous[structure.next[linked]], linked)
+    for column in (PREVIOUS, NEXT, LEFT, RIGHT):
+        others = structure.neighbours[assigned, column]
+        has = others >= 0
+        assert np.all(structure.shell[others[has]] == structure.shell[assigned[has]])
+    single = [key for key, size in planes.items() if size == 1]
+    assert len(linked) == len(assigned) - len(single)
+
+
+def test_real_along_plane_neighbours_are_close_and_coplanar(real: Real) -> None:
+    structure = real.structure
+    assigned = np.flatnonzero(structure.next >= 0)
+    r_km = structure.r_teme_km
+    inclination = np.radians(structure.inclination_deg[assigned])
+    raan = np.radians(structure.raan_deg[assigned])
+    normal = np.stack(
+        [
+            np.sin(inclination) * np.sin(raan),
+            -np.sin(inclination) * np.cos(raan),
+            np.cos(inclination),
+        ],
+        axis=1,
+    )
+    sizes = Counter(zip(structure.shell[assigned], structure.plane[assigned], strict=True))
+    plane_size = np.array(
+        [sizes[k] for k in zip(structure.shell[assigned], structure.plane[assigned], strict=True)]
+    )
+    spacing_km = 2 * np.pi * np.linalg.norm(r_km[assigned], axis=1) / plane_size
+    nearer_km = np.full(len(assigned), np.inf)
+    for column in (PREVIOUS, NEXT):
+        other = structure.neighbours[assigned, column]
+        out_of_plane_km = np.abs(np.sum(r_km[other] * normal, axis=1))
+        assert out_of_plane_km.max() < PLANE_WIDTH_KM
+        nearer_km = np.minimum(nearer_km, np.linalg.norm(r_km[other] - r_km[assigned], axis=1))
+    ratio = nearer_km / spacing_km
+    assert ratio.max() < ALONG_PLANE_SPACING_FACTOR
+    assert 0.7 < np.median(ratio) < 1.3
+
+
+def test_real_across_plane_neighbours_are_in_adjacent_planes(real: Real) -> None:
+    structure = real.structure
+    for index, summary in enumerate(structure.shells):
+        members = np.flatnonzero(structure.shell == index)
+        for column, step in ((LEFT, -1), (RIGHT, 1)):
+            others = structure.neighbours[members, column]
+            has = others >= 0
+            expected = structure.plane[members[has]] + step
+            if summary.planes_span_360:
+                expected %= summary.planes
+            np.testing.assert_array_equal(structure.plane[others[has]], expected)
+            # Only the edge plane of a shell that does not go round lacks a neighbour there.
+            if summary.planes_span_360:
+                assert np.all(has)
+            elif summary.planes > 1:
+                edge = 0 if step < 0 else summary.planes - 1
+                assert np.all(structure.plane[members[~has]] == edge)
