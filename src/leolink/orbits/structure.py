@@ -193,20 +193,20 @@ def infer_structure(
     slot = np.full(n, -1, dtype=np.int64)
     neighbours = np.full((n, 4), -1, dtype=np.int64)
     if n == 0:
-        empty = np.zeros(0, dtype=np.float64)
+        nothing = np.zeros(0, dtype=np.float64)
         return Structure(
-            instant,
-            shell,
-            plane,
-            slot,
-            neighbours,
-            (),
-            0,
-            empty,
-            empty,
-            empty,
-            empty,
-            np.zeros((0, 3), dtype=np.float64),
+            at=instant,
+            shell=shell,
+            plane=plane,
+            slot=slot,
+            neighbours=neighbours,
+            shells=(),
+            unassigned=0,
+            altitude_km=nothing,
+            inclination_deg=nothing,
+            raan_deg=nothing,
+            arg_latitude_deg=nothing,
+            r_teme_km=np.zeros((0, 3), dtype=np.float64),
         )
 
     jd, fr = datetime64_to_jd_fr(instant)
@@ -334,7 +334,11 @@ def _label_shell(
     slot_out: IntArray,
     neighbours_out: IntArray,
 ) -> ShellSummary:
-    """Number the planes and slots of one shell, fill its neighbours, and summarise it."""
+    """Number the planes and slots of one shell, fill its neighbours, and summarise it.
+
+    Writes into the ``*_out`` arrays; for an equatorial shell it also replaces the members'
+    RAAN by 0 and their argument of latitude by the angle from the x axis.
+    """
     inclination = float(np.median(inclination_deg[members]))
     equatorial = min(inclination, 180.0 - inclination) < _EQUATORIAL_DEG
     if equatorial:
