@@ -17,6 +17,7 @@ __all__ = [
     "TimeFormatError",
     "TimeWindowError",
     "UnknownCountryError",
+    "WorkerError",
 ]
 
 
@@ -26,6 +27,10 @@ class LeolinkError(Exception):
 
 class InputError(LeolinkError, ValueError):
     """Input that is malformed or out of range; the message names it and what is expected."""
+
+
+class WorkerError(LeolinkError, RuntimeError):
+    """A parallel worker process failed (killed, out of memory); the message says how to retry."""
 
 
 class TimeFormatError(InputError):
