@@ -139,6 +139,8 @@ def test_vectors_without_three_components_are_refused() -> None:
         teme_to_itrs(np.zeros((4, 2)), TIMES[0])
     with pytest.raises(InputError, match="r_itrs_km"):
         itrs_to_geodetic(np.float64(1.0))
+    with pytest.raises(InputError, match="datetime64"):
+        teme_to_itrs(np.zeros(3), np.float64(2461173.5))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -85,6 +85,11 @@ def gmst82_rad(times: npt.NDArray[np.datetime64] | np.datetime64) -> FloatArray:
     DUT1 comes from the vendored IERS table (`leolink.time.ut1_minus_utc_s`).  Using UTC for UT1
     would misplace a satellite by up to 0.9 s × 0.5 km/s ≈ 0.45 km of Earth rotation.
     """
+    if np.asarray(times).dtype.kind != "M":
+        raise InputError(
+            f"times must be numpy datetime64 (UTC), got {np.asarray(times).dtype}; convert with "
+            "leolink.time.parse_instant or np.datetime64('2026-05-13T12:00:00')"
+        )
     jd, fr = datetime64_to_jd_fr(times)
     fr_ut1 = fr + ut1_minus_utc_s(times) / _DAY_S
     return gmst82_rad_from_jd_ut1(jd, fr_ut1)

@@ -8,8 +8,8 @@ TEME states are rotated to ITRF (`leolink.orbits.frames`) by a fused numba loop 
 written out, so the result costs little more than SGP4 itself.
 
 ``SatrecArray.sgp4`` holds the GIL (two threads run no faster than one), so ``workers > 1``
-forks processes that write into one shared output; where ``fork`` does not exist (Windows) the
-work runs in this process.
+forks processes that write into one shared output; where ``fork`` does not exist (Windows) or
+is not allowed (inside a daemonic process such as a Dask worker) the work runs in this process.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from sgp4.api import SGP4_ERRORS, SatrecArray
 
-from leolink.errors import InputError
+from leolink.errors import InputError, WorkerError
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import EARTH_ROTATION_RAD_S, gmst82_rad
 from leolink.time import datetime64_to_jd_fr
@@ -196,7 +196,7 @@ def _tiles(n_satellites: int, n_times: int) -> list[_Tile]:
     if n_satellites == 0 or n_times == 0:
         return []
     if n_times >= _CHUNK_SATELLITES:
-        step = max(1, _TILE_STATES // _CHUNK_SATELLITES)
+        step = _TILE_STATES // min(n_satellites, _CHUNK_SATELLITES)
         return [
             _Tile(slice(s0, min(s0 + _CHUNK_SATELLITES, n_satellites)), slice(t0, t0 + step), k)
             for k, s0 in enumerate(range(0, n_satellites, _CHUNK_SATELLITES))
@@ -243,7 +243,11 @@ def _shared_empty(shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArra
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Fork is available, and allowed here: a daemonic process (a Dask worker) may not fork."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _states(
@@ -296,8 +300,10 @@ def _states(
             child.join()
     failed = [child.exitcode for child in children if child.exitcode != 0]
     if failed:
-        raise RuntimeError(
-            f"propagation worker(s) exited with code(s) {failed}; retry with workers=1"
+        raise WorkerError(
+            f"{len(failed)} of {workers - 1} propagation worker process(es) exited with code(s) "
+            f"{failed} (a negative code is the signal that killed it, e.g. -9 when out of "
+            "memory); retry with workers=1 or with fewer satellites or instants per call"
         )
     return e_out, r_out, v_out
 
