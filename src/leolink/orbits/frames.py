@@ -6,10 +6,12 @@ time grid is ``(S, N, 3)`` and its scalar results ``(S, N)``.  Inputs broadcast 
 
 The TEME → ITRF rotation follows Vallado et al. (2006), "Revisiting Spacetrack Report #3",
 AIAA 2006-6753, Appendix C: a rotation about z by GMST 1982 (the sidereal time SGP4 was fitted
-with) at UT1, polar motion neglected.  Polar motion (x_p, y_p ≲ 0.5″) moves an Earth-fixed
-point at satellite distance by at most ~0.5″ × 7,000 km ≈ 15 m, typically 5–10 m; Skyfield's
-``itrs`` frame makes the same omission unless a polar-motion table is loaded, and the
-structure of the constellation, coverage and latency are insensitive to it.
+with) at UT1, polar motion neglected.  Polar motion (the pole's offset, ≲ 0.5″ in total)
+tilts the frame by that angle, which moves a satellite by at most 0.5″ × 6,900 km ≈ 17 m
+(≈ 15 m at the surface), typically 5–10 m, and its direction from a ground observer by at most
+0.5″ (1.4e-4°), since both are off by the same small rotation.  Skyfield's ``itrs`` frame makes
+the same omission unless a polar-motion table is loaded; coverage and latency are insensitive
+to it.
 """
 
 from __future__ import annotations
