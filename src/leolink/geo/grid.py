@@ -97,7 +97,7 @@ def latlng_to_cells(
 
     A NaN coordinate or a latitude outside ±90° gives ``0`` (`NULL_CELL`).  h3-py 4 has no
     array form of ``latlng_to_cell``, so this is a tight loop over its C function: about
-    1.8 million points a second on one core (see ``benchmarks/``).
+    1.8 million points a second on one core.
     """
     res = check_resolution(resolution)
     lat, lon = np.broadcast_arrays(
@@ -158,9 +158,12 @@ def as_cells(cells: npt.ArrayLike | Iterable[str | int]) -> CellArray:
 
     Unlike the array functions this is an edge conversion: an invalid cell raises `InputError`.
     """
-    if isinstance(cells, str | int | np.integer):
-        cells = [cells]
-    arr = np.asarray(list(cells) if not isinstance(cells, np.ndarray) else cells)
+    if isinstance(cells, np.ndarray):
+        arr = cells
+    elif isinstance(cells, str | int | np.integer):
+        arr = np.asarray([cells])
+    else:
+        arr = np.asarray(list(cells))  # type: ignore[arg-type]
     if arr.size == 0:
         return np.zeros(0, dtype=np.uint64)
     flat, _ = _flat_cells(arr)
