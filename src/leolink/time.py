@@ -12,6 +12,7 @@ import datetime as _dt
 import gzip
 from functools import cache
 from importlib import resources
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -42,7 +43,7 @@ def parse_instant(text: str | np.datetime64 | _dt.datetime) -> np.datetime64:
     satellite position an hour off is worse than an error.
     """
     if isinstance(text, np.datetime64):
-        return text.astype("datetime64[ns]")
+        return cast(np.datetime64, np.asarray(text, dtype="datetime64[ns]")[()])
     if isinstance(text, _dt.datetime):
         if text.tzinfo is None:
             raise TimeFormatError(
@@ -68,15 +69,13 @@ def parse_instant(text: str | np.datetime64 | _dt.datetime) -> np.datetime64:
 
 def format_instant(t: np.datetime64) -> str:
     """Format an instant as ISO 8601 with ``Z``, to the second when it has no fraction."""
-    text = np.datetime_as_string(np.datetime64(t, "ns"), unit="ns")
+    text = str(np.datetime_as_string(np.asarray(t, dtype="datetime64[ns]"), unit="ns"))
     whole, _, frac = text.partition(".")
     frac = frac.rstrip("0")
     return f"{whole}.{frac}Z" if frac else f"{whole}Z"
 
 
-def time_grid(
-    start: str | np.datetime64, end: str | np.datetime64, step_s: float
-) -> DatetimeArray:
+def time_grid(start: str | np.datetime64, end: str | np.datetime64, step_s: float) -> DatetimeArray:
     """Instants from ``start`` to ``end`` inclusive (when it falls on a step), every ``step_s``.
 
     A window that ends before it starts, or a step that is not positive, is refused.

@@ -40,7 +40,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def emit(result: Mapping[str, Any] | Sequence[Mapping[str, Any]], fmt: Format, title: str = "") -> None:
+def emit(
+    result: Mapping[str, Any] | Sequence[Mapping[str, Any]], fmt: Format, title: str = ""
+) -> None:
     """Print a record or a list of records in the chosen format on stdout."""
     data = _plain(result)
     if fmt is Format.json:
@@ -53,14 +55,19 @@ def emit(result: Mapping[str, Any] | Sequence[Mapping[str, Any]], fmt: Format, t
         writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()})
+            writer.writerow(
+                {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
+            )
         return
     table = Table(title=title or None)
     for column in columns:
         table.add_column(column, justify="right" if _is_numeric(rows, column) else "left")
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # files and pipes get the whole table, not 80 columns of it
+        console = Console(width=1000)
+    console.print(table)
 
 
 def _is_numeric(rows: Sequence[Mapping[str, Any]], column: str) -> bool:

@@ -49,14 +49,14 @@ plane whose argument of latitude is counted from the TEME x axis.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
-from leolink.time import datetime64_to_jd_fr, parse_instant
+from leolink.time import datetime64_to_jd_fr, format_instant, parse_instant
 
 __all__ = [
     "LEFT",
@@ -65,6 +65,7 @@ __all__ = [
     "RIGHT",
     "ShellSummary",
     "Structure",
+    "catalog_summary",
     "infer_structure",
 ]
 
@@ -460,3 +461,33 @@ def _nearest_on_circle(source_deg: FloatArray, target_sorted_deg: FloatArray) ->
     d_below = np.abs((source_deg - target_sorted_deg[below] + 180.0) % 360.0 - 180.0)
     d_above = np.abs((source_deg - target_sorted_deg[above] + 180.0) % 360.0 - 180.0)
     return np.where(d_above < d_below, above, below).astype(np.int64)
+
+
+def catalog_summary(catalog: Catalog) -> dict[str, Any]:
+    """What ``leolink catalog info`` prints: satellites, inferred shells, unassigned, skipped.
+
+    Shells are listed with their median altitude and inclination, number of planes, satellites
+    and median satellites per plane, so that a reader can check them against the filings.
+    """
+    structure = infer_structure(catalog)
+    epochs = catalog.epochs
+    return {
+        "satellites": len(catalog),
+        "source": catalog.source,
+        "epoch_min": format_instant(epochs.min()) if len(catalog) else None,
+        "epoch_max": format_instant(epochs.max()) if len(catalog) else None,
+        "structure_at": format_instant(structure.at),
+        "shells": [
+            {
+                "altitude_km": round(shell.altitude_km, 1),
+                "inclination_deg": round(shell.inclination_deg, 2),
+                "planes": shell.planes,
+                "satellites": shell.satellites,
+                "sats_per_plane": shell.sats_per_plane,
+                "phasing_f": shell.phasing_f,
+            }
+            for shell in structure.shells
+        ],
+        "unassigned": structure.unassigned,
+        "skipped": catalog.skipped,
+    }

@@ -1,0 +1,50 @@
+"""The public facade of leolink: what the command line, the service and users' scripts call.
+
+Everything here is re-exported from the implementation modules; import from here, not from
+them.  Names follow DESIGN.md: ``load_catalog``, ``propagate``, ``visible``, ...
+"""
+
+from __future__ import annotations
+
+from leolink.orbits.catalog import Catalog
+from leolink.orbits.frames import (
+    geodetic_to_itrs,
+    itrs_to_geodetic,
+    itrs_to_topocentric,
+    teme_to_itrs,
+)
+from leolink.orbits.loading import load_catalog
+from leolink.orbits.propagate import Ephemeris, propagate, propagate_teme
+from leolink.orbits.snapshot import SatellitePosition, VisibleSatellite
+from leolink.orbits.snapshot import positions_at as positions
+from leolink.orbits.snapshot import visible_from as visible
+from leolink.orbits.structure import ShellSummary, Structure, catalog_summary, infer_structure
+from leolink.orbits.walker import ShellSpec, WalkerShell, starlink_shells, walker_shell
+from leolink.time import format_instant, parse_instant, time_grid
+
+__all__ = [
+    "Catalog",
+    "Ephemeris",
+    "SatellitePosition",
+    "ShellSpec",
+    "ShellSummary",
+    "Structure",
+    "VisibleSatellite",
+    "WalkerShell",
+    "catalog_summary",
+    "format_instant",
+    "geodetic_to_itrs",
+    "infer_structure",
+    "itrs_to_geodetic",
+    "itrs_to_topocentric",
+    "load_catalog",
+    "parse_instant",
+    "positions",
+    "propagate",
+    "propagate_teme",
+    "starlink_shells",
+    "teme_to_itrs",
+    "time_grid",
+    "visible",
+    "walker_shell",
+]

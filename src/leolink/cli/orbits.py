@@ -1,0 +1,115 @@
+"""Commands about the space segment: ``catalog info``, ``positions``, ``visible``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leolink import api
+from leolink.cli._output import Format, emit, stderr_console
+from leolink.errors import InputError
+
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog",
+        help="TLE (2- or 3-line) or CelesTrak OMM (JSON/CSV) file, optionally .gz; "
+        "default: the embedded real catalog of 2026-05-13.",
+    ),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option("--strict", help="Stop at the first malformed record instead of skipping it."),
+]
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+AtOption = Annotated[str, typer.Option("--at", help="UTC instant, ISO 8601 with Z, or 'now'.")]
+
+
+def _load(path: Path | None, strict: bool) -> api.Catalog:
+    catalog = api.load_catalog(path, strict=strict)
+    if catalog.skipped:
+        stderr_console.print(
+            f"skipped {catalog.skipped} malformed record(s) in {catalog.source}; first: "
+            f"{catalog.problems[0]}\n(use --strict to stop at the first one)",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
+    return catalog
+
+
+def _norad_list(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(
+            f"--norad {text!r} is not a comma-separated list of NORAD ids; "
+            "expected e.g. 44714,44718"
+        ) from None
+
+
+def catalog_info(
+    catalog: CatalogOption = None, strict: StrictOption = False, fmt: FormatOption = Format.table
+) -> None:
+    """Summarise a catalog: satellites, inferred shells with planes, and skipped records."""
+    cat = _load(catalog, strict)
+    summary = api.catalog_summary(cat)
+    if fmt is Format.table:
+        stderr_console.print(
+            f"{summary['satellites']} satellites from {cat.source}, "
+            f"{summary['unassigned']} not in a shell (raising, lowering or decaying), "
+            f"{summary['skipped']} record(s) skipped",
+            markup=False,
+            highlight=False,
+        )
+        emit(summary["shells"], fmt, title="Shells inferred from the catalog")
+    else:
+        emit(summary, fmt)
+
+
+def positions(
+    at: AtOption,
+    catalog: CatalogOption = None,
+    norad: Annotated[
+        str | None, typer.Option("--norad", help="Comma-separated NORAD ids (default: all).")
+    ] = None,
+    strict: StrictOption = False,
+    fmt: FormatOption = Format.json,
+) -> None:
+    """Earth-fixed (ITRF) and geodetic positions of satellites at one instant."""
+    cat = _load(catalog, strict)
+    rows = api.positions(cat, api.parse_instant(at), norad_ids=_norad_list(norad))
+    emit([asdict(r) for r in rows], fmt, title=f"Satellite positions at {at}")
+
+
+def visible(
+    lat: Annotated[float, typer.Option("--lat", help="Observer geodetic latitude, degrees.")],
+    lon: Annotated[float, typer.Option("--lon", help="Observer longitude, degrees east.")],
+    at: AtOption,
+    min_elevation_deg: Annotated[
+        float, typer.Option("--min-elevation-deg", help="Elevation mask, degrees.")
+    ] = 25.0,
+    catalog: CatalogOption = None,
+    strict: StrictOption = False,
+    fmt: FormatOption = Format.json,
+) -> None:
+    """Satellites above the elevation mask from a point, highest first."""
+    cat = _load(catalog, strict)
+    rows = api.visible(
+        cat, lat_deg=lat, lon_deg=lon, at=api.parse_instant(at), min_elevation_deg=min_elevation_deg
+    )
+    emit([asdict(r) for r in rows], fmt, title=f"Visible from {lat:.4f}, {lon:.4f} at {at}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the space-segment commands to the ``leolink`` app."""
+    catalog_app = typer.Typer(help="Satellite catalogs.", no_args_is_help=True)
+    catalog_app.command("info")(catalog_info)
+    app.add_typer(catalog_app, name="catalog")
+    app.command("positions")(positions)
+    app.command("visible")(visible)
