@@ -9,13 +9,19 @@ from __future__ import annotations
 
 __all__ = [
     "CatalogError",
+    "ConflictError",
     "DuplicateElementSetError",
+    "DuplicateError",
     "InputError",
     "LeolinkError",
+    "NotFoundError",
+    "PolicyStateError",
     "RegionError",
+    "StoreError",
     "TLEFormatError",
     "TimeFormatError",
     "TimeWindowError",
+    "TwoPersonRuleError",
     "UnknownCountryError",
     "WorkerError",
 ]
@@ -95,3 +101,31 @@ class DuplicateElementSetError(TLEFormatError):
     def __init__(self, path: str, line_number: int, text: str, problem: str, template: str):
         super().__init__(path, line_number, text, problem, template)
         self.args = (f"{path}:{line_number}: {problem}\n  skipped:\n    {text}",)
+
+
+class NotFoundError(InputError, LookupError):
+    """An id (terminal, geofence, status change, API key) that names nothing in the store."""
+
+
+class DuplicateError(InputError):
+    """An id that is already taken (a terminal or geofence registered twice)."""
+
+
+class ConflictError(LeolinkError):
+    """An edit based on a stale version: someone else changed the entity first.
+
+    Raised by the optimistic version check; the message gives the version the caller saw and
+    the current one.  Re-read the entity, look at the other change, and retry if still wanted.
+    """
+
+
+class PolicyStateError(InputError):
+    """An operation the entity's state does not allow (approving a withdrawn geofence, say)."""
+
+
+class TwoPersonRuleError(PolicyStateError):
+    """An approval by the operator who proposed the change: a second, different one must approve."""
+
+
+class StoreError(LeolinkError):
+    """The store cannot be opened, migrated or signed for (bad URL, unreadable key file, ...)."""
