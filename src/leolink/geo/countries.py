@@ -222,6 +222,8 @@ class _Locator:
         if lat.size == 0:
             return out
         pts, parts = self.part_tree.query(shapely.points(lon, lat))
+        if parts.size == 0:
+            return out
         order = np.argsort(parts, kind="stable")
         pts, parts = pts[order], parts[order]
         starts = np.flatnonzero(np.r_[True, parts[1:] != parts[:-1]])
