@@ -108,3 +108,12 @@ def test_bad_input_is_one_clear_message_not_a_traceback(args: tuple[str, ...], n
     assert result.returncode == 2
     assert needle in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_time_far_from_the_catalog_epochs_is_warned_about_and_runaways_left_out() -> None:
+    result = run("visible", "--lat", "51.5", "--lon", "-0.13", "--at", "2026-11-21T12:00:00Z")
+    assert "days from the epochs" in result.stderr
+    rows = json.loads(result.stdout)
+    assert all(row["range_km"] < 3000 for row in rows)
+    near = run("visible", "--lat", "51.5", "--lon", "-0.13", "--at", AT)
+    assert "days from the epochs" not in near.stderr

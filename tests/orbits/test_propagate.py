@@ -19,11 +19,13 @@ from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import teme_to_itrs, teme_to_itrs_rv
 from leolink.orbits.loading import load_catalog
 from leolink.orbits.propagate import (
+    RUNAWAY,
     SGP4_ERROR_MESSAGES,
     Ephemeris,
     propagate,
     propagate_teme,
 )
+from leolink.time import parse_instant
 
 VALLADO = Path(__file__).parent.parent / "data" / "vallado"
 
@@ -154,7 +156,7 @@ def test_error_codes_are_data_in_itrs() -> None:
 
 
 def test_error_messages_cover_every_code() -> None:
-    assert sorted(SGP4_ERROR_MESSAGES) == [0, 1, 2, 3, 4, 5, 6]
+    assert sorted(SGP4_ERROR_MESSAGES) == [0, 1, 2, 3, 4, 5, 6, RUNAWAY]
     assert "decayed" in SGP4_ERROR_MESSAGES[6]
 
 
@@ -281,3 +283,16 @@ def test_malformed_times_are_refused(catalog: Catalog, times: np.ndarray, fragme
 def test_bad_worker_count_is_refused(catalog: Catalog) -> None:
     with pytest.raises(InputError, match="workers=0"):
         propagate(catalog.take([0]), sample_times(), workers=0)
+
+
+def test_runaway_states_far_from_epoch_are_flagged_not_returned() -> None:
+    """STARLINK-37103 was raising its orbit (B* < 0) in May 2026; six months on, SGP4 returns
+    it ~10^10 km away with error 0.  Such a state is flagged `RUNAWAY` and NaN."""
+    catalog = load_catalog().select_norad([68267, 47728])
+    eph = propagate(catalog, parse_instant("2026-11-21T12:00:00Z"))
+    assert eph.error[:, 0].tolist() == [RUNAWAY, 0]
+    assert np.isnan(eph.r_itrs_km[0, 0]).all()
+    assert 6700 < np.linalg.norm(eph.r_itrs_km[1, 0]) < 6900
+    assert "too far from its epoch" in SGP4_ERROR_MESSAGES[RUNAWAY]
+    near = propagate(catalog, parse_instant("2026-05-14T00:00:00Z"))
+    assert near.error[:, 0].tolist() == [0, 0]

@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-stderr_console = Console(stderr=True)
+stderr_console = Console(stderr=True, soft_wrap=True)
 
 
 class Format(enum.StrEnum):

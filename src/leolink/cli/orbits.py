@@ -6,6 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from leolink import api
@@ -39,6 +40,26 @@ def _load(path: Path | None, strict: bool) -> api.Catalog:
             highlight=False,
         )
     return catalog
+
+
+#: Past this many days from the catalog's epochs, commands warn that positions are indicative.
+STALE_AFTER_DAYS = 14.0
+
+
+def _instant(text: str, catalog: api.Catalog) -> np.datetime64:
+    """Parse ``--at``, warning on stderr when the catalog's element sets are stale by then."""
+    at = api.parse_instant(text)
+    age_days = catalog.days_from_epochs(at)
+    if age_days > STALE_AFTER_DAYS:
+        stderr_console.print(
+            f"warning: {api.format_instant(at)} is {age_days:.0f} days from the epochs of "
+            f"{catalog.source}; SGP4 errors grow by km per day, so positions are indicative only "
+            "and satellites SGP4 can no longer follow are left out (give a fresher --catalog)",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
+    return at
 
 
 def _norad_list(text: str | None) -> list[int] | None:
@@ -83,7 +104,7 @@ def positions(
 ) -> None:
     """Earth-fixed (ITRF) and geodetic positions of satellites at one instant."""
     cat = _load(catalog, strict)
-    rows = api.positions(cat, api.parse_instant(at), norad_ids=_norad_list(norad))
+    rows = api.positions(cat, _instant(at, cat), norad_ids=_norad_list(norad))
     emit([asdict(r) for r in rows], fmt, title=f"Satellite positions at {at}")
 
 
@@ -101,7 +122,7 @@ def visible(
     """Satellites above the elevation mask from a point, highest first."""
     cat = _load(catalog, strict)
     rows = api.visible(
-        cat, lat_deg=lat, lon_deg=lon, at=api.parse_instant(at), min_elevation_deg=min_elevation_deg
+        cat, lat_deg=lat, lon_deg=lon, at=_instant(at, cat), min_elevation_deg=min_elevation_deg
     )
     emit([asdict(r) for r in rows], fmt, title=f"Visible from {lat:.4f}, {lon:.4f} at {at}")
 

@@ -19,6 +19,7 @@ from leolink.errors import InputError, TLEFormatError
 
 __all__ = ["Catalog"]
 
+
 @dataclass(frozen=True, eq=False)
 class Catalog:
     """Satellites, each an SGP4 element set (`sgp4.api.Satrec`) with a name.
@@ -107,16 +108,31 @@ class Catalog:
         return self._column("no_kozai") * 1440.0 / (2.0 * np.pi)
 
     @cached_property
+    def semi_major_axis_km(self) -> npt.NDArray[np.float64]:
+        """Mean semi-major axis that SGP4 recovers at initialisation, km, shape ``(S,)``.
+
+        From the un-Kozai'd mean motion (``Satrec.a``, in SGP4's Earth radii).
+        """
+        return self._column("a") * self._column("radiusearthkm")
+
+    @cached_property
     def mean_altitude_km(self) -> npt.NDArray[np.float64]:
         """Altitude of the mean semi-major axis above SGP4's equatorial radius, km, ``(S,)``.
 
-        SGP4 recovers the semi-major axis ``a`` (in Earth radii) from the un-Kozai'd mean motion
-        at initialisation; for near-circular LEO orbits ``a - R`` is the shell altitude operators
-        quote.
+        For near-circular LEO orbits this is the shell altitude operators quote.
         """
-        a = self._column("a")
-        radius_km = self._column("radiusearthkm")
-        return np.asarray((a - 1.0) * radius_km, dtype=np.float64)
+        return self.semi_major_axis_km - self._column("radiusearthkm")
+
+    def days_from_epochs(self, at: np.datetime64) -> float:
+        """Median |at - epoch| over the catalog, in days: how stale the element sets are at ``at``.
+
+        SGP4 errors for LEO grow by roughly 1-3 km a day from epoch, faster for satellites under
+        strong drag or manoeuvring; beyond a couple of weeks positions are indicative only.
+        """
+        if not len(self):
+            return 0.0
+        delta_ns = (np.datetime64(at, "ns") - self.epochs).astype(np.int64)
+        return float(np.median(np.abs(delta_ns))) / 86_400e9
 
     def take(self, indices: Sequence[int] | npt.NDArray[np.integer]) -> Catalog:
         """A catalog of the satellites at ``indices``, in that order."""

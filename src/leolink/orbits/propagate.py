@@ -35,6 +35,8 @@ from leolink.orbits.frames import EARTH_ROTATION_RAD_S, gmst82_rad
 from leolink.time import datetime64_to_jd_fr
 
 __all__ = [
+    "RUNAWAY",
+    "RUNAWAY_MARGIN_KM",
     "SGP4_ERROR_MESSAGES",
     "Ephemeris",
     "TemeEphemeris",
@@ -45,8 +47,27 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 DatetimeArray = npt.NDArray[np.datetime64]
 
-#: What each SGP4 error code means (``sgp4.api.SGP4_ERRORS``, after Vallado's ``sgp4``), with 0.
-SGP4_ERROR_MESSAGES: Mapping[int, str] = MappingProxyType({0: "no error", **SGP4_ERRORS})
+#: leolink's own code for a state SGP4 returns without complaint but that cannot be real.
+RUNAWAY = 7
+#: How far beyond its element set's mean apogee a state may be before it is `RUNAWAY`.  Far from
+#: its epoch, SGP4 extrapolates the drag term of a satellite that was raising its orbit
+#: (negative B*) without bound — to thousands of km, 60,000 km or 10^10 km after six months —
+#: and reports no error.  The bound is ``r_apogee * (1 + e / 2) + RUNAWAY_MARGIN_KM``:
+#: osculating radii of near-circular orbits stay within tens of km of the mean apogee (the
+#: margin also leaves room for real orbit raising), while for very eccentric orbits they exceed
+#: it by up to 45 % (Vallado's e = 0.995 case 33333), which the ``e / 2`` term allows.
+RUNAWAY_MARGIN_KM = 500.0
+
+#: What each error code means: SGP4's own (``sgp4.api.SGP4_ERRORS``, after Vallado's ``sgp4``),
+#: with 0, and leolink's `RUNAWAY`.
+SGP4_ERROR_MESSAGES: Mapping[int, str] = MappingProxyType(
+    {
+        0: "no error",
+        **SGP4_ERRORS,
+        RUNAWAY: "state far above the element set's apogee: SGP4 extrapolated outside its "
+        "validity (the element set is too far from its epoch)",
+    }
+)
 
 # A tile of this many states (r and v: 48 bytes each) fits the 1-2 MB L2 cache of current CPUs.
 _TILE_STATES = 16_384
@@ -94,7 +115,7 @@ class TemeEphemeris:
 # One compiled signature for every tile (any memory layout), so that forked workers never compile.
 _TILE_SIGNATURE = (
     "void(uint8[:, :], float64[:, :, :], float64[:, :, :], float64[:], float64[:], float64, "
-    "uint8[:, :], float64[:, :, :], float64[:, :, :], boolean)"
+    "float64[:], uint8[:, :], float64[:, :, :], float64[:, :, :], boolean)"
 )
 
 
@@ -110,6 +131,7 @@ def _rotate_tile(
     cos_theta: FloatArray,
     sin_theta: FloatArray,
     omega: float,
+    max_radius_km: FloatArray,
     e_out: npt.NDArray[np.uint8],
     r_out: FloatArray,
     v_out: FloatArray,
@@ -117,11 +139,15 @@ def _rotate_tile(
 ) -> None:  # pragma: no cover - compiled by numba; exercised through propagate
     """Write R_z(θ) r (and R_z(θ) v − ω × R_z(θ) r) of one tile into the outputs, NaN on error.
 
-    With cos θ = 1, sin θ = 0 and ω = 0 this is an exact copy (TEME output).
+    With cos θ = 1, sin θ = 0 and ω = 0 this is an exact copy (TEME output).  A state farther
+    from the centre than its satellite's ``max_radius_km`` gets the code `RUNAWAY`.
     """
     for i in range(e.shape[0]):
+        limit_sq = max_radius_km[i] * max_radius_km[i]
         for j in range(e.shape[1]):
             code = e[i, j]
+            if code == 0 and r[i, j, 0] ** 2 + r[i, j, 1] ** 2 + r[i, j, 2] ** 2 > limit_sq:
+                code = RUNAWAY
             e_out[i, j] = code
             if code != 0:
                 for k in range(3):
@@ -222,6 +248,7 @@ def _run_tiles(
     v_out: FloatArray | None,
 ) -> None:
     chunks = _satellite_chunks(catalog) if any(t.chunk >= 0 for t in tiles) else ()
+    max_radius_km = _max_radius_km(catalog)
     with_velocity = v_out is not None
     v_target = v_out if v_out is not None else r_out  # unused when not with_velocity
     for tile in tiles:
@@ -230,9 +257,16 @@ def _run_tiles(
         e, r, v = array.sgp4(jd[t], fr[t])
         s = tile.satellites
         _rotate_tile(
-            e, r, v, cos_theta[t], sin_theta[t], omega,
+            e, r, v, cos_theta[t], sin_theta[t], omega, max_radius_km[s],
             e_out[s, t], r_out[s, t], v_target[s, t], with_velocity,
         )  # fmt: skip
+
+
+def _max_radius_km(catalog: Catalog) -> FloatArray:
+    """Per satellite, the largest radius that is not `RUNAWAY` (see `RUNAWAY_MARGIN_KM`)."""
+    e = catalog.eccentricity
+    apogee_km = catalog.semi_major_axis_km * (1.0 + e)
+    return np.ascontiguousarray(apogee_km * (1.0 + e / 2.0) + RUNAWAY_MARGIN_KM)
 
 
 def _shared_empty(shape: tuple[int, ...], dtype: type[np.generic]) -> npt.NDArray[Any]:

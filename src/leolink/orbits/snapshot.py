@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sgp4.api import SGP4_ERRORS
 
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import itrs_to_geodetic, itrs_to_topocentric
-from leolink.orbits.propagate import propagate
+from leolink.orbits.propagate import SGP4_ERROR_MESSAGES, propagate
 from leolink.time import parse_instant
 
 __all__ = ["SatellitePosition", "VisibleSatellite", "positions_at", "visible_from"]
@@ -71,7 +70,7 @@ def positions_at(
             x_km=float(r[i, 0]),
             y_km=float(r[i, 1]),
             z_km=float(r[i, 2]),
-            error=SGP4_ERRORS[int(codes[i])] if codes[i] else None,
+            error=SGP4_ERROR_MESSAGES[int(codes[i])] if codes[i] else None,
         )
         for i in range(len(chosen))
     ]
