@@ -131,7 +131,7 @@ class Catalog:
         """
         if not len(self):
             return 0.0
-        delta_ns = (np.datetime64(at, "ns") - self.epochs).astype(np.int64)
+        delta_ns = (np.asarray(at, dtype="datetime64[ns]") - self.epochs).astype(np.int64)
         return float(np.median(np.abs(delta_ns))) / 86_400e9
 
     def take(self, indices: Sequence[int] | npt.NDArray[np.integer]) -> Catalog:
