@@ -14,7 +14,7 @@ only as exact as that; inland seas that no country polygon covers (the Caspian) 
 
 Speed: land is found with an R-tree over the 1,598 polygon parts and prepared point-in-polygon
 tests; only points at sea look for coast segments within 22.224 km (an R-tree over 77,000
-segments, then vectorised arc distances).  Measured on one shared core: about 850,000 points/s
+segments, then vectorised arc distances).  Measured on one shared core: about 770,000 points/s
 uniformly over the globe, 750,000/s over Europe and 260,000/s for points all within ~30 km of a
 coast, the worst case.  A precomputed per-H3-cell table was tried and dropped:
 it took 9 s to build and was no faster, because the exact path is already vectorised.
