@@ -22,9 +22,12 @@ DATA = Path(__file__).resolve().parents[1] / "src" / "leolink" / "data"
 
 
 def gzip_copy(source: Path, target: Path) -> None:
-    with source.open("rb") as raw, target.open("wb") as out:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
-            shutil.copyfileobj(raw, gz)
+    with (
+        source.open("rb") as raw,
+        target.open("wb") as out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz,
+    ):
+        shutil.copyfileobj(raw, gz)
 
 
 def write_ut1_utc(target: Path, first_mjd: float = 51544.0) -> None:
@@ -47,9 +50,11 @@ def write_ut1_utc(target: Path, first_mjd: float = 51544.0) -> None:
     lines = ["mjd_utc,ut1_minus_utc_s"]
     lines += [f"{m:.6f},{d:.7f}" for m, d in zip(mjd_utc[keep], dut1[keep], strict=True)]
     payload = ("\n".join(lines) + "\n").encode()
-    with target.open("wb") as out:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz:
-            gz.write(payload)
+    with (
+        target.open("wb") as out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz,
+    ):
+        gz.write(payload)
 
 
 def write_countries(shared_geojson: Path, target: Path) -> None:
@@ -84,7 +89,8 @@ def write_countries(shared_geojson: Path, target: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    default_shared = Path(__file__).resolve().parents[2] / "shared"
+    parser.add_argument("--shared", type=Path, default=default_shared)
     args = parser.parse_args()
     src = args.shared / "data"
     gzip_copy(src / "starlink-2026-05-13.tle", DATA / "starlink-2026-05-13.tle.gz")
