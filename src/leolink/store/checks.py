@@ -1,0 +1,196 @@
+"""Checks of what callers hand the store, and the two-person rule's measure of a geofence.
+
+Every check raises a `leolink.errors.InputError` (or a subclass) that names the bad value and
+says what is expected, before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final, TypeVar
+
+import numpy as np
+from shapely.geometry import MultiPolygon, Polygon
+
+from leolink.errors import InputError, RegionError, TimeWindowError
+from leolink.geo import grid
+from leolink.geo.countries import get_country
+from leolink.geo.regions import geojson_to_geometry
+from leolink.policy.audit import canonical_json
+from leolink.time import format_instant, parse_instant
+
+__all__ = [
+    "EARTH_AUTHALIC_RADIUS_KM",
+    "TwoPersonRule",
+    "area_geojson_km2",
+    "check_actor",
+    "check_cells",
+    "check_id",
+    "check_reason",
+    "check_window",
+    "choice",
+    "instant",
+    "iso_alpha2",
+    "ring_area_km2",
+]
+
+#: Radius of the sphere with the WGS84 ellipsoid's area (GRS80 authalic radius, Moritz 2000).
+EARTH_AUTHALIC_RADIUS_KM: Final = 6371.0072
+
+_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_MAX_ACTOR: Final = 200
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass(frozen=True)
+class TwoPersonRule:
+    """When a geofence needs a second operator's approval before it takes effect.
+
+    A geofence needs it when its area exceeds ``max_area_km2`` or it lists more than
+    ``max_cells`` cells.  The defaults, 2,500 km² and 10 cells, are about ten H3 resolution-5
+    cells of Starlink's availability map: a town can be switched off by one operator, a region
+    takes two.  Country-status changes always take two operators, whatever this says.
+    """
+
+    max_area_km2: float = 2_500.0
+    max_cells: int = 10
+
+    def __post_init__(self) -> None:
+        if not (self.max_area_km2 >= 0 and self.max_cells >= 0):
+            raise InputError(
+                f"two-person thresholds must not be negative: max_area_km2={self.max_area_km2}, "
+                f"max_cells={self.max_cells}"
+            )
+
+    def needs_second_operator(self, size_km2: float, n_cells: int) -> bool:
+        """True if a geofence of this size needs a second operator."""
+        return size_km2 > self.max_area_km2 or n_cells > self.max_cells
+
+
+def iso_alpha2(code: str) -> str:
+    """The ISO 3166-1 alpha-2 code ``code`` names, upper-case, checked against the borders.
+
+    Unknown codes raise `leolink.errors.UnknownCountryError` with suggestions; alpha-3 and
+    numeric codes are refused with the alpha-2 code to use instead.
+    """
+    text = str(code).strip().upper()
+    country = get_country(text)
+    if len(text) == 2 and country.iso_a2 == text:
+        return text
+    if country.iso_a2 is None:
+        raise InputError(
+            f"{code!r} is {country.name}, which has no ISO 3166-1 alpha-2 code; statuses and "
+            "home countries are kept per alpha-2 code"
+        )
+    raise InputError(
+        f"country code {code!r} must be ISO 3166-1 alpha-2: {country.name} is {country.iso_a2!r}"
+    )
+
+
+def check_actor(actor: str) -> str:
+    """A non-empty actor name of at most 200 characters (``op:alice``, an API key id, ...)."""
+    text = str(actor).strip()
+    if not text or len(text) > _MAX_ACTOR:
+        raise InputError(
+            f"actor {actor!r} must be a non-empty name of at most {_MAX_ACTOR} characters, "
+            "e.g. 'op:alice': every change records who made it"
+        )
+    return text
+
+
+def check_reason(reason: str) -> str:
+    """A non-empty reason: every change records why it was made."""
+    text = str(reason).strip()
+    if not text:
+        raise InputError("give a reason for the change: the audit log records why, not only what")
+    return text
+
+
+def check_id(value: str, what: str) -> str:
+    """An id of 1-64 letters, digits and ``. _ : -`` (safe in URLs and file names)."""
+    text = str(value)
+    if not _ID_PATTERN.fullmatch(text):
+        raise InputError(
+            f"{what} id {value!r} is not valid: use 1-64 letters, digits, '.', '_', ':' or '-', "
+            "starting with a letter or digit (e.g. 'UT-0001')"
+        )
+    return text
+
+
+def choice(enum: type[E], value: str, what: str) -> E:
+    """``value`` as a member of ``enum``; an unknown value lists the allowed ones."""
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum)
+        raise InputError(f"{what} {value!r} is not one of: {allowed}") from None
+
+
+def instant(value: str | np.datetime64 | Any, what: str) -> np.datetime64:
+    """Parse an instant (ISO 8601 UTC string, ``now``, aware datetime or datetime64)."""
+    try:
+        return parse_instant(value)
+    except InputError as exc:
+        raise type(exc)(f"{what}: {exc}") from exc
+
+
+def check_window(start: np.datetime64 | None, end: np.datetime64 | None, what: str) -> None:
+    """Refuse a window ``[start, end)`` that ends at or before its start."""
+    if start is not None and end is not None and not end > start:
+        raise TimeWindowError(
+            f"{what} window ends ({format_instant(end)}) at or before it starts "
+            f"({format_instant(start)}); give an end after the start, or none for an open end"
+        )
+
+
+def check_cells(cells: Iterable[str]) -> tuple[tuple[str, ...], float]:
+    """Valid H3 cells as sorted unique lower-case hex, and their total area in km²."""
+    if isinstance(cells, str):
+        raise InputError(f"cells must be a list of H3 cells, not the single string {cells!r}")
+    unique = sorted({str(c).strip().lower() for c in cells})
+    if not unique:
+        return (), 0.0
+    as_int = grid.hex_to_cells(unique)  # raises InputError naming the first bad cell
+    return tuple(unique), float(np.sum(grid.cell_area_km2(as_int)))
+
+
+def area_geojson_km2(area: str | Mapping[str, Any]) -> tuple[str, float]:
+    """A GeoJSON region as canonical JSON text, and its area on the sphere in km².
+
+    The region is checked (and a self-intersecting one repaired) by
+    `leolink.geo.regions.geojson_to_geometry`; the text kept is the caller's, canonicalised.
+    """
+    try:
+        parsed = json.loads(area) if isinstance(area, str) else area
+        text = canonical_json(parsed).decode("utf-8")
+    except (json.JSONDecodeError, TypeError, ValueError) as exc:
+        raise RegionError(f"the geofence area is not valid JSON: {exc}") from exc
+    geom = geojson_to_geometry(parsed)
+    polygons = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
+    total = 0.0
+    for poly in polygons:
+        assert isinstance(poly, Polygon)
+        total += ring_area_km2(np.asarray(poly.exterior.coords))
+        total -= sum(ring_area_km2(np.asarray(r.coords)) for r in poly.interiors)
+    return text, total
+
+
+def ring_area_km2(lonlat_deg: np.ndarray[Any, Any]) -> float:
+    """Area enclosed by a ring of (lon, lat) degrees on the authalic sphere, in km².
+
+    The trapezoid rule in (longitude, sin latitude), the equal-area cylindrical coordinates:
+    Chamberlain & Duquette, "Some algorithms for polygons on a sphere", JPL 07-0286 (2007), as
+    OpenLayers' ``ol/sphere.getArea`` uses it.  Exact for boxes bounded by meridians and
+    parallels; for other edges it follows the edge straight in those coordinates, which is
+    within a fraction of a percent of the geodesic for regions a geofence covers.
+    """
+    lon = np.radians(lonlat_deg[:, 0])
+    sin_lat = np.sin(np.radians(lonlat_deg[:, 1]))
+    dlon = lon - np.roll(lon, 1)
+    twice = np.sum(dlon * (2.0 + sin_lat + np.roll(sin_lat, 1)))
+    return float(abs(twice) * EARTH_AUTHALIC_RADIUS_KM**2 / 2.0)

@@ -1,0 +1,359 @@
+"""The database schema: SQLAlchemy 2 declarative models, the same on SQLite and PostgreSQL.
+
+The Alembic migrations in ``migrations/versions`` create exactly this schema; a test compares
+the two on both databases.  Rows are an implementation detail of `leolink.store.Store`, which
+hands out the frozen records of `leolink.store.records` instead.
+
+Choices worth knowing:
+
+- Vocabularies (statuses, states, roles) are short strings with CHECK constraints rather
+  than native enums: readable in raw SQL, identical on both databases, and a new value is
+  a constraint change rather than an ``ALTER TYPE``.
+- Geofence cells live in a child table, one row per (geofence, cell) as 15-digit hex, not in
+  a JSON list: the decision engine asks "which geofences hold this cell?", which an index on
+  ``geofence_cells.cell`` answers on both databases, and the primary key removes duplicates.
+- Instants are ``TIMESTAMP WITH TIME ZONE`` on PostgreSQL and ISO text on SQLite, always UTC,
+  read back as ``numpy.datetime64``; both keep microseconds.
+- The audit tables have no foreign keys to the rest, nor to each other: the log must stay
+  readable, and its checkpoints must survive, when rows elsewhere (or the log's own tail) are
+  deleted, because that is exactly what verification has to detect.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Final
+
+import numpy as np
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from leolink.store.records import (
+    ChangeState,
+    CountryStatus,
+    CustomerClass,
+    GeofenceEffect,
+    Plan,
+    Role,
+    TerminalState,
+)
+
+__all__ = [
+    "AllowlistMembershipRow",
+    "ApiKeyRow",
+    "AuditCheckpointRow",
+    "AuditHeadRow",
+    "AuditRecordRow",
+    "Base",
+    "CountryStatusRow",
+    "GeofenceCellRow",
+    "GeofenceRow",
+    "PolicyVersionRow",
+    "PositionReportRow",
+    "SigningKeyRow",
+    "TerminalRow",
+    "UTCInstant",
+]
+
+#: Constraint names that do not depend on the database, so migrations can name them.
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ACTOR_LENGTH: Final = 200
+ID_LENGTH: Final = 64
+CELL_LENGTH: Final = 15
+
+
+class UTCInstant(TypeDecorator[np.datetime64]):
+    """A UTC instant: ``numpy.datetime64`` in Python, microseconds in the database.
+
+    PostgreSQL keeps ``timestamptz``; SQLite, which has no time type, keeps SQLAlchemy's
+    fixed-width ISO text of the naive UTC time, which sorts and compares correctly as text.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> _dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, np.datetime64):
+            raise TypeError(f"expected a numpy.datetime64 UTC instant, got {value!r}")
+        naive: _dt.datetime = value.astype("datetime64[us]").item()
+        return naive if dialect.name == "sqlite" else naive.replace(tzinfo=_dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> np.datetime64 | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(_dt.UTC).replace(tzinfo=None)
+        return np.datetime64(value, "ns")
+
+
+def _one_of(column: str, values: type[Any]) -> CheckConstraint:
+    """CHECK that ``column`` holds one of the values of the StrEnum ``values``."""
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention and the instant type."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
+        np.datetime64: UTCInstant(),
+        dict[str, Any]: JSON(none_as_null=True),
+        list[Any]: JSON(none_as_null=True),
+    }
+
+
+# --- the audit log -------------------------------------------------------------------------
+
+
+class SigningKeyRow(Base):
+    """Public keys that have signed checkpoints, so verification needs no private key."""
+
+    __tablename__ = "signing_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519 key, hex
+    created_at: Mapped[np.datetime64]
+
+
+class AuditRecordRow(Base):
+    """One record of the hash-chained log (see `leolink.policy.audit`)."""
+
+    __tablename__ = "audit_records"
+    __table_args__ = (Index(None, "entity", "entity_id"),)
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    ts: Mapped[np.datetime64]
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    before: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    after: Mapped[Any | None] = mapped_column(JSON(none_as_null=True))
+    reason: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(Base):
+    """The single row naming the newest record, signed; writers lock it to append.
+
+    Row 1 is created by the first migration with ``seq`` 0 and no signature.
+    """
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[np.datetime64 | None]
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    signature: Mapped[str | None] = mapped_column(String(128))
+
+
+class AuditCheckpointRow(Base):
+    """A kept signature over one record's (seq, hash), every N records and on demand."""
+
+    __tablename__ = "audit_checkpoints"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    ts: Mapped[np.datetime64]
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class PolicyVersionRow(Base):
+    """One row per policy version: bumped by every change to what is in force."""
+
+    __tablename__ = "policy_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[np.datetime64]
+    audit_seq: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- policy ---------------------------------------------------------------------------------
+
+
+class CountryStatusRow(Base):
+    """A proposed or decided change of one country's status, effective from an instant."""
+
+    __tablename__ = "country_statuses"
+    __table_args__ = (
+        _one_of("status", CountryStatus),
+        _one_of("state", ChangeState),
+        Index(None, "country_code", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    country_code: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(32))
+    effective_from: Mapped[np.datetime64]
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    proposer: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    approver: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    proposed_at: Mapped[np.datetime64]
+    approved_at: Mapped[np.datetime64 | None]
+    rejected_at: Mapped[np.datetime64 | None]
+    withdrawn_at: Mapped[np.datetime64 | None]
+
+
+class GeofenceRow(Base):
+    """A geofence; ``version`` is SQLAlchemy's optimistic-concurrency counter."""
+
+    __tablename__ = "geofences"
+    __table_args__ = (
+        _one_of("effect", GeofenceEffect),
+        _one_of("state", ChangeState),
+        CheckConstraint(
+            "window_start IS NULL OR window_end IS NULL OR window_end > window_start",
+            name="window_order",
+        ),
+        Index(None, "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    effect: Mapped[str] = mapped_column(String(16))
+    area_geojson: Mapped[str | None] = mapped_column(Text)
+    customer_classes: Mapped[list[Any] | None]
+    window_start: Mapped[np.datetime64 | None]
+    window_end: Mapped[np.datetime64 | None]
+    reason: Mapped[str] = mapped_column(Text)
+    size_km2: Mapped[float] = mapped_column(Double)
+    needs_approval: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))
+    proposer: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    approver: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    proposed_at: Mapped[np.datetime64]
+    approved_at: Mapped[np.datetime64 | None]
+    rejected_at: Mapped[np.datetime64 | None]
+    withdrawn_at: Mapped[np.datetime64 | None]
+    version: Mapped[int] = mapped_column(Integer)
+
+    cells: Mapped[list[GeofenceCellRow]] = relationship(
+        cascade="all, delete-orphan", order_by="GeofenceCellRow.cell", lazy="selectin"
+    )
+
+    # The store sets ``version`` itself (+1 per change, cells included); SQLAlchemy adds
+    # ``WHERE version = <old>`` to each UPDATE as a second guard against lost updates.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
+
+class GeofenceCellRow(Base):
+    """One H3 cell of a geofence's area."""
+
+    __tablename__ = "geofence_cells"
+    __table_args__ = (Index(None, "cell"),)
+
+    geofence_id: Mapped[str] = mapped_column(
+        ForeignKey("geofences.id", ondelete="CASCADE"), primary_key=True
+    )
+    cell: Mapped[str] = mapped_column(String(CELL_LENGTH), primary_key=True)
+
+
+class TerminalRow(Base):
+    """A user terminal and its account; ``version`` counts its changes."""
+
+    __tablename__ = "terminals"
+    __table_args__ = (
+        _one_of("customer_class", CustomerClass),
+        _one_of("plan", Plan),
+        _one_of("state", TerminalState),
+        Index(None, "account"),
+    )
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    account: Mapped[str] = mapped_column(String(200))
+    home_country: Mapped[str] = mapped_column(String(2))
+    customer_class: Mapped[str] = mapped_column(String(16))
+    plan: Mapped[str] = mapped_column(String(16))
+    funding_party: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[np.datetime64]
+    updated_at: Mapped[np.datetime64]
+    version: Mapped[int] = mapped_column(Integer)
+
+    allowlists: Mapped[list[AllowlistMembershipRow]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="AllowlistMembershipRow.geofence_id",
+        lazy="selectin",
+    )
+
+    # The store sets ``version`` itself (+1 per change, cells included); SQLAlchemy adds
+    # ``WHERE version = <old>`` to each UPDATE as a second guard against lost updates.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
+
+
+class AllowlistMembershipRow(Base):
+    """A terminal registered in an allow-list geofence."""
+
+    __tablename__ = "allowlist_memberships"
+    __table_args__ = (Index(None, "geofence_id"),)
+
+    terminal_id: Mapped[str] = mapped_column(
+        ForeignKey("terminals.id", ondelete="CASCADE"), primary_key=True
+    )
+    geofence_id: Mapped[str] = mapped_column(
+        ForeignKey("geofences.id", ondelete="CASCADE"), primary_key=True
+    )
+    added_at: Mapped[np.datetime64]
+    added_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+
+
+class PositionReportRow(Base):
+    """A position a terminal reported, with the H3 cell it falls in."""
+
+    __tablename__ = "position_reports"
+    __table_args__ = (Index(None, "terminal_id", "reported_at"), Index(None, "cell"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(ForeignKey("terminals.id", ondelete="CASCADE"))
+    reported_at: Mapped[np.datetime64]
+    lat_deg: Mapped[float] = mapped_column(Double)
+    lon_deg: Mapped[float] = mapped_column(Double)
+    cell: Mapped[str] = mapped_column(String(CELL_LENGTH))
+
+
+class ApiKeyRow(Base):
+    """An API key: its role and an HMAC-SHA256 of its secret under a per-key salt."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (_one_of("role", Role),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    salt: Mapped[str] = mapped_column(String(32))
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[np.datetime64]
+    created_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    revoked_at: Mapped[np.datetime64 | None]

@@ -1,0 +1,355 @@
+"""What the store hands out: the service-control vocabulary and frozen records of its entities.
+
+These are plain values, detached from any database session, so the CLI, the HTTP service and
+the decision engine can keep and compare them freely.  Nothing here imports SQLAlchemy: the
+module can move into the pure core (`leolink.policy`) unchanged once the engine lands there.
+
+Times are ``numpy.datetime64`` UTC instants, as everywhere in leolink, kept by the databases
+to the microsecond.  A geofence window is ``[window_start, window_end)``; None is an open end.
+
+*In force* is bitemporal.  ``at`` is the instant a decision is asked for; ``known_at``, when
+given, rewinds what the operator had approved to that moment (default: everything approved so
+far).  A geofence is in force at ``at`` when it was approved, ``at`` is in its window, and it
+was not withdrawn by ``at``; a country's status at ``at`` is its approved change with the
+latest ``effective_from`` not after ``at``.  So a withdrawn geofence stays in force for the
+instants before its withdrawal (what happened then), and a change approved today with an
+earlier ``effective_from`` corrects the past, unless ``known_at`` asks what was known then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from leolink.time import format_instant
+
+__all__ = [
+    "ApiKey",
+    "ChangeState",
+    "CountryStatus",
+    "CountryStatusChange",
+    "CustomerClass",
+    "Geofence",
+    "GeofenceEffect",
+    "GeofenceSpec",
+    "Plan",
+    "PolicySnapshot",
+    "PositionReport",
+    "Role",
+    "Terminal",
+    "TerminalState",
+]
+
+
+class CountryStatus(StrEnum):
+    """A country's service status, the legend of Starlink's availability map."""
+
+    AVAILABLE = "available"
+    WAITLIST = "waitlist"
+    COMING_SOON = "coming_soon"
+    SERVICE_DATE_UNKNOWN = "service_date_unknown"
+    BLOCKED = "blocked"
+
+
+class ChangeState(StrEnum):
+    """Where a country-status change or a geofence is in its life.
+
+    ``proposed``: waits for a second operator (two-person rule); not in force.
+    ``approved``: a second operator approved it; in force (a geofence within its window).
+    ``active``: a geofence small enough to need no second operator; in force on creation.
+    ``rejected``: a second operator refused it; never in force.
+    ``withdrawn``: taken back; a proposal never came in force, an approved geofence stops.
+    Country-status changes are never ``active`` and cannot be withdrawn once approved: a new
+    change supersedes them, which keeps the history.
+    """
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class GeofenceEffect(StrEnum):
+    """``deny``: no service inside; ``allowlist``: inside, only member terminals get service."""
+
+    DENY = "deny"
+    ALLOWLIST = "allowlist"
+
+
+class CustomerClass(StrEnum):
+    """Who a terminal serves; geofences may apply to some classes only."""
+
+    RESIDENTIAL = "residential"
+    BUSINESS = "business"
+    MARITIME = "maritime"
+    AVIATION = "aviation"
+    GOVERNMENT = "government"
+
+
+class Plan(StrEnum):
+    """``standard`` serves at the registered home; ``roam`` anywhere service is available."""
+
+    STANDARD = "standard"
+    ROAM = "roam"
+
+
+class TerminalState(StrEnum):
+    """A terminal's account state."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DEACTIVATED = "deactivated"
+
+
+class Role(StrEnum):
+    """What an API key may do (the HTTP service enforces it; the store records it)."""
+
+    VIEWER = "viewer"
+    TERMINAL = "terminal"
+    OPERATOR = "operator"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+def _instant(t: np.datetime64 | None) -> str | None:
+    return None if t is None else format_instant(t)
+
+
+def _before(a: np.datetime64 | None, b: np.datetime64 | None) -> bool:
+    """``a <= b`` where None for ``b`` is the open future."""
+    return a is not None and (b is None or bool(a <= b))
+
+
+@dataclass(frozen=True)
+class CountryStatusChange:
+    """One entry of a country's status history: ``status`` from ``effective_from`` on."""
+
+    id: int
+    country_code: str
+    status: CountryStatus
+    effective_from: np.datetime64
+    source: str
+    note: str
+    state: ChangeState
+    proposer: str
+    approver: str | None
+    proposed_at: np.datetime64
+    approved_at: np.datetime64 | None
+    rejected_at: np.datetime64 | None
+    withdrawn_at: np.datetime64 | None
+
+    def counts(self, known_at: np.datetime64 | None = None) -> bool:
+        """True if the change was approved (by ``known_at``, when given)."""
+        return self.state is ChangeState.APPROVED and _before(self.approved_at, known_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields, times as ISO 8601 ``Z`` strings."""
+        return {
+            "id": self.id,
+            "country_code": self.country_code,
+            "status": self.status.value,
+            "effective_from": format_instant(self.effective_from),
+            "source": self.source,
+            "note": self.note,
+            "state": self.state.value,
+            "proposer": self.proposer,
+            "approver": self.approver,
+            "proposed_at": format_instant(self.proposed_at),
+            "approved_at": _instant(self.approved_at),
+            "rejected_at": _instant(self.rejected_at),
+            "withdrawn_at": _instant(self.withdrawn_at),
+        }
+
+
+@dataclass(frozen=True)
+class GeofenceSpec:
+    """What an operator proposes: the area, its effect, whom and when it applies to, and why.
+
+    The area is a GeoJSON region (Polygon, MultiPolygon, Feature or FeatureCollection of those,
+    in (lon, lat) as GeoJSON has it), a set of H3 cells (15-digit hex strings, any resolution),
+    or both, meaning their union.  ``customer_classes`` None means every class.
+    """
+
+    name: str
+    effect: GeofenceEffect
+    reason: str
+    area_geojson: str | Mapping[str, Any] | None = None
+    cells: tuple[str, ...] = ()
+    customer_classes: tuple[CustomerClass, ...] | None = None
+    window_start: np.datetime64 | str | None = None
+    window_end: np.datetime64 | str | None = None
+
+
+@dataclass(frozen=True)
+class Geofence:
+    """A geofence as stored: the spec, its measured size, its approvals, its ``version``.
+
+    ``size_km2`` is the area the two-person rule measured; ``needs_approval`` whether it had to
+    wait for a second operator.  ``version`` starts at 1 and grows with every change; edits and
+    approvals name the version they saw, so that nobody approves what they did not see.
+    """
+
+    id: str
+    name: str
+    effect: GeofenceEffect
+    area_geojson: str | None
+    cells: tuple[str, ...]
+    customer_classes: tuple[CustomerClass, ...] | None
+    window_start: np.datetime64 | None
+    window_end: np.datetime64 | None
+    reason: str
+    size_km2: float
+    needs_approval: bool
+    state: ChangeState
+    proposer: str
+    approver: str | None
+    proposed_at: np.datetime64
+    approved_at: np.datetime64 | None
+    rejected_at: np.datetime64 | None
+    withdrawn_at: np.datetime64 | None
+    version: int
+
+    def applies_to(self, customer_class: CustomerClass | str) -> bool:
+        """True if the geofence covers terminals of ``customer_class``."""
+        return self.customer_classes is None or customer_class in self.customer_classes
+
+    def is_in_force(self, at: np.datetime64, known_at: np.datetime64 | None = None) -> bool:
+        """True if the geofence applies at instant ``at`` (see the module docstring)."""
+        if not _before(self.approved_at, known_at):
+            return False
+        end = self.window_end
+        if self.withdrawn_at is not None and _before(self.withdrawn_at, known_at):
+            end = self.withdrawn_at if end is None else min(end, self.withdrawn_at)
+        started = self.window_start is None or self.window_start <= at
+        return bool(started and (end is None or at < end))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields, times as ISO 8601 ``Z`` strings (the GeoJSON as text)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "effect": self.effect.value,
+            "area_geojson": self.area_geojson,
+            "cells": list(self.cells),
+            "customer_classes": (
+                None if self.customer_classes is None else [c.value for c in self.customer_classes]
+            ),
+            "window_start": _instant(self.window_start),
+            "window_end": _instant(self.window_end),
+            "reason": self.reason,
+            "size_km2": self.size_km2,
+            "needs_approval": self.needs_approval,
+            "state": self.state.value,
+            "proposer": self.proposer,
+            "approver": self.approver,
+            "proposed_at": format_instant(self.proposed_at),
+            "approved_at": _instant(self.approved_at),
+            "rejected_at": _instant(self.rejected_at),
+            "withdrawn_at": _instant(self.withdrawn_at),
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """A user terminal and its account; ``allowlists`` are the allow-list geofences it is in."""
+
+    id: str
+    account: str
+    home_country: str
+    customer_class: CustomerClass
+    plan: Plan
+    funding_party: str | None
+    state: TerminalState
+    allowlists: tuple[str, ...]
+    created_at: np.datetime64
+    updated_at: np.datetime64
+    version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields, times as ISO 8601 ``Z`` strings."""
+        return {
+            "id": self.id,
+            "account": self.account,
+            "home_country": self.home_country,
+            "customer_class": self.customer_class.value,
+            "plan": self.plan.value,
+            "funding_party": self.funding_party,
+            "state": self.state.value,
+            "allowlists": list(self.allowlists),
+            "created_at": format_instant(self.created_at),
+            "updated_at": format_instant(self.updated_at),
+            "version": self.version,
+        }
+
+
+@dataclass(frozen=True)
+class PositionReport:
+    """Where a terminal said it was: (lat, lon) in degrees WGS84 and its H3 cell, at an instant."""
+
+    terminal_id: str
+    reported_at: np.datetime64
+    lat_deg: float
+    lon_deg: float
+    cell: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "terminal_id": self.terminal_id,
+            "reported_at": format_instant(self.reported_at),
+            "lat_deg": self.lat_deg,
+            "lon_deg": self.lon_deg,
+            "cell": self.cell,
+        }
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key without its secret (the store keeps only a keyed hash of it)."""
+
+    id: str
+    name: str
+    role: Role
+    created_at: np.datetime64
+    created_by: str
+    revoked_at: np.datetime64 | None
+
+    @property
+    def revoked(self) -> bool:
+        """True once the key has been revoked."""
+        return self.revoked_at is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (never the secret or its hash)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "role": self.role.value,
+            "created_at": format_instant(self.created_at),
+            "created_by": self.created_by,
+            "revoked_at": _instant(self.revoked_at),
+        }
+
+
+@dataclass(frozen=True)
+class PolicySnapshot:
+    """The policy in force at ``at`` as known at ``known_at``, read in one transaction.
+
+    ``version`` is the policy version current when it was read: a decision made from this
+    snapshot cites it.  ``country_statuses`` maps alpha-2 codes to the change in force (codes
+    without any are absent); ``geofences`` are those in force; ``allowlists`` maps each
+    allow-list geofence in force to its member terminals.
+    """
+
+    version: int
+    at: np.datetime64
+    known_at: np.datetime64 | None
+    country_statuses: Mapping[str, CountryStatusChange]
+    geofences: tuple[Geofence, ...]
+    allowlists: Mapping[str, frozenset[str]]

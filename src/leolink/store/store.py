@@ -1,0 +1,1386 @@
+"""`Store`: the service-control data and its audit log, on SQLite or PostgreSQL.
+
+Every change is one transaction that (1) locks the head of the audit chain, (2) checks the
+input against the current data, (3) makes the change, (4) appends its audit record (actor,
+time, before, after, reason) to the hash chain, bumps the policy version when what is in force
+changed, re-signs the chain's head and signs a checkpoint every ``checkpoint_every`` records,
+and (5) commits.  If anything fails, nothing of it is written: data and log stay consistent.
+The lock is ``SELECT ... FOR UPDATE`` on the head row in PostgreSQL and ``BEGIN IMMEDIATE`` in
+SQLite, so concurrent writers, in threads or processes, queue up instead of forking the chain.
+
+Reads run in one snapshot each (PostgreSQL ``REPEATABLE READ``; a SQLite read transaction),
+so a `PolicySnapshot` or a verification never mixes data from before and after a change.
+
+The two-person rule: a country-status change, and a geofence larger than `TwoPersonRule`
+allows, are only *proposed* until a second operator, different from the one who proposed (or
+last revised) it, approves it; until then they are not in force.  Proposal, revision,
+approval, rejection and withdrawal are each an audit record.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from leolink.errors import (
+    ConflictError,
+    DuplicateError,
+    InputError,
+    NotFoundError,
+    PolicyStateError,
+    StoreError,
+    TwoPersonRuleError,
+)
+from leolink.geo import grid
+from leolink.policy.audit import (
+    AuditRecord,
+    ChainVerification,
+    Checkpoint,
+    JSONValue,
+    new_record,
+    public_key_from_hex,
+    public_key_id,
+    public_key_to_hex,
+    sign_checkpoint,
+    verify_chain,
+)
+from leolink.store import apikeys
+from leolink.store.checks import (
+    TwoPersonRule,
+    area_geojson_km2,
+    check_actor,
+    check_cells,
+    check_id,
+    check_reason,
+    check_window,
+    choice,
+    instant,
+    iso_alpha2,
+)
+from leolink.store.engine import WRITE_OPTION, make_engine
+from leolink.store.migrate import current_revision, head_revision, upgrade
+from leolink.store.models import (
+    AllowlistMembershipRow,
+    ApiKeyRow,
+    AuditCheckpointRow,
+    AuditHeadRow,
+    AuditRecordRow,
+    CountryStatusRow,
+    GeofenceCellRow,
+    GeofenceRow,
+    PolicyVersionRow,
+    PositionReportRow,
+    SigningKeyRow,
+    TerminalRow,
+)
+from leolink.store.records import (
+    ApiKey,
+    ChangeState,
+    CountryStatus,
+    CountryStatusChange,
+    CustomerClass,
+    Geofence,
+    GeofenceEffect,
+    GeofenceSpec,
+    Plan,
+    PolicySnapshot,
+    PositionReport,
+    Role,
+    Terminal,
+    TerminalState,
+)
+from leolink.store.signing import default_key_path, load_or_create_key
+from leolink.time import parse_instant
+
+__all__ = ["UNCHANGED", "Store", "Unchanged"]
+
+T = TypeVar("T")
+
+#: Geofence states that were in force at some time (withdrawn ones only if approved first).
+_APPROVED_STATES: Final = (ChangeState.APPROVED, ChangeState.ACTIVE, ChangeState.WITHDRAWN)
+
+
+class Unchanged(Enum):
+    """Type of `UNCHANGED`, the default of `Store.update_terminal`'s fields."""
+
+    UNCHANGED = "unchanged"
+
+
+#: "Leave this field as it is" (None can be a value, e.g. no funding party).
+UNCHANGED: Final = Unchanged.UNCHANGED
+
+
+def _utc_now() -> np.datetime64:
+    return parse_instant("now")
+
+
+@dataclass
+class _Tx:
+    """One write transaction: its session, the locked chain head, who and when."""
+
+    session: Session
+    head: AuditHeadRow
+    actor: str
+    now: np.datetime64
+    records: list[AuditRecord] = field(default_factory=list)
+    policy_changed: bool = False
+
+    def log(
+        self,
+        action: str,
+        entity: str,
+        entity_id: str,
+        before: JSONValue,
+        after: JSONValue,
+        reason: str,
+    ) -> AuditRecord:
+        """Append one audit record to the chain (written when the transaction commits)."""
+        rec = new_record(
+            prev_seq=self.head.seq,
+            prev_hash=self.head.hash,
+            ts=self.now,
+            actor=self.actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            reason=reason,
+        )
+        self.session.add(
+            AuditRecordRow(
+                seq=rec.seq,
+                ts=rec.ts,
+                actor=rec.actor,
+                action=rec.action,
+                entity=rec.entity,
+                entity_id=rec.entity_id,
+                before=rec.before,
+                after=rec.after,
+                reason=rec.reason,
+                prev_hash=rec.prev_hash,
+                hash=rec.hash,
+            )
+        )
+        self.head.seq, self.head.hash = rec.seq, rec.hash
+        self.records.append(rec)
+        return rec
+
+
+class Store:
+    """The service-control store: statuses, geofences, terminals, API keys, the audit log.
+
+    Build one with `Store.open` (a URL; default a SQLite file in the user's data directory),
+    or from an engine.  ``signing_key`` is the Ed25519 key for checkpoints: a key, a key file
+    (created with mode 0600 if missing), or None for ``<data dir>/audit-signing-key.pem``;
+    it is only loaded (or created) by the first write.  ``country_code`` checks and normalises
+    an ISO alpha-2 code (default: against the vendored borders, `leolink.geo.countries`).
+    ``clock`` gives "now" (a UTC ``datetime64``); tests and replays pass their own.
+
+    Methods that change something take ``actor`` (who) and ``reason`` (why), keyword-only.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        signing_key: Ed25519PrivateKey | str | Path | None = None,
+        checkpoint_every: int = 100,
+        two_person: TwoPersonRule | None = None,
+        country_code: Callable[[str], str] = iso_alpha2,
+        clock: Callable[[], np.datetime64] = _utc_now,
+    ) -> None:
+        if checkpoint_every < 1:
+            raise InputError(f"checkpoint_every={checkpoint_every} must be at least 1")
+        self.engine = engine
+        self.checkpoint_every = checkpoint_every
+        self.two_person = two_person if two_person is not None else TwoPersonRule()
+        self._country_code = country_code
+        self._clock = clock
+        self._key_source = signing_key
+        self._key = signing_key if isinstance(signing_key, Ed25519PrivateKey) else None
+        self._key_lock = threading.Lock()
+        writer = engine.execution_options(**{WRITE_OPTION: True})
+        reader = (
+            engine.execution_options(isolation_level="REPEATABLE READ")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
+        self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+        self._read_sessions = sessionmaker(reader, expire_on_commit=False)
+
+    @classmethod
+    def open(
+        cls,
+        url: str | URL | None = None,
+        *,
+        migrate: bool = True,
+        signing_key: Ed25519PrivateKey | str | Path | None = None,
+        checkpoint_every: int = 100,
+        two_person: TwoPersonRule | None = None,
+        country_code: Callable[[str], str] = iso_alpha2,
+        clock: Callable[[], np.datetime64] = _utc_now,
+    ) -> Store:
+        """Open the store at ``url``, migrating its schema to the newest unless ``migrate=False``.
+
+        With ``migrate=False`` a database at an older schema is refused rather than used.
+        """
+        engine = make_engine(url)
+        try:
+            if migrate:
+                upgrade(engine)
+            elif (found := current_revision(engine)) != (want := head_revision()):
+                raise StoreError(
+                    f"the database {engine.url!r} is at schema {found!r}, this leolink needs "
+                    f"{want!r}: open it with migrate=True (or `leolink serve` once) to upgrade"
+                )
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(
+            engine,
+            signing_key=signing_key,
+            checkpoint_every=checkpoint_every,
+            two_person=two_person,
+            country_code=country_code,
+            clock=clock,
+        )
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions ----------------------------------------------------------------------
+
+    def _signing_key(self) -> Ed25519PrivateKey:
+        with self._key_lock:
+            if self._key is None:
+                source = self._key_source
+                assert not isinstance(source, Ed25519PrivateKey)
+                self._key = load_or_create_key(source if source is not None else default_key_path())
+            return self._key
+
+    def _configured_public_key(self) -> Ed25519PublicKey | None:
+        """The public half of this store's signing key, if it has one (never creates a key)."""
+        if self._key is not None:
+            return self._key.public_key()
+        source = self._key_source
+        assert not isinstance(source, Ed25519PrivateKey)
+        path = Path(source) if source is not None else default_key_path()
+        return self._signing_key().public_key() if path.exists() else None
+
+    def _now(self) -> np.datetime64:
+        now: np.datetime64 = self._clock().astype("datetime64[us]")
+        return now
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._read_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _write(self, actor: str) -> Iterator[_Tx]:
+        actor = check_actor(actor)
+        key = self._signing_key()  # before taking the lock: creating a key file is slow-ish
+        try:
+            with self._write_sessions() as session, session.begin():
+                head = session.scalars(
+                    select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
+                ).one_or_none()
+                if head is None:
+                    raise StoreError(
+                        "the audit log has no head row: this database was not made by leolink's "
+                        "migrations, or the row was deleted; run verify() to see what is left"
+                    )
+                tx = _Tx(session, head, actor, self._now())
+                yield tx
+                session.flush()
+                self._seal(tx, key)
+        except StaleDataError as exc:  # pragma: no cover - the chain lock serialises writers
+            raise ConflictError(f"a concurrent change was detected and undone: {exc}") from exc
+
+    def _seal(self, tx: _Tx, key: Ed25519PrivateKey) -> None:
+        """Bump the policy version, sign checkpoints and the head: the end of every write."""
+        if not tx.records:
+            return
+        session, last = tx.session, tx.records[-1]
+        key_id = public_key_id(key.public_key())
+        if session.get(SigningKeyRow, key_id) is None:
+            session.add(
+                SigningKeyRow(
+                    key_id=key_id,
+                    public_key=public_key_to_hex(key.public_key()),
+                    created_at=tx.now,
+                )
+            )
+        if tx.policy_changed:
+            version = _policy_version(session) + 1
+            session.add(PolicyVersionRow(version=version, created_at=tx.now, audit_seq=last.seq))
+        for rec in tx.records:
+            if rec.seq % self.checkpoint_every == 0:
+                session.add(
+                    _checkpoint_row(sign_checkpoint(key, "checkpoint", rec.seq, rec.hash, tx.now))
+                )
+        head = sign_checkpoint(key, "head", last.seq, last.hash, tx.now)
+        tx.head.ts, tx.head.key_id, tx.head.signature = head.ts, head.key_id, head.signature
+
+    # --- country statuses ------------------------------------------------------------------
+
+    def propose_country_status(
+        self,
+        country_code: str,
+        status: CountryStatus | str,
+        *,
+        effective_from: str | np.datetime64,
+        source: str,
+        note: str = "",
+        actor: str,
+        reason: str,
+    ) -> CountryStatusChange:
+        """Propose that ``country_code`` has ``status`` from ``effective_from`` on.
+
+        ``source`` cites where the status comes from (a URL, a news report); it is required.
+        The change is not in force until a second operator approves it.
+        """
+        code = self._country_code(country_code)
+        status = choice(CountryStatus, status, "country status")
+        effective = instant(effective_from, "effective_from")
+        source = str(source).strip()
+        if not source:
+            raise InputError("give the source of the status (a URL or citation): it is required")
+        reason = check_reason(reason)
+        with self._write(actor) as tx:
+            row = CountryStatusRow(
+                country_code=code,
+                status=status.value,
+                effective_from=effective,
+                source=source,
+                note=str(note),
+                state=ChangeState.PROPOSED.value,
+                proposer=tx.actor,
+                proposed_at=tx.now,
+            )
+            tx.session.add(row)
+            tx.session.flush()
+            change = _country_change(row)
+            tx.log(
+                "country_status.propose",
+                "country_status",
+                str(row.id),
+                None,
+                change.to_dict(),
+                reason,
+            )
+        return change
+
+    def approve_country_status(
+        self, change_id: int, *, actor: str, reason: str
+    ) -> CountryStatusChange:
+        """Approve a proposed status change; it is then in force from its ``effective_from``."""
+        return self._decide_country_status(change_id, ChangeState.APPROVED, actor, reason)
+
+    def reject_country_status(
+        self, change_id: int, *, actor: str, reason: str
+    ) -> CountryStatusChange:
+        """Refuse a proposed status change (a second operator's decision)."""
+        return self._decide_country_status(change_id, ChangeState.REJECTED, actor, reason)
+
+    def withdraw_country_status(
+        self, change_id: int, *, actor: str, reason: str
+    ) -> CountryStatusChange:
+        """Take back one's own proposed status change."""
+        return self._decide_country_status(change_id, ChangeState.WITHDRAWN, actor, reason)
+
+    def _decide_country_status(
+        self, change_id: int, decision: ChangeState, actor: str, reason: str
+    ) -> CountryStatusChange:
+        reason = check_reason(reason)
+        with self._write(actor) as tx:
+            row = tx.session.get(CountryStatusRow, int(change_id))
+            if row is None:
+                raise NotFoundError(f"there is no country-status change with id {change_id!r}")
+            what = f"country-status change {row.id} ({row.country_code} -> {row.status})"
+            _require_proposed(what, ChangeState(row.state))
+            if decision is ChangeState.WITHDRAWN:
+                _require_proposer(what, row.proposer, tx.actor)
+            else:
+                _require_second_person(what, row.proposer, tx.actor, decision)
+            before = _country_change(row).to_dict()
+            row.state = decision.value
+            if decision is ChangeState.APPROVED:
+                row.approver, row.approved_at = tx.actor, tx.now
+                tx.policy_changed = True
+            elif decision is ChangeState.REJECTED:
+                row.approver, row.rejected_at = tx.actor, tx.now
+            else:
+                row.withdrawn_at = tx.now
+            change = _country_change(row)
+            action = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[
+                decision
+            ]
+            tx.log(
+                f"country_status.{action}",
+                "country_status",
+                str(row.id),
+                before,
+                change.to_dict(),
+                reason,
+            )
+        return change
+
+    def country_status(
+        self,
+        country_code: str,
+        at: str | np.datetime64 = "now",
+        *,
+        known_at: str | np.datetime64 | None = None,
+    ) -> CountryStatusChange | None:
+        """The status change in force for ``country_code`` at ``at`` (None if it has none)."""
+        code = self._country_code(country_code)
+        t = instant(at, "at")
+        known = None if known_at is None else instant(known_at, "known_at")
+        with self._read() as session:
+            rows = session.scalars(
+                select(CountryStatusRow).where(
+                    CountryStatusRow.country_code == code,
+                    CountryStatusRow.state == ChangeState.APPROVED.value,
+                    CountryStatusRow.effective_from <= t,
+                )
+            ).all()
+            return _statuses_in_force([_country_change(r) for r in rows], known).get(code)
+
+    def country_status_changes(
+        self, country_code: str | None = None, *, state: ChangeState | str | None = None
+    ) -> list[CountryStatusChange]:
+        """Status changes, oldest first, optionally of one country and/or in one state."""
+        query = select(CountryStatusRow).order_by(CountryStatusRow.id)
+        if country_code is not None:
+            query = query.where(CountryStatusRow.country_code == self._country_code(country_code))
+        if state is not None:
+            query = query.where(CountryStatusRow.state == choice(ChangeState, state, "state").value)
+        with self._read() as session:
+            return [_country_change(r) for r in session.scalars(query)]
+
+    # --- geofences ---------------------------------------------------------------------------
+
+    def propose_geofence(
+        self, spec: GeofenceSpec, *, actor: str, geofence_id: str | None = None
+    ) -> Geofence:
+        """Create a geofence from ``spec``; ``spec.reason`` is also the audit record's reason.
+
+        A geofence within `TwoPersonRule` is ``active`` at once; a larger one is ``proposed``
+        and waits for a second operator.  ``geofence_id`` defaults to a random ``gf-...`` id.
+        """
+        checked = self._check_spec(spec)
+        gid = check_id(geofence_id, "geofence") if geofence_id is not None else _new_id("gf")
+        with self._write(actor) as tx:
+            if tx.session.get(GeofenceRow, gid) is not None:
+                raise DuplicateError(f"geofence id {gid!r} is already taken: choose another id")
+            row = GeofenceRow(id=gid, proposer=tx.actor, proposed_at=tx.now, version=1)
+            self._apply_spec(row, checked, tx)
+            tx.session.add(row)
+            tx.session.flush()
+            fence = _geofence(row)
+            tx.log("geofence.propose", "geofence", gid, None, fence.to_dict(), checked.reason)
+        return fence
+
+    def revise_geofence(
+        self, geofence_id: str, spec: GeofenceSpec, *, expected_version: int, actor: str
+    ) -> Geofence:
+        """Replace a *proposed* geofence's spec; the reviser becomes its proposer.
+
+        Raises `ConflictError` if the geofence is no longer at ``expected_version``.  If the
+        revised geofence is small enough, it becomes ``active`` at once.  Geofences in force
+        cannot be revised: withdraw one and propose its successor.
+        """
+        checked = self._check_spec(spec)
+        with self._write(actor) as tx:
+            row = _get_geofence(tx.session, geofence_id, expected_version)
+            _require_proposed(f"geofence {row.id!r}", ChangeState(row.state))
+            before = _geofence(row).to_dict()
+            row.proposer, row.proposed_at, row.version = tx.actor, tx.now, row.version + 1
+            self._apply_spec(row, checked, tx)
+            tx.session.flush()
+            fence = _geofence(row)
+            tx.log("geofence.revise", "geofence", row.id, before, fence.to_dict(), checked.reason)
+        return fence
+
+    def approve_geofence(
+        self, geofence_id: str, *, expected_version: int, actor: str, reason: str
+    ) -> Geofence:
+        """A second operator approves the proposed geofence at ``expected_version``."""
+        return self._decide_geofence(
+            geofence_id, ChangeState.APPROVED, expected_version, actor, reason
+        )
+
+    def reject_geofence(
+        self, geofence_id: str, *, expected_version: int, actor: str, reason: str
+    ) -> Geofence:
+        """A second operator refuses the proposed geofence."""
+        return self._decide_geofence(
+            geofence_id, ChangeState.REJECTED, expected_version, actor, reason
+        )
+
+    def withdraw_geofence(
+        self, geofence_id: str, *, expected_version: int, actor: str, reason: str
+    ) -> Geofence:
+        """End a geofence: its proposer takes back a proposal, or any operator ends one in force.
+
+        A geofence in force stays on record as in force until now (``withdrawn_at``).
+        """
+        return self._decide_geofence(
+            geofence_id, ChangeState.WITHDRAWN, expected_version, actor, reason
+        )
+
+    def _decide_geofence(
+        self,
+        geofence_id: str,
+        decision: ChangeState,
+        expected_version: int,
+        actor: str,
+        reason: str,
+    ) -> Geofence:
+        reason = check_reason(reason)
+        with self._write(actor) as tx:
+            row = _get_geofence(tx.session, geofence_id, expected_version)
+            state, what = ChangeState(row.state), f"geofence {row.id!r}"
+            if decision is ChangeState.WITHDRAWN and state in (
+                ChangeState.APPROVED,
+                ChangeState.ACTIVE,
+            ):
+                tx.policy_changed = True
+            else:
+                _require_proposed(what, state)
+                if decision is ChangeState.WITHDRAWN:
+                    _require_proposer(what, row.proposer, tx.actor)
+                else:
+                    _require_second_person(what, row.proposer, tx.actor, decision)
+            before = _geofence(row).to_dict()
+            row.state, row.version = decision.value, row.version + 1
+            if decision is ChangeState.APPROVED:
+                row.approver, row.approved_at = tx.actor, tx.now
+                tx.policy_changed = True
+            elif decision is ChangeState.REJECTED:
+                row.approver, row.rejected_at = tx.actor, tx.now
+            else:
+                row.withdrawn_at = tx.now
+            tx.session.flush()
+            fence = _geofence(row)
+            action = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[
+                decision
+            ]
+            tx.log(f"geofence.{action}", "geofence", row.id, before, fence.to_dict(), reason)
+        return fence
+
+    def _check_spec(self, spec: GeofenceSpec) -> _CheckedSpec:
+        name = str(spec.name).strip()
+        if not name or len(name) > 200:
+            raise InputError(f"geofence name {spec.name!r} must be 1-200 characters")
+        effect = choice(GeofenceEffect, spec.effect, "geofence effect")
+        reason = check_reason(spec.reason)
+        cells, cells_km2 = check_cells(spec.cells)
+        geojson, geojson_km2 = (None, 0.0)
+        if spec.area_geojson is not None:
+            geojson, geojson_km2 = area_geojson_km2(spec.area_geojson)
+        if geojson is None and not cells:
+            raise InputError(
+                f"geofence {name!r} has no area: give a GeoJSON region, H3 cells, or both"
+            )
+        classes: tuple[CustomerClass, ...] | None = None
+        if spec.customer_classes is not None:
+            if isinstance(spec.customer_classes, str):
+                raise InputError(
+                    f"customer_classes must be a list such as ['government'], not "
+                    f"{spec.customer_classes!r}"
+                )
+            classes = tuple(
+                sorted({choice(CustomerClass, c, "customer class") for c in spec.customer_classes})
+            )
+            if not classes:
+                raise InputError("customer_classes is empty: give None for all classes")
+        start = None if spec.window_start is None else instant(spec.window_start, "window_start")
+        end = None if spec.window_end is None else instant(spec.window_end, "window_end")
+        check_window(start, end, f"geofence {name!r}")
+        # Polygon and cells are a union; their sum bounds its area from above.
+        size = geojson_km2 + cells_km2
+        return _CheckedSpec(name, effect, reason, geojson, cells, classes, start, end, size)
+
+    def _apply_spec(self, row: GeofenceRow, spec: _CheckedSpec, tx: _Tx) -> None:
+        needs = self.two_person.needs_second_operator(spec.size_km2, len(spec.cells))
+        row.name, row.effect, row.reason = spec.name, spec.effect.value, spec.reason
+        row.area_geojson = spec.area_geojson
+        row.cells = [GeofenceCellRow(geofence_id=row.id, cell=c) for c in spec.cells]
+        row.customer_classes = (
+            None if spec.customer_classes is None else [c.value for c in spec.customer_classes]
+        )
+        row.window_start, row.window_end = spec.window_start, spec.window_end
+        row.size_km2, row.needs_approval = spec.size_km2, needs
+        row.state = (ChangeState.PROPOSED if needs else ChangeState.ACTIVE).value
+        row.approver, row.approved_at = None, None if needs else tx.now
+        if not needs:
+            tx.policy_changed = True
+
+    def geofence(self, geofence_id: str) -> Geofence:
+        """The geofence ``geofence_id``; `NotFoundError` if there is none."""
+        with self._read() as session:
+            return _geofence(_get_geofence(session, geofence_id))
+
+    def geofences(
+        self, *, state: ChangeState | str | None = None, cell: str | None = None
+    ) -> list[Geofence]:
+        """Geofences by id, optionally in one state and/or listing one H3 cell."""
+        query = select(GeofenceRow).order_by(GeofenceRow.id)
+        if state is not None:
+            query = query.where(GeofenceRow.state == choice(ChangeState, state, "state").value)
+        if cell is not None:
+            (hexcell,), _ = check_cells([cell])
+            query = query.where(
+                GeofenceRow.id.in_(
+                    select(GeofenceCellRow.geofence_id).where(GeofenceCellRow.cell == hexcell)
+                )
+            )
+        with self._read() as session:
+            return [_geofence(r) for r in session.scalars(query)]
+
+    # --- terminals ---------------------------------------------------------------------------
+
+    def register_terminal(
+        self,
+        terminal_id: str,
+        *,
+        account: str,
+        home_country: str,
+        customer_class: CustomerClass | str,
+        plan: Plan | str = Plan.STANDARD,
+        funding_party: str | None = None,
+        state: TerminalState | str = TerminalState.ACTIVE,
+        actor: str,
+        reason: str,
+    ) -> Terminal:
+        """Register a terminal; `DuplicateError` if the id is taken."""
+        tid = check_id(terminal_id, "terminal")
+        fields = self._terminal_fields(
+            account=account,
+            home_country=home_country,
+            customer_class=customer_class,
+            plan=plan,
+            funding_party=funding_party,
+            state=state,
+        )
+        reason = check_reason(reason)
+        with self._write(actor) as tx:
+            if tx.session.get(TerminalRow, tid) is not None:
+                raise DuplicateError(f"terminal {tid!r} is already registered: choose another id")
+            row = TerminalRow(id=tid, created_at=tx.now, updated_at=tx.now, version=1, **fields)
+            tx.session.add(row)
+            tx.session.flush()
+            terminal = _terminal(row)
+            tx.log("terminal.register", "terminal", tid, None, terminal.to_dict(), reason)
+            tx.policy_changed = True
+        return terminal
+
+    def update_terminal(
+        self,
+        terminal_id: str,
+        *,
+        actor: str,
+        reason: str,
+        expected_version: int | None = None,
+        account: str | Unchanged = UNCHANGED,
+        home_country: str | Unchanged = UNCHANGED,
+        customer_class: CustomerClass | str | Unchanged = UNCHANGED,
+        plan: Plan | str | Unchanged = UNCHANGED,
+        funding_party: str | Unchanged | None = UNCHANGED,
+        state: TerminalState | str | Unchanged = UNCHANGED,
+    ) -> Terminal:
+        """Change some of a terminal's fields (suspend it, say: ``state="suspended"``).
+
+        With ``expected_version``, a terminal changed meanwhile raises `ConflictError`.
+        """
+        given = {
+            "account": account,
+            "home_country": home_country,
+            "customer_class": customer_class,
+            "plan": plan,
+            "funding_party": funding_party,
+            "state": state,
+        }
+        changes = self._terminal_fields(**{k: v for k, v in given.items() if v is not UNCHANGED})
+        if not changes:
+            raise InputError(f"nothing to change for terminal {terminal_id!r}: give some field")
+        reason = check_reason(reason)
+        with self._write(actor) as tx:
+            row = _get_terminal(tx.session, terminal_id)
+            _check_version(f"terminal {row.id!r}", row.version, expected_version)
+            before = _terminal(row).to_dict()
+            changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
+            if not changed:
+                raise InputError(f"terminal {row.id!r} already has {changes}: nothing to change")
+            for name, value in changed.items():
+                setattr(row, name, value)
+            row.updated_at, row.version = tx.now, row.version + 1
+            tx.session.flush()
+            terminal = _terminal(row)
+            tx.log("terminal.update", "terminal", row.id, before, terminal.to_dict(), reason)
+            tx.policy_changed = True
+        return terminal
+
+    def _terminal_fields(self, **given: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if "account" in given:
+            account = str(given["account"]).strip()
+            if not account or len(account) > 200:
+                raise InputError(f"account {given['account']!r} must be 1-200 characters")
+            out["account"] = account
+        if "home_country" in given:
+            out["home_country"] = self._country_code(given["home_country"])
+        if "customer_class" in given:
+            out["customer_class"] = choice(
+                CustomerClass, given["customer_class"], "customer class"
+            ).value
+        if "plan" in given:
+            out["plan"] = choice(Plan, given["plan"], "plan").value
+        if "funding_party" in given:
+            party = given["funding_party"]
+            out["funding_party"] = (
+                None if party is None or not str(party).strip() else str(party).strip()
+            )
+        if "state" in given:
+            out["state"] = choice(TerminalState, given["state"], "terminal state").value
+        return out
+
+    def terminal(self, terminal_id: str) -> Terminal:
+        """The terminal ``terminal_id``; `NotFoundError` if there is none."""
+        with self._read() as session:
+            return _terminal(_get_terminal(session, terminal_id))
+
+    def terminals(
+        self, *, account: str | None = None, state: TerminalState | str | None = None
+    ) -> list[Terminal]:
+        """Terminals by id, optionally of one account and/or in one state."""
+        query = select(TerminalRow).order_by(TerminalRow.id)
+        if account is not None:
+            query = query.where(TerminalRow.account == account)
+        if state is not None:
+            query = query.where(TerminalRow.state == choice(TerminalState, state, "state").value)
+        with self._read() as session:
+            return [_terminal(r) for r in session.scalars(query)]
+
+    def add_to_allowlist(
+        self, geofence_id: str, terminal_ids: Sequence[str], *, actor: str, reason: str
+    ) -> list[str]:
+        """Register terminals in an allow-list geofence; returns its members afterwards."""
+        return self._change_allowlist(geofence_id, terminal_ids, True, actor, reason)
+
+    def remove_from_allowlist(
+        self, geofence_id: str, terminal_ids: Sequence[str], *, actor: str, reason: str
+    ) -> list[str]:
+        """Take terminals out of an allow-list geofence; returns its members afterwards."""
+        return self._change_allowlist(geofence_id, terminal_ids, False, actor, reason)
+
+    def _change_allowlist(
+        self, geofence_id: str, terminal_ids: Sequence[str], add: bool, actor: str, reason: str
+    ) -> list[str]:
+        reason = check_reason(reason)
+        if isinstance(terminal_ids, str):
+            terminal_ids = [terminal_ids]
+        ids = sorted(set(terminal_ids))
+        if not ids:
+            raise InputError("give at least one terminal id")
+        with self._write(actor) as tx:
+            fence = _get_geofence(tx.session, geofence_id)
+            if fence.effect != GeofenceEffect.ALLOWLIST.value:
+                raise PolicyStateError(
+                    f"geofence {fence.id!r} is a {fence.effect} geofence: only allowlist "
+                    "geofences have members"
+                )
+            if fence.state in (ChangeState.REJECTED.value, ChangeState.WITHDRAWN.value):
+                raise PolicyStateError(
+                    f"geofence {fence.id!r} is {fence.state}: it takes no members"
+                )
+            members = set(_allowlist_members(tx.session, fence.id))
+            for tid in ids:
+                _get_terminal(tx.session, tid)
+                if add and tid in members:
+                    raise DuplicateError(f"terminal {tid!r} is already in allow-list {fence.id!r}")
+                if not add and tid not in members:
+                    raise NotFoundError(f"terminal {tid!r} is not in allow-list {fence.id!r}")
+            for tid in ids:
+                if add:
+                    tx.session.add(
+                        AllowlistMembershipRow(
+                            terminal_id=tid,
+                            geofence_id=fence.id,
+                            added_at=tx.now,
+                            added_by=tx.actor,
+                        )
+                    )
+                else:
+                    tx.session.delete(tx.session.get_one(AllowlistMembershipRow, (tid, fence.id)))
+            action = "allowlist.add" if add else "allowlist.remove"
+            after = {"added" if add else "removed": list(ids)}
+            tx.log(action, "geofence", fence.id, None, after, reason)
+            tx.policy_changed = True
+            tx.session.flush()
+            return _allowlist_members(tx.session, fence.id)
+
+    def allowlist_members(self, geofence_id: str) -> list[str]:
+        """Ids of the terminals in an allow-list geofence, sorted."""
+        with self._read() as session:
+            return _allowlist_members(session, _get_geofence(session, geofence_id).id)
+
+    # --- position reports ----------------------------------------------------------------
+
+    def report_positions(
+        self,
+        terminal_id: str,
+        reported_at: npt.ArrayLike,
+        lat_deg: npt.ArrayLike,
+        lon_deg: npt.ArrayLike,
+        *,
+        actor: str,
+        reason: str = "position report",
+        resolution: int = grid.DEFAULT_RESOLUTION,
+    ) -> list[PositionReport]:
+        """Record where a terminal was: arrays (or scalars) of instants, latitudes, longitudes.
+
+        The H3 cell of each position is computed at ``resolution``.  A batch is one audit
+        record listing its reports.  Positions must be finite, |lat| <= 90, |lon| <= 180.
+        """
+        times, lat, lon = _position_arrays(reported_at, lat_deg, lon_deg)
+        cells = grid.cells_to_hex(grid.latlng_to_cells(lat, lon, resolution))
+        reason = check_reason(reason)
+        with self._write(actor) as tx:
+            terminal = _get_terminal(tx.session, terminal_id)
+            reports = [
+                PositionReport(terminal.id, t, float(a), float(o), c)
+                for t, a, o, c in zip(times, lat.tolist(), lon.tolist(), cells, strict=True)
+            ]
+            tx.session.add_all(
+                PositionReportRow(
+                    terminal_id=r.terminal_id,
+                    reported_at=r.reported_at,
+                    lat_deg=r.lat_deg,
+                    lon_deg=r.lon_deg,
+                    cell=r.cell,
+                )
+                for r in reports
+            )
+            after = {
+                "reports": [
+                    {k: v for k, v in r.to_dict().items() if k != "terminal_id"} for r in reports
+                ]
+            }
+            tx.log("terminal.report_positions", "terminal", terminal.id, None, after, reason)
+        return reports
+
+    def position_reports(
+        self,
+        terminal_id: str | None = None,
+        *,
+        start: str | np.datetime64 | None = None,
+        end: str | np.datetime64 | None = None,
+        cells: Iterable[str] | None = None,
+    ) -> list[PositionReport]:
+        """Position reports in ``[start, end)``, oldest first, of one terminal and/or in cells."""
+        query = select(PositionReportRow).order_by(
+            PositionReportRow.reported_at, PositionReportRow.id
+        )
+        if terminal_id is not None:
+            query = query.where(PositionReportRow.terminal_id == terminal_id)
+        if start is not None:
+            query = query.where(PositionReportRow.reported_at >= instant(start, "start"))
+        if end is not None:
+            query = query.where(PositionReportRow.reported_at < instant(end, "end"))
+        if cells is not None:
+            query = query.where(PositionReportRow.cell.in_(check_cells(cells)[0]))
+        with self._read() as session:
+            if terminal_id is not None:
+                _get_terminal(session, terminal_id)
+            return [
+                PositionReport(r.terminal_id, r.reported_at, r.lat_deg, r.lon_deg, r.cell)
+                for r in session.scalars(query)
+            ]
+
+    # --- API keys --------------------------------------------------------------------------
+
+    def create_api_key(
+        self, role: Role | str, *, name: str, actor: str, reason: str
+    ) -> tuple[ApiKey, str]:
+        """A new API key with ``role``; returns it and its token, which is shown only now."""
+        role = choice(Role, role, "role")
+        name = str(name).strip()
+        if not name or len(name) > 200:
+            raise InputError(f"API key name {name!r} must be 1-200 characters")
+        reason = check_reason(reason)
+        key_id, secret, token = apikeys.new_token()
+        salt = apikeys.new_salt()
+        with self._write(actor) as tx:
+            row = ApiKeyRow(
+                id=key_id,
+                name=name,
+                role=role.value,
+                salt=salt,
+                secret_hash=apikeys.hash_secret(secret, salt),
+                created_at=tx.now,
+                created_by=tx.actor,
+            )
+            tx.session.add(row)
+            key = _api_key(row)
+            tx.log("api_key.create", "api_key", key_id, None, key.to_dict(), reason)
+        return key, token
+
+    def revoke_api_key(self, key_id: str, *, actor: str, reason: str) -> ApiKey:
+        """Revoke a key: it authenticates no more."""
+        reason = check_reason(reason)
+        with self._write(actor) as tx:
+            row = tx.session.get(ApiKeyRow, key_id)
+            if row is None:
+                raise NotFoundError(f"there is no API key with id {key_id!r}")
+            if row.revoked_at is not None:
+                raise PolicyStateError(f"API key {key_id!r} is already revoked")
+            before = _api_key(row).to_dict()
+            row.revoked_at = tx.now
+            key = _api_key(row)
+            tx.log("api_key.revoke", "api_key", key_id, before, key.to_dict(), reason)
+        return key
+
+    def authenticate(self, token: str) -> ApiKey | None:
+        """The live API key a token belongs to, or None (unknown, malformed or revoked)."""
+        parsed = apikeys.parse_token(token)
+        if parsed is None:
+            return None
+        key_id, secret = parsed
+        with self._read() as session:
+            row = session.get(ApiKeyRow, key_id)
+            if row is None or row.revoked_at is not None:
+                return None
+            if not apikeys.secret_matches(secret, row.salt, row.secret_hash):
+                return None
+            return _api_key(row)
+
+    def api_keys(self) -> list[ApiKey]:
+        """All API keys (without secrets), oldest first."""
+        with self._read() as session:
+            rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id))
+            return [_api_key(r) for r in rows]
+
+    # --- policy as of a time ------------------------------------------------------------------
+
+    def policy_version(self) -> int:
+        """The current policy version: 0 for an empty store, +1 per change to what is in force."""
+        with self._read() as session:
+            return _policy_version(session)
+
+    def policy_at(
+        self, at: str | np.datetime64 = "now", *, known_at: str | np.datetime64 | None = None
+    ) -> PolicySnapshot:
+        """Everything the decision engine needs at instant ``at``, read in one snapshot.
+
+        ``known_at`` rewinds the approvals to what was known then (see `leolink.store.records`).
+        """
+        t = instant(at, "at")
+        known = None if known_at is None else instant(known_at, "known_at")
+        with self._read() as session:
+            version = _policy_version(session)
+            status_rows = session.scalars(
+                select(CountryStatusRow).where(
+                    CountryStatusRow.state == ChangeState.APPROVED.value,
+                    CountryStatusRow.effective_from <= t,
+                )
+            ).all()
+            statuses = _statuses_in_force([_country_change(r) for r in status_rows], known)
+            fence_rows = session.scalars(
+                select(GeofenceRow)
+                .where(
+                    GeofenceRow.state.in_([s.value for s in _APPROVED_STATES]),
+                    GeofenceRow.approved_at.is_not(None),
+                    (GeofenceRow.window_start.is_(None)) | (GeofenceRow.window_start <= t),
+                    (GeofenceRow.window_end.is_(None)) | (GeofenceRow.window_end > t),
+                )
+                .order_by(GeofenceRow.id)
+            ).all()
+            fences = tuple(f for f in map(_geofence, fence_rows) if f.is_in_force(t, known))
+            allowlists = {
+                f.id: frozenset(_allowlist_members(session, f.id))
+                for f in fences
+                if f.effect is GeofenceEffect.ALLOWLIST
+            }
+        return PolicySnapshot(version, t, known, statuses, fences, allowlists)
+
+    # --- the audit log --------------------------------------------------------------------
+
+    def audit_log(
+        self,
+        *,
+        after_seq: int = 0,
+        limit: int | None = 1000,
+        entity: str | None = None,
+        entity_id: str | None = None,
+    ) -> list[AuditRecord]:
+        """Audit records with ``seq > after_seq``, oldest first (page with ``after_seq``)."""
+        query = _audit_select().where(AuditRecordRow.seq > after_seq).order_by(AuditRecordRow.seq)
+        if entity is not None:
+            query = query.where(AuditRecordRow.entity == entity)
+        if entity_id is not None:
+            query = query.where(AuditRecordRow.entity_id == entity_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as session:
+            return [_audit_record(r) for r in session.execute(query)]
+
+    def audit_head(self) -> Checkpoint | None:
+        """The signed head of the log (None while the log is empty)."""
+        with self._read() as session:
+            return _head_checkpoint(session.get(AuditHeadRow, 1))
+
+    def checkpoints(self) -> list[Checkpoint]:
+        """The kept signed checkpoints, oldest first."""
+        with self._read() as session:
+            rows = session.scalars(select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq))
+            return [_checkpoint(r) for r in rows]
+
+    def checkpoint(self) -> Checkpoint:
+        """Sign a checkpoint at the newest record now (or return the one already there).
+
+        Export it (`Checkpoint.to_dict`) and keep it elsewhere: passed back to `verify`, it
+        also catches a log deleted as a whole.
+        """
+        key = self._signing_key()
+        with self._write_sessions() as session, session.begin():
+            head = session.scalars(
+                select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
+            ).one_or_none()
+            if head is None or head.seq == 0:
+                raise PolicyStateError("the audit log is empty: there is nothing to checkpoint")
+            existing = session.get(AuditCheckpointRow, head.seq)
+            if existing is not None:
+                return _checkpoint(existing)
+            cp = sign_checkpoint(key, "checkpoint", head.seq, head.hash, self._now())
+            session.add(_checkpoint_row(cp))
+            return cp
+
+    def signing_keys(self) -> dict[str, Ed25519PublicKey]:
+        """The public keys recorded as having signed, by key id."""
+        with self._read() as session:
+            return {
+                r.key_id: public_key_from_hex(r.public_key)
+                for r in session.scalars(select(SigningKeyRow))
+            }
+
+    def verify(
+        self,
+        trusted_keys: Iterable[Ed25519PublicKey] | None = None,
+        *,
+        anchors: Iterable[Checkpoint] = (),
+    ) -> ChainVerification:
+        """Check the whole log: chain, checkpoints, signed head (see `leolink.policy.audit`).
+
+        Signatures are trusted if made by ``trusted_keys``; by default by this store's own
+        signing key when it has one, else by the keys recorded in the database (which someone
+        able to rewrite the database could also replace: the result says so).  ``anchors``
+        are checkpoints kept outside the database, checked like the ones inside.
+        """
+        note = ""
+        if trusted_keys is not None:
+            keys = {public_key_id(k): k for k in trusted_keys}
+        elif (own := self._configured_public_key()) is not None:
+            keys = {public_key_id(own): own}
+        else:
+            keys = self.signing_keys()
+            note = " (signatures checked against the keys recorded in the database itself)"
+        with self._read() as session:
+            head = _head_checkpoint(session.get(AuditHeadRow, 1))
+            cps = [
+                _checkpoint(r)
+                for r in session.scalars(
+                    select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq)
+                )
+            ]
+            rows = session.execute(
+                _audit_select().order_by(AuditRecordRow.seq).execution_options(yield_per=500)
+            )
+            result = verify_chain(
+                (_audit_record(r) for r in rows),
+                checkpoints=[*cps, *anchors],
+                head=head,
+                public_keys=keys,
+            )
+        return replace(result, reason=result.reason + note) if note else result
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CheckedSpec:
+    name: str
+    effect: GeofenceEffect
+    reason: str
+    area_geojson: str | None
+    cells: tuple[str, ...]
+    customer_classes: tuple[CustomerClass, ...] | None
+    window_start: np.datetime64 | None
+    window_end: np.datetime64 | None
+    size_km2: float
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+def _policy_version(session: Session) -> int:
+    return session.scalar(select(func.max(PolicyVersionRow.version))) or 0
+
+
+def _require_proposed(what: str, state: ChangeState) -> None:
+    if state is not ChangeState.PROPOSED:
+        raise PolicyStateError(f"{what} is {state.value}, not proposed: it cannot be decided again")
+
+
+def _same_person(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def _require_second_person(what: str, proposer: str, actor: str, decision: ChangeState) -> None:
+    if _same_person(proposer, actor):
+        verb = "approve" if decision is ChangeState.APPROVED else "reject"
+        hint = "" if decision is ChangeState.APPROVED else " (withdraw it instead)"
+        raise TwoPersonRuleError(
+            f"{actor!r} proposed {what} and cannot {verb} it{hint}: a second, different operator "
+            "must decide (two-person rule)"
+        )
+
+
+def _require_proposer(what: str, proposer: str, actor: str) -> None:
+    if not _same_person(proposer, actor):
+        raise PolicyStateError(
+            f"only its proposer {proposer!r} can withdraw {what} while it is proposed; "
+            f"{actor!r} can reject it instead"
+        )
+
+
+def _check_version(what: str, current: int, expected: int | None) -> None:
+    if expected is not None and expected != current:
+        raise ConflictError(
+            f"{what} is at version {current}, but the change was based on version {expected}: "
+            "someone else changed it meanwhile; read it again, review the other change, and retry"
+        )
+
+
+def _get_geofence(
+    session: Session, geofence_id: str, expected_version: int | None = None
+) -> GeofenceRow:
+    row = session.get(GeofenceRow, geofence_id)
+    if row is None:
+        raise NotFoundError(f"there is no geofence with id {geofence_id!r}")
+    _check_version(f"geofence {geofence_id!r}", row.version, expected_version)
+    return row
+
+
+def _get_terminal(session: Session, terminal_id: str) -> TerminalRow:
+    row = session.get(TerminalRow, terminal_id)
+    if row is None:
+        raise NotFoundError(
+            f"there is no terminal with id {terminal_id!r}: register it first (register_terminal)"
+        )
+    return row
+
+
+def _allowlist_members(session: Session, geofence_id: str) -> list[str]:
+    query = (
+        select(AllowlistMembershipRow.terminal_id)
+        .where(AllowlistMembershipRow.geofence_id == geofence_id)
+        .order_by(AllowlistMembershipRow.terminal_id)
+    )
+    return list(session.scalars(query))
+
+
+def _statuses_in_force(
+    changes: Iterable[CountryStatusChange], known_at: np.datetime64 | None
+) -> dict[str, CountryStatusChange]:
+    """Per country, the counting change with the latest ``effective_from`` (ties: latest id)."""
+    best: dict[str, CountryStatusChange] = {}
+    for c in changes:
+        if not c.counts(known_at):
+            continue
+        old = best.get(c.country_code)
+        if old is None or (c.effective_from, c.id) > (old.effective_from, old.id):
+            best[c.country_code] = c
+    return best
+
+
+def _position_arrays(
+    reported_at: npt.ArrayLike, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike
+) -> tuple[list[np.datetime64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    raw_times = np.atleast_1d(np.asarray(reported_at))
+    if raw_times.dtype.kind == "M":
+        times = list(raw_times.astype("datetime64[us]"))
+    else:
+        times = [instant(t, "reported_at").astype("datetime64[us]") for t in raw_times.tolist()]
+    try:
+        lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64))
+        lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))
+        t_idx, lat, lon = np.broadcast_arrays(np.arange(len(times)), lat, lon)
+    except ValueError as exc:
+        raise InputError(
+            f"reported_at ({len(times)}), lat_deg and lon_deg must have matching lengths: {exc}"
+        ) from exc
+    bad = ~(np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"position {i} (lat_deg={lat[i]!r}, lon_deg={lon[i]!r}) is not a position: "
+            "latitudes must be within ±90 and longitudes within ±180 degrees"
+        )
+    if lat.size == 0:
+        raise InputError("give at least one position")
+    return [times[i] for i in t_idx.ravel().tolist()], lat.ravel(), lon.ravel()
+
+
+def _country_change(row: CountryStatusRow) -> CountryStatusChange:
+    return CountryStatusChange(
+        id=row.id,
+        country_code=row.country_code,
+        status=CountryStatus(row.status),
+        effective_from=row.effective_from,
+        source=row.source,
+        note=row.note,
+        state=ChangeState(row.state),
+        proposer=row.proposer,
+        approver=row.approver,
+        proposed_at=row.proposed_at,
+        approved_at=row.approved_at,
+        rejected_at=row.rejected_at,
+        withdrawn_at=row.withdrawn_at,
+    )
+
+
+def _geofence(row: GeofenceRow) -> Geofence:
+    classes = row.customer_classes
+    return Geofence(
+        id=row.id,
+        name=row.name,
+        effect=GeofenceEffect(row.effect),
+        area_geojson=row.area_geojson,
+        cells=tuple(c.cell for c in sorted(row.cells, key=lambda c: c.cell)),
+        customer_classes=None if classes is None else tuple(CustomerClass(c) for c in classes),
+        window_start=row.window_start,
+        window_end=row.window_end,
+        reason=row.reason,
+        size_km2=row.size_km2,
+        needs_approval=row.needs_approval,
+        state=ChangeState(row.state),
+        proposer=row.proposer,
+        approver=row.approver,
+        proposed_at=row.proposed_at,
+        approved_at=row.approved_at,
+        rejected_at=row.rejected_at,
+        withdrawn_at=row.withdrawn_at,
+        version=row.version,
+    )
+
+
+def _terminal(row: TerminalRow) -> Terminal:
+    return Terminal(
+        id=row.id,
+        account=row.account,
+        home_country=row.home_country,
+        customer_class=CustomerClass(row.customer_class),
+        plan=Plan(row.plan),
+        funding_party=row.funding_party,
+        state=TerminalState(row.state),
+        allowlists=tuple(sorted(m.geofence_id for m in row.allowlists)),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _api_key(row: ApiKeyRow) -> ApiKey:
+    return ApiKey(row.id, row.name, Role(row.role), row.created_at, row.created_by, row.revoked_at)
+
+
+def _audit_select() -> Any:
+    """Audit columns with before/after as raw text: tampered JSON must not stop verification."""
+    return select(
+        AuditRecordRow.seq,
+        AuditRecordRow.ts,
+        AuditRecordRow.actor,
+        AuditRecordRow.action,
+        AuditRecordRow.entity,
+        AuditRecordRow.entity_id,
+        cast(AuditRecordRow.before, Text).label("before"),
+        cast(AuditRecordRow.after, Text).label("after"),
+        AuditRecordRow.reason,
+        AuditRecordRow.prev_hash,
+        AuditRecordRow.hash,
+    )
+
+
+def _json_or_text(text: str | None) -> JSONValue:
+    """Parsed JSON; unparsable text stays a string, whose hash cannot match the original."""
+    if text is None:
+        return None
+    try:
+        value: JSONValue = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return value
+
+
+def _audit_record(row: Any) -> AuditRecord:
+    return AuditRecord(
+        seq=row.seq,
+        ts=row.ts,
+        actor=row.actor,
+        action=row.action,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        before=_json_or_text(row.before),
+        after=_json_or_text(row.after),
+        reason=row.reason,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def _checkpoint(row: AuditCheckpointRow) -> Checkpoint:
+    return Checkpoint("checkpoint", row.seq, row.hash, row.ts, row.key_id, row.signature)
+
+
+def _checkpoint_row(cp: Checkpoint) -> AuditCheckpointRow:
+    return AuditCheckpointRow(
+        seq=cp.seq, hash=cp.hash, ts=cp.ts, key_id=cp.key_id, signature=cp.signature
+    )
+
+
+def _head_checkpoint(row: AuditHeadRow | None) -> Checkpoint | None:
+    """The head row as a checkpoint; None for the unsigned head of an empty log."""
+    if row is None:
+        return None
+    if row.seq == 0 and row.signature is None:
+        return None
+    ts = row.ts if row.ts is not None else np.datetime64(0, "us")
+    return Checkpoint("head", row.seq, row.hash, ts, row.key_id or "", row.signature or "")
