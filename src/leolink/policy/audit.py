@@ -303,7 +303,8 @@ def verify_chain(
     prev, prev_prev = GENESIS_HASH, GENESIS_HASH
     vouched = 0  # the newest record a valid checkpoint matched
     hash_at: dict[int, str] = {}
-    broken = False
+    broken = False  # a break in the chain: nothing after it is checked
+    rewritten = False  # a checkpoint mismatch: later checkpoints and the head say no more
     for rec in records:
         count += 1
         if broken:
@@ -314,25 +315,29 @@ def verify_chain(
             broken = True
             continue
         cp = signed.get(rec.seq)
-        if cp is not None:
+        if cp is not None and not rewritten:
             if cp.hash != rec.hash:
+                # The chain is consistent up to here, so any of the records since the last
+                # good checkpoint may have been rewritten; keep walking for a sharper finding.
                 problems.append(
                     (
                         vouched + 1,
-                        f"record {rec.seq} does not match its signed checkpoint: a record in "
-                        f"{vouched + 1}..{rec.seq} was altered and the later hashes recomputed",
+                        f"record {rec.seq} does not match its signed checkpoint: records "
+                        f"{vouched + 1}..{rec.seq} were rewritten (or one inserted) since",
                     )
                 )
-                broken = True
-                continue
-            vouched = rec.seq
+                rewritten = True
+            else:
+                vouched = rec.seq
         if good_head is not None and rec.seq == good_head.seq:
             hash_at[rec.seq] = rec.hash
         prev_prev, prev = prev, rec.hash
         expected += 1
 
     if not broken:
-        problems += _tail_problems(expected - 1, signed, head, good_head, hash_at, vouched)
+        problems += _tail_problems(
+            expected - 1, signed, head, good_head, hash_at, vouched, check_hash=not rewritten
+        )
     if not problems:
         return ChainVerification(True, count, None, f"all {count} records verify")
     problems.sort(key=lambda p: p[0])
@@ -385,6 +390,8 @@ def _tail_problems(
     good_head: Checkpoint | None,
     hash_at: Mapping[int, str],
     vouched: int,
+    *,
+    check_hash: bool,
 ) -> list[tuple[int, str]]:
     """Problems at the end of an intact chain that ends at record ``last``."""
     problems: list[tuple[int, str]] = []
@@ -416,7 +423,7 @@ def _tail_problems(
                     f"records after {last} were deleted",
                 )
             )
-        elif seq > 0 and hash_at.get(seq) != good_head.hash:
+        elif check_hash and seq > 0 and hash_at.get(seq) != good_head.hash:
             problems.append(
                 (
                     vouched + 1,
