@@ -36,6 +36,7 @@ __all__ = [
     "instant",
     "iso_alpha2",
     "ring_area_km2",
+    "to_us",
 ]
 
 #: Radius of the sphere with the WGS84 ellipsoid's area (GRS80 authalic radius, Moritz 2000).
@@ -132,11 +133,22 @@ def choice(enum: type[E], value: str, what: str) -> E:
 
 
 def instant(value: str | np.datetime64 | Any, what: str) -> np.datetime64:
-    """Parse an instant (ISO 8601 UTC string, ``now``, aware datetime or datetime64)."""
+    """Parse an instant (ISO 8601 UTC string, ``now``, aware datetime or datetime64).
+
+    It is truncated to the microsecond, as the databases keep it, so that what a write returns
+    equals what a later read gives back.
+    """
     try:
-        return parse_instant(value)
+        parsed = parse_instant(value)
     except InputError as exc:
         raise type(exc)(f"{what}: {exc}") from exc
+    return to_us(parsed)
+
+
+def to_us(t: np.datetime64) -> np.datetime64:
+    """``t`` truncated to the microsecond, as ``datetime64[ns]`` like every leolink instant."""
+    out: np.datetime64 = t.astype("datetime64[us]").astype("datetime64[ns]")
+    return out
 
 
 def check_window(start: np.datetime64 | None, end: np.datetime64 | None, what: str) -> None:

@@ -71,6 +71,7 @@ from leolink.store.checks import (
     choice,
     instant,
     iso_alpha2,
+    to_us,
 )
 from leolink.store.engine import WRITE_OPTION, make_engine
 from leolink.store.migrate import current_revision, head_revision, upgrade
@@ -291,8 +292,7 @@ class Store:
         return self._signing_key().public_key() if path.exists() else None
 
     def _now(self) -> np.datetime64:
-        now: np.datetime64 = self._clock().astype("datetime64[us]")
-        return now
+        return to_us(self._clock())
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -1236,9 +1236,9 @@ def _position_arrays(
 ) -> tuple[list[np.datetime64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     raw_times = np.atleast_1d(np.asarray(reported_at))
     if raw_times.dtype.kind == "M":
-        times = list(raw_times.astype("datetime64[us]"))
+        times = [to_us(t) for t in raw_times.astype("datetime64[ns]")]
     else:
-        times = [instant(t, "reported_at").astype("datetime64[us]") for t in raw_times.tolist()]
+        times = [instant(t, "reported_at") for t in raw_times.tolist()]
     try:
         lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64))
         lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))
