@@ -1251,7 +1251,8 @@ def _position_arrays(
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"position {i} (lat_deg={lat[i]!r}, lon_deg={lon[i]!r}) is not a position: "
+            f"position {i} (lat_deg={float(lat[i])!r}, lon_deg={float(lon[i])!r}) is not a "
+            "position: "
             "latitudes must be within ±90 and longitudes within ±180 degrees"
         )
     if lat.size == 0:
