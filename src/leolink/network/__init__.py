@@ -1,0 +1,103 @@
+"""The network: gateways, PoPs, ground and laser links, routing by delay, and latency.
+
+Import from `leolink.api` (``route``) or from here; the modules behind are `sites` (the ground
+segment), `links` (which links exist at an instant), `graph` (the network as a sparse graph),
+`routing` (shortest paths, routes, forwarding state) and `hypatia` (Hypatia's shells, to check
+leolink against).
+"""
+
+from __future__ import annotations
+
+from leolink.network.graph import (
+    DEFAULT_MAX_ISL_KM,
+    FIBRE_VELOCITY_FACTOR,
+    LinkKind,
+    Network,
+    NetworkGraph,
+    NodeKind,
+    build_network,
+    graph_from_positions,
+    network_graph,
+)
+from leolink.network.hypatia import (
+    HYPATIA_EPOCH,
+    STARLINK_550_MAX_GSL_KM,
+    STARLINK_550_MAX_ISL_KM,
+    HypatiaShell,
+    hypatia_compatible_shell,
+    hypatia_tle_lines,
+)
+from leolink.network.links import (
+    DEFAULT_MIN_ELEVATION_DEG,
+    SPEED_OF_LIGHT_KM_S,
+    GslLinks,
+    IslPattern,
+    gsl_links,
+    isl_lengths_km,
+    max_gsl_range_km,
+    max_isl_range_km,
+    plus_grid_pairs,
+)
+from leolink.network.routing import (
+    ForwardingState,
+    Hop,
+    Route,
+    forwarding_state,
+    route,
+    route_in,
+    route_on,
+    shortest_delays,
+)
+from leolink.network.sites import (
+    EARTH_MEAN_RADIUS_KM,
+    GroundSites,
+    great_circle_km,
+    ground_sites,
+    load_cities,
+    load_gateways,
+    load_pops,
+    parse_lat_lon,
+)
+
+__all__ = [
+    "DEFAULT_MAX_ISL_KM",
+    "DEFAULT_MIN_ELEVATION_DEG",
+    "EARTH_MEAN_RADIUS_KM",
+    "FIBRE_VELOCITY_FACTOR",
+    "HYPATIA_EPOCH",
+    "SPEED_OF_LIGHT_KM_S",
+    "STARLINK_550_MAX_GSL_KM",
+    "STARLINK_550_MAX_ISL_KM",
+    "ForwardingState",
+    "GroundSites",
+    "GslLinks",
+    "Hop",
+    "HypatiaShell",
+    "IslPattern",
+    "LinkKind",
+    "Network",
+    "NetworkGraph",
+    "NodeKind",
+    "Route",
+    "build_network",
+    "forwarding_state",
+    "graph_from_positions",
+    "great_circle_km",
+    "ground_sites",
+    "gsl_links",
+    "hypatia_compatible_shell",
+    "hypatia_tle_lines",
+    "isl_lengths_km",
+    "load_cities",
+    "load_gateways",
+    "load_pops",
+    "max_gsl_range_km",
+    "max_isl_range_km",
+    "network_graph",
+    "parse_lat_lon",
+    "plus_grid_pairs",
+    "route",
+    "route_in",
+    "route_on",
+    "shortest_delays",
+]

@@ -1,0 +1,224 @@
+"""Links at one instant: ground–satellite (GSL) by elevation mask or slant range, and lasers (ISL).
+
+Distances are straight lines between Earth-fixed (ITRF) positions, in km; delays are those
+lengths over the speed of light in vacuum (lasers and radio alike).  Every function here is
+vectorised over satellites and ground sites; a satellite SGP4 could not place (NaN position)
+simply has no links.
+
+Limits follow Hypatia (Kassing et al., "Exploring the 'Internet from space' with Hypatia",
+IMC 2020; satgenpy ``main_starlink_550.py``): a laser may not pass lower than 80 km above the
+Earth (weather), so its maximum length between two satellites at radius ``R + h`` is
+``2 sqrt((R + h)^2 - (R + 80 km)^2)`` — 5,016.6 km at 550 km with R = 6,378.135 km (WGS72), the
+value Hypatia uses for Starlink.  A ground link is allowed above an elevation mask (25 deg for
+Starlink's user terminals in the FCC filings, the DESIGN default), or, as Hypatia does, up to a
+maximum slant range.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from leolink.errors import InputError
+from leolink.network.sites import GroundSites
+from leolink.orbits.structure import NEXT, RIGHT
+
+__all__ = [
+    "DEFAULT_MIN_ELEVATION_DEG",
+    "SPEED_OF_LIGHT_KM_S",
+    "WGS72_RADIUS_KM",
+    "GslLinks",
+    "IslPattern",
+    "gsl_links",
+    "isl_lengths_km",
+    "max_gsl_range_km",
+    "max_isl_range_km",
+    "plus_grid_pairs",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Speed of light in vacuum, km/s (exact, SI definition of the metre).
+SPEED_OF_LIGHT_KM_S: Final = 299_792.458
+
+#: Equatorial radius of WGS72, km: the radius of SGP4 and of Hypatia's link limits.
+WGS72_RADIUS_KM: Final = 6378.135
+
+#: Elevation mask of ground links unless told otherwise, degrees (Starlink's user terminals,
+#: FCC filings SAT-MOD-20181108-00083 and later; see ``data/starlink-shells-fcc.csv``).
+DEFAULT_MIN_ELEVATION_DEG: Final = 25.0
+
+#: Lowest altitude a laser link may pass through, km (Hypatia: "ISLs are not allowed to dip
+#: below 80 km altitude in order to avoid weather conditions").
+ISL_MIN_GRAZING_ALTITUDE_KM: Final = 80.0
+
+# Sites handled per block in `gsl_links`: 64 sites x 10,000 satellites x 8 bytes = 5 MB per array.
+_SITE_BLOCK = 64
+# Slack on the vectorised pre-filter, so that rounding never drops a link the exact test keeps.
+_PREFILTER_SLACK = 1e-9
+
+
+class IslPattern(enum.StrEnum):
+    """Which inter-satellite lasers exist: the +Grid, or none (bent pipe only)."""
+
+    PLUS_GRID = "plus-grid"
+    NONE = "none"
+
+
+def max_isl_range_km(
+    altitude_km: float,
+    min_grazing_altitude_km: float = ISL_MIN_GRAZING_ALTITUDE_KM,
+    earth_radius_km: float = WGS72_RADIUS_KM,
+) -> float:
+    """Longest laser between two satellites at ``altitude_km`` that stays above the grazing height.
+
+    ``2 sqrt((R + h)^2 - (R + g)^2)``, Hypatia's formula; 5,016.591 km for h = 550 km.
+    """
+    outer, inner = earth_radius_km + altitude_km, earth_radius_km + min_grazing_altitude_km
+    if not (math.isfinite(outer) and outer > inner > 0.0):
+        raise InputError(
+            f"altitude_km={altitude_km!r} must be above min_grazing_altitude_km="
+            f"{min_grazing_altitude_km!r}"
+        )
+    return 2.0 * math.sqrt(outer * outer - inner * inner)
+
+
+def max_gsl_range_km(
+    altitude_km: float, min_elevation_deg: float, earth_radius_km: float = WGS72_RADIUS_KM
+) -> float:
+    """Slant range to a satellite at ``altitude_km`` seen at ``min_elevation_deg``, spherical Earth.
+
+    From the triangle Earth centre–observer–satellite: ``d = -R sin e + sqrt(R^2 sin^2 e +
+    2 R h + h^2)``.  At 550 km and 25 deg this is 1,123 km; Hypatia's 1,089.7 km for the same
+    shell comes instead from the FCC filing's 940.7 km coverage-cone radius
+    (``sqrt(940.7^2 + 550^2)``), i.e. an elevation of about 26.6 deg.
+    """
+    if not (math.isfinite(altitude_km) and altitude_km > 0.0):
+        raise InputError(f"altitude_km={altitude_km!r} must be a positive number of kilometres")
+    if not (math.isfinite(min_elevation_deg) and -90.0 <= min_elevation_deg <= 90.0):
+        raise InputError(f"min_elevation_deg={min_elevation_deg!r} must be in [-90, 90]")
+    s = math.sin(math.radians(min_elevation_deg))
+    r = earth_radius_km
+    return -r * s + math.sqrt(r * r * s * s + 2.0 * r * altitude_km + altitude_km**2)
+
+
+def plus_grid_pairs(neighbours: npt.ArrayLike) -> IntArray:
+    """The +Grid's laser links as satellite index pairs ``(L, 2)``, each link once, ``a < b``.
+
+    ``neighbours`` is `leolink.orbits.structure.Structure.neighbours` (``(S, 4)``, columns
+    PREVIOUS, NEXT, LEFT, RIGHT, -1 for none).  Each satellite links to the next one in its plane
+    and to its neighbour in the plane to the east, as in Hypatia's ``generate_plus_grid_isls``
+    (``(i, j)``–``(i, j+1)`` and ``(i, j)``–``(i+1, j)``); with the links that reach it from the
+    previous slot and the western plane that makes four lasers a satellite in a full Walker
+    shell.  Where planes are unevenly filled two satellites may pick the same eastern neighbour,
+    which then has more than four links.
+    """
+    table = np.asarray(neighbours, dtype=np.int64)
+    if table.ndim != 2 or table.shape[1] != 4:
+        raise InputError(
+            f"neighbours has shape {table.shape}; expected (S, 4) with columns PREVIOUS, NEXT, "
+            "LEFT, RIGHT as in Structure.neighbours"
+        )
+    s = np.arange(table.shape[0], dtype=np.int64)
+    a = np.concatenate([s, s])
+    b = np.concatenate([table[:, NEXT], table[:, RIGHT]])
+    keep = (b >= 0) & (b != a)
+    if np.any(b >= table.shape[0]):
+        raise InputError(f"neighbours holds index {int(b.max())} beyond {table.shape[0]} rows")
+    pairs = np.stack([np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])], axis=1)
+    return np.unique(pairs, axis=0).reshape(-1, 2)
+
+
+def isl_lengths_km(r_sat_itrs_km: FloatArray, pairs: IntArray) -> FloatArray:
+    """Length of each laser link ``pairs`` ``(L, 2)`` between positions ``(S, 3)``, km, ``(L,)``.
+
+    NaN where either satellite has no position.
+    """
+    d = r_sat_itrs_km[pairs[:, 0]] - r_sat_itrs_km[pairs[:, 1]]
+    return np.asarray(np.sqrt(np.einsum("ij,ij->i", d, d)))
+
+
+@dataclass(frozen=True, eq=False)
+class GslLinks:
+    """Ground–satellite links at one instant, ``(K,)`` each, grouped by site, nearest first."""
+
+    site: IntArray
+    satellite: IntArray
+    range_km: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+
+def gsl_links(
+    r_sat_itrs_km: FloatArray,
+    sites: GroundSites,
+    *,
+    min_elevation_deg: float | None = DEFAULT_MIN_ELEVATION_DEG,
+    max_range_km: float | None = None,
+    limit_links: bool = True,
+) -> GslLinks:
+    """Which satellites ``(S, 3)`` each ground site can link to, and at what slant range.
+
+    A satellite qualifies when it is at or above ``min_elevation_deg`` (from the WGS84 normal
+    at the site, as `itrs_to_topocentric`) and within ``max_range_km``; a criterion given as
+    None is not applied, and at least one must be given.  With ``limit_links`` a site whose
+    ``max_links`` is not -1 keeps only that many qualifying satellites, the nearest ones (the
+    highest, for one shell): a gateway with 8 antennas tracks 8 satellites.
+
+    The test is a pre-filter over every site and satellite in blocks, with dot products done by
+    matrix multiplication, then exact on the few candidates.
+    """
+    if min_elevation_deg is None and max_range_km is None:
+        raise InputError(
+            "give min_elevation_deg or max_range_km (or both) to decide which ground links exist"
+        )
+    if min_elevation_deg is not None and not (
+        math.isfinite(min_elevation_deg) and -90.0 <= min_elevation_deg <= 90.0
+    ):
+        raise InputError(f"min_elevation_deg={min_elevation_deg!r} must be in [-90, 90]")
+    if max_range_km is not None and not (math.isfinite(max_range_km) and max_range_km > 0.0):
+        raise InputError(f"max_range_km={max_range_km!r} must be a positive number of km")
+    r_sat = np.asarray(r_sat_itrs_km, dtype=np.float64).reshape(-1, 3)
+    sin_mask = math.sin(math.radians(min_elevation_deg)) if min_elevation_deg is not None else -1.0
+    max_range = max_range_km if max_range_km is not None else math.inf
+    p_all, u_all = sites.r_itrs_km, sites.up
+    sat_norm2 = np.einsum("ij,ij->i", r_sat, r_sat)
+
+    site_parts: list[IntArray] = []
+    sat_parts: list[IntArray] = []
+    for start in range(0, len(sites), _SITE_BLOCK):
+        p, u = p_all[start : start + _SITE_BLOCK], u_all[start : start + _SITE_BLOCK]
+        # up component of (r - p) and |r - p|^2, for the whole block at once
+        up = u @ r_sat.T - np.einsum("ij,ij->i", u, p)[:, None]
+        range2 = sat_norm2[None, :] + np.einsum("ij,ij->i", p, p)[:, None] - 2.0 * (p @ r_sat.T)
+        rng = np.sqrt(np.maximum(range2, 0.0))
+        ok = (up >= (sin_mask - _PREFILTER_SLACK) * rng) & (
+            rng <= max_range * (1.0 + _PREFILTER_SLACK)
+        )
+        b, s = np.nonzero(ok)
+        site_parts.append(b.astype(np.int64) + start)
+        sat_parts.append(s.astype(np.int64))
+    site = np.concatenate(site_parts) if site_parts else np.zeros(0, np.int64)
+    sat = np.concatenate(sat_parts) if sat_parts else np.zeros(0, np.int64)
+
+    d = r_sat[sat] - p_all[site]
+    range_km = np.sqrt(np.einsum("ij,ij->i", d, d))
+    exact = (np.einsum("ij,ij->i", d, u_all[site]) >= sin_mask * range_km) & (range_km <= max_range)
+    site, sat, range_km = site[exact], sat[exact], range_km[exact]
+
+    order = np.lexsort((sat, range_km, site))
+    site, sat, range_km = site[order], sat[order], range_km[order]
+    if limit_links and len(site):
+        first = np.searchsorted(site, site, side="left")
+        rank = np.arange(len(site)) - first
+        limit = sites.max_links[site]
+        keep = (limit < 0) | (rank < limit)
+        site, sat, range_km = site[keep], sat[keep], range_km[keep]
+    return GslLinks(site=site, satellite=sat, range_km=range_km)
