@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from leolink.cli import orbits
+from leolink.cli import network, orbits
 from leolink.cli._output import stderr_console
 from leolink.errors import LeolinkError
 
@@ -24,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 orbits.register(app)
+network.register(app)
 
 
 def main() -> None:

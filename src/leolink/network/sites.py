@@ -161,7 +161,7 @@ def ground_sites(
         ids=site_ids,
         names=site_names,
         lat_deg=lat.copy(),
-        lon_deg=(lon + 180.0) % 360.0 - 180.0,
+        lon_deg=np.where((lon >= -180.0) & (lon < 180.0), lon, (lon + 180.0) % 360.0 - 180.0),
         alt_km=alt.copy(),
         max_links=links.copy(),
         kind=kind,

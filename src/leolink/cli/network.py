@@ -1,0 +1,116 @@
+"""Commands about the network: ``route`` (lowest-delay path, hops and RTT between two points)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from leolink.cli._output import Format, emit, stderr_console
+from leolink.cli.orbits import AtOption, CatalogOption, FormatOption, StrictOption, _instant, _load
+from leolink.errors import InputError
+from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+from leolink.network import route as network_route
+
+
+def route(
+    from_: Annotated[
+        str,
+        typer.Option("--from", help="Start: LAT,LON in decimal degrees, e.g. 48.8534,2.3488."),
+    ],
+    at: AtOption,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Destination LAT,LON; without it, the route goes through a gateway to the "
+            "PoP nearest in delay (or --pop).",
+        ),
+    ] = None,
+    pop: Annotated[
+        str | None, typer.Option("--pop", help="Route to this PoP id (e.g. POP12) without --to.")
+    ] = None,
+    catalog: CatalogOption = None,
+    isl: Annotated[
+        IslPattern,
+        typer.Option("--isl", help="Laser links: the +Grid, or none (bent pipe only)."),
+    ] = IslPattern.PLUS_GRID,
+    min_elevation_deg: Annotated[
+        float | None,
+        typer.Option(
+            "--min-elevation-deg",
+            help="Elevation mask of ground links, degrees (default 25 unless --max-gsl-km).",
+        ),
+    ] = None,
+    max_gsl_km: Annotated[
+        float | None,
+        typer.Option("--max-gsl-km", help="Ground links up to this slant range instead, km."),
+    ] = None,
+    max_isl_km: Annotated[
+        float, typer.Option("--max-isl-km", help="Longest laser link, km.")
+    ] = DEFAULT_MAX_ISL_KM,
+    no_gateways: Annotated[
+        bool,
+        typer.Option("--no-gateways", help="Leave out the gateways and PoPs (satellites only)."),
+    ] = False,
+    ground_relays: Annotated[
+        bool,
+        typer.Option(
+            "--ground-relays", help="Let paths pass through gateways and the destination's site."
+        ),
+    ] = False,
+    strict: StrictOption = False,
+    fmt: FormatOption = Format.json,
+) -> None:
+    """Lowest-delay route between two points (or to the Internet), with its hops and RTT.
+
+    An unreachable destination is a result (reachable: false, with the reason), not an error.
+    """
+    src = parse_lat_lon(from_, "--from")
+    dst = None if to is None else parse_lat_lon(to, "--to")
+    if min_elevation_deg is not None and max_gsl_km is not None:
+        raise InputError(
+            f"give either --min-elevation-deg ({min_elevation_deg:g}) or --max-gsl-km "
+            f"({max_gsl_km:g}), not both"
+        )
+    if dst is not None and pop is not None:
+        raise InputError(f"--pop {pop} is for routes to the Internet; leave out --to {to} with it")
+    if dst is None and no_gateways:
+        raise InputError(
+            "without --to the route ends at a PoP through a gateway; drop --no-gateways"
+        )
+    cat = _load(catalog, strict)
+    result = network_route(
+        cat,
+        _instant(at, cat),
+        src,
+        dst,
+        pop=pop,
+        isl=isl,
+        gateways=not no_gateways,
+        pops=not no_gateways,
+        min_elevation_deg=None
+        if max_gsl_km is not None
+        else (25.0 if min_elevation_deg is None else min_elevation_deg),
+        max_gsl_km=max_gsl_km,
+        max_isl_km=max_isl_km,
+        ground_relays=ground_relays,
+    )
+    record = result.as_dict()
+    if fmt is Format.json:
+        emit(record, fmt)
+        return
+    if not result.reachable:
+        emit({k: v for k, v in record.items() if k != "path"}, fmt)
+        return
+    stderr_console.print(
+        f"RTT {result.rtt_ms:.3f} ms over {result.hops} links at {record['at']}",
+        markup=False,
+        highlight=False,
+    )
+    emit(record["path"], fmt, title=f"Route at {record['at']}: RTT {result.rtt_ms:.3f} ms")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the network commands to the ``leolink`` app."""
+    app.command("route")(route)
