@@ -14,28 +14,43 @@ from enum import StrEnum
 from typing import Any, Final, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from shapely.geometry import MultiPolygon, Polygon
 
-from leolink.errors import InputError, RegionError, TimeWindowError
+from leolink.errors import (
+    InputError,
+    PolicyStateError,
+    RegionError,
+    TimeWindowError,
+    TwoPersonRuleError,
+)
 from leolink.geo import grid
 from leolink.geo.countries import get_country
 from leolink.geo.regions import geojson_to_geometry
 from leolink.policy.audit import canonical_json
+from leolink.store.records import ChangeState, CustomerClass, GeofenceEffect, GeofenceSpec
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
     "EARTH_AUTHALIC_RADIUS_KM",
+    "CheckedGeofence",
     "TwoPersonRule",
     "area_geojson_km2",
     "check_actor",
     "check_cells",
+    "check_geofence_spec",
     "check_id",
+    "check_positions",
     "check_reason",
     "check_window",
     "choice",
     "instant",
     "iso_alpha2",
+    "require_proposed",
+    "require_proposer",
+    "require_second_person",
     "ring_area_km2",
+    "same_person",
     "to_us",
 ]
 
@@ -206,3 +221,112 @@ def ring_area_km2(lonlat_deg: np.ndarray[Any, Any]) -> float:
     dlon = lon - np.roll(lon, 1)
     twice = np.sum(dlon * (2.0 + sin_lat + np.roll(sin_lat, 1)))
     return float(abs(twice) * EARTH_AUTHALIC_RADIUS_KM**2 / 2.0)
+
+
+@dataclass(frozen=True)
+class CheckedGeofence:
+    """A geofence spec after checking: normalised fields and the measured ``size_km2``."""
+
+    name: str
+    effect: GeofenceEffect
+    reason: str
+    area_geojson: str | None
+    cells: tuple[str, ...]
+    customer_classes: tuple[CustomerClass, ...] | None
+    window_start: np.datetime64 | None
+    window_end: np.datetime64 | None
+    size_km2: float
+
+
+def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
+    """Check every field of ``spec``; measure its area for the two-person rule."""
+    name = str(spec.name).strip()
+    if not name or len(name) > 200:
+        raise InputError(f"geofence name {spec.name!r} must be 1-200 characters")
+    effect = choice(GeofenceEffect, spec.effect, "geofence effect")
+    reason = check_reason(spec.reason)
+    cells, cells_km2 = check_cells(spec.cells)
+    geojson, geojson_km2 = (None, 0.0)
+    if spec.area_geojson is not None:
+        geojson, geojson_km2 = area_geojson_km2(spec.area_geojson)
+    if geojson is None and not cells:
+        raise InputError(f"geofence {name!r} has no area: give a GeoJSON region, H3 cells, or both")
+    classes: tuple[CustomerClass, ...] | None = None
+    if spec.customer_classes is not None:
+        if isinstance(spec.customer_classes, str):
+            raise InputError(
+                f"customer_classes must be a list such as ['government'], not "
+                f"{spec.customer_classes!r}"
+            )
+        classes = tuple(
+            sorted({choice(CustomerClass, c, "customer class") for c in spec.customer_classes})
+        )
+        if not classes:
+            raise InputError("customer_classes is empty: give None for all classes")
+    start = None if spec.window_start is None else instant(spec.window_start, "window_start")
+    end = None if spec.window_end is None else instant(spec.window_end, "window_end")
+    check_window(start, end, f"geofence {name!r}")
+    # Polygon and cells are a union; their sum bounds its area from above.
+    size = geojson_km2 + cells_km2
+    return CheckedGeofence(name, effect, reason, geojson, cells, classes, start, end, size)
+
+
+def check_positions(
+    reported_at: npt.ArrayLike, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike
+) -> tuple[list[np.datetime64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Broadcast instants, latitudes and longitudes to one list of positions, all on the globe."""
+    raw_times = np.atleast_1d(np.asarray(reported_at))
+    if raw_times.dtype.kind == "M":
+        times = [to_us(t) for t in raw_times.astype("datetime64[ns]")]
+    else:
+        times = [instant(t, "reported_at") for t in raw_times.tolist()]
+    try:
+        lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64))
+        lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))
+        t_idx, lat, lon = np.broadcast_arrays(np.arange(len(times)), lat, lon)
+    except ValueError as exc:
+        raise InputError(
+            f"reported_at ({len(times)}), lat_deg and lon_deg must have matching lengths: {exc}"
+        ) from exc
+    bad = ~(np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"position {i} (lat_deg={float(lat[i])!r}, lon_deg={float(lon[i])!r}) is not a "
+            "position: "
+            "latitudes must be within ±90 and longitudes within ±180 degrees"
+        )
+    if lat.size == 0:
+        raise InputError("give at least one position")
+    return [times[i] for i in t_idx.ravel().tolist()], lat.ravel(), lon.ravel()
+
+
+def require_proposed(what: str, state: ChangeState) -> None:
+    """Refuse to decide a change that is no longer proposed."""
+    if state is not ChangeState.PROPOSED:
+        raise PolicyStateError(f"{what} is {state.value}, not proposed: it cannot be decided again")
+
+
+def same_person(a: str, b: str) -> bool:
+    """Actor names compared as people would: case and outer spaces do not make two people."""
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def require_second_person(what: str, proposer: str, actor: str, decision: ChangeState) -> None:
+    """The two-person rule: whoever proposed a change cannot approve or reject it."""
+    if same_person(proposer, actor):
+        verb = "approve" if decision is ChangeState.APPROVED else "reject"
+        hint = "" if decision is ChangeState.APPROVED else " (withdraw it instead)"
+        raise TwoPersonRuleError(
+            f"{actor!r} proposed {what} and cannot {verb} it{hint}: a second, different operator "
+            "must decide (two-person rule)"
+        )
+
+
+def require_proposer(what: str, proposer: str, actor: str) -> None:
+    """Only the proposer withdraws a proposal (others reject it)."""
+    if not same_person(proposer, actor):
+        raise PolicyStateError(
+            f"only its proposer {proposer!r} can withdraw {what} while it is proposed; "
+            f"{actor!r} can reject it instead"
+        )

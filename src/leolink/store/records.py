@@ -18,7 +18,7 @@ earlier ``effective_from`` corrects the past, unless ``known_at`` asks what was 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -42,6 +42,7 @@ __all__ = [
     "Role",
     "Terminal",
     "TerminalState",
+    "statuses_in_force",
 ]
 
 
@@ -353,3 +354,17 @@ class PolicySnapshot:
     country_statuses: Mapping[str, CountryStatusChange]
     geofences: tuple[Geofence, ...]
     allowlists: Mapping[str, frozenset[str]]
+
+
+def statuses_in_force(
+    changes: Iterable[CountryStatusChange], known_at: np.datetime64 | None
+) -> dict[str, CountryStatusChange]:
+    """Per country, the counting change with the latest ``effective_from`` (ties: latest id)."""
+    best: dict[str, CountryStatusChange] = {}
+    for c in changes:
+        if not c.counts(known_at):
+            continue
+        old = best.get(c.country_code)
+        if old is None or (c.effective_from, c.id) > (old.effective_from, old.id):
+            best[c.country_code] = c
+    return best

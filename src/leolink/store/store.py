@@ -19,12 +19,11 @@ approval, rejection and withdrawal are each an audit record.
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from enum import Enum
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -32,45 +31,44 @@ from typing import Any, Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, Text, cast, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from leolink.errors import (
-    ConflictError,
     DuplicateError,
     InputError,
     NotFoundError,
     PolicyStateError,
     StoreError,
-    TwoPersonRuleError,
 )
 from leolink.geo import grid
 from leolink.policy.audit import (
     AuditRecord,
     ChainVerification,
     Checkpoint,
-    JSONValue,
-    new_record,
     public_key_from_hex,
     public_key_id,
-    public_key_to_hex,
     sign_checkpoint,
     verify_chain,
 )
 from leolink.store import apikeys
+from leolink.store import repository as repo
 from leolink.store.checks import (
+    CheckedGeofence,
     TwoPersonRule,
-    area_geojson_km2,
     check_actor,
     check_cells,
+    check_geofence_spec,
     check_id,
+    check_positions,
     check_reason,
-    check_window,
     choice,
     instant,
     iso_alpha2,
+    require_proposed,
+    require_proposer,
+    require_second_person,
     to_us,
 )
 from leolink.store.engine import WRITE_OPTION, make_engine
@@ -84,7 +82,6 @@ from leolink.store.models import (
     CountryStatusRow,
     GeofenceCellRow,
     GeofenceRow,
-    PolicyVersionRow,
     PositionReportRow,
     SigningKeyRow,
     TerminalRow,
@@ -104,8 +101,10 @@ from leolink.store.records import (
     Role,
     Terminal,
     TerminalState,
+    statuses_in_force,
 )
 from leolink.store.signing import default_key_path, load_or_create_key
+from leolink.store.unit_of_work import UnitOfWork, lock_head, write
 from leolink.time import parse_instant
 
 __all__ = ["UNCHANGED", "Store", "Unchanged"]
@@ -128,59 +127,6 @@ UNCHANGED: Final = Unchanged.UNCHANGED
 
 def _utc_now() -> np.datetime64:
     return parse_instant("now")
-
-
-@dataclass
-class _Tx:
-    """One write transaction: its session, the locked chain head, who and when."""
-
-    session: Session
-    head: AuditHeadRow
-    actor: str
-    now: np.datetime64
-    records: list[AuditRecord] = field(default_factory=list)
-    policy_changed: bool = False
-
-    def log(
-        self,
-        action: str,
-        entity: str,
-        entity_id: str,
-        before: JSONValue,
-        after: JSONValue,
-        reason: str,
-    ) -> AuditRecord:
-        """Append one audit record to the chain (written when the transaction commits)."""
-        rec = new_record(
-            prev_seq=self.head.seq,
-            prev_hash=self.head.hash,
-            ts=self.now,
-            actor=self.actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-            reason=reason,
-        )
-        self.session.add(
-            AuditRecordRow(
-                seq=rec.seq,
-                ts=rec.ts,
-                actor=rec.actor,
-                action=rec.action,
-                entity=rec.entity,
-                entity_id=rec.entity_id,
-                before=rec.before,
-                after=rec.after,
-                reason=rec.reason,
-                prev_hash=rec.prev_hash,
-                hash=rec.hash,
-            )
-        )
-        self.head.seq, self.head.hash = rec.seq, rec.hash
-        self.records.append(rec)
-        return rec
 
 
 class Store:
@@ -300,50 +246,17 @@ class Store:
             yield session
 
     @contextmanager
-    def _write(self, actor: str) -> Iterator[_Tx]:
+    def _write(self, actor: str) -> Iterator[UnitOfWork]:
         actor = check_actor(actor)
         key = self._signing_key()  # before taking the lock: creating a key file is slow-ish
-        try:
-            with self._write_sessions() as session, session.begin():
-                head = session.scalars(
-                    select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
-                ).one_or_none()
-                if head is None:
-                    raise StoreError(
-                        "the audit log has no head row: this database was not made by leolink's "
-                        "migrations, or the row was deleted; run verify() to see what is left"
-                    )
-                tx = _Tx(session, head, actor, self._now())
-                yield tx
-                session.flush()
-                self._seal(tx, key)
-        except StaleDataError as exc:  # pragma: no cover - the chain lock serialises writers
-            raise ConflictError(f"a concurrent change was detected and undone: {exc}") from exc
-
-    def _seal(self, tx: _Tx, key: Ed25519PrivateKey) -> None:
-        """Bump the policy version, sign checkpoints and the head: the end of every write."""
-        if not tx.records:
-            return
-        session, last = tx.session, tx.records[-1]
-        key_id = public_key_id(key.public_key())
-        if session.get(SigningKeyRow, key_id) is None:
-            session.add(
-                SigningKeyRow(
-                    key_id=key_id,
-                    public_key=public_key_to_hex(key.public_key()),
-                    created_at=tx.now,
-                )
-            )
-        if tx.policy_changed:
-            version = _policy_version(session) + 1
-            session.add(PolicyVersionRow(version=version, created_at=tx.now, audit_seq=last.seq))
-        for rec in tx.records:
-            if rec.seq % self.checkpoint_every == 0:
-                session.add(
-                    _checkpoint_row(sign_checkpoint(key, "checkpoint", rec.seq, rec.hash, tx.now))
-                )
-        head = sign_checkpoint(key, "head", last.seq, last.hash, tx.now)
-        tx.head.ts, tx.head.key_id, tx.head.signature = head.ts, head.key_id, head.signature
+        with write(
+            self._write_sessions,
+            actor=actor,
+            now=self._now(),
+            key=key,
+            checkpoint_every=self.checkpoint_every,
+        ) as uow:
+            yield uow
 
     # --- country statuses ------------------------------------------------------------------
 
@@ -383,7 +296,7 @@ class Store:
             )
             tx.session.add(row)
             tx.session.flush()
-            change = _country_change(row)
+            change = repo.row_to_country_change(row)
             tx.log(
                 "country_status.propose",
                 "country_status",
@@ -421,12 +334,12 @@ class Store:
             if row is None:
                 raise NotFoundError(f"there is no country-status change with id {change_id!r}")
             what = f"country-status change {row.id} ({row.country_code} -> {row.status})"
-            _require_proposed(what, ChangeState(row.state))
+            require_proposed(what, ChangeState(row.state))
             if decision is ChangeState.WITHDRAWN:
-                _require_proposer(what, row.proposer, tx.actor)
+                require_proposer(what, row.proposer, tx.actor)
             else:
-                _require_second_person(what, row.proposer, tx.actor, decision)
-            before = _country_change(row).to_dict()
+                require_second_person(what, row.proposer, tx.actor, decision)
+            before = repo.row_to_country_change(row).to_dict()
             row.state = decision.value
             if decision is ChangeState.APPROVED:
                 row.approver, row.approved_at = tx.actor, tx.now
@@ -435,7 +348,7 @@ class Store:
                 row.approver, row.rejected_at = tx.actor, tx.now
             else:
                 row.withdrawn_at = tx.now
-            change = _country_change(row)
+            change = repo.row_to_country_change(row)
             action = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[
                 decision
             ]
@@ -468,7 +381,7 @@ class Store:
                     CountryStatusRow.effective_from <= t,
                 )
             ).all()
-            return _statuses_in_force([_country_change(r) for r in rows], known).get(code)
+            return statuses_in_force([repo.row_to_country_change(r) for r in rows], known).get(code)
 
     def country_status_changes(
         self, country_code: str | None = None, *, state: ChangeState | str | None = None
@@ -480,7 +393,7 @@ class Store:
         if state is not None:
             query = query.where(CountryStatusRow.state == choice(ChangeState, state, "state").value)
         with self._read() as session:
-            return [_country_change(r) for r in session.scalars(query)]
+            return [repo.row_to_country_change(r) for r in session.scalars(query)]
 
     # --- geofences ---------------------------------------------------------------------------
 
@@ -492,7 +405,7 @@ class Store:
         A geofence within `TwoPersonRule` is ``active`` at once; a larger one is ``proposed``
         and waits for a second operator.  ``geofence_id`` defaults to a random ``gf-...`` id.
         """
-        checked = self._check_spec(spec)
+        checked = check_geofence_spec(spec)
         gid = check_id(geofence_id, "geofence") if geofence_id is not None else _new_id("gf")
         with self._write(actor) as tx:
             if tx.session.get(GeofenceRow, gid) is not None:
@@ -501,7 +414,7 @@ class Store:
             self._apply_spec(row, checked, tx)
             tx.session.add(row)
             tx.session.flush()
-            fence = _geofence(row)
+            fence = repo.row_to_geofence(row)
             tx.log("geofence.propose", "geofence", gid, None, fence.to_dict(), checked.reason)
         return fence
 
@@ -514,15 +427,15 @@ class Store:
         revised geofence is small enough, it becomes ``active`` at once.  Geofences in force
         cannot be revised: withdraw one and propose its successor.
         """
-        checked = self._check_spec(spec)
+        checked = check_geofence_spec(spec)
         with self._write(actor) as tx:
-            row = _get_geofence(tx.session, geofence_id, expected_version)
-            _require_proposed(f"geofence {row.id!r}", ChangeState(row.state))
-            before = _geofence(row).to_dict()
+            row = repo.get_geofence(tx.session, geofence_id, expected_version)
+            require_proposed(f"geofence {row.id!r}", ChangeState(row.state))
+            before = repo.row_to_geofence(row).to_dict()
             row.proposer, row.proposed_at, row.version = tx.actor, tx.now, row.version + 1
             self._apply_spec(row, checked, tx)
             tx.session.flush()
-            fence = _geofence(row)
+            fence = repo.row_to_geofence(row)
             tx.log("geofence.revise", "geofence", row.id, before, fence.to_dict(), checked.reason)
         return fence
 
@@ -563,7 +476,7 @@ class Store:
     ) -> Geofence:
         reason = check_reason(reason)
         with self._write(actor) as tx:
-            row = _get_geofence(tx.session, geofence_id, expected_version)
+            row = repo.get_geofence(tx.session, geofence_id, expected_version)
             state, what = ChangeState(row.state), f"geofence {row.id!r}"
             if decision is ChangeState.WITHDRAWN and state in (
                 ChangeState.APPROVED,
@@ -571,12 +484,12 @@ class Store:
             ):
                 tx.policy_changed = True
             else:
-                _require_proposed(what, state)
+                require_proposed(what, state)
                 if decision is ChangeState.WITHDRAWN:
-                    _require_proposer(what, row.proposer, tx.actor)
+                    require_proposer(what, row.proposer, tx.actor)
                 else:
-                    _require_second_person(what, row.proposer, tx.actor, decision)
-            before = _geofence(row).to_dict()
+                    require_second_person(what, row.proposer, tx.actor, decision)
+            before = repo.row_to_geofence(row).to_dict()
             row.state, row.version = decision.value, row.version + 1
             if decision is ChangeState.APPROVED:
                 row.approver, row.approved_at = tx.actor, tx.now
@@ -586,47 +499,14 @@ class Store:
             else:
                 row.withdrawn_at = tx.now
             tx.session.flush()
-            fence = _geofence(row)
+            fence = repo.row_to_geofence(row)
             action = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[
                 decision
             ]
             tx.log(f"geofence.{action}", "geofence", row.id, before, fence.to_dict(), reason)
         return fence
 
-    def _check_spec(self, spec: GeofenceSpec) -> _CheckedSpec:
-        name = str(spec.name).strip()
-        if not name or len(name) > 200:
-            raise InputError(f"geofence name {spec.name!r} must be 1-200 characters")
-        effect = choice(GeofenceEffect, spec.effect, "geofence effect")
-        reason = check_reason(spec.reason)
-        cells, cells_km2 = check_cells(spec.cells)
-        geojson, geojson_km2 = (None, 0.0)
-        if spec.area_geojson is not None:
-            geojson, geojson_km2 = area_geojson_km2(spec.area_geojson)
-        if geojson is None and not cells:
-            raise InputError(
-                f"geofence {name!r} has no area: give a GeoJSON region, H3 cells, or both"
-            )
-        classes: tuple[CustomerClass, ...] | None = None
-        if spec.customer_classes is not None:
-            if isinstance(spec.customer_classes, str):
-                raise InputError(
-                    f"customer_classes must be a list such as ['government'], not "
-                    f"{spec.customer_classes!r}"
-                )
-            classes = tuple(
-                sorted({choice(CustomerClass, c, "customer class") for c in spec.customer_classes})
-            )
-            if not classes:
-                raise InputError("customer_classes is empty: give None for all classes")
-        start = None if spec.window_start is None else instant(spec.window_start, "window_start")
-        end = None if spec.window_end is None else instant(spec.window_end, "window_end")
-        check_window(start, end, f"geofence {name!r}")
-        # Polygon and cells are a union; their sum bounds its area from above.
-        size = geojson_km2 + cells_km2
-        return _CheckedSpec(name, effect, reason, geojson, cells, classes, start, end, size)
-
-    def _apply_spec(self, row: GeofenceRow, spec: _CheckedSpec, tx: _Tx) -> None:
+    def _apply_spec(self, row: GeofenceRow, spec: CheckedGeofence, tx: UnitOfWork) -> None:
         needs = self.two_person.needs_second_operator(spec.size_km2, len(spec.cells))
         row.name, row.effect, row.reason = spec.name, spec.effect.value, spec.reason
         row.area_geojson = spec.area_geojson
@@ -644,7 +524,7 @@ class Store:
     def geofence(self, geofence_id: str) -> Geofence:
         """The geofence ``geofence_id``; `NotFoundError` if there is none."""
         with self._read() as session:
-            return _geofence(_get_geofence(session, geofence_id))
+            return repo.row_to_geofence(repo.get_geofence(session, geofence_id))
 
     def geofences(
         self, *, state: ChangeState | str | None = None, cell: str | None = None
@@ -661,7 +541,7 @@ class Store:
                 )
             )
         with self._read() as session:
-            return [_geofence(r) for r in session.scalars(query)]
+            return [repo.row_to_geofence(r) for r in session.scalars(query)]
 
     # --- terminals ---------------------------------------------------------------------------
 
@@ -695,7 +575,7 @@ class Store:
             row = TerminalRow(id=tid, created_at=tx.now, updated_at=tx.now, version=1, **fields)
             tx.session.add(row)
             tx.session.flush()
-            terminal = _terminal(row)
+            terminal = repo.row_to_terminal(row)
             tx.log("terminal.register", "terminal", tid, None, terminal.to_dict(), reason)
             tx.policy_changed = True
         return terminal
@@ -731,9 +611,9 @@ class Store:
             raise InputError(f"nothing to change for terminal {terminal_id!r}: give some field")
         reason = check_reason(reason)
         with self._write(actor) as tx:
-            row = _get_terminal(tx.session, terminal_id)
-            _check_version(f"terminal {row.id!r}", row.version, expected_version)
-            before = _terminal(row).to_dict()
+            row = repo.get_terminal(tx.session, terminal_id)
+            repo.check_version(f"terminal {row.id!r}", row.version, expected_version)
+            before = repo.row_to_terminal(row).to_dict()
             changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
             if not changed:
                 raise InputError(f"terminal {row.id!r} already has {changes}: nothing to change")
@@ -741,7 +621,7 @@ class Store:
                 setattr(row, name, value)
             row.updated_at, row.version = tx.now, row.version + 1
             tx.session.flush()
-            terminal = _terminal(row)
+            terminal = repo.row_to_terminal(row)
             tx.log("terminal.update", "terminal", row.id, before, terminal.to_dict(), reason)
             tx.policy_changed = True
         return terminal
@@ -773,7 +653,7 @@ class Store:
     def terminal(self, terminal_id: str) -> Terminal:
         """The terminal ``terminal_id``; `NotFoundError` if there is none."""
         with self._read() as session:
-            return _terminal(_get_terminal(session, terminal_id))
+            return repo.row_to_terminal(repo.get_terminal(session, terminal_id))
 
     def terminals(
         self, *, account: str | None = None, state: TerminalState | str | None = None
@@ -785,7 +665,7 @@ class Store:
         if state is not None:
             query = query.where(TerminalRow.state == choice(TerminalState, state, "state").value)
         with self._read() as session:
-            return [_terminal(r) for r in session.scalars(query)]
+            return [repo.row_to_terminal(r) for r in session.scalars(query)]
 
     def add_to_allowlist(
         self, geofence_id: str, terminal_ids: Sequence[str], *, actor: str, reason: str
@@ -809,7 +689,7 @@ class Store:
         if not ids:
             raise InputError("give at least one terminal id")
         with self._write(actor) as tx:
-            fence = _get_geofence(tx.session, geofence_id)
+            fence = repo.get_geofence(tx.session, geofence_id)
             if fence.effect != GeofenceEffect.ALLOWLIST.value:
                 raise PolicyStateError(
                     f"geofence {fence.id!r} is a {fence.effect} geofence: only allowlist "
@@ -819,9 +699,9 @@ class Store:
                 raise PolicyStateError(
                     f"geofence {fence.id!r} is {fence.state}: it takes no members"
                 )
-            members = set(_allowlist_members(tx.session, fence.id))
+            members = set(repo.allowlist_members(tx.session, fence.id))
             for tid in ids:
-                _get_terminal(tx.session, tid)
+                repo.get_terminal(tx.session, tid)
                 if add and tid in members:
                     raise DuplicateError(f"terminal {tid!r} is already in allow-list {fence.id!r}")
                 if not add and tid not in members:
@@ -843,12 +723,12 @@ class Store:
             tx.log(action, "geofence", fence.id, None, after, reason)
             tx.policy_changed = True
             tx.session.flush()
-            return _allowlist_members(tx.session, fence.id)
+            return repo.allowlist_members(tx.session, fence.id)
 
     def allowlist_members(self, geofence_id: str) -> list[str]:
         """Ids of the terminals in an allow-list geofence, sorted."""
         with self._read() as session:
-            return _allowlist_members(session, _get_geofence(session, geofence_id).id)
+            return repo.allowlist_members(session, repo.get_geofence(session, geofence_id).id)
 
     # --- position reports ----------------------------------------------------------------
 
@@ -868,11 +748,11 @@ class Store:
         The H3 cell of each position is computed at ``resolution``.  A batch is one audit
         record listing its reports.  Positions must be finite, |lat| <= 90, |lon| <= 180.
         """
-        times, lat, lon = _position_arrays(reported_at, lat_deg, lon_deg)
+        times, lat, lon = check_positions(reported_at, lat_deg, lon_deg)
         cells = grid.cells_to_hex(grid.latlng_to_cells(lat, lon, resolution))
         reason = check_reason(reason)
         with self._write(actor) as tx:
-            terminal = _get_terminal(tx.session, terminal_id)
+            terminal = repo.get_terminal(tx.session, terminal_id)
             reports = [
                 PositionReport(terminal.id, t, float(a), float(o), c)
                 for t, a, o, c in zip(times, lat.tolist(), lon.tolist(), cells, strict=True)
@@ -917,7 +797,7 @@ class Store:
             query = query.where(PositionReportRow.cell.in_(check_cells(cells)[0]))
         with self._read() as session:
             if terminal_id is not None:
-                _get_terminal(session, terminal_id)
+                repo.get_terminal(session, terminal_id)
             return [
                 PositionReport(r.terminal_id, r.reported_at, r.lat_deg, r.lon_deg, r.cell)
                 for r in session.scalars(query)
@@ -947,7 +827,7 @@ class Store:
                 created_by=tx.actor,
             )
             tx.session.add(row)
-            key = _api_key(row)
+            key = repo.row_to_api_key(row)
             tx.log("api_key.create", "api_key", key_id, None, key.to_dict(), reason)
         return key, token
 
@@ -960,9 +840,9 @@ class Store:
                 raise NotFoundError(f"there is no API key with id {key_id!r}")
             if row.revoked_at is not None:
                 raise PolicyStateError(f"API key {key_id!r} is already revoked")
-            before = _api_key(row).to_dict()
+            before = repo.row_to_api_key(row).to_dict()
             row.revoked_at = tx.now
-            key = _api_key(row)
+            key = repo.row_to_api_key(row)
             tx.log("api_key.revoke", "api_key", key_id, before, key.to_dict(), reason)
         return key
 
@@ -978,20 +858,20 @@ class Store:
                 return None
             if not apikeys.secret_matches(secret, row.salt, row.secret_hash):
                 return None
-            return _api_key(row)
+            return repo.row_to_api_key(row)
 
     def api_keys(self) -> list[ApiKey]:
         """All API keys (without secrets), oldest first."""
         with self._read() as session:
             rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id))
-            return [_api_key(r) for r in rows]
+            return [repo.row_to_api_key(r) for r in rows]
 
     # --- policy as of a time ------------------------------------------------------------------
 
     def policy_version(self) -> int:
         """The current policy version: 0 for an empty store, +1 per change to what is in force."""
         with self._read() as session:
-            return _policy_version(session)
+            return repo.policy_version(session)
 
     def policy_at(
         self, at: str | np.datetime64 = "now", *, known_at: str | np.datetime64 | None = None
@@ -1003,14 +883,16 @@ class Store:
         t = instant(at, "at")
         known = None if known_at is None else instant(known_at, "known_at")
         with self._read() as session:
-            version = _policy_version(session)
+            version = repo.policy_version(session)
             status_rows = session.scalars(
                 select(CountryStatusRow).where(
                     CountryStatusRow.state == ChangeState.APPROVED.value,
                     CountryStatusRow.effective_from <= t,
                 )
             ).all()
-            statuses = _statuses_in_force([_country_change(r) for r in status_rows], known)
+            statuses = statuses_in_force(
+                [repo.row_to_country_change(r) for r in status_rows], known
+            )
             fence_rows = session.scalars(
                 select(GeofenceRow)
                 .where(
@@ -1021,9 +903,11 @@ class Store:
                 )
                 .order_by(GeofenceRow.id)
             ).all()
-            fences = tuple(f for f in map(_geofence, fence_rows) if f.is_in_force(t, known))
+            fences = tuple(
+                f for f in map(repo.row_to_geofence, fence_rows) if f.is_in_force(t, known)
+            )
             allowlists = {
-                f.id: frozenset(_allowlist_members(session, f.id))
+                f.id: frozenset(repo.allowlist_members(session, f.id))
                 for f in fences
                 if f.effect is GeofenceEffect.ALLOWLIST
             }
@@ -1040,7 +924,9 @@ class Store:
         entity_id: str | None = None,
     ) -> list[AuditRecord]:
         """Audit records with ``seq > after_seq``, oldest first (page with ``after_seq``)."""
-        query = _audit_select().where(AuditRecordRow.seq > after_seq).order_by(AuditRecordRow.seq)
+        query = (
+            repo.audit_select().where(AuditRecordRow.seq > after_seq).order_by(AuditRecordRow.seq)
+        )
         if entity is not None:
             query = query.where(AuditRecordRow.entity == entity)
         if entity_id is not None:
@@ -1048,18 +934,18 @@ class Store:
         if limit is not None:
             query = query.limit(limit)
         with self._read() as session:
-            return [_audit_record(r) for r in session.execute(query)]
+            return [repo.row_to_audit_record(r) for r in session.execute(query)]
 
     def audit_head(self) -> Checkpoint | None:
         """The signed head of the log (None while the log is empty)."""
         with self._read() as session:
-            return _head_checkpoint(session.get(AuditHeadRow, 1))
+            return repo.head_row_to_checkpoint(session.get(AuditHeadRow, 1))
 
     def checkpoints(self) -> list[Checkpoint]:
         """The kept signed checkpoints, oldest first."""
         with self._read() as session:
             rows = session.scalars(select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq))
-            return [_checkpoint(r) for r in rows]
+            return [repo.row_to_checkpoint(r) for r in rows]
 
     def checkpoint(self) -> Checkpoint:
         """Sign a checkpoint at the newest record now (or return the one already there).
@@ -1069,16 +955,14 @@ class Store:
         """
         key = self._signing_key()
         with self._write_sessions() as session, session.begin():
-            head = session.scalars(
-                select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
-            ).one_or_none()
-            if head is None or head.seq == 0:
+            head = lock_head(session)
+            if head.seq == 0:
                 raise PolicyStateError("the audit log is empty: there is nothing to checkpoint")
             existing = session.get(AuditCheckpointRow, head.seq)
             if existing is not None:
-                return _checkpoint(existing)
+                return repo.row_to_checkpoint(existing)
             cp = sign_checkpoint(key, "checkpoint", head.seq, head.hash, self._now())
-            session.add(_checkpoint_row(cp))
+            session.add(repo.checkpoint_to_row(cp))
             return cp
 
     def signing_keys(self) -> dict[str, Ed25519PublicKey]:
@@ -1111,18 +995,18 @@ class Store:
             keys = self.signing_keys()
             note = " (signatures checked against the keys recorded in the database itself)"
         with self._read() as session:
-            head = _head_checkpoint(session.get(AuditHeadRow, 1))
+            head = repo.head_row_to_checkpoint(session.get(AuditHeadRow, 1))
             cps = [
-                _checkpoint(r)
+                repo.row_to_checkpoint(r)
                 for r in session.scalars(
                     select(AuditCheckpointRow).order_by(AuditCheckpointRow.seq)
                 )
             ]
             rows = session.execute(
-                _audit_select().order_by(AuditRecordRow.seq).execution_options(yield_per=500)
+                repo.audit_select().order_by(AuditRecordRow.seq).execution_options(yield_per=500)
             )
             result = verify_chain(
-                (_audit_record(r) for r in rows),
+                (repo.row_to_audit_record(r) for r in rows),
                 checkpoints=[*cps, *anchors],
                 head=head,
                 public_keys=keys,
@@ -1133,255 +1017,5 @@ class Store:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _CheckedSpec:
-    name: str
-    effect: GeofenceEffect
-    reason: str
-    area_geojson: str | None
-    cells: tuple[str, ...]
-    customer_classes: tuple[CustomerClass, ...] | None
-    window_start: np.datetime64 | None
-    window_end: np.datetime64 | None
-    size_km2: float
-
-
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(4)}"
-
-
-def _policy_version(session: Session) -> int:
-    return session.scalar(select(func.max(PolicyVersionRow.version))) or 0
-
-
-def _require_proposed(what: str, state: ChangeState) -> None:
-    if state is not ChangeState.PROPOSED:
-        raise PolicyStateError(f"{what} is {state.value}, not proposed: it cannot be decided again")
-
-
-def _same_person(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()
-
-
-def _require_second_person(what: str, proposer: str, actor: str, decision: ChangeState) -> None:
-    if _same_person(proposer, actor):
-        verb = "approve" if decision is ChangeState.APPROVED else "reject"
-        hint = "" if decision is ChangeState.APPROVED else " (withdraw it instead)"
-        raise TwoPersonRuleError(
-            f"{actor!r} proposed {what} and cannot {verb} it{hint}: a second, different operator "
-            "must decide (two-person rule)"
-        )
-
-
-def _require_proposer(what: str, proposer: str, actor: str) -> None:
-    if not _same_person(proposer, actor):
-        raise PolicyStateError(
-            f"only its proposer {proposer!r} can withdraw {what} while it is proposed; "
-            f"{actor!r} can reject it instead"
-        )
-
-
-def _check_version(what: str, current: int, expected: int | None) -> None:
-    if expected is not None and expected != current:
-        raise ConflictError(
-            f"{what} is at version {current}, but the change was based on version {expected}: "
-            "someone else changed it meanwhile; read it again, review the other change, and retry"
-        )
-
-
-def _get_geofence(
-    session: Session, geofence_id: str, expected_version: int | None = None
-) -> GeofenceRow:
-    row = session.get(GeofenceRow, geofence_id)
-    if row is None:
-        raise NotFoundError(f"there is no geofence with id {geofence_id!r}")
-    _check_version(f"geofence {geofence_id!r}", row.version, expected_version)
-    return row
-
-
-def _get_terminal(session: Session, terminal_id: str) -> TerminalRow:
-    row = session.get(TerminalRow, terminal_id)
-    if row is None:
-        raise NotFoundError(
-            f"there is no terminal with id {terminal_id!r}: register it first (register_terminal)"
-        )
-    return row
-
-
-def _allowlist_members(session: Session, geofence_id: str) -> list[str]:
-    query = (
-        select(AllowlistMembershipRow.terminal_id)
-        .where(AllowlistMembershipRow.geofence_id == geofence_id)
-        .order_by(AllowlistMembershipRow.terminal_id)
-    )
-    return list(session.scalars(query))
-
-
-def _statuses_in_force(
-    changes: Iterable[CountryStatusChange], known_at: np.datetime64 | None
-) -> dict[str, CountryStatusChange]:
-    """Per country, the counting change with the latest ``effective_from`` (ties: latest id)."""
-    best: dict[str, CountryStatusChange] = {}
-    for c in changes:
-        if not c.counts(known_at):
-            continue
-        old = best.get(c.country_code)
-        if old is None or (c.effective_from, c.id) > (old.effective_from, old.id):
-            best[c.country_code] = c
-    return best
-
-
-def _position_arrays(
-    reported_at: npt.ArrayLike, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike
-) -> tuple[list[np.datetime64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    raw_times = np.atleast_1d(np.asarray(reported_at))
-    if raw_times.dtype.kind == "M":
-        times = [to_us(t) for t in raw_times.astype("datetime64[ns]")]
-    else:
-        times = [instant(t, "reported_at") for t in raw_times.tolist()]
-    try:
-        lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64))
-        lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))
-        t_idx, lat, lon = np.broadcast_arrays(np.arange(len(times)), lat, lon)
-    except ValueError as exc:
-        raise InputError(
-            f"reported_at ({len(times)}), lat_deg and lon_deg must have matching lengths: {exc}"
-        ) from exc
-    bad = ~(np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"position {i} (lat_deg={float(lat[i])!r}, lon_deg={float(lon[i])!r}) is not a "
-            "position: "
-            "latitudes must be within ±90 and longitudes within ±180 degrees"
-        )
-    if lat.size == 0:
-        raise InputError("give at least one position")
-    return [times[i] for i in t_idx.ravel().tolist()], lat.ravel(), lon.ravel()
-
-
-def _country_change(row: CountryStatusRow) -> CountryStatusChange:
-    return CountryStatusChange(
-        id=row.id,
-        country_code=row.country_code,
-        status=CountryStatus(row.status),
-        effective_from=row.effective_from,
-        source=row.source,
-        note=row.note,
-        state=ChangeState(row.state),
-        proposer=row.proposer,
-        approver=row.approver,
-        proposed_at=row.proposed_at,
-        approved_at=row.approved_at,
-        rejected_at=row.rejected_at,
-        withdrawn_at=row.withdrawn_at,
-    )
-
-
-def _geofence(row: GeofenceRow) -> Geofence:
-    classes = row.customer_classes
-    return Geofence(
-        id=row.id,
-        name=row.name,
-        effect=GeofenceEffect(row.effect),
-        area_geojson=row.area_geojson,
-        cells=tuple(c.cell for c in sorted(row.cells, key=lambda c: c.cell)),
-        customer_classes=None if classes is None else tuple(CustomerClass(c) for c in classes),
-        window_start=row.window_start,
-        window_end=row.window_end,
-        reason=row.reason,
-        size_km2=row.size_km2,
-        needs_approval=row.needs_approval,
-        state=ChangeState(row.state),
-        proposer=row.proposer,
-        approver=row.approver,
-        proposed_at=row.proposed_at,
-        approved_at=row.approved_at,
-        rejected_at=row.rejected_at,
-        withdrawn_at=row.withdrawn_at,
-        version=row.version,
-    )
-
-
-def _terminal(row: TerminalRow) -> Terminal:
-    return Terminal(
-        id=row.id,
-        account=row.account,
-        home_country=row.home_country,
-        customer_class=CustomerClass(row.customer_class),
-        plan=Plan(row.plan),
-        funding_party=row.funding_party,
-        state=TerminalState(row.state),
-        allowlists=tuple(sorted(m.geofence_id for m in row.allowlists)),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
-
-
-def _api_key(row: ApiKeyRow) -> ApiKey:
-    return ApiKey(row.id, row.name, Role(row.role), row.created_at, row.created_by, row.revoked_at)
-
-
-def _audit_select() -> Any:
-    """Audit columns with before/after as raw text: tampered JSON must not stop verification."""
-    return select(
-        AuditRecordRow.seq,
-        AuditRecordRow.ts,
-        AuditRecordRow.actor,
-        AuditRecordRow.action,
-        AuditRecordRow.entity,
-        AuditRecordRow.entity_id,
-        cast(AuditRecordRow.before, Text).label("before"),
-        cast(AuditRecordRow.after, Text).label("after"),
-        AuditRecordRow.reason,
-        AuditRecordRow.prev_hash,
-        AuditRecordRow.hash,
-    )
-
-
-def _json_or_text(text: str | None) -> JSONValue:
-    """Parsed JSON; unparsable text stays a string, whose hash cannot match the original."""
-    if text is None:
-        return None
-    try:
-        value: JSONValue = json.loads(text)
-    except json.JSONDecodeError:
-        return text
-    return value
-
-
-def _audit_record(row: Any) -> AuditRecord:
-    return AuditRecord(
-        seq=row.seq,
-        ts=row.ts,
-        actor=row.actor,
-        action=row.action,
-        entity=row.entity,
-        entity_id=row.entity_id,
-        before=_json_or_text(row.before),
-        after=_json_or_text(row.after),
-        reason=row.reason,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
-
-
-def _checkpoint(row: AuditCheckpointRow) -> Checkpoint:
-    return Checkpoint("checkpoint", row.seq, row.hash, row.ts, row.key_id, row.signature)
-
-
-def _checkpoint_row(cp: Checkpoint) -> AuditCheckpointRow:
-    return AuditCheckpointRow(
-        seq=cp.seq, hash=cp.hash, ts=cp.ts, key_id=cp.key_id, signature=cp.signature
-    )
-
-
-def _head_checkpoint(row: AuditHeadRow | None) -> Checkpoint | None:
-    """The head row as a checkpoint; None for the unsigned head of an empty log."""
-    if row is None:
-        return None
-    if row.seq == 0 and row.signature is None:
-        return None
-    ts = row.ts if row.ts is not None else np.datetime64(0, "us")
-    return Checkpoint("head", row.seq, row.hash, ts, row.key_id or "", row.signature or "")
