@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from leolink.errors import StoreError
+from leolink.errors import PolicyStateError, StoreError
 from leolink.policy.audit import (
     AuditRecord,
     new_record,
@@ -111,6 +111,8 @@ def test_checkpoints_every_n_records_and_a_signed_head(store: Store, key_path: P
 
 
 def test_on_demand_checkpoint_is_idempotent(store: Store):
+    with pytest.raises(PolicyStateError, match="nothing to checkpoint"):
+        store.checkpoint()
     fill(store, 3)
     cp = store.checkpoint()
     assert cp.seq == 3

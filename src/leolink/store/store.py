@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -108,8 +108,6 @@ from leolink.store.unit_of_work import UnitOfWork, lock_head, write
 from leolink.time import parse_instant
 
 __all__ = ["UNCHANGED", "Store", "Unchanged"]
-
-T = TypeVar("T")
 
 #: Geofence states that were in force at some time (withdrawn ones only if approved first).
 _APPROVED_STATES: Final = (ChangeState.APPROVED, ChangeState.ACTIVE, ChangeState.WITHDRAWN)
