@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from leolink.errors import InputError
+from leolink.network._kernels import gsl_mask
 from leolink.network.sites import GroundSites
 from leolink.orbits.structure import NEXT, RIGHT
 
@@ -57,11 +58,6 @@ DEFAULT_MIN_ELEVATION_DEG: Final = 25.0
 #: Lowest altitude a laser link may pass through, km (Hypatia: "ISLs are not allowed to dip
 #: below 80 km altitude in order to avoid weather conditions").
 ISL_MIN_GRAZING_ALTITUDE_KM: Final = 80.0
-
-# Sites handled per block in `gsl_links`: 64 sites x 10,000 satellites x 8 bytes = 5 MB per array.
-_SITE_BLOCK = 64
-# Slack on the vectorised pre-filter, so that rounding never drops a link the exact test keeps.
-_PREFILTER_SLACK = 1e-9
 
 
 class IslPattern(enum.StrEnum):
@@ -172,8 +168,9 @@ def gsl_links(
     ``max_links`` is not -1 keeps only that many qualifying satellites, the nearest ones (the
     highest, for one shell): a gateway with 8 antennas tracks 8 satellites.
 
-    The test is a pre-filter over every site and satellite in blocks, with dot products done by
-    matrix multiplication, then exact on the few candidates.
+    The test runs over every site and satellite pair in a compiled loop
+    (`leolink.network._kernels.gsl_mask`) that rejects satellites below the horizon first;
+    361 sites and 10,361 satellites take a few milliseconds.
     """
     if min_elevation_deg is None and max_range_km is None:
         raise InputError(
@@ -189,29 +186,12 @@ def gsl_links(
     sin_mask = math.sin(math.radians(min_elevation_deg)) if min_elevation_deg is not None else -1.0
     max_range = max_range_km if max_range_km is not None else math.inf
     p_all, u_all = sites.r_itrs_km, sites.up
-    sat_norm2 = np.einsum("ij,ij->i", r_sat, r_sat)
-
-    site_parts: list[IntArray] = []
-    sat_parts: list[IntArray] = []
-    for start in range(0, len(sites), _SITE_BLOCK):
-        p, u = p_all[start : start + _SITE_BLOCK], u_all[start : start + _SITE_BLOCK]
-        # up component of (r - p) and |r - p|^2, for the whole block at once
-        up = u @ r_sat.T - np.einsum("ij,ij->i", u, p)[:, None]
-        range2 = sat_norm2[None, :] + np.einsum("ij,ij->i", p, p)[:, None] - 2.0 * (p @ r_sat.T)
-        rng = np.sqrt(np.maximum(range2, 0.0))
-        ok = (up >= (sin_mask - _PREFILTER_SLACK) * rng) & (
-            rng <= max_range * (1.0 + _PREFILTER_SLACK)
-        )
-        b, s = np.nonzero(ok)
-        site_parts.append(b.astype(np.int64) + start)
-        sat_parts.append(s.astype(np.int64))
-    site = np.concatenate(site_parts) if site_parts else np.zeros(0, np.int64)
-    sat = np.concatenate(sat_parts) if sat_parts else np.zeros(0, np.int64)
-
+    mask = np.empty((len(sites), len(r_sat)), dtype=np.bool_)
+    gsl_mask(np.ascontiguousarray(r_sat), p_all, u_all, sin_mask, max_range, mask)
+    site_idx, sat_idx = np.nonzero(mask)
+    site, sat = site_idx.astype(np.int64), sat_idx.astype(np.int64)
     d = r_sat[sat] - p_all[site]
     range_km = np.sqrt(np.einsum("ij,ij->i", d, d))
-    exact = (np.einsum("ij,ij->i", d, u_all[site]) >= sin_mask * range_km) & (range_km <= max_range)
-    site, sat, range_km = site[exact], sat[exact], range_km[exact]
 
     order = np.lexsort((sat, range_km, site))
     site, sat, range_km = site[order], sat[order], range_km[order]
