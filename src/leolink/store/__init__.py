@@ -2,7 +2,7 @@
 
 This is the only package of leolink that talks to a database.  `Store` is its API: every
 change runs in one transaction together with its record in the hash-chained, signed audit
-log (`leolink.policy.audit`); reads hand out the frozen records of `leolink.store.records`.
+log (`leolink.policy.audit`); reads hand out the frozen records of `leolink.policy.records`.
 The schema (`leolink.store.models`) is created and upgraded by Alembic migrations shipped
 in the package and run in code (`leolink.store.migrate`).
 
@@ -11,10 +11,7 @@ in the package and run in code (`leolink.store.migrate`).
     store = Store.open("postgresql+psycopg://u:p@host/db")   # or PostgreSQL
 """
 
-from leolink.store.checks import TwoPersonRule
-from leolink.store.engine import default_url, make_engine
-from leolink.store.migrate import upgrade
-from leolink.store.records import (
+from leolink.policy.records import (
     ApiKey,
     ChangeState,
     CountryStatus,
@@ -30,6 +27,9 @@ from leolink.store.records import (
     Terminal,
     TerminalState,
 )
+from leolink.store.checks import TwoPersonRule
+from leolink.store.engine import default_url, make_engine
+from leolink.store.migrate import upgrade
 from leolink.store.store import UNCHANGED, Store, Unchanged
 
 __all__ = [

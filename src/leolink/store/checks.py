@@ -28,7 +28,7 @@ from leolink.geo import grid
 from leolink.geo.countries import get_country
 from leolink.geo.regions import geojson_to_geometry
 from leolink.policy.audit import canonical_json
-from leolink.store.records import ChangeState, CustomerClass, GeofenceEffect, GeofenceSpec
+from leolink.policy.records import ChangeState, CustomerClass, GeofenceEffect, GeofenceSpec
 from leolink.time import format_instant, parse_instant
 
 __all__ = [

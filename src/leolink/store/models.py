@@ -2,7 +2,7 @@
 
 The Alembic migrations in ``migrations/versions`` create exactly this schema; a test compares
 the two on both databases.  Rows are an implementation detail of `leolink.store.Store`, which
-hands out the frozen records of `leolink.store.records` instead.
+hands out the frozen records of `leolink.policy.records` instead.
 
 Choices worth knowing:
 
@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from leolink.store.records import (
+from leolink.policy.records import (
     ChangeState,
     CountryStatus,
     CustomerClass,

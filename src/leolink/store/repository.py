@@ -2,7 +2,7 @@
 
 `leolink.store.Store` composes these inside its transactions (`leolink.store.unit_of_work`);
 nothing here commits, locks or checks policy rules.  Rows never leave the store: callers get
-the frozen records of `leolink.store.records`.
+the frozen records of `leolink.policy.records`.
 """
 
 from __future__ import annotations
@@ -16,18 +16,7 @@ from sqlalchemy.orm import Session
 
 from leolink.errors import ConflictError, NotFoundError
 from leolink.policy.audit import AuditRecord, Checkpoint, JSONValue
-from leolink.store.models import (
-    AllowlistMembershipRow,
-    ApiKeyRow,
-    AuditCheckpointRow,
-    AuditHeadRow,
-    AuditRecordRow,
-    CountryStatusRow,
-    GeofenceRow,
-    PolicyVersionRow,
-    TerminalRow,
-)
-from leolink.store.records import (
+from leolink.policy.records import (
     ApiKey,
     ChangeState,
     CountryStatus,
@@ -39,6 +28,17 @@ from leolink.store.records import (
     Role,
     Terminal,
     TerminalState,
+)
+from leolink.store.models import (
+    AllowlistMembershipRow,
+    ApiKeyRow,
+    AuditCheckpointRow,
+    AuditHeadRow,
+    AuditRecordRow,
+    CountryStatusRow,
+    GeofenceRow,
+    PolicyVersionRow,
+    TerminalRow,
 )
 
 __all__ = [

@@ -52,6 +52,23 @@ from leolink.policy.audit import (
     sign_checkpoint,
     verify_chain,
 )
+from leolink.policy.records import (
+    ApiKey,
+    ChangeState,
+    CountryStatus,
+    CountryStatusChange,
+    CustomerClass,
+    Geofence,
+    GeofenceEffect,
+    GeofenceSpec,
+    Plan,
+    PolicySnapshot,
+    PositionReport,
+    Role,
+    Terminal,
+    TerminalState,
+    statuses_in_force,
+)
 from leolink.store import apikeys
 from leolink.store import repository as repo
 from leolink.store.checks import (
@@ -85,23 +102,6 @@ from leolink.store.models import (
     PositionReportRow,
     SigningKeyRow,
     TerminalRow,
-)
-from leolink.store.records import (
-    ApiKey,
-    ChangeState,
-    CountryStatus,
-    CountryStatusChange,
-    CustomerClass,
-    Geofence,
-    GeofenceEffect,
-    GeofenceSpec,
-    Plan,
-    PolicySnapshot,
-    PositionReport,
-    Role,
-    Terminal,
-    TerminalState,
-    statuses_in_force,
 )
 from leolink.store.signing import default_key_path, load_or_create_key
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
@@ -876,7 +876,7 @@ class Store:
     ) -> PolicySnapshot:
         """Everything the decision engine needs at instant ``at``, read in one snapshot.
 
-        ``known_at`` rewinds the approvals to what was known then (see `leolink.store.records`).
+        ``known_at`` rewinds the approvals to what was known then (see `leolink.policy.records`).
         """
         t = instant(at, "at")
         known = None if known_at is None else instant(known_at, "known_at")
