@@ -67,8 +67,8 @@ IntArray = npt.NDArray[np.int64]
 FIBRE_VELOCITY_FACTOR: Final = 2.0 / 3.0
 
 #: Longest laser link unless told otherwise, km: Hypatia's Starlink value, `max_isl_range_km`
-#: at 550 km (5,016.591 km).  Every +Grid link of Starlink's shells is far shorter (an in-plane
-#: link of a 22-satellite plane is ~1,960 km), so this only matters for sparse planes.
+#: at 550 km (5,016.591 km).  The +Grid links of full shells are much shorter (in-plane ~1,960
+#: km for 22 satellites a plane, cross-plane less); only sparsely filled planes come near it.
 DEFAULT_MAX_ISL_KM: Final = max_isl_range_km(550.0)
 
 _C_KM_PER_MS: Final = SPEED_OF_LIGHT_KM_S / 1000.0
@@ -163,7 +163,8 @@ def build_network(
     ``isl`` is ``plus-grid`` (lasers to the next satellite in the plane and to the neighbour in
     the plane to the east) or ``none`` (bent pipe only).  The +Grid comes from ``neighbours``
     (``(S, 4)`` as `Structure.neighbours`), inferred from the catalog with
-    `leolink.orbits.structure.infer_structure` when not given.  ``gateways`` and ``pops`` are
+    `leolink.orbits.structure.infer_structure` when not given; satellites outside any inferred
+    shell (raising, lowering or decaying) then have no lasers.  ``gateways`` and ``pops`` are
     True for the vendored Starlink sets (`load_gateways`, `load_pops`), False for none, or the
     sites to use.  Ground links need ``min_elevation_deg`` and/or ``max_gsl_km`` (None to drop
     one of them).  ``ground_relays`` lets paths pass through endpoints and gateways.
