@@ -61,7 +61,7 @@ def test_route_options_reach_the_router(tmp_path: Path) -> None:
     """--catalog, --no-gateways, --max-gsl-km and --isl give what `route` gives with them.
 
     The catalog is Hypatia's Starlink-550 as TLEs; from a file its +Grid is inferred
-    (`infer_structure`), so the RTT is not Hypatia's 117 ms (`test_hypatia` uses its grid).
+    (`infer_structure`), so the RTT is not Hypatia's 117 ms (`test_network_hypatia` uses its grid).
     """
     tles = tmp_path / "starlink-550.tle"
     tles.write_text(
