@@ -25,6 +25,7 @@ from leolink.network import (
     great_circle_km,
     ground_sites,
     hypatia_compatible_shell,
+    internet_rtt_ms,
     network_graph,
     route,
     route_in,
@@ -368,3 +369,34 @@ def test_route_facade_and_bad_input() -> None:
     )
     with pytest.raises(InputError, match=r"must be in \[0, 1\)"):
         route_in(graph, 0, 3)
+
+
+def test_internet_rtt_for_many_terminals_is_each_routes_rtt() -> None:
+    """One search for all terminals gives each one's `route_in` RTT (NaN where unreachable)."""
+    s = small_shell()
+    gateways = ground_sites(
+        [40.0, -5.0, 35.0], [10.0, 20.0, 140.0], max_links=[2, 3, 1], kind="gateway"
+    )
+    pops = ground_sites([45.0, -10.0], [9.0, 25.0], kind="pop")
+    network = hypatia_network(
+        s, gateways=gateways, pops=pops, min_elevation_deg=10.0, max_gsl_km=None
+    )
+    rng = np.random.default_rng(11)
+    terminals = ground_sites(
+        np.append(rng.uniform(-60, 60, 40), -89.9), np.append(rng.uniform(-180, 180, 40), 0.0)
+    )
+    for t in (0, 1500, 3000):
+        graph = network_graph(network, s.epoch + np.timedelta64(t, "s"), terminals)
+        rtt = internet_rtt_ms(graph)
+        assert rtt.shape == (41,)
+        assert math.isnan(rtt[-1])  # no satellite of a 53 deg shell sees the South Pole
+        for e in range(41):
+            result = route_in(graph, e)
+            if result.reachable:
+                assert rtt[e] == pytest.approx(result.rtt_ms, abs=SUMMATION_TOLERANCE_MS)
+            else:
+                assert math.isnan(rtt[e])
+    no_pops = hypatia_network(
+        s, gateways=gateways, pops=False, min_elevation_deg=10.0, max_gsl_km=None
+    )
+    assert np.all(np.isnan(internet_rtt_ms(network_graph(no_pops, s.epoch, terminals))))

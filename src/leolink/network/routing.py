@@ -44,6 +44,7 @@ __all__ = [
     "Hop",
     "Route",
     "forwarding_state",
+    "internet_rtt_ms",
     "route",
     "route_in",
     "route_on",
@@ -153,6 +154,24 @@ def forwarding_state(graph: NetworkGraph, destination_nodes: npt.ArrayLike) -> F
     return ForwardingState(
         destinations=destinations, next_hop=pred, delay_ms=np.asarray(dist, dtype=np.float64)
     )
+
+
+def internet_rtt_ms(graph: NetworkGraph) -> FloatArray:
+    """RTT from every endpoint of ``graph`` to the Internet (its PoP nearest in delay), ``(E,)``.
+
+    NaN where no PoP can be reached.  One Dijkstra over the reversed graph from all PoPs at
+    once (SciPy's ``min_only``) gives every node's delay to its nearest PoP, so that the cost
+    does not grow with the number of endpoints: a map of RTT over thousands of terminals costs
+    one search.  Equal to `route_in` ``(graph, e).rtt_ms`` for each endpoint ``e``.
+    """
+    e = len(graph.endpoints)
+    pops = np.asarray(graph.pop_node(np.arange(len(graph.network.pops))), dtype=np.int64)
+    if len(pops) == 0:
+        return np.full(e, np.nan)
+    reverse = graph.adjacency.T.tocsr()
+    dist = np.asarray(dijkstra(reverse, directed=True, indices=pops, min_only=True))
+    one_way = dist[np.asarray(graph.source_node(np.arange(e)), dtype=np.int64)]
+    return np.where(np.isfinite(one_way), 2.0 * one_way, np.nan)
 
 
 def _node_path(predecessors: IntArray, source: int, target: int) -> list[int]:
