@@ -1,8 +1,9 @@
-"""What the store hands out: the service-control vocabulary and frozen records of its entities.
+"""The service-control vocabulary and the frozen records of its entities.
 
-These are plain values, detached from any database session, so the CLI, the HTTP service and
-the decision engine can keep and compare them freely.  Nothing here imports SQLAlchemy: the
-module can move into the pure core (`leolink.policy`) unchanged once the engine lands there.
+The store (`leolink.store`) hands these out and the decision engine (`leolink.policy.decide`,
+`leolink.policy.batch`) computes with them.  They are plain values, detached from any database
+session, so the CLI, the HTTP service and the engine can keep and compare them freely; the
+pure core owns them and the store depends on them, not the reverse.
 
 Times are ``numpy.datetime64`` UTC instants, as everywhere in leolink, kept by the databases
 to the microsecond.  A geofence window is ``[window_start, window_end)``; None is an open end.
@@ -37,6 +38,7 @@ __all__ = [
     "GeofenceEffect",
     "GeofenceSpec",
     "Plan",
+    "PolicyHistory",
     "PolicySnapshot",
     "PositionReport",
     "Role",
@@ -221,13 +223,27 @@ class Geofence:
 
     def is_in_force(self, at: np.datetime64, known_at: np.datetime64 | None = None) -> bool:
         """True if the geofence applies at instant ``at`` (see the module docstring)."""
-        if not _before(self.approved_at, known_at):
+        interval = self.in_force_interval(known_at)
+        if interval is None:
             return False
+        start, end = interval
+        started = start is None or start <= at
+        return bool(started and (end is None or at < end))
+
+    def in_force_interval(
+        self, known_at: np.datetime64 | None = None
+    ) -> tuple[np.datetime64 | None, np.datetime64 | None] | None:
+        """``[start, end)`` of the instants the geofence applies to (None: an open end).
+
+        None if it was never approved (by ``known_at``, when given).  A withdrawal known by
+        then ends the interval at ``withdrawn_at``; an empty interval is returned as is.
+        """
+        if not _before(self.approved_at, known_at):
+            return None
         end = self.window_end
         if self.withdrawn_at is not None and _before(self.withdrawn_at, known_at):
             end = self.withdrawn_at if end is None else min(end, self.withdrawn_at)
-        started = self.window_start is None or self.window_start <= at
-        return bool(started and (end is None or at < end))
+        return self.window_start, end
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields, times as ISO 8601 ``Z`` strings (the GeoJSON as text)."""
@@ -354,6 +370,39 @@ class PolicySnapshot:
     country_statuses: Mapping[str, CountryStatusChange]
     geofences: tuple[Geofence, ...]
     allowlists: Mapping[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class PolicyHistory:
+    """All the policy that was ever in force as known at ``known_at``, read in one snapshot.
+
+    Where a `PolicySnapshot` answers for one instant, this answers for any: the batch engine
+    (`leolink.policy.batch`) evaluates many instants at once from it.  ``status_changes`` are
+    the approved country-status changes (by ``known_at``, when given), oldest first;
+    ``geofences`` those approved (by ``known_at``), whatever they became later (a withdrawn
+    one stays in force until its withdrawal); ``allowlists`` maps each allow-list geofence
+    among them to its current member terminals.  `snapshot` gives what `Store.policy_at` gives.
+    """
+
+    version: int
+    known_at: np.datetime64 | None
+    status_changes: tuple[CountryStatusChange, ...]
+    geofences: tuple[Geofence, ...]
+    allowlists: Mapping[str, frozenset[str]]
+
+    def snapshot(self, at: np.datetime64) -> PolicySnapshot:
+        """The policy in force at ``at``: the same statuses, geofences and allow-lists."""
+        t: np.datetime64 = at.astype("datetime64[ns]")
+        statuses = statuses_in_force(
+            (c for c in self.status_changes if c.effective_from <= t), self.known_at
+        )
+        fences = tuple(f for f in self.geofences if f.is_in_force(t, self.known_at))
+        allowlists = {
+            f.id: self.allowlists.get(f.id, frozenset())
+            for f in fences
+            if f.effect is GeofenceEffect.ALLOWLIST
+        }
+        return PolicySnapshot(self.version, t, self.known_at, statuses, fences, allowlists)
 
 
 def statuses_in_force(

@@ -31,7 +31,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +62,7 @@ from leolink.policy.records import (
     GeofenceEffect,
     GeofenceSpec,
     Plan,
+    PolicyHistory,
     PolicySnapshot,
     PositionReport,
     Role,
@@ -910,6 +911,75 @@ class Store:
                 if f.effect is GeofenceEffect.ALLOWLIST
             }
         return PolicySnapshot(version, t, known, statuses, fences, allowlists)
+
+    def policy_history(self, *, known_at: str | np.datetime64 | None = None) -> PolicyHistory:
+        """All policy ever in force (as known at ``known_at``), read in one snapshot.
+
+        What the batch decision engine (`leolink.policy.batch`) needs to decide at many
+        instants at once; ``policy_history().snapshot(at)`` equals ``policy_at(at)``.
+        """
+        known = None if known_at is None else instant(known_at, "known_at")
+        with self._read() as session:
+            version = repo.policy_version(session)
+            status_rows = session.scalars(
+                select(CountryStatusRow)
+                .where(CountryStatusRow.state == ChangeState.APPROVED.value)
+                .order_by(CountryStatusRow.id)
+            ).all()
+            changes = tuple(
+                c for c in map(repo.row_to_country_change, status_rows) if c.counts(known)
+            )
+            fence_rows = session.scalars(
+                select(GeofenceRow)
+                .where(
+                    GeofenceRow.state.in_([s.value for s in _APPROVED_STATES]),
+                    GeofenceRow.approved_at.is_not(None),
+                )
+                .order_by(GeofenceRow.id)
+            ).all()
+            fences = tuple(
+                f
+                for f in map(repo.row_to_geofence, fence_rows)
+                if f.in_force_interval(known) is not None
+            )
+            allowlists = {
+                f.id: frozenset(repo.allowlist_members(session, f.id))
+                for f in fences
+                if f.effect is GeofenceEffect.ALLOWLIST
+            }
+        return PolicyHistory(version, known, changes, fences, allowlists)
+
+    def last_position_reports(
+        self, *, before: str | np.datetime64 | None = None
+    ) -> list[PositionReport]:
+        """Each terminal's latest position report (before ``before``, when given), by terminal.
+
+        Terminals that never reported are absent.  Impact analysis counts the terminals a
+        geofence would affect by these.
+        """
+        latest = select(
+            PositionReportRow.terminal_id, func.max(PositionReportRow.reported_at).label("t")
+        )
+        if before is not None:
+            latest = latest.where(PositionReportRow.reported_at < instant(before, "before"))
+        sub = latest.group_by(PositionReportRow.terminal_id).subquery()
+        query = (
+            select(PositionReportRow)
+            .join(
+                sub,
+                (PositionReportRow.terminal_id == sub.c.terminal_id)
+                & (PositionReportRow.reported_at == sub.c.t),
+            )
+            .order_by(PositionReportRow.terminal_id, PositionReportRow.id.desc())
+        )
+        with self._read() as session:
+            out: dict[str, PositionReport] = {}
+            for r in session.scalars(query):
+                out.setdefault(
+                    r.terminal_id,
+                    PositionReport(r.terminal_id, r.reported_at, r.lat_deg, r.lon_deg, r.cell),
+                )
+            return list(out.values())
 
     # --- the audit log --------------------------------------------------------------------
 
