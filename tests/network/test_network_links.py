@@ -21,6 +21,8 @@ from leolink.network import (
     plus_grid_pairs,
 )
 from leolink.orbits.frames import geodetic_to_itrs, itrs_to_topocentric
+from leolink.orbits.loading import load_catalog
+from leolink.orbits.propagate import propagate
 from leolink.orbits.structure import NEXT, PREVIOUS, RIGHT
 
 #: Elevations within this of the mask may fall either side by rounding (the kernel and
@@ -168,3 +170,20 @@ def test_gateway_link_limit_keeps_the_nearest() -> None:
     assert limited.satellite[limited.site == 0].tolist() == all_in_view[:3].tolist()
     assert limited.satellite[limited.site == 1].tolist() == all_in_view.tolist()
     assert np.all(np.diff(free.range_km[free.site == 1]) >= 0)
+
+
+def test_many_sites_are_done_in_blocks_with_the_same_result() -> None:
+    """2,000 sites x 10,361 satellites is over the 16 MB mask: blocks must join seamlessly."""
+    r_sat = propagate(load_catalog(), np.datetime64("2026-05-13T12:00:00")).r_itrs_km[:, 0, :]
+    rng = np.random.default_rng(5)
+    lat, lon = rng.uniform(-70, 70, 2000), rng.uniform(-180, 180, 2000)
+    assert 2000 * len(r_sat) > 16 * 2**20
+    whole = gsl_links(r_sat, ground_sites(lat, lon))
+    sites, sats = [], []
+    for part in (slice(0, 700), slice(700, 1500), slice(1500, 2000)):
+        piece = gsl_links(r_sat, ground_sites(lat[part], lon[part]))
+        sites.append(piece.site + part.start)
+        sats.append(piece.satellite)
+    assert whole.site.tolist() == np.concatenate(sites).tolist()
+    assert whole.satellite.tolist() == np.concatenate(sats).tolist()
+    assert len(whole) > 10_000

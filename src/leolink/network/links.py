@@ -60,6 +60,11 @@ DEFAULT_MIN_ELEVATION_DEG: Final = 25.0
 ISL_MIN_GRAZING_ALTITUDE_KM: Final = 80.0
 
 
+# Size of the (sites x satellites) boolean mask `gsl_links` fills at a time: 16 MB, e.g. 1,600
+# sites x 10,000 satellites; more sites are done in blocks.
+_MASK_BYTES = 16 * 2**20
+
+
 class IslPattern(enum.StrEnum):
     """Which inter-satellite lasers exist: the +Grid, or none (bent pipe only)."""
 
@@ -186,10 +191,18 @@ def gsl_links(
     sin_mask = math.sin(math.radians(min_elevation_deg)) if min_elevation_deg is not None else -1.0
     max_range = max_range_km if max_range_km is not None else math.inf
     p_all, u_all = sites.r_itrs_km, sites.up
-    mask = np.empty((len(sites), len(r_sat)), dtype=np.bool_)
-    gsl_mask(np.ascontiguousarray(r_sat), p_all, u_all, sin_mask, max_range, mask)
-    site_idx, sat_idx = np.nonzero(mask)
-    site, sat = site_idx.astype(np.int64), sat_idx.astype(np.int64)
+    r_contiguous = np.ascontiguousarray(r_sat)
+    block = max(1, _MASK_BYTES // max(1, len(r_sat)))
+    mask = np.empty((min(block, len(sites)), len(r_sat)), dtype=np.bool_)
+    site_parts, sat_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for start in range(0, len(sites), block):
+        stop = min(start + block, len(sites))
+        part = mask[: stop - start]
+        gsl_mask(r_contiguous, p_all[start:stop], u_all[start:stop], sin_mask, max_range, part)
+        site_idx, sat_idx = np.nonzero(part)
+        site_parts.append(site_idx.astype(np.int64) + start)
+        sat_parts.append(sat_idx.astype(np.int64))
+    site, sat = np.concatenate(site_parts), np.concatenate(sat_parts)
     d = r_sat[sat] - p_all[site]
     range_km = np.sqrt(np.einsum("ij,ij->i", d, d))
 
