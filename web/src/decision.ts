@@ -1,0 +1,75 @@
+// The decision for a new terminal at a clicked point, in plain words: the code, the reasons
+// the service gives (who switched an area off and since when come from the API), and the
+// details behind it.
+
+import { CODE_TEXT, STATUS_HEX, STATUS_LABEL, statusKey } from "./palette";
+
+export interface Decision {
+  allowed: boolean;
+  code: string;
+  reasons: string[];
+  cell: string | null;
+  country: string | null;
+  country_status: string | null;
+  rules: unknown[];
+  policy_version: string | number | null;
+  serving: { norad_id: number; name: string; elevation_deg: number } | null;
+  [extra: string]: unknown;
+}
+
+export function escapeHtml(value: unknown): string {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function describeRule(rule: unknown): string {
+  if (rule === null || typeof rule !== "object") return escapeHtml(rule);
+  const r = rule as Record<string, unknown>;
+  const head = [r.kind ?? r.type, r.name ?? r.id].filter((v) => v != null).join(" ");
+  const rest = Object.entries(r)
+    .filter(([k, v]) => !["kind", "type", "name", "id"].includes(k) && v != null && typeof v !== "object")
+    .map(([k, v]) => `${escapeHtml(k)}: ${escapeHtml(v)}`)
+    .join(", ");
+  return `${escapeHtml(head)}${rest ? ` <span class="muted">(${rest})</span>` : ""}`;
+}
+
+export function renderDecision(
+  root: HTMLElement,
+  decision: Decision,
+  where: { lat: number; lon: number; at: string },
+): void {
+  const status = statusKey(decision.country_status);
+  const plain = CODE_TEXT[decision.code] ?? decision.code.replaceAll("_", " ").toLowerCase();
+  const reasons = decision.reasons?.length
+    ? `<ul class="reasons">${decision.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul>`
+    : "";
+  const rules = decision.rules?.length
+    ? `<ul class="rules">${decision.rules.map((r) => `<li>${describeRule(r)}</li>`).join("")}</ul>`
+    : '<span class="muted">none</span>';
+  const serving = decision.serving
+    ? `${escapeHtml(decision.serving.name)} (NORAD ${escapeHtml(decision.serving.norad_id)}), ` +
+      `${Number(decision.serving.elevation_deg).toFixed(1)}° above the horizon`
+    : '<span class="muted">none</span>';
+  root.innerHTML = `
+    <div class="decision ${decision.allowed ? "allowed" : "denied"}" data-code="${escapeHtml(decision.code)}">
+      <div class="verdict">${decision.allowed ? "✔ Service" : "✖ No service"}</div>
+      <div class="code-plain">${escapeHtml(plain)}</div>
+      <code class="code">${escapeHtml(decision.code)}</code>
+      ${reasons}
+      <dl>
+        <dt>Where</dt><dd>${where.lat.toFixed(4)}°, ${where.lon.toFixed(4)}°</dd>
+        <dt>When</dt><dd>${escapeHtml(where.at)}</dd>
+        <dt>Country</dt><dd>${escapeHtml(decision.country ?? "—")}
+          <span class="chip" style="background:${STATUS_HEX[status]}"></span>${escapeHtml(
+            STATUS_LABEL[status],
+          )}</dd>
+        <dt>Cell</dt><dd><code>${escapeHtml(decision.cell ?? "—")}</code></dd>
+        <dt>Rules</dt><dd>${rules}</dd>
+        <dt>Serving</dt><dd>${serving}</dd>
+        <dt>Policy</dt><dd>version ${escapeHtml(decision.policy_version ?? "—")}</dd>
+      </dl>
+    </div>`;
+}
+
+export function renderError(root: HTMLElement, message: string): void {
+  root.innerHTML = `<div class="error" role="alert">${escapeHtml(message)}</div>`;
+}

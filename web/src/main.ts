@@ -1,0 +1,627 @@
+// leolink's web map: MapLibre for the base (an ocean background and country borders from
+// GET /v1/countries — no tiles, fonts or glyphs from the Internet) with deck.gl layers
+// interleaved for cells, geofences, satellites, terminals and the drawing.
+
+import "maplibre-gl/dist/maplibre-gl.css";
+import "./style.css";
+
+import { MapboxOverlay } from "@deck.gl/mapbox";
+import { H3HexagonLayer } from "@deck.gl/geo-layers";
+import { PathLayer, PolygonLayer, ScatterplotLayer } from "@deck.gl/layers";
+import { Map as MapLibreMap, setWorkerUrl, type GeoJSONSource, type StyleSpecification } from "maplibre-gl";
+import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
+
+import { ApiError, apiKey, get } from "./api";
+import { AuditPane } from "./audit";
+import { type Decision, escapeHtml, renderDecision, renderError } from "./decision";
+import { type LonLat, PolygonDrawer } from "./draw";
+import { type Geofence, geofenceState, isInForce, OperatorPane, type Terminal } from "./operator";
+import {
+  ALLOW_HEX,
+  BORDER_HEX,
+  DENY_HEX,
+  hexToRgba,
+  OCEAN_HEX,
+  SATELLITE_RGBA,
+  STATUS_HEX,
+  STATUS_LABEL,
+  STATUS_ORDER,
+  statusKey,
+} from "./palette";
+import { SatelliteFeed } from "./satellites";
+import { isoZ, parseIsoZ, TimeControl } from "./time";
+
+setWorkerUrl(workerUrl);
+
+// ---------------------------------------------------------------- state
+
+type LayerName = "countries" | "cells" | "geofences" | "satellites" | "terminals";
+
+interface Cell {
+  cell: string;
+  allowed: boolean;
+  code: string;
+  country: string | null;
+  status: string | null;
+}
+
+const LAYER_LABEL: Record<LayerName, string> = {
+  countries: "Availability by country",
+  cells: "Availability by H3 cell",
+  geofences: "Geofences (operators)",
+  satellites: "Satellites, live",
+  terminals: "Terminals (operators)",
+};
+
+/**
+ * H3 resolution of the cells layer by zoom: 5 (Starlink's own grid, ~253 km² a cell) close in,
+ * coarser further out so that a view holds a few thousand cells; none below CELLS_MIN_ZOOM.
+ */
+const CELLS_MIN_ZOOM = 3.5;
+function cellsResolution(zoom: number): number {
+  return zoom >= 6.5 ? 5 : zoom >= 5 ? 4 : 3;
+}
+const FRAME_MS = 125;
+
+const params = new URLSearchParams(location.search);
+const state = {
+  visible: { countries: true, cells: true, geofences: true, satellites: true, terminals: true } as Record<LayerName, boolean>,
+  countries: null as GeoJSON.FeatureCollection | null,
+  countryStatusCounts: {} as Record<string, number>,
+  cells: [] as Cell[],
+  cellsTruncated: false,
+  cellsResolution: 5,
+  cellsNote: "",
+  geofences: [] as Geofence[],
+  terminals: [] as Terminal[],
+  pick: null as { lat: number; lon: number } | null,
+  satelliteCount: 0,
+  ready: false,
+};
+
+// ---------------------------------------------------------------- map
+
+const style: StyleSpecification = {
+  version: 8,
+  sources: { countries: { type: "geojson", data: { type: "FeatureCollection", features: [] } } },
+  layers: [
+    { id: "ocean", type: "background", paint: { "background-color": OCEAN_HEX } },
+    {
+      id: "country-fill",
+      type: "fill",
+      source: "countries",
+      paint: {
+        "fill-color": [
+          "match",
+          ["coalesce", ["get", "status"], "unknown"],
+          ...STATUS_ORDER.flatMap((s) => [s, STATUS_HEX[s]]),
+          STATUS_HEX.unknown,
+        ] as any,
+        "fill-opacity": 0.78,
+      },
+    },
+    {
+      id: "country-line",
+      type: "line",
+      source: "countries",
+      paint: { "line-color": BORDER_HEX, "line-width": 0.6, "line-opacity": 0.7 },
+    },
+  ],
+};
+
+const center = (params.get("c") ?? "").split(",").map(Number);
+const map = new MapLibreMap({
+  container: "map",
+  style,
+  center: center.length === 2 && center.every(Number.isFinite) ? [center[1], center[0]] : [20, 25],
+  zoom: Number(params.get("z") ?? 1.7),
+  minZoom: 0.5,
+  maxZoom: 11,
+  attributionControl: { compact: true, customAttribution: "Borders: Natural Earth · orbits: public GP element sets" },
+  canvasContextAttributes: { preserveDrawingBuffer: true, antialias: true },
+} as any);
+
+const overlay = new MapboxOverlay({
+  interleaved: true,
+  layers: [],
+  getTooltip: ({ object, layer, index }: any) => tooltip(layer?.id, object, index),
+});
+map.addControl(overlay as any);
+
+// ---------------------------------------------------------------- time and satellites
+
+const initialAt = params.get("at") ? parseIsoZ(params.get("at")!) : null;
+const time = new TimeControl(document.getElementById("timebar")!, initialAt, () => onTimeChange());
+const satellites = new SatelliteFeed(() => {
+  const latest = satellites.latest;
+  setStatus(satellites.lastError ?? latest?.warning ?? "", satellites.lastError ? "error" : "warning");
+  renderLayers();
+});
+
+function atText(): string {
+  return isoZ(time.at);
+}
+
+function onTimeChange(): void {
+  satellites.start(time.isLive ? null : time.at);
+  void loadCountries();
+  void loadCells();
+  renderLayers();
+  if (state.pick) void decide(state.pick.lat, state.pick.lon, false);
+}
+
+// ---------------------------------------------------------------- data loading
+
+async function loadCountries(): Promise<void> {
+  try {
+    const fc = await get<GeoJSON.FeatureCollection>("/v1/countries", { at: atText() });
+    state.countries = fc;
+    state.countryStatusCounts = {};
+    for (const feature of fc.features) {
+      const key = statusKey(feature.properties?.status);
+      state.countryStatusCounts[key] = (state.countryStatusCounts[key] ?? 0) + 1;
+    }
+    (map.getSource("countries") as GeoJSONSource | undefined)?.setData(fc);
+    renderLegend();
+  } catch (error) {
+    setStatus(`Countries: ${(error as Error).message}`, "error");
+  }
+}
+
+let cellsAbort: AbortController | null = null;
+let cellsTimer: number | undefined;
+
+function scheduleCells(): void {
+  window.clearTimeout(cellsTimer);
+  cellsTimer = window.setTimeout(() => void loadCells(), 300);
+}
+
+async function loadCells(): Promise<void> {
+  cellsAbort?.abort();
+  if (!state.visible.cells || map.getZoom() < CELLS_MIN_ZOOM) {
+    state.cells = [];
+    state.cellsNote = map.getZoom() < CELLS_MIN_ZOOM ? `zoom in past ${CELLS_MIN_ZOOM} to see cells` : "";
+    renderLayers();
+    renderLayerPanel();
+    return;
+  }
+  const bounds = map.getBounds();
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  const bbox = [
+    clamp(bounds.getWest(), -180, 180),
+    clamp(bounds.getSouth(), -85, 85),
+    clamp(bounds.getEast(), -180, 180),
+    clamp(bounds.getNorth(), -85, 85),
+  ].map((v) => v.toFixed(4));
+  cellsAbort = new AbortController();
+  const signal = cellsAbort.signal;
+  const ask = (resolution: number) =>
+    get<{ cells: Cell[]; truncated: boolean }>(
+      "/v1/availability/cells",
+      { bbox: bbox.join(","), at: atText(), resolution },
+      false,
+      signal,
+    );
+  state.cellsResolution = cellsResolution(map.getZoom());
+  try {
+    let payload;
+    try {
+      payload = await ask(state.cellsResolution);
+    } catch (error) {
+      // Too many cells for the service's cap (422): one step coarser.
+      if (!(error instanceof ApiError && error.status === 422 && state.cellsResolution > 0)) throw error;
+      state.cellsResolution -= 1;
+      payload = await ask(state.cellsResolution);
+    }
+    state.cells = payload.cells ?? [];
+    state.cellsTruncated = Boolean(payload.truncated);
+    state.cellsNote = `${state.cells.length.toLocaleString("en")} cells at resolution ${state.cellsResolution}${state.cellsTruncated ? " (truncated: zoom in)" : ""}`;
+  } catch (error) {
+    if ((error as Error).name === "AbortError") return;
+    state.cells = [];
+    state.cellsNote = (error as Error).message;
+  }
+  renderLayers();
+  renderLayerPanel();
+}
+
+async function loadCoverage(): Promise<void> {
+  // No coverage endpoint in the service's contract yet: the layer is left out, not faked.
+}
+
+// ---------------------------------------------------------------- decisions
+
+const decisionPane = document.getElementById("pane-decision")!;
+
+async function decide(lat: number, lon: number, switchTab = true): Promise<void> {
+  state.pick = { lat, lon };
+  const at = atText();
+  renderLayers();
+  if (switchTab) showTab("decision");
+  decisionPane.innerHTML = '<p class="muted">Deciding…</p>';
+  try {
+    const decision = await get<Decision>("/v1/availability", { lat: lat.toFixed(5), lon: lon.toFixed(5), at });
+    renderDecision(decisionPane, decision, { lat, lon, at });
+  } catch (error) {
+    renderError(decisionPane, (error as Error).message);
+  }
+}
+
+// ---------------------------------------------------------------- drawing and operator
+
+const drawer = new PolygonDrawer(
+  map,
+  () => {
+    operator.showDrawState();
+    renderLayers();
+  },
+  (ring) => {
+    operator.setRing(ring);
+    renderLayers();
+  },
+);
+
+const operator = new OperatorPane(document.getElementById("pane-operator")!, {
+  drawer,
+  at: () => time.at,
+  onGeofences: (list) => {
+    state.geofences = list;
+    renderLayers();
+  },
+  onTerminals: (list) => {
+    state.terminals = list;
+    renderLayers();
+  },
+  onPolicyChange: () => {
+    void loadCountries();
+    void loadCells();
+    if (state.pick) void decide(state.pick.lat, state.pick.lon, false);
+  },
+  zoomTo: (g) => {
+    const points = polygonsOf(g).flat(2) as LonLat[];
+    if (points.length === 0) return;
+    const lons = points.map((p) => p[0]);
+    const lats = points.map((p) => p[1]);
+    map.fitBounds([Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)], { padding: 80, maxZoom: 8 });
+  },
+});
+
+const audit = new AuditPane(document.getElementById("pane-audit")!);
+
+map.on("click", (event) => {
+  if (drawer.active) return;
+  void decide(event.lngLat.lat, event.lngLat.lng);
+});
+map.on("moveend", scheduleCells);
+
+// ---------------------------------------------------------------- deck.gl layers
+
+/** Rings of a geofence's area as deck.gl polygons ([[lon, lat], ...] rings). */
+function polygonsOf(g: Geofence): LonLat[][][] {
+  const area = g.area as any;
+  if (!area) return [];
+  if (area.type === "Polygon") return [area.coordinates];
+  if (area.type === "MultiPolygon") return area.coordinates;
+  if (area.type === "Feature") return polygonsOf({ ...g, area: area.geometry });
+  return [];
+}
+
+function cellColor(cell: Cell): [number, number, number, number] {
+  if (!cell.allowed && (cell.code === "BLOCKED_AREA" || cell.code === "CELL_IS_DISABLED")) return hexToRgba(DENY_HEX, 190);
+  if (cell.allowed) return hexToRgba(STATUS_HEX.available, 170);
+  return hexToRgba(STATUS_HEX[statusKey(cell.status)], 170);
+}
+
+function terminalPosition(t: Terminal): LonLat | null {
+  const candidates = [t, t.last_position, t.position, t.last_report, t.latest_report] as any[];
+  for (const c of candidates) {
+    if (!c || typeof c !== "object") continue;
+    const lat = c.lat ?? c.lat_deg ?? c.latitude;
+    const lon = c.lon ?? c.lon_deg ?? c.longitude;
+    if (Number.isFinite(Number(lat)) && Number.isFinite(Number(lon)) && lat !== null && lon !== null) return [Number(lon), Number(lat)];
+  }
+  return null;
+}
+
+let lastLayers: any[] = [];
+let lastSatelliteOrder: ReturnType<SatelliteFeed["positionsAt"]> = null;
+
+function renderLayers(): void {
+  const at = time.at;
+  const layers: any[] = [];
+  if (state.visible.cells && state.cells.length) {
+    layers.push(
+      new H3HexagonLayer<Cell>({
+        id: "cells",
+        data: state.cells,
+        getHexagon: (d) => d.cell,
+        getFillColor: cellColor,
+        getLineColor: [11, 21, 38, 160],
+        lineWidthMinPixels: 0.5,
+        extruded: false,
+        pickable: true,
+        updateTriggers: { getFillColor: state.cells },
+      }),
+    );
+  }
+  if (state.visible.geofences && state.geofences.length) {
+    const shown = state.geofences.filter((g) => isInForce(g, at) || ["proposed", "pending"].includes(geofenceState(g)));
+    const polygons = shown.flatMap((g) => polygonsOf(g).map((polygon) => ({ g, polygon, inForce: isInForce(g, at) })));
+    layers.push(
+      new PolygonLayer<(typeof polygons)[number]>({
+        id: "geofences",
+        data: polygons,
+        getPolygon: (d) => d.polygon as any,
+        stroked: true,
+        filled: true,
+        getFillColor: (d) => (d.inForce && d.g.effect === "deny" ? hexToRgba(DENY_HEX, 60) : [0, 0, 0, 0]),
+        getLineColor: (d) =>
+          d.inForce ? hexToRgba(d.g.effect === "deny" ? DENY_HEX : ALLOW_HEX, 255) : [255, 255, 255, 170],
+        getLineWidth: (d) => (d.inForce ? (d.g.effect === "deny" ? 3 : 4) : 1.5),
+        lineWidthUnits: "pixels",
+        pickable: true,
+        updateTriggers: { getFillColor: at.getTime(), getLineColor: at.getTime(), getLineWidth: at.getTime() },
+      }),
+    );
+  }
+  if (state.visible.geofences) {
+    const cellFences = state.geofences
+      .filter((g) => g.cells?.length && polygonsOf(g).length === 0)
+      .filter((g) => isInForce(g, at) || ["proposed", "pending"].includes(geofenceState(g)))
+      .flatMap((g) => g.cells!.map((cell) => ({ g, cell, inForce: isInForce(g, at) })));
+    if (cellFences.length) {
+      layers.push(
+        new H3HexagonLayer<(typeof cellFences)[number]>({
+          id: "geofence-cells",
+          data: cellFences,
+          getHexagon: (d) => d.cell,
+          filled: true,
+          stroked: true,
+          extruded: false,
+          getFillColor: (d) => (d.inForce && d.g.effect === "deny" ? hexToRgba(DENY_HEX, 60) : [0, 0, 0, 0]),
+          getLineColor: (d) => (d.inForce ? hexToRgba(d.g.effect === "deny" ? DENY_HEX : ALLOW_HEX) : [255, 255, 255, 170]),
+          lineWidthUnits: "pixels",
+          getLineWidth: 1.5,
+          updateTriggers: { getFillColor: at.getTime(), getLineColor: at.getTime() },
+        }),
+      );
+    }
+  }
+  if (state.visible.terminals && state.terminals.length) {
+    const placed = state.terminals.map((t) => ({ t, p: terminalPosition(t) })).filter((d) => d.p);
+    layers.push(
+      new ScatterplotLayer<(typeof placed)[number]>({
+        id: "terminals",
+        data: placed,
+        getPosition: (d) => d.p!,
+        getRadius: 4,
+        radiusUnits: "pixels",
+        getFillColor: (d) => (d.t.state === "active" ? [0, 208, 138, 255] : [255, 59, 48, 255]),
+        getLineColor: [11, 21, 38, 255],
+        stroked: true,
+        lineWidthMinPixels: 1,
+        pickable: true,
+      }),
+    );
+  }
+  if (state.visible.satellites) {
+    lastSatelliteOrder = satellites.positionsAt(Date.now());
+    if (lastSatelliteOrder) {
+      const { positions } = lastSatelliteOrder;
+      state.satelliteCount = positions.length / 2;
+      layers.push(
+        new ScatterplotLayer({
+          id: "satellites",
+          data: { length: positions.length / 2, attributes: { getPosition: { value: positions, size: 2 } } } as any,
+          getRadius: 1.6,
+          radiusUnits: "pixels",
+          radiusMinPixels: 1.2,
+          getFillColor: SATELLITE_RGBA,
+          pickable: true,
+        }),
+      );
+    }
+  }
+  const drafting = drawer.active ? drawer.vertices : (operator.draftRing ?? []);
+  if (drafting.length) {
+    const path = drawer.active && drawer.cursor ? [...drafting, drawer.cursor] : drafting;
+    layers.push(
+      new PathLayer({
+        id: "draft-outline",
+        data: [{ path }],
+        getPath: (d: any) => d.path,
+        getColor: [255, 255, 255, 230],
+        getWidth: 2,
+        widthUnits: "pixels",
+      }),
+      new ScatterplotLayer<LonLat>({
+        id: "draft-vertices",
+        data: drafting,
+        getPosition: (d) => d,
+        getRadius: 4,
+        radiusUnits: "pixels",
+        getFillColor: [255, 255, 255, 255],
+      }),
+    );
+  }
+  if (state.pick) {
+    layers.push(
+      new ScatterplotLayer({
+        id: "pick",
+        data: [state.pick],
+        getPosition: (d: any) => [d.lon, d.lat],
+        getRadius: 7,
+        radiusUnits: "pixels",
+        stroked: true,
+        filled: false,
+        getLineColor: [255, 255, 255, 255],
+        lineWidthMinPixels: 2.5,
+      }),
+    );
+  }
+  lastLayers = layers;
+  overlay.setProps({ layers });
+}
+
+function tooltip(layerId: string | undefined, object: any, index: number): any {
+  let html = "";
+  if (layerId === "satellites" && lastSatelliteOrder) {
+    const s = lastSatelliteOrder.order;
+    html = `<strong>${escapeHtml(s.name[index])}</strong><br/>NORAD ${s.noradId[index]} · ${Math.round(s.altKm[index])} km`;
+  } else if (layerId === "cells" && object) {
+    html = `<code>${escapeHtml(object.cell)}</code><br/>${escapeHtml(object.code)} · ${escapeHtml(object.country ?? "")}`;
+  } else if (layerId === "geofences" && object) {
+    html = `<strong>${escapeHtml(object.g.name)}</strong><br/>${escapeHtml(object.g.effect)} · ${escapeHtml(geofenceState(object.g))}`;
+  } else if (layerId === "terminals" && object) {
+    html = `terminal ${escapeHtml(object.t.id ?? object.t.terminal_id)}<br/>${escapeHtml(object.t.state ?? "")}`;
+  }
+  return html ? { html, className: "deck-tooltip" } : null;
+}
+
+// Countries have no deck.gl layer: show their name and status from MapLibre's features.
+const countryTip = document.createElement("div");
+countryTip.className = "country-tip";
+countryTip.hidden = true;
+document.body.append(countryTip);
+map.on("mousemove", (event) => {
+  const features = state.visible.countries ? map.queryRenderedFeatures(event.point, { layers: ["country-fill"] }) : [];
+  const p = features[0]?.properties;
+  if (!p || drawer.active) {
+    countryTip.hidden = true;
+    return;
+  }
+  const s = statusKey(p.status);
+  countryTip.innerHTML = `${escapeHtml(p.name)} <span class="chip" style="background:${STATUS_HEX[s]}"></span>${escapeHtml(STATUS_LABEL[s])}${
+    p.status_since ? ` <span class="muted">since ${escapeHtml(String(p.status_since).slice(0, 10))}</span>` : ""
+  }`;
+  countryTip.style.left = `${event.point.x + 14}px`;
+  countryTip.style.top = `${event.point.y + 14}px`;
+  countryTip.hidden = false;
+});
+map.on("mouseout", () => (countryTip.hidden = true));
+
+// ---------------------------------------------------------------- panels
+
+function showTab(name: string): void {
+  for (const button of document.querySelectorAll<HTMLButtonElement>("#tabs button")) {
+    button.setAttribute("aria-selected", String(button.dataset.tab === name));
+  }
+  for (const pane of document.querySelectorAll<HTMLElement>("[data-pane]")) pane.hidden = pane.dataset.pane !== name;
+  if (name === "audit" && apiKey()) void audit.reload().then(() => audit.verify());
+}
+for (const button of document.querySelectorAll<HTMLButtonElement>("#tabs button")) {
+  button.addEventListener("click", () => showTab(button.dataset.tab!));
+}
+
+function renderLayerPanel(): void {
+  const pane = document.getElementById("pane-layers")!;
+  const notes: Partial<Record<LayerName, string>> = {
+    cells: state.cellsNote,
+    satellites: state.satelliteCount ? `${state.satelliteCount.toLocaleString("en")} tracked` : "",
+    geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
+    terminals: apiKey() ? `${state.terminals.length} loaded` : "needs an operator key",
+  };
+  pane.innerHTML = `${(Object.keys(LAYER_LABEL) as LayerName[])
+    .map(
+      (name) => `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${state.visible[name] ? "checked" : ""} />
+        ${LAYER_LABEL[name]}<span class="muted note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>`,
+    )
+    .join("")}
+    <p class="muted small-print">Coverage figures from a sweep: not shown — the service has no coverage endpoint yet.</p>`;
+  for (const input of pane.querySelectorAll<HTMLInputElement>("input[data-layer]")) {
+    input.addEventListener("change", () => {
+      const name = input.dataset.layer as LayerName;
+      state.visible[name] = input.checked;
+      if (name === "countries") {
+        for (const id of ["country-fill", "country-line"]) map.setLayoutProperty(id, "visibility", input.checked ? "visible" : "none");
+      }
+      if (name === "cells") void loadCells();
+      if (name === "terminals" && input.checked && apiKey()) void operator.loadTerminals();
+      if (name === "geofences" && input.checked) void operator.refresh();
+      renderLayers();
+    });
+  }
+}
+
+function renderLegend(): void {
+  const statuses = STATUS_ORDER.filter((s) => state.countryStatusCounts[s]);
+  const legend = document.getElementById("legend")!;
+  legend.innerHTML = `
+    <h3>Country status</h3>
+    ${statuses
+      .map(
+        (s) => `<div class="legend-row" data-status="${s}"><span class="swatch" style="background:${STATUS_HEX[s]}"></span>${STATUS_LABEL[s]}<span class="muted count">${state.countryStatusCounts[s]}</span></div>`,
+      )
+      .join("")}
+    <h3>Overlays</h3>
+    <div class="legend-row"><span class="swatch" style="background:${DENY_HEX};opacity:.75"></span>Cell switched off</div>
+    <div class="legend-row"><span class="swatch-line deny"></span>Geofence: deny</div>
+    <div class="legend-row"><span class="swatch-line allowlist"></span>Geofence: allow-list</div>
+    <div class="legend-row"><span class="swatch-line proposed"></span>Geofence: proposed</div>
+    <div class="legend-row"><span class="dot"></span>Satellite</div>`;
+}
+
+let statusTimer: number | undefined;
+function setStatus(text: string, kind: "error" | "warning" | "info" = "info"): void {
+  const el = document.getElementById("status")!;
+  el.textContent = text;
+  el.className = text ? kind : "";
+  window.clearTimeout(statusTimer);
+  if (text && kind === "info") statusTimer = window.setTimeout(() => setStatus(""), 4000);
+}
+
+// ---------------------------------------------------------------- animation
+
+let lastFrame = 0;
+function frame(now: number): void {
+  if (time.isLive && state.visible.satellites && now - lastFrame >= FRAME_MS) {
+    lastFrame = now;
+    renderLayers();
+  }
+  requestAnimationFrame(frame);
+}
+
+// ---------------------------------------------------------------- start
+
+renderLayerPanel();
+renderLegend();
+map.on("load", async () => {
+  satellites.start(time.isLive ? null : time.at);
+  await Promise.all([loadCountries(), loadCells(), operator.refresh(), loadCoverage()]);
+  if (apiKey()) void operator.loadTerminals();
+  const lat = Number(params.get("lat"));
+  const lon = Number(params.get("lon"));
+  if (params.has("lat") && params.has("lon") && Number.isFinite(lat) && Number.isFinite(lon)) await decide(lat, lon);
+  state.ready = true;
+  requestAnimationFrame(frame);
+});
+setInterval(() => renderLayerPanelNotes(), 2000);
+function renderLayerPanelNotes(): void {
+  const note = document.querySelector<HTMLElement>('[data-note="satellites"]');
+  if (note) note.textContent = state.satelliteCount ? `${state.satelliteCount.toLocaleString("en")} tracked` : "";
+}
+// Refresh what changes with time in live mode (statuses and geofence windows), once a minute.
+setInterval(() => {
+  if (time.isLive) {
+    void loadCountries();
+    void loadCells();
+  }
+}, 60_000);
+
+// A small window into the page for the end-to-end tests and for debugging in the console.
+declare global {
+  interface Window {
+    leolink: unknown;
+  }
+}
+window.leolink = {
+  state,
+  map,
+  overlay,
+  satellites,
+  time,
+  decide,
+  /** Each deck.gl layer drawn: its number of objects and whether its data is loaded. */
+  layerSummary: () =>
+    Object.fromEntries(lastLayers.map((layer) => [layer.id, { count: layer.props.data?.length ?? 0, loaded: layer.isLoaded }])),
+};
