@@ -2,12 +2,13 @@
 
 Import from `leolink.api` (``route``) or from here; the modules behind are `sites` (the ground
 segment), `links` (which links exist at an instant), `graph` (the network as a sparse graph),
-`routing` (shortest paths, routes, forwarding state) and `hypatia` (Hypatia's shells, to check
-leolink against).
+`routing` (shortest paths, routes, forwarding state), `countries` (RTT country by country)
+and `hypatia` (Hypatia's shells, to check leolink against).
 """
 
 from __future__ import annotations
 
+from leolink.network.countries import CountryRtt, country_rtt_table
 from leolink.network.graph import (
     DEFAULT_MAX_ISL_KM,
     FIBRE_VELOCITY_FACTOR,
@@ -69,6 +70,7 @@ __all__ = [
     "SPEED_OF_LIGHT_KM_S",
     "STARLINK_550_MAX_GSL_KM",
     "STARLINK_550_MAX_ISL_KM",
+    "CountryRtt",
     "ForwardingState",
     "GroundSites",
     "GslLinks",
@@ -81,6 +83,7 @@ __all__ = [
     "NodeKind",
     "Route",
     "build_network",
+    "country_rtt_table",
     "forwarding_state",
     "graph_from_positions",
     "great_circle_km",
