@@ -1,0 +1,132 @@
+"""The application factory: `create_app` wires the store, the catalog, the routers and the map."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
+
+import leolink
+from leolink import api
+from leolink.service import basemap
+from leolink.service.problems import install_problem_handlers
+from leolink.service.routers import audit, geofences, public, statuses, terminals
+from leolink.service.schemas import ProblemDetails
+from leolink.service.state import ServiceLimits, ServiceState
+from leolink.service.static import DEFAULT_STATIC_DIR, install_static
+from leolink.store import Store
+
+__all__ = ["ENV_DB_URL", "ENV_SIGNING_KEY", "create_app", "create_app_from_env"]
+
+_log = logging.getLogger(__name__)
+
+#: Environment variables through which `leolink serve` configures its worker processes.
+ENV_DB_URL: Final = "LEOLINK_DB_URL"
+ENV_SIGNING_KEY: Final = "LEOLINK_SIGNING_KEY"
+
+_DESCRIPTION = """\
+The operator service of leolink, an open model of a Starlink-class satellite-internet system.
+
+Public reads need no key: health, the countries layer, availability, satellites, visible
+satellites and decisions.  Everything else takes `Authorization: Bearer <token>` with a key
+made by `leolink keys create --role ROLE --name NAME`; roles are viewer, terminal, operator,
+auditor and admin.  Times are ISO 8601 UTC with `Z`; latitude comes before longitude except in
+GeoJSON.  Errors are `application/problem+json` (RFC 9457).  Lists are pages `{items, next}`:
+pass `next` as `after` (`after_seq` for the audit log).
+"""
+
+
+def create_app(
+    store_url: str | None = None,
+    *,
+    store: Store | None = None,
+    catalog: api.Catalog | None = None,
+    signing_key: Ed25519PrivateKey | str | Path | None = None,
+    migrate: bool = True,
+    static_dir: Path = DEFAULT_STATIC_DIR,
+    limits: ServiceLimits | None = None,
+) -> FastAPI:
+    """The leolink service as an ASGI app.
+
+    The store is ``store`` if given (the caller keeps and closes it), else opened at
+    ``store_url`` (default: the SQLite file in the user's data directory), its schema migrated
+    unless ``migrate=False``, with ``signing_key`` for its audit checkpoints; the app closes it
+    on shutdown.  ``catalog`` defaults to the embedded real catalog.  ``static_dir`` holds the
+    built web map.
+    """
+    own = store is None
+    if store is None:
+        store = Store.open(store_url, migrate=migrate, signing_key=signing_key)
+    try:
+        state = ServiceState(
+            store=store,
+            catalog=catalog if catalog is not None else api.load_catalog(),
+            limits=limits or ServiceLimits(),
+            owns_store=own,
+        )
+    except BaseException:
+        if own:
+            store.close()
+        raise
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Warm what the first map request would otherwise wait for (borders, simplification).
+        await run_in_threadpool(basemap.base_features)
+        try:
+            yield
+        finally:
+            state.close()
+
+    app = FastAPI(
+        title="leolink",
+        version=leolink.__version__,
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.leolink = state
+    install_problem_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    for module in (public, statuses, geofences, terminals, audit):
+        app.include_router(module.router)
+    install_static(app, static_dir)
+    app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` plus the ProblemDetails schema the error responses refer to."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["ProblemDetails"] = ProblemDetails.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return openapi
+
+
+def create_app_from_env() -> FastAPI:
+    """`create_app` configured by `ENV_DB_URL` and `ENV_SIGNING_KEY` (for uvicorn workers).
+
+    The schema is not migrated here: `leolink serve` migrates once before starting workers,
+    so that several workers do not race to do it.
+    """
+    return create_app(
+        os.environ.get(ENV_DB_URL) or None,
+        signing_key=os.environ.get(ENV_SIGNING_KEY) or None,
+        migrate=False,
+    )

@@ -1,0 +1,124 @@
+"""Geofences: proposals, approvals under the two-person rule, and their listing."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from leolink.policy.records import ChangeState, Geofence, GeofenceSpec
+from leolink.service.auth import Permission, Principal, require
+from leolink.service.routers._common import LimitQuery, errors, page
+from leolink.service.schemas import GeofenceDecision, GeofenceOut, GeofenceProposal, Page
+from leolink.service.state import ServiceState, get_state
+
+__all__ = ["geofence_out", "router", "spec_of"]
+
+router = APIRouter(prefix="/v1/geofences", tags=["geofences"])
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+Reader = Annotated[Principal, Depends(require(Permission.READ))]
+Manager = Annotated[Principal, Depends(require(Permission.MANAGE_POLICY))]
+GeofenceId = Annotated[str, Path(min_length=1, max_length=64, description="The geofence's id.")]
+
+
+def geofence_out(fence: Geofence) -> GeofenceOut:
+    """The API's view of a geofence: its GeoJSON area as an object, not text."""
+    fields = fence.to_dict()
+    text = fields.pop("area_geojson")
+    fields["area"] = None if text is None else json.loads(text)
+    return GeofenceOut.model_validate(fields)
+
+
+def spec_of(body: GeofenceProposal) -> GeofenceSpec:
+    """The store's geofence spec of a proposal."""
+    return GeofenceSpec(
+        name=body.name,
+        effect=body.effect,
+        reason=body.reason,
+        area_geojson=None if body.area is None else body.area.model_dump(exclude_none=True),
+        cells=tuple(body.cells),
+        customer_classes=None if body.customer_classes is None else tuple(body.customer_classes),
+        window_start=body.window_start,
+        window_end=body.window_end,
+    )
+
+
+@router.get("", response_model=Page[GeofenceOut], responses=errors(401, 403))
+def list_geofences(
+    state: StateDep,
+    _who: Reader,
+    fence_state: Annotated[ChangeState | None, Query(alias="state")] = None,
+    cell: Annotated[
+        str | None, Query(pattern=r"^[0-9a-fA-F]{15}$", description="Only those listing it.")
+    ] = None,
+    after: Annotated[str | None, Query(max_length=64, description="Cursor: a geofence id.")] = None,
+    limit: LimitQuery = None,
+) -> Page[GeofenceOut]:
+    """Geofences by id, optionally in one state and/or listing one H3 cell."""
+    fences = state.store.geofences(state=fence_state, cell=cell)
+    items, nxt = page(fences, lambda f: f.id, after, limit or state.limits.page_default)
+    return Page[GeofenceOut](items=[geofence_out(f) for f in items], next=nxt)
+
+
+@router.post("", status_code=201, response_model=GeofenceOut, responses=errors(400, 401, 403, 409))
+def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> GeofenceOut:
+    """Create a geofence: in force at once if small, else proposed for a second operator."""
+    fence = state.store.propose_geofence(spec_of(body), actor=who.actor, geofence_id=body.id)
+    state.policy_changed()
+    return geofence_out(fence)
+
+
+@router.get("/{geofence_id}", response_model=GeofenceOut, responses=errors(401, 403, 404))
+def get_geofence(state: StateDep, _who: Reader, geofence_id: GeofenceId) -> GeofenceOut:
+    """One geofence."""
+    return geofence_out(state.store.geofence(geofence_id))
+
+
+@router.post(
+    "/{geofence_id}/approve",
+    response_model=GeofenceOut,
+    responses=errors(400, 401, 403, 404, 409),
+)
+def approve(
+    state: StateDep, who: Manager, geofence_id: GeofenceId, body: GeofenceDecision
+) -> GeofenceOut:
+    """Approve the proposed geofence at ``expected_version`` (not its proposer)."""
+    fence = state.store.approve_geofence(
+        geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
+    )
+    state.policy_changed()
+    return geofence_out(fence)
+
+
+@router.post(
+    "/{geofence_id}/reject",
+    response_model=GeofenceOut,
+    responses=errors(400, 401, 403, 404, 409),
+)
+def reject(
+    state: StateDep, who: Manager, geofence_id: GeofenceId, body: GeofenceDecision
+) -> GeofenceOut:
+    """Refuse the proposed geofence at ``expected_version`` (not its proposer)."""
+    fence = state.store.reject_geofence(
+        geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
+    )
+    state.policy_changed()
+    return geofence_out(fence)
+
+
+@router.post(
+    "/{geofence_id}/withdraw",
+    response_model=GeofenceOut,
+    responses=errors(400, 401, 403, 404, 409),
+)
+def withdraw(
+    state: StateDep, who: Manager, geofence_id: GeofenceId, body: GeofenceDecision
+) -> GeofenceOut:
+    """End a geofence: its proposer takes back a proposal, or any operator ends one in force."""
+    fence = state.store.withdraw_geofence(
+        geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
+    )
+    state.policy_changed()
+    return geofence_out(fence)

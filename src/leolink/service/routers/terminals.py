@@ -1,0 +1,127 @@
+"""Terminals: registration, position reports and suspension."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from leolink.errors import InputError, PolicyStateError
+from leolink.policy.records import Terminal, TerminalState
+from leolink.service.auth import Permission, Principal, require, require_terminal_reporter
+from leolink.service.routers._common import LimitQuery, errors, page
+from leolink.service.schemas import (
+    Page,
+    PositionReportOut,
+    PositionReportsIn,
+    PositionReportsOut,
+    Suspension,
+    TerminalIn,
+    TerminalOut,
+)
+from leolink.service.state import ServiceState, get_state
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/terminals", tags=["terminals"])
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+Reader = Annotated[Principal, Depends(require(Permission.READ))]
+Manager = Annotated[Principal, Depends(require(Permission.MANAGE_TERMINALS))]
+Reporter = Annotated[Principal, Depends(require_terminal_reporter)]
+TerminalId = Annotated[str, Path(min_length=1, max_length=64, description="The terminal's id.")]
+
+
+def _out(terminal: Terminal) -> TerminalOut:
+    return TerminalOut.model_validate(terminal.to_dict())
+
+
+@router.get("", response_model=Page[TerminalOut], responses=errors(401, 403))
+def list_terminals(
+    state: StateDep,
+    _who: Reader,
+    account: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    terminal_state: Annotated[TerminalState | None, Query(alias="state")] = None,
+    after: Annotated[str | None, Query(max_length=64, description="Cursor: a terminal id.")] = None,
+    limit: LimitQuery = None,
+) -> Page[TerminalOut]:
+    """Terminals by id, optionally of one account and/or in one state."""
+    terminals = state.store.terminals(account=account, state=terminal_state)
+    items, nxt = page(terminals, lambda t: t.id, after, limit or state.limits.page_default)
+    return Page[TerminalOut](items=[_out(t) for t in items], next=nxt)
+
+
+@router.post("", status_code=201, response_model=TerminalOut, responses=errors(400, 401, 403, 409))
+def register(state: StateDep, who: Manager, body: TerminalIn) -> TerminalOut:
+    """Register a terminal (active); 409 if the id is taken."""
+    terminal = state.store.register_terminal(
+        body.id,
+        account=body.account,
+        home_country=body.home_country,
+        customer_class=body.customer_class,
+        plan=body.plan,
+        funding_party=body.funding_party,
+        actor=who.actor,
+        reason=body.reason,
+    )
+    state.policy_changed()
+    return _out(terminal)
+
+
+@router.get("/{terminal_id}", response_model=TerminalOut, responses=errors(401, 403, 404))
+def get_terminal(state: StateDep, _who: Reader, terminal_id: TerminalId) -> TerminalOut:
+    """One terminal."""
+    return _out(state.store.terminal(terminal_id))
+
+
+@router.post(
+    "/{terminal_id}/reports",
+    status_code=201,
+    response_model=PositionReportsOut,
+    responses=errors(400, 401, 403, 404),
+)
+def report_positions(
+    state: StateDep, who: Reporter, terminal_id: TerminalId, body: PositionReportsIn
+) -> PositionReportsOut:
+    """Record where a terminal was: one audit record for the batch.
+
+    A ``terminal`` key reports only for the terminal named like the key; operators for any.
+    """
+    if len(body.reports) > state.limits.max_reports:
+        raise InputError(
+            f"{len(body.reports)} reports in one request; send at most "
+            f"{state.limits.max_reports} per request"
+        )
+    reports = state.store.report_positions(
+        terminal_id,
+        [r.at for r in body.reports],
+        [r.lat for r in body.reports],
+        [r.lon for r in body.reports],
+        actor=who.actor,
+    )
+    return PositionReportsOut(
+        reports=[PositionReportOut.model_validate(r.to_dict()) for r in reports]
+    )
+
+
+@router.post(
+    "/{terminal_id}/suspend",
+    response_model=TerminalOut,
+    responses=errors(400, 401, 403, 404, 409),
+)
+def suspend(
+    state: StateDep, who: Manager, terminal_id: TerminalId, body: Suspension
+) -> TerminalOut:
+    """Suspend a terminal's service (409 if it is suspended already or changed since
+    ``expected_version``)."""
+    if state.store.terminal(terminal_id).state is TerminalState.SUSPENDED:
+        raise PolicyStateError(f"terminal {terminal_id!r} is already suspended")
+    terminal = state.store.update_terminal(
+        terminal_id,
+        state=TerminalState.SUSPENDED,
+        expected_version=body.expected_version,
+        actor=who.actor,
+        reason=body.reason,
+    )
+    state.policy_changed()
+    return _out(terminal)

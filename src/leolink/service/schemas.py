@@ -1,0 +1,396 @@
+"""The JSON the service takes and gives, as pydantic models (and so its OpenAPI schema).
+
+Conventions: times are ISO 8601 UTC strings with ``Z`` (``2026-05-13T12:00:00Z``); latitude
+comes before longitude everywhere but in GeoJSON, whose coordinates are ``[lon, lat]``; every
+request body refuses unknown fields, so a misspelt field is an error rather than ignored.
+Lists are pages: ``{items, next}``, where ``next`` is what to pass as ``after`` for the next
+page (null on the last one).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from leolink.policy.records import (
+    ChangeState,
+    CountryStatus,
+    CustomerClass,
+    GeofenceEffect,
+    Plan,
+    TerminalState,
+)
+
+__all__ = [
+    "AuditPage",
+    "AuditRecordOut",
+    "CatalogInfo",
+    "CountryStatusChangeOut",
+    "CountryStatusProposal",
+    "FeatureCollectionIn",
+    "FeatureIn",
+    "GeofenceDecision",
+    "GeofenceOut",
+    "GeofenceProposal",
+    "Health",
+    "Instant",
+    "Latitude",
+    "Longitude",
+    "MultiPolygonIn",
+    "Page",
+    "PolygonIn",
+    "PositionReportIn",
+    "PositionReportOut",
+    "PositionReportsIn",
+    "PositionReportsOut",
+    "ProblemDetails",
+    "Reason",
+    "SatelliteColumns",
+    "Satellites",
+    "Suspension",
+    "TerminalIn",
+    "TerminalOut",
+    "Verification",
+    "VisibleSatelliteOut",
+]
+
+T = TypeVar("T")
+
+#: An ISO 8601 UTC instant such as ``2026-05-13T12:00:00Z`` (checked by `leolink.time`).
+Instant = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        json_schema_extra={"format": "date-time"},
+        examples=["2026-05-13T12:00:00Z"],
+    ),
+]
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False, examples=[50.45])]
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False, examples=[30.52])]
+Text = Annotated[str, Field(min_length=1, max_length=2_000)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+EntityId = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$", examples=["UT-0001"])
+]
+CountryCode = Annotated[
+    str, Field(pattern=r"^[A-Za-z]{2}$", examples=["UA"], description="ISO 3166-1 alpha-2")
+]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProblemDetails(BaseModel):
+    """An error (RFC 9457); extra members such as ``errors`` may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:leolink:problem:not-found"])
+    title: str
+    status: int
+    detail: str
+    instance: str
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass ``next`` as ``after`` for the following page."""
+
+    items: list[T]
+    next: str | None
+
+
+# --- public reads --------------------------------------------------------------------------
+
+
+class CatalogInfo(BaseModel):
+    """The satellite catalog the service computes with."""
+
+    satellites: int
+    epoch_min: str
+    epoch_max: str
+
+
+class Health(BaseModel):
+    """``status`` is ``ok`` when the store answers."""
+
+    status: Literal["ok"]
+    version: str
+    catalog: CatalogInfo
+    policy_version: int
+
+
+class SatelliteColumns(BaseModel):
+    """Satellites as columns: the i-th entry of every list is the i-th satellite.
+
+    Latitude and longitude are rounded to 1e-4 degrees (11 m), altitude to 10 m: plenty for a
+    map, and half the bytes of full precision.
+    """
+
+    norad_id: list[int]
+    name: list[str]
+    lat_deg: list[float]
+    lon_deg: list[float]
+    alt_km: list[float]
+
+
+class Satellites(BaseModel):
+    """Where the catalog's satellites are at ``at`` (those SGP4 could propagate)."""
+
+    at: str
+    count: int
+    warning: str | None = Field(
+        description="Set when the catalog's element sets are stale at ``at``."
+    )
+    satellites: SatelliteColumns
+
+
+class VisibleSatelliteOut(BaseModel):
+    """One satellite above the elevation mask, as ``leolink visible`` prints it."""
+
+    norad_id: int
+    name: str
+    elevation_deg: float
+    azimuth_deg: float
+    range_km: float
+
+
+# --- country statuses --------------------------------------------------------------------
+
+
+class Reason(_In):
+    """Why: every change is recorded with its reason."""
+
+    reason: Text
+
+
+class CountryStatusProposal(_In):
+    """A proposed status of a country from ``effective_from`` on (waits for a second operator)."""
+
+    country: CountryCode
+    status: CountryStatus
+    effective_from: Instant
+    source: Text = Field(description="Where the status comes from: a URL or a citation.")
+    note: Annotated[str, Field(max_length=2_000)] = ""
+    reason: Text
+
+
+class CountryStatusChangeOut(BaseModel):
+    """A country-status change and where it is in its life."""
+
+    id: int
+    country_code: str
+    status: CountryStatus
+    effective_from: str
+    source: str
+    note: str
+    state: ChangeState
+    proposer: str
+    approver: str | None
+    proposed_at: str
+    approved_at: str | None
+    rejected_at: str | None
+    withdrawn_at: str | None
+
+
+# --- geofences ------------------------------------------------------------------------------
+
+Position = Annotated[
+    list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=3)
+]
+Ring = Annotated[list[Position], Field(min_length=4, max_length=100_000)]
+
+
+class PolygonIn(_In):
+    """A GeoJSON Polygon: rings of ``[lon, lat]`` positions, the first one the outer ring."""
+
+    type: Literal["Polygon"]
+    coordinates: Annotated[list[Ring], Field(min_length=1)]
+
+
+class MultiPolygonIn(_In):
+    """A GeoJSON MultiPolygon."""
+
+    type: Literal["MultiPolygon"]
+    coordinates: Annotated[list[Annotated[list[Ring], Field(min_length=1)]], Field(min_length=1)]
+
+
+class FeatureIn(BaseModel):
+    """A GeoJSON Feature whose geometry is a (Multi)Polygon."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["Feature"]
+    geometry: Annotated[PolygonIn | MultiPolygonIn, Field(discriminator="type")]
+    properties: dict[str, Any] | None = None
+
+
+class FeatureCollectionIn(BaseModel):
+    """A GeoJSON FeatureCollection of (Multi)Polygon features."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["FeatureCollection"]
+    features: Annotated[list[FeatureIn], Field(min_length=1)]
+
+
+Area = Annotated[
+    PolygonIn | MultiPolygonIn | FeatureIn | FeatureCollectionIn, Field(discriminator="type")
+]
+Cell = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{15}$", examples=["851e6a1bfffffff"])]
+
+
+class GeofenceProposal(_In):
+    """A geofence to create: an area (GeoJSON, H3 cells or both), its effect, whom and when.
+
+    A small one is in force at once; one larger than the two-person rule allows is proposed
+    and waits for a second operator.
+    """
+
+    id: EntityId | None = Field(default=None, description="Default: a random gf-... id.")
+    name: ShortText
+    effect: GeofenceEffect
+    area: Area | None = None
+    cells: Annotated[list[Cell], Field(max_length=100_000)] = []
+    customer_classes: Annotated[list[CustomerClass], Field(min_length=1)] | None = Field(
+        default=None, description="Default (null): every customer class."
+    )
+    window_start: Instant | None = None
+    window_end: Instant | None = Field(default=None, description="Exclusive; null: open end.")
+    reason: Text
+
+
+class GeofenceDecision(_In):
+    """Approve, reject or withdraw a geofence at the version the caller saw."""
+
+    expected_version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    reason: Text
+
+
+class GeofenceOut(BaseModel):
+    """A geofence as stored (``area`` is the GeoJSON as given, canonicalised)."""
+
+    id: str
+    name: str
+    effect: GeofenceEffect
+    area: dict[str, Any] | None
+    cells: list[str]
+    customer_classes: list[CustomerClass] | None
+    window_start: str | None
+    window_end: str | None
+    reason: str
+    size_km2: float
+    needs_approval: bool
+    state: ChangeState
+    proposer: str
+    approver: str | None
+    proposed_at: str
+    approved_at: str | None
+    rejected_at: str | None
+    withdrawn_at: str | None
+    version: int
+
+
+# --- terminals ------------------------------------------------------------------------------
+
+
+class TerminalIn(_In):
+    """A terminal to register."""
+
+    id: EntityId
+    account: ShortText
+    home_country: CountryCode
+    customer_class: CustomerClass
+    plan: Plan = Plan.STANDARD
+    funding_party: Annotated[str, Field(max_length=200)] | None = None
+    reason: Text
+
+
+class TerminalOut(BaseModel):
+    """A terminal and its account."""
+
+    id: str
+    account: str
+    home_country: str
+    customer_class: CustomerClass
+    plan: Plan
+    funding_party: str | None
+    state: TerminalState
+    allowlists: list[str]
+    created_at: str
+    updated_at: str
+    version: int
+
+
+class PositionReportIn(_In):
+    """Where the terminal was at ``at``."""
+
+    at: Instant
+    lat: Latitude
+    lon: Longitude
+
+
+class PositionReportsIn(_In):
+    """A batch of position reports (at most the service's ``max_reports``)."""
+
+    reports: Annotated[list[PositionReportIn], Field(min_length=1)]
+
+
+class PositionReportOut(BaseModel):
+    """A stored position report with its H3 cell."""
+
+    terminal_id: str
+    reported_at: str
+    lat_deg: float
+    lon_deg: float
+    cell: str
+
+
+class PositionReportsOut(BaseModel):
+    """The reports as stored."""
+
+    reports: list[PositionReportOut]
+
+
+class Suspension(_In):
+    """Suspend a terminal, optionally only if it is still at ``expected_version``."""
+
+    reason: Text
+    expected_version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+class AuditRecordOut(BaseModel):
+    """One record of the hash-chained audit log."""
+
+    seq: int
+    ts: str
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+    reason: str
+    prev_hash: str
+    hash: str
+
+
+class AuditPage(BaseModel):
+    """Audit records after ``after_seq``; ``next`` is the ``after_seq`` of the next page."""
+
+    items: list[AuditRecordOut]
+    next: int | None
+
+
+class Verification(BaseModel):
+    """The audit log checked end to end: chain, checkpoints and signed head."""
+
+    ok: bool
+    records: int
+    first_bad: int | None
+    reason: str

@@ -1,0 +1,149 @@
+"""What one service process holds: the store, the catalog, its limits and its caches.
+
+The catalog and the country borders are loaded once per process; satellite positions are
+computed once per instant asked for and kept in a small LRU cache, because a map asks for the
+same instant many times (and the visible-satellite and decision routes reuse them).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Final, Generic, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+from fastapi import Request
+
+from leolink import api
+from leolink.store import Store
+
+__all__ = [
+    "STALE_AFTER_DAYS",
+    "Ephemeris1",
+    "LruCache",
+    "ServiceLimits",
+    "ServiceState",
+    "get_state",
+]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+#: Past this many days from the catalog's epochs, positions are flagged as indicative only
+#: (the threshold of the command line's warning, `leolink.cli.orbits.STALE_AFTER_DAYS`).
+STALE_AFTER_DAYS: Final = 14.0
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    """Caps that keep one request bounded in time and memory."""
+
+    #: Items of one ``POST /v1/decisions/batch``.
+    max_batch: int = 1_000
+    #: Cells of one ``GET /v1/availability/cells`` (above: 422 with a coarser resolution).
+    max_cells: int = 20_000
+    #: Position reports in one ``POST /v1/terminals/{id}/reports``.
+    max_reports: int = 1_000
+    #: Default and largest page of the lists.
+    page_default: int = 100
+    page_max: int = 1_000
+
+
+class LruCache(Generic[K, V]):
+    """A thread-safe least-recently-used cache of ``size`` entries.
+
+    Two threads missing the same key at once may both compute it; the values are equal, so
+    the cost is only time, and no lock is held while computing.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
+        """The cached value of ``key``, computing and keeping it on a miss."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = compute()
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._data.clear()
+
+
+@dataclass(frozen=True)
+class Ephemeris1:
+    """The catalog at one instant: Earth-fixed and geodetic positions of the satellites SGP4
+    could propagate (``index`` into the catalog), in catalog order."""
+
+    at: np.datetime64
+    index: npt.NDArray[np.intp]
+    r_itrs_km: npt.NDArray[np.float64]
+    lat_deg: npt.NDArray[np.float64]
+    lon_deg: npt.NDArray[np.float64]
+    alt_km: npt.NDArray[np.float64]
+    stale_days: float
+
+
+@dataclass
+class ServiceState:
+    """The process-wide state of the service (``app.state.leolink``)."""
+
+    store: Store
+    catalog: api.Catalog
+    limits: ServiceLimits = field(default_factory=ServiceLimits)
+    owns_store: bool = True
+    #: Bumped by every change made through this process (see `policy_changed`).
+    policy_epoch: int = 0
+    _ephemerides: LruCache[int, Ephemeris1] = field(default_factory=lambda: LruCache(32))
+
+    def ephemeris(self, at: np.datetime64) -> Ephemeris1:
+        """Positions of the catalog's satellites at ``at`` (cached per instant)."""
+        t = cast(np.datetime64, np.asarray(at, dtype="datetime64[ns]")[()])
+        return self._ephemerides.get_or_compute(int(t.astype(np.int64)), lambda: self._at(t))
+
+    def _at(self, at: np.datetime64) -> Ephemeris1:
+        eph = api.propagate(self.catalog, np.asarray([at], dtype="datetime64[ns]"))
+        ok = np.flatnonzero(eph.error[:, 0] == 0)
+        r = np.ascontiguousarray(eph.r_itrs_km[ok, 0, :])
+        lat, lon, alt = api.itrs_to_geodetic(r)
+        return Ephemeris1(at, ok, r, lat, lon, alt, self.catalog.days_from_epochs(at))
+
+    def stale_warning(self, at: np.datetime64, stale_days: float | None = None) -> str | None:
+        """A warning when the catalog's element sets are too old (or young) for ``at``."""
+        days = self.catalog.days_from_epochs(at) if stale_days is None else stale_days
+        if days <= STALE_AFTER_DAYS:
+            return None
+        return (
+            f"{api.format_instant(at)} is {days:.0f} days from the epochs of the catalog; SGP4 "
+            "errors grow by km per day, so positions are indicative only and satellites SGP4 "
+            "can no longer follow are left out"
+        )
+
+    def policy_changed(self) -> None:
+        """Forget cached policy after a change made through this process."""
+        self.policy_epoch += 1
+
+    def close(self) -> None:
+        """Release the store if this state opened it."""
+        if self.owns_store:
+            self.store.close()
+
+
+def get_state(request: Request) -> ServiceState:
+    """The dependency that hands a route the service state."""
+    state: ServiceState = request.app.state.leolink
+    return state
