@@ -1,0 +1,166 @@
+"""Commands of the operator service: ``serve`` (the HTTP API and the web map) and ``keys``.
+
+``leolink serve`` migrates the store's schema once, seeds an empty store with the default
+policy, prints the address on stdout and runs uvicorn (``--workers N`` processes share the
+store).  ``leolink keys create`` makes an API key and prints its token, which is shown this
+once only (the store keeps a salted hash).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Annotated
+
+import typer
+
+from leolink.cli._output import Format, emit, stderr_console
+from leolink.policy.records import Role
+from leolink.store import Store, default_url
+
+__all__ = ["register"]
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL: sqlite:///path.db or postgresql+psycopg://user:pw@host/db "
+        "(default: a SQLite file in the user's data directory).",
+    ),
+]
+SigningKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--signing-key",
+        help="PEM file of the Ed25519 key that signs the audit log (created if missing; "
+        "default: audit-signing-key.pem in the user's data directory).",
+    ),
+]
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+
+
+def _cli_actor() -> str:
+    """Who the audit log records for a change made from the command line."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"
+
+
+def _address(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}"
+
+
+def _seed_defaults(store: Store) -> str | None:
+    """Load the default policy into a store that has none; what was done, or None."""
+    if store.country_status_changes() or store.geofences():
+        return None
+    return None
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
+    db: DbOption = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
+    signing_key: SigningKeyOption = None,
+    seed: Annotated[
+        bool,
+        typer.Option(
+            "--seed/--no-seed", help="Load the default policy into a store that has none."
+        ),
+    ] = True,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="uvicorn's log level (info, warning, ...).")
+    ] = "info",
+) -> None:
+    """Run the operator service: the HTTP API (/v1, docs at /docs) and the web map at /."""
+    import uvicorn
+
+    from leolink.service.app import ENV_DB_URL, ENV_SIGNING_KEY
+
+    url = db or default_url()
+    with Store.open(url, signing_key=signing_key) as store:  # migrates, once, here
+        if seed and (done := _seed_defaults(store)):
+            stderr_console.print(done, markup=False, highlight=False)
+    os.environ[ENV_DB_URL] = url
+    if signing_key:
+        os.environ[ENV_SIGNING_KEY] = signing_key
+    typer.echo(_address(host, port))
+    uvicorn.run(
+        "leolink.service.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=False,
+    )
+
+
+def keys_create(
+    role: Annotated[Role, typer.Option("--role", help="What the key may do.")],
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Who holds it: the audit log records this name as the actor (a terminal "
+            "key's name is its terminal's id). Default: the role and a random suffix.",
+        ),
+    ] = None,
+    db: DbOption = None,
+    signing_key: SigningKeyOption = None,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the key is made (recorded in the audit log).")
+    ] = "created with leolink keys create",
+    fmt: Annotated[
+        Format, typer.Option("--format", help="table: the token alone; json: with the key.")
+    ] = Format.table,
+) -> None:
+    """Make an API key and print its token, which is shown this once only."""
+    import secrets
+
+    key_name = name if name is not None else f"{role.value}-{secrets.token_hex(3)}"
+    with Store.open(db, signing_key=signing_key) as store:
+        key, token = store.create_api_key(role, name=key_name, actor=_cli_actor(), reason=reason)
+    if fmt is Format.table:
+        stderr_console.print(
+            f"API key {key.id} {key.name!r} with role {key.role.value}; the token below is "
+            "shown only now: keep it (use it as 'Authorization: Bearer <token>')",
+            markup=False,
+            highlight=False,
+        )
+        typer.echo(token)
+    else:
+        emit({**key.to_dict(), "token": token}, fmt)
+
+
+def keys_list(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+    """List the API keys (never their secrets)."""
+    with Store.open(db) as store:
+        emit([k.to_dict() for k in store.api_keys()], fmt, title="API keys")
+
+
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (see `leolink keys list`).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")],
+    db: DbOption = None,
+    signing_key: SigningKeyOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Revoke an API key: its token authenticates no more."""
+    with Store.open(db, signing_key=signing_key) as store:
+        key = store.revoke_api_key(key_id, actor=_cli_actor(), reason=reason)
+    emit(key.to_dict(), fmt, title="Revoked")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and ``keys`` to the ``leolink`` app."""
+    app.command("serve")(serve)
+    keys_app = typer.Typer(help="API keys of the service.", no_args_is_help=True)
+    keys_app.command("create")(keys_create)
+    keys_app.command("list")(keys_list)
+    keys_app.command("revoke")(keys_revoke)
+    app.add_typer(keys_app, name="keys")
