@@ -1,0 +1,69 @@
+"""Fixtures shared by the test packages: an empty database on SQLite and on PostgreSQL.
+
+PostgreSQL comes from ``LEOLINK_TEST_POSTGRES_URL`` (``scripts/test`` sets it), a URL of a role
+that may create databases.  When it is unset, a throw-away cluster is started with
+``scripts/postgres.sh`` for the test session and stopped afterwards.  If neither works the
+PostgreSQL tests fail, with the reason: they are never skipped.  Each test gets a database of
+its own, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+POSTGRES_ENV = "LEOLINK_TEST_POSTGRES_URL"
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "postgres.sh"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """URL of a PostgreSQL server whose role may create databases."""
+    url = os.environ.get(POSTGRES_ENV)
+    if url:
+        yield url
+        return
+    env = {**os.environ, "LEOLINK_PG_DIR": f"{tempfile.gettempdir()}/leolink-pg-{uuid.uuid4().hex}"}
+    started = subprocess.run(
+        [str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    if started.returncode != 0 or not started.stdout.strip():
+        pytest.fail(
+            f"PostgreSQL is needed for the store tests and could not be started with {SCRIPT} "
+            f"(exit {started.returncode}):\n{started.stderr}\nSet {POSTGRES_ENV} to the URL of a "
+            "server where the user may create databases, or fix the script's problem above.",
+            pytrace=False,
+        )
+    try:
+        yield started.stdout.strip().splitlines()[-1]
+    finally:
+        subprocess.run(
+            [str(SCRIPT), "stop"], env=env, capture_output=True, timeout=120, check=False
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/leolink.db"
+        return
+    server = make_url(request.getfixturevalue("postgres_server_url"))
+    name = f"leolink_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield server.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
