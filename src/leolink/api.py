@@ -6,6 +6,10 @@ them.  Names follow DESIGN.md: ``load_catalog``, ``propagate``, ``visible``, ...
 
 from __future__ import annotations
 
+from leolink.geo.countries import Country, countries_at, get_country
+from leolink.geo.grid import latlng_to_cells, world_cells
+from leolink.geo.regions import bbox_to_cells, country_to_cells, geojson_to_cells
+from leolink.network import CountryRtt, Route, build_network, country_rtt_table, route
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import (
     geodetic_to_itrs,
@@ -24,27 +28,40 @@ from leolink.time import format_instant, parse_instant, time_grid
 
 __all__ = [
     "Catalog",
+    "Country",
+    "CountryRtt",
     "Ephemeris",
+    "Route",
     "SatellitePosition",
     "ShellSpec",
     "ShellSummary",
     "Structure",
     "VisibleSatellite",
     "WalkerShell",
+    "bbox_to_cells",
+    "build_network",
     "catalog_summary",
+    "countries_at",
+    "country_rtt_table",
+    "country_to_cells",
     "format_instant",
     "geodetic_to_itrs",
+    "geojson_to_cells",
+    "get_country",
     "infer_structure",
     "itrs_to_geodetic",
     "itrs_to_topocentric",
+    "latlng_to_cells",
     "load_catalog",
     "parse_instant",
     "positions",
     "propagate",
     "propagate_teme",
+    "route",
     "starlink_shells",
     "teme_to_itrs",
     "time_grid",
     "visible",
     "walker_shell",
+    "world_cells",
 ]

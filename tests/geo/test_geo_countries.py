@@ -8,7 +8,6 @@ from importlib import resources
 
 import numpy as np
 import pytest
-from geo_oracle import SPHERE_TOLERANCE, aeqd_distance_km, destination, nearest_countries_km
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +22,12 @@ from leolink.geo.countries import (
     country_geometry,
     country_representative_point,
     get_country,
+)
+from tests.geo.geo_oracle import (
+    SPHERE_TOLERANCE,
+    aeqd_distance_km,
+    destination,
+    nearest_countries_km,
 )
 
 

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
+from leolink import api
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.orbits import AtOption, CatalogOption, FormatOption, StrictOption, _instant, _load
 from leolink.errors import InputError
 from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
-from leolink.network import route as network_route
 
 
 def route(
@@ -80,7 +80,7 @@ def route(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
     cat = _load(catalog, strict)
-    result = network_route(
+    result = api.route(
         cat,
         _instant(at, cat),
         src,
