@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -111,6 +112,33 @@ def route(
     emit(record["path"], fmt, title=f"Route at {record['at']}: RTT {result.rtt_ms:.3f} ms")
 
 
+def latency(
+    at: AtOption,
+    countries: Annotated[
+        str | None,
+        typer.Option("--countries", help="Comma-separated ISO codes (default: all 242)."),
+    ] = None,
+    resolution: Annotated[
+        int, typer.Option("--resolution", help="H3 resolution of the sample points (0-9).")
+    ] = 3,
+    catalog: CatalogOption = None,
+    strict: StrictOption = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Modelled RTT to the nearest PoP, country by country, over each country's H3 cells.
+
+    Every cell centre is a terminal; its route goes up to the satellites, along the +Grid
+    lasers, down to a gateway and over fibre to the PoP nearest in delay.
+    """
+    codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
+    cat = _load(catalog, strict)
+    instant = _instant(at, cat)
+    network = api.build_network(cat)
+    rows = api.country_rtt_table(network, instant, countries=codes, resolution=resolution)
+    emit([asdict(row) for row in rows], fmt, title=f"RTT to the nearest PoP at {at}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the network commands to the ``leolink`` app."""
     app.command("route")(route)
+    app.command("latency")(latency)
