@@ -30,14 +30,14 @@ gives 401; a key whose role lacks the permission gives 403.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
 from leolink.policy.records import ApiKey, Role
 from leolink.service.problems import ProblemError
@@ -47,8 +47,8 @@ __all__ = [
     "ROLE_PERMISSIONS",
     "Permission",
     "Principal",
+    "check_reporter",
     "require",
-    "require_terminal_reporter",
 ]
 
 
@@ -153,33 +153,33 @@ def _forbidden(principal: Principal, wanted: str) -> ProblemError:
     )
 
 
-def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that admits keys whose role grants ``permission`` and returns the caller."""
-
-    async def dependency(
-        principal: Annotated[Principal, Depends(_principal)],
-    ) -> Principal:
-        if not principal.may(permission):
-            raise _forbidden(principal, permission.value)
-        return principal
-
-    return dependency
-
-
-async def require_terminal_reporter(
-    terminal_id: str, principal: Annotated[Principal, Depends(_principal)]
+async def _authorised(
+    security_scopes: SecurityScopes, principal: Annotated[Principal, Depends(_principal)]
 ) -> Principal:
-    """Admit position reports for ``terminal_id``: any terminal's, or a terminal key's own."""
-    if principal.may(Permission.REPORT_POSITIONS):
-        return principal
-    if principal.may(Permission.REPORT_OWN_POSITIONS):
-        if principal.key.name == terminal_id:
-            return principal
-        raise ProblemError(
-            403,
-            "forbidden",
-            "Forbidden",
-            f"terminal key {principal.key.name!r} may report positions only for terminal "
-            f"{principal.key.name!r}, not for {terminal_id!r}",
-        )
-    raise _forbidden(principal, Permission.REPORT_POSITIONS.value)
+    wanted = [Permission(scope) for scope in security_scopes.scopes]
+    if wanted and not any(principal.may(p) for p in wanted):
+        raise _forbidden(principal, wanted[0].value)
+    return principal
+
+
+def require(*permissions: Permission) -> Any:
+    """A dependency (``Annotated[Principal, require(...)]``) that admits keys whose role grants
+    any one of ``permissions`` and gives the route the caller.
+
+    The permissions appear in the OpenAPI document as the security requirement's list, which
+    OpenAPI 3.1 allows for role names (``security: [{HTTPBearer: ["manage_policy"]}]``).
+    """
+    return Security(_authorised, scopes=[p.value for p in permissions])
+
+
+def check_reporter(principal: Principal, terminal_id: str) -> None:
+    """Refuse a terminal key reporting for a terminal other than its own (403)."""
+    if principal.may(Permission.REPORT_POSITIONS) or principal.key.name == terminal_id:
+        return
+    raise ProblemError(
+        403,
+        "forbidden",
+        "Forbidden",
+        f"terminal key {principal.key.name!r} may report positions only for terminal "
+        f"{principal.key.name!r}, not for {terminal_id!r}",
+    )

@@ -16,7 +16,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
-Auditor = Annotated[Principal, Depends(require(Permission.READ_AUDIT))]
+Auditor = Annotated[Principal, require(Permission.READ_AUDIT)]
 
 
 @router.get("", response_model=AuditPage, responses=errors(401, 403))

@@ -18,8 +18,8 @@ __all__ = ["geofence_out", "router", "spec_of"]
 router = APIRouter(prefix="/v1/geofences", tags=["geofences"])
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
-Reader = Annotated[Principal, Depends(require(Permission.READ))]
-Manager = Annotated[Principal, Depends(require(Permission.MANAGE_POLICY))]
+Reader = Annotated[Principal, require(Permission.READ)]
+Manager = Annotated[Principal, require(Permission.MANAGE_POLICY)]
 GeofenceId = Annotated[str, Path(min_length=1, max_length=64, description="The geofence's id.")]
 
 

@@ -22,8 +22,8 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/country-statuses", tags=["country statuses"])
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
-Reader = Annotated[Principal, Depends(require(Permission.READ))]
-Manager = Annotated[Principal, Depends(require(Permission.MANAGE_POLICY))]
+Reader = Annotated[Principal, require(Permission.READ)]
+Manager = Annotated[Principal, require(Permission.MANAGE_POLICY)]
 ChangeId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The change's id.")]
 
 

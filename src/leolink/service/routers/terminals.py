@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from leolink.errors import InputError, PolicyStateError
 from leolink.policy.records import Terminal, TerminalState
-from leolink.service.auth import Permission, Principal, require, require_terminal_reporter
+from leolink.service.auth import Permission, Principal, check_reporter, require
 from leolink.service.routers._common import LimitQuery, errors, page
 from leolink.service.schemas import (
     Page,
@@ -26,9 +26,11 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/terminals", tags=["terminals"])
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
-Reader = Annotated[Principal, Depends(require(Permission.READ))]
-Manager = Annotated[Principal, Depends(require(Permission.MANAGE_TERMINALS))]
-Reporter = Annotated[Principal, Depends(require_terminal_reporter)]
+Reader = Annotated[Principal, require(Permission.READ)]
+Manager = Annotated[Principal, require(Permission.MANAGE_TERMINALS)]
+Reporter = Annotated[
+    Principal, require(Permission.REPORT_POSITIONS, Permission.REPORT_OWN_POSITIONS)
+]
 TerminalId = Annotated[str, Path(min_length=1, max_length=64, description="The terminal's id.")]
 
 
@@ -87,6 +89,7 @@ def report_positions(
 
     A ``terminal`` key reports only for the terminal named like the key; operators for any.
     """
+    check_reporter(who, terminal_id)
     if len(body.reports) > state.limits.max_reports:
         raise InputError(
             f"{len(body.reports)} reports in one request; send at most "
