@@ -6,6 +6,17 @@ them.  Names follow DESIGN.md: ``load_catalog``, ``propagate``, ``visible``, ...
 
 from __future__ import annotations
 
+from leolink.coverage.aggregate import summarize as coverage_summary
+from leolink.coverage.maps import coverage_map
+from leolink.coverage.sweep import (
+    ShellMask,
+    SweepPlan,
+    SweepResult,
+    coverage,
+    plan_sweep,
+    region_cells,
+    sweep,
+)
 from leolink.geo.countries import Country, countries_at, get_country
 from leolink.geo.grid import latlng_to_cells, world_cells
 from leolink.geo.regions import bbox_to_cells, country_to_cells, geojson_to_cells
@@ -33,9 +44,12 @@ __all__ = [
     "Ephemeris",
     "Route",
     "SatellitePosition",
+    "ShellMask",
     "ShellSpec",
     "ShellSummary",
     "Structure",
+    "SweepPlan",
+    "SweepResult",
     "VisibleSatellite",
     "WalkerShell",
     "bbox_to_cells",
@@ -44,6 +58,9 @@ __all__ = [
     "countries_at",
     "country_rtt_table",
     "country_to_cells",
+    "coverage",
+    "coverage_map",
+    "coverage_summary",
     "format_instant",
     "geodetic_to_itrs",
     "geojson_to_cells",
@@ -54,11 +71,14 @@ __all__ = [
     "latlng_to_cells",
     "load_catalog",
     "parse_instant",
+    "plan_sweep",
     "positions",
     "propagate",
     "propagate_teme",
+    "region_cells",
     "route",
     "starlink_shells",
+    "sweep",
     "teme_to_itrs",
     "time_grid",
     "visible",

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from leolink.cli import network, orbits, service
+from leolink.cli import coverage, network, orbits, service
 from leolink.cli._output import stderr_console
 from leolink.errors import LeolinkError
 
@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 orbits.register(app)
 network.register(app)
+coverage.register(app)
 service.register(app)
 
 
