@@ -18,7 +18,7 @@ import leolink
 from leolink import api
 from leolink.service import basemap
 from leolink.service.problems import install_problem_handlers
-from leolink.service.routers import audit, geofences, public, statuses, terminals
+from leolink.service.routers import audit, decisions, geofences, public, statuses, terminals
 from leolink.service.schemas import ProblemDetails
 from leolink.service.state import ServiceLimits, ServiceState
 from leolink.service.static import DEFAULT_STATIC_DIR, install_static
@@ -95,7 +95,7 @@ def create_app(
     app.state.leolink = state
     install_problem_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    for module in (public, statuses, geofences, terminals, audit):
+    for module in (public, decisions, statuses, geofences, terminals, audit):
         app.include_router(module.router)
     install_static(app, static_dir)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]

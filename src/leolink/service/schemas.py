@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leolink.policy.decide import Code
 from leolink.policy.records import (
     ChangeState,
     CountryStatus,
@@ -25,9 +26,15 @@ from leolink.policy.records import (
 __all__ = [
     "AuditPage",
     "AuditRecordOut",
+    "BatchOut",
+    "BatchRequest",
     "CatalogInfo",
+    "CellAvailability",
+    "CellsOut",
     "CountryStatusChangeOut",
     "CountryStatusProposal",
+    "DecisionOut",
+    "DecisionRequest",
     "FeatureCollectionIn",
     "FeatureIn",
     "GeofenceDecision",
@@ -48,6 +55,7 @@ __all__ = [
     "Reason",
     "SatelliteColumns",
     "Satellites",
+    "ServingOut",
     "Suspension",
     "TerminalIn",
     "TerminalOut",
@@ -394,3 +402,81 @@ class Verification(BaseModel):
     records: int
     first_bad: int | None
     reason: str
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+class DecisionRequest(_In):
+    """A position and instant to decide, for a registered terminal or a prospective one."""
+
+    lat: Latitude
+    lon: Longitude
+    at: Instant | None = Field(default=None, description="Default: now.")
+    terminal_id: EntityId | None = Field(
+        default=None, description="A registered terminal; none: a prospective terminal."
+    )
+
+
+class ServingOut(BaseModel):
+    """The satellite that would serve, highest above the mask (25°)."""
+
+    norad_id: int
+    name: str
+    elevation_deg: float
+
+
+class DecisionOut(BaseModel):
+    """Whether service is allowed, the deciding code, and everything that accounts for it.
+
+    ``code`` is the first fired rule in the engine's fixed precedence (see
+    `leolink.policy.decide`); ``rules`` and ``reasons`` list every rule that fired (or, when
+    allowed, why); ``serving`` is set when allowed and the sky was checked.
+    """
+
+    at: str
+    allowed: bool
+    code: Code
+    reasons: list[str]
+    cell: str | None
+    country: str | None
+    country_status: CountryStatus | None
+    rules: list[str]
+    policy_version: int
+    serving: ServingOut | None
+
+
+class BatchRequest(_In):
+    """Several decisions at once (at most the service's ``max_batch``, 1,000 by default)."""
+
+    items: Annotated[list[DecisionRequest], Field(min_length=1, max_length=100_000)]
+
+
+class BatchOut(BaseModel):
+    """The decisions, in the order of the items."""
+
+    decisions: list[DecisionOut]
+
+
+class CellAvailability(BaseModel):
+    """The decision for a prospective terminal at a cell's centre (policy only: no sky)."""
+
+    cell: str
+    allowed: bool
+    code: Code
+    country: str | None
+    status: CountryStatus | None
+
+
+class CellsOut(BaseModel):
+    """Availability of every cell whose centre is in the box.
+
+    Over the cap the request is refused (422, ``suggested_resolution``) rather than cut, so
+    ``truncated`` is always false: a map never shows a partial answer as a whole one.
+    """
+
+    at: str
+    resolution: int
+    policy_version: int
+    cells: list[CellAvailability]
+    truncated: bool

@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +19,9 @@ from fastapi import Request
 
 from leolink import api
 from leolink.store import Store
+
+if TYPE_CHECKING:
+    from leolink.service.decisions import Decider
 
 __all__ = [
     "STALE_AFTER_DAYS",
@@ -106,8 +109,8 @@ class ServiceState:
     catalog: api.Catalog
     limits: ServiceLimits = field(default_factory=ServiceLimits)
     owns_store: bool = True
-    #: Bumped by every change made through this process (see `policy_changed`).
-    policy_epoch: int = 0
+    #: The decision engine over the store's policy (`leolink.service.decisions`).
+    decider: Decider = field(init=False)
     _ephemerides: LruCache[int, Ephemeris1] = field(default_factory=lambda: LruCache(32))
 
     def ephemeris(self, at: np.datetime64) -> Ephemeris1:
@@ -133,9 +136,14 @@ class ServiceState:
             "can no longer follow are left out"
         )
 
+    def __post_init__(self) -> None:
+        from leolink.service.decisions import Decider  # it builds on this module's cache
+
+        self.decider = Decider(self.store, self.catalog)
+
     def policy_changed(self) -> None:
-        """Forget cached policy after a change made through this process."""
-        self.policy_epoch += 1
+        """Re-read the policy before the next decision: a change was made through this process."""
+        self.decider.policy_changed()
 
     def close(self) -> None:
         """Release the store if this state opened it."""

@@ -1,0 +1,266 @@
+"""Decisions for the service: the engine of `leolink.policy` over the store's policy, cached.
+
+Reading the policy from the store for every decision would cost more than deciding.  So the
+service keeps the store's `PolicyHistory` (everything ever in force) in memory and derives the
+snapshot at each instant from it (`PolicyHistory.snapshot`, cached per instant).  The history
+is re-read when the policy version changes: at once after a change made through this process,
+and within `POLICY_RECHECK_S` after one made elsewhere (another worker, the command line),
+since the version is looked up at most that often.  Every decision names the version it was
+made under (``policy_version``), so a decision is never ambiguous about its policy.
+
+Terminals and their position reports (for the roaming rule) are read from the store for each
+decision that names a terminal.  The serving satellite comes from `leolink.policy.sky.Sky`
+over the service's catalog; single decisions and batches each have their own, so that a long
+batch in a worker thread never shares a cache with the event loop.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+
+from leolink import api
+from leolink.errors import InputError
+from leolink.geo import grid, regions
+from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
+from leolink.policy.decide import Decision as EngineDecision
+from leolink.policy.decide import DecisionSettings, decide
+from leolink.policy.records import PolicyHistory, PolicySnapshot, PositionReport, Terminal
+from leolink.policy.sky import Sky
+from leolink.service.state import LruCache
+from leolink.store import Store
+
+__all__ = [
+    "POLICY_RECHECK_S",
+    "CellQuery",
+    "Decider",
+    "TooManyCells",
+    "estimate_cells",
+]
+
+#: How often (seconds) the policy version is looked up for changes made by other processes.
+POLICY_RECHECK_S: Final = 0.5
+
+#: Average area of an H3 cell at resolution 0, km² (h3's ``average_hexagon_area``); each finer
+#: resolution has 1/7 of it.
+_H3_RES0_AREA_KM2: Final = 4_357_449.416078381
+_EARTH_RADIUS_KM: Final = 6_371.0072
+_ONE_US: Final = np.timedelta64(1, "us")
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """One policy version, as read from the store, and what is derived from it."""
+
+    version: int
+    history: PolicyHistory
+    snapshots: LruCache[int, PolicySnapshot] = field(default_factory=lambda: LruCache(256))
+    compiled: dict[int, CompiledPolicy] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def snapshot(self, at: np.datetime64) -> PolicySnapshot:
+        """The policy in force at ``at``."""
+        key = int(at.astype("datetime64[ns]").astype(np.int64))
+        return self.snapshots.get_or_compute(key, lambda: self.history.snapshot(at))
+
+    def compiled_at(self, resolution: int) -> CompiledPolicy:
+        """The history compiled for `decide_batch` at ``resolution`` (once per version)."""
+        with self.lock:
+            if resolution not in self.compiled:
+                self.compiled[resolution] = compile_policy(self.history, resolution)
+            return self.compiled[resolution]
+
+
+class TooManyCells(InputError):  # noqa: N818 - a request error, named for what the client did
+    """A cell query over the service's cap; ``suggested_resolution`` fits under it."""
+
+    def __init__(self, message: str, suggested_resolution: int | None) -> None:
+        super().__init__(message)
+        self.suggested_resolution = suggested_resolution
+
+
+def estimate_cells(west: float, south: float, east: float, north: float, resolution: int) -> float:
+    """About how many H3 cells at ``resolution`` cover a (W, S, E, N) box (west > east: across
+    the antimeridian): its area on the sphere over the average cell area."""
+    width_deg = (east - west) % 360.0 or 360.0
+    band = abs(math.sin(math.radians(north)) - math.sin(math.radians(south)))
+    area_km2 = _EARTH_RADIUS_KM**2 * math.radians(width_deg) * band
+    return area_km2 / (_H3_RES0_AREA_KM2 / 7.0**resolution)
+
+
+@dataclass(frozen=True)
+class CellQuery:
+    """The decisions for a prospective terminal at the centre of each cell of a box."""
+
+    at: np.datetime64
+    resolution: int
+    policy_version: int
+    cells: list[str]
+    batch: BatchDecisions
+
+
+class Decider:
+    """Decisions over a store's policy, with the caches described in the module docstring."""
+
+    def __init__(
+        self, store: Store, catalog: api.Catalog, *, recheck_s: float = POLICY_RECHECK_S
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.recheck_s = recheck_s
+        self.sky = Sky(catalog)
+        self._batch_sky = Sky(catalog)
+        self._batch_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._policy: _Policy | None = None
+        self._checked_at = -math.inf
+        self._stale = True
+
+    def policy_changed(self) -> None:
+        """Re-read the policy's version before the next decision (a change was just made)."""
+        self._stale = True
+
+    def policy(self) -> _Policy:
+        """The current policy (re-read from the store when its version changed)."""
+        now = time.monotonic()
+        current = self._policy
+        if current is not None and not self._stale and now - self._checked_at < self.recheck_s:
+            return current
+        with self._lock:
+            current = self._policy
+            if current is not None and not self._stale and now - self._checked_at < self.recheck_s:
+                return current
+            self._stale = False
+            version = self.store.policy_version()
+            if current is None or current.version != version:
+                history = self.store.policy_history()
+                current = _Policy(history.version, history)
+                self._policy = current
+            self._checked_at = now
+            return current
+
+    # --- single decisions ------------------------------------------------------------------
+
+    def terminal_and_reports(
+        self, terminal_id: str | None, at: np.datetime64
+    ) -> tuple[Terminal | None, list[PositionReport]]:
+        """The terminal (`NotFoundError` if unknown) and its reports up to ``at`` (store reads)."""
+        if terminal_id is None:
+            return None, []
+        terminal = self.store.terminal(terminal_id)
+        reports = self.store.position_reports(terminal.id, end=at + _ONE_US)
+        return terminal, reports
+
+    def decide(
+        self,
+        lat_deg: float,
+        lon_deg: float,
+        at: np.datetime64,
+        terminal: Terminal | None = None,
+        reports: Sequence[PositionReport] = (),
+    ) -> EngineDecision:
+        """One decision (the reference engine, every rule and reason), serving satellite included.
+
+        Uses the single-decision sky: call it from one thread at a time (the event loop).
+        """
+        policy = self.policy()
+        return decide(
+            terminal, (lat_deg, lon_deg), at, policy.snapshot(at), reports=reports, sky=self.sky
+        )
+
+    # --- batches ---------------------------------------------------------------------------
+
+    def decide_many(
+        self, rows: Sequence[tuple[float, float, np.datetime64, str | None]]
+    ) -> list[EngineDecision]:
+        """Decisions for rows of (lat, lon, at, terminal id or None), in order (worker thread)."""
+        policy = self.policy()
+        terminals: dict[str, tuple[Terminal | None, list[PositionReport]]] = {}
+        last = max((t for _, _, t, tid in rows if tid is not None), default=None)
+        for _, _, _, tid in rows:
+            if tid is not None and tid not in terminals:
+                assert last is not None
+                terminals[tid] = self.terminal_and_reports(tid, last)
+        with self._batch_lock:
+            out = []
+            for lat, lon, at, tid in rows:
+                terminal, reports = terminals[tid] if tid is not None else (None, [])
+                out.append(
+                    decide(
+                        terminal,
+                        (lat, lon),
+                        at,
+                        policy.snapshot(at),
+                        reports=reports,
+                        sky=self._batch_sky,
+                    )
+                )
+            return out
+
+    def cells(
+        self,
+        west: float,
+        south: float,
+        east: float,
+        north: float,
+        at: np.datetime64,
+        resolution: int,
+        max_cells: int,
+    ) -> CellQuery:
+        """Policy decisions at the centres of the box's cells (no sky), for the availability
+        map; `TooManyCells` above ``max_cells``."""
+        res = grid.check_resolution(resolution)
+        # Refuse by estimate first: listing a continent's cells at resolution 9 alone would
+        # take minutes.  The exact count is checked after.
+        regions.bbox_to_geometry(west, south, east, north)  # checks the box
+        if estimate_cells(west, south, east, north, res) > 1.5 * max_cells:
+            raise self._too_many(west, south, east, north, res, max_cells, None)
+        cells = regions.bbox_to_cells(west, south, east, north, res)
+        if cells.size > max_cells:
+            raise self._too_many(west, south, east, north, res, max_cells, int(cells.size))
+        policy = self.policy()
+        lat, lon = grid.cells_to_latlng(cells)
+        batch = decide_batch(
+            policy.compiled_at(res),
+            lat,
+            lon,
+            at,
+            settings=DecisionSettings(resolution=res),
+        )
+        return CellQuery(at, res, policy.version, grid.cells_to_hex(cells), batch)
+
+    @staticmethod
+    def _too_many(
+        west: float,
+        south: float,
+        east: float,
+        north: float,
+        res: int,
+        max_cells: int,
+        count: int | None,
+    ) -> TooManyCells:
+        fits = [
+            r for r in range(res) if estimate_cells(west, south, east, north, r) <= max_cells / 1.5
+        ]
+        suggested = fits[-1] if fits else None
+        many = (
+            f"{count}"
+            if count is not None
+            else "about " + (f"{estimate_cells(west, south, east, north, res):.3g}")
+        )
+        hint = (
+            f"ask for resolution={suggested} (suggested_resolution) or a smaller box"
+            if suggested is not None
+            else "ask for a smaller box"
+        )
+        return TooManyCells(
+            f"the box {west:g},{south:g},{east:g},{north:g} holds {many} cells at resolution "
+            f"{res}, more than the {max_cells} one request may have: {hint}",
+            suggested,
+        )

@@ -1,0 +1,192 @@
+"""Decisions, public: availability at a point and per cell, single and batch decisions.
+
+A single decision is computed on the event loop (it takes well under a millisecond once the
+policy is cached, less than a hop to a worker thread would cost); the store reads it needs for
+a named terminal, and batches and cell queries, run in worker threads.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from leolink.errors import InputError
+from leolink.policy.decide import Decision
+from leolink.policy.records import CountryStatus, PositionReport, Terminal
+from leolink.service.decisions import TooManyCells
+from leolink.service.problems import ProblemError
+from leolink.service.routers._common import AtQuery, errors, instant_or_now
+from leolink.service.schemas import (
+    BatchOut,
+    BatchRequest,
+    CellsOut,
+    DecisionOut,
+    DecisionRequest,
+    Latitude,
+    Longitude,
+)
+from leolink.service.state import ServiceState, get_state
+from leolink.time import format_instant
+
+__all__ = ["decision_json", "router"]
+
+router = APIRouter(prefix="/v1", tags=["decisions"])
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+
+#: Largest number of distinct instants in one batch: each costs a propagation of the catalog.
+MAX_BATCH_INSTANTS = 100
+
+_STATUSES = list(CountryStatus)
+
+
+def decision_json(decision: Decision, at: np.datetime64) -> dict[str, Any]:
+    """A decision as the API gives it: the engine's fields and the instant decided."""
+    return {"at": format_instant(at), **decision.to_dict()}
+
+
+def _json_response(body: object) -> Response:
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        media_type="application/json",
+    )
+
+
+@router.get("/availability", response_model=DecisionOut, responses=errors())
+async def availability(
+    state: StateDep,
+    lat: Annotated[Latitude, Query(description="Latitude, degrees.")],
+    lon: Annotated[Longitude, Query(description="Longitude, degrees east.")],
+    at: AtQuery = None,
+) -> Response:
+    """Would a new terminal get service here at ``at`` (default now), and why (not)."""
+    t = instant_or_now(at)
+    return _json_response(decision_json(state.decider.decide(lat, lon, t), t))
+
+
+@router.post("/decisions", response_model=DecisionOut, responses=errors(400, 404))
+async def post_decision(state: StateDep, body: DecisionRequest) -> Response:
+    """Decide one position and instant, for ``terminal_id`` (404 if unknown) or a new terminal.
+
+    Nothing is written: a decision is a question, not a report (terminals report positions
+    with ``POST /v1/terminals/{id}/reports``).
+    """
+    t = instant_or_now(body.at)
+    terminal: Terminal | None = None
+    reports: list[PositionReport] = []
+    if body.terminal_id is not None:
+        terminal, reports = await run_in_threadpool(
+            state.decider.terminal_and_reports, body.terminal_id, t
+        )
+    decision = state.decider.decide(body.lat, body.lon, t, terminal, reports)
+    return _json_response(decision_json(decision, t))
+
+
+def _batch(state: ServiceState, body: BatchRequest) -> bytes:
+    if len(body.items) > state.limits.max_batch:
+        raise InputError(
+            f"{len(body.items)} items in one batch; send at most {state.limits.max_batch} "
+            "per request"
+        )
+    times = [instant_or_now(item.at, f"items[{i}].at") for i, item in enumerate(body.items)]
+    if len(set(times)) > MAX_BATCH_INSTANTS:
+        raise InputError(
+            f"{len(set(times))} distinct instants in one batch; each costs a propagation of the "
+            f"catalog, so send at most {MAX_BATCH_INSTANTS} per request"
+        )
+    rows = [
+        (item.lat, item.lon, t, item.terminal_id) for item, t in zip(body.items, times, strict=True)
+    ]
+    decisions = state.decider.decide_many(rows)
+    out = {"decisions": [decision_json(d, t) for d, t in zip(decisions, times, strict=True)]}
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@router.post("/decisions/batch", response_model=BatchOut, responses=errors(400, 404))
+async def post_batch(state: StateDep, body: BatchRequest) -> Response:
+    """Decide several positions and instants (at most 1,000 items and 100 distinct instants).
+
+    Each decision is the one ``POST /v1/decisions`` would give; nothing is written.
+    """
+    body_bytes = await run_in_threadpool(_batch, state, body)
+    return Response(body_bytes, media_type="application/json")
+
+
+def _bbox(text: str) -> tuple[float, float, float, float]:
+    parts = text.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise InputError(
+            f"bbox={text!r} is not four numbers W,S,E,N in degrees, e.g. bbox=22,44,41,53 "
+            "(west > east crosses the antimeridian)"
+        )
+    west, south, east, north = values
+    return west, south, east, north
+
+
+def _cells(
+    state: ServiceState, bbox: str, at: np.datetime64, resolution: int
+) -> tuple[bytes, None] | tuple[None, TooManyCells]:
+    try:
+        query = state.decider.cells(*_bbox(bbox), at, resolution, state.limits.max_cells)
+    except TooManyCells as exc:
+        return None, exc
+    batch = query.batch
+    codes = [c.value for c in batch.codes]
+    countries = batch.country_codes()
+    statuses = [_STATUSES[s].value if s >= 0 else None for s in batch.status.tolist()]
+    allowed = batch.allowed.tolist()
+    cells = [
+        {"cell": c, "allowed": a, "code": k, "country": n, "status": s}
+        for c, a, k, n, s in zip(query.cells, allowed, codes, countries, statuses, strict=True)
+    ]
+    out = {
+        "at": format_instant(at),
+        "resolution": query.resolution,
+        "policy_version": query.policy_version,
+        "cells": cells,
+        "truncated": False,
+    }
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode(), None
+
+
+@router.get("/availability/cells", response_model=CellsOut, responses=errors())
+async def availability_cells(
+    state: StateDep,
+    request: Request,
+    bbox: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description="W,S,E,N in degrees; west > east crosses the antimeridian.",
+            examples=["22,44,41,53"],
+        ),
+    ],
+    at: AtQuery = None,
+    resolution: Annotated[int, Query(ge=0, le=15, description="H3 resolution.")] = 5,
+) -> Response:
+    """Availability for a new terminal at the centre of every cell in the box at ``at``.
+
+    Policy only (statuses, geofences, the ocean): no satellite check, as on Starlink's own
+    availability map.  At most 20,000 cells: a box with more is refused with 422 and a
+    ``suggested_resolution`` that fits, never cut short.
+    """
+    t = instant_or_now(at)
+    body, too_many = await run_in_threadpool(_cells, state, bbox, t, resolution)
+    if too_many is not None:
+        raise ProblemError(
+            422,
+            "too-many-cells",
+            "Too many cells",
+            str(too_many),
+            extra={"suggested_resolution": too_many.suggested_resolution},
+        )
+    assert body is not None
+    return Response(body, media_type="application/json")
