@@ -275,7 +275,12 @@ class Sky:
     def count_above_mask(
         self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, at: np.datetime64
     ) -> npt.NDArray[np.int64]:
-        """How many satellites each observer sees at or above the mask at one instant."""
+        """How many satellites each observer sees at or above the mask at one instant.
+
+        Only satellites within reach of the observers' group are looked at (one k-d tree
+        query around their centre); elevations then come from two matrix products, with
+        |r - o|² = |r|² + |o|² - 2 r·o, in chunks of observers.
+        """
         lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64)).ravel()
         lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64)).ravel()
         counts = np.zeros(lat.size, dtype=np.int64)
@@ -287,12 +292,19 @@ class Sky:
         up = np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=-1)
         rho = np.linalg.norm(observer, axis=1)
         reach = _reach_km(rho, np.full(lat.size, self.min_elevation_deg), state.max_radius_km)
+        centre = observer.mean(axis=0)
+        spread = float(np.max(np.linalg.norm(observer - centre, axis=1)))
+        near = state.tree.query_ball_point(centre, spread + float(np.max(reach)))
+        if not near:
+            return counts
+        sats = state.r_itrs_km[np.asarray(near, dtype=np.intp)]
+        sats_sq = np.einsum("mc,mc->m", sats, sats)
         sin_mask = math.sin(math.radians(self.min_elevation_deg))
-        near = state.tree.query_ball_point(observer, reach)
-        for p, members in enumerate(near):
-            if not members:
-                continue
-            rel = state.r_itrs_km[members] - observer[p]
-            sin_el = rel @ up[p] / np.linalg.norm(rel, axis=1)
-            counts[p] = int(np.count_nonzero(sin_el >= sin_mask))
+        chunk = max(1, 2_000_000 // len(sats))
+        for lo in range(0, lat.size, chunk):
+            o, u = observer[lo : lo + chunk], up[lo : lo + chunk]
+            up_dot = u @ sats.T - np.einsum("pc,pc->p", o, u)[:, None]
+            dist_sq = sats_sq[None, :] + np.einsum("pc,pc->p", o, o)[:, None] - 2.0 * (o @ sats.T)
+            sin_el = up_dot / np.sqrt(np.maximum(dist_sq, 1e-12))
+            counts[lo : lo + chunk] = np.count_nonzero(sin_el >= sin_mask, axis=1)
         return counts
