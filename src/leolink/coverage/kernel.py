@@ -24,12 +24,12 @@ the centre is at most ``psi = acos(N cos(m) / d) - m`` (the coverage half-angle,
 longitude is the satellite's own, for every phi.
 
 *Two caps per band.*  The points are bucketed into bands of ``band_deg`` of latitude, each sorted
-by longitude.  Within a band ``N`` and ``Z0`` vary by metres, so in the space of normals
-(= geodetic latitude, longitude) the visible set lies between an *inner* cap of half-angle
-``min psi - delta - eps`` and an *outer* cap of ``max psi + delta + eps`` about the direction
-from the mid-band centre: ``delta <= 1.001 dz / d_min`` bounds how far the direction turns as
-``Z0`` moves by ``dz``, and ``eps = 1e-6`` rad (6 m on the ground) is a margin some 1e9 times
-the rounding error of every bound, so that a point the computed inner cap holds sees the
+by longitude.  Within a band ``N`` and ``Z0`` vary by about a kilometre at most, so in the space
+of normals (= geodetic latitude, longitude) the visible set lies between an *inner* cap of
+half-angle ``min psi - delta - eps`` and an *outer* cap of ``max psi + delta + eps`` about the
+direction from the mid-band centre: ``delta <= 1.001 dz / d_min`` bounds how far the direction
+turns as ``Z0`` moves by ``dz``, and ``eps = 1e-6`` rad (6 m on the ground) is a margin some 1e9
+times the rounding error of every bound, so that a point the computed inner cap holds sees the
 satellite and a point outside the computed outer cap does not, whatever the rounding.  A cap
 meets a parallel in the longitudes ``|lon - lon_c| <= W`` with
 ``cos W = (cos a - sin(phi) sin(beta)) / (cos(phi) cos(beta))`` (spherical law of cosines),
@@ -50,13 +50,15 @@ whose ``degrees(asin(s*))`` reaches the mask (found once per mask by bisection o
 doubles); ``asin`` is monotone, so ``s >= s*`` decides as ``degrees(asin(s)) >= mask`` does.
 
 *Highest elevation.*  Each band then finds its cells' highest elevation in tiers of decreasing
-threshold ``T`` (70, 55, 40 degrees, then the masks).  In the first tier every satellite's outer
-cap at ``max(T, mask)`` is swept over the band's cells, testing each exactly; a cell whose best
-satellite is at least ``T`` high is final, because every satellite that high has been tested on
-it.  Three cells in four are final after 70 degrees.  The rest are finished one by one: the
-band's satellites are sorted by longitude, and a satellite ``T`` high above a cell at latitude
-phi lies within ``asin(sin(psi_max) / cos(phi))`` of its longitude, so each tier only tests a
-window of them.  A cell that sees no satellite gets NaN.
+threshold ``T`` (70, 55, 40 degrees, then the masks).  In a tier, every satellite's outer cap
+at ``max(T, mask)`` is swept over the cells still open, testing each exactly; a cell whose best
+satellite is at least ``T`` high is closed, its maximum final, because every satellite that high
+has been tested on it.  With Starlink at resolution 5, 77 % of the cells close at 70 degrees and
+98 % at 55.  The last few are finished cell by cell: the band's satellites are sorted by
+longitude, and one ``T`` high above a cell at latitude phi lies within
+``asin(sin(psi_max) / cos(phi))`` of its longitude, so each tier tests only a window of them.
+The maximum is taken over ``sin(elevation)`` and converted once per cell; ``asin`` being
+monotone, that is the maximum of the elevations.  A cell that sees no satellite gets NaN.
 
 Points are prepared once per grid (`GroundPoints`); each call takes one instant's positions.  The
 serial kernel runs on one core; ``parallel=True`` spreads the bands over numba's threads.
@@ -92,10 +94,10 @@ CountArray = npt.NDArray[np.int32]
 
 #: The elevation mask Starlink user terminals are commonly modelled with, degrees.
 DEFAULT_MIN_ELEVATION_DEG = 25.0
-#: Latitude height of the bands the points are bucketed into, degrees (~55 km).  Thinner bands
-#: mean more (satellite, band) visits but thinner fringes to test exactly; 0.5 balances them at
-#: H3 resolution 5 with a Starlink-sized catalog.
-DEFAULT_BAND_DEG = 0.5
+#: Latitude height of the bands the points are bucketed into, degrees (~170 km).  Thinner bands
+#: mean more (satellite, band) visits but thinner fringes to test exactly; 1.5 balances them at
+#: H3 resolution 5 with a Starlink-sized catalog (measured: 1 to 2 degrees are within 10 %).
+DEFAULT_BAND_DEG = 1.5
 
 # WGS84, as everywhere in leolink.
 _A_KM = WGS84_A_KM
@@ -799,12 +801,39 @@ def _count_exact(
     threshold: float,
     count: CountArray,
 ) -> None:
-    """Add 1 to ``count[p]`` for each point ``p`` in ``[lo, hi)`` that sees the satellite."""
-    for p in range(lo, hi):
+    """Add 1 to ``count[p]`` for each point ``p`` in ``[lo, hi)`` that sees the satellite.
+
+    The index is unsigned, so that numba drops its negative-index wraparound and the compiler
+    vectorises the loop (4x faster on fringes of a few dozen points).
+    """
+    for q in range(hi - lo):
+        p = np.uint64(lo + q)
         s = _sin_elevation_raw(
             sx, sy, sz, itrs[0, p], itrs[1, p], itrs[2, p], itrs[3, p], itrs[4, p], itrs[5, p]
         )
         count[p] += np.int32(s >= threshold)
+
+
+@njit(inline=True)
+def _improve_exact(
+    itrs: FloatArray,
+    lo: int,
+    hi: int,
+    sx: float,
+    sy: float,
+    sz: float,
+    threshold: float,
+    best: FloatArray,
+) -> None:
+    """Raise ``best[p]`` to the unclipped ``sin(elevation)`` of the satellite for each point
+    ``p`` in ``[lo, hi)`` that sees it (unsigned index: vectorised, as in `_count_exact`)."""
+    for q in range(hi - lo):
+        p = np.uint64(lo + q)
+        s = _sin_elevation_raw(
+            sx, sy, sz, itrs[0, p], itrs[1, p], itrs[2, p], itrs[3, p], itrs[4, p], itrs[5, p]
+        )
+        v = s if s >= threshold else -2.0
+        best[p] = v if v > best[p] else best[p]
 
 
 @njit()
@@ -935,9 +964,12 @@ def _max_band(
             if t == 0:
                 i0, _, _, i3 = _bucket_ranges(grid, b, sats.lon_c[j], -1.0, w_out)
                 a1, b1, a2, b2 = _wrap(i0, i3, n)
-                for lo, hi in ((a1, b1), (a2, b2)):
-                    for p in range(start + lo, start + hi):
-                        best[p] = _improve(grid, sats, j, p, best[p])
+                sx = sats.xyz[0, j]
+                sy = sats.xyz[1, j]
+                sz = sats.xyz[2, j]
+                threshold = sats.sin_threshold[j]
+                _improve_exact(grid.itrs, start + a1, start + b1, sx, sy, sz, threshold, best)
+                _improve_exact(grid.itrs, start + a2, start + b2, sx, sy, sz, threshold, best)
             else:
                 i0, i3 = _window(active_lon, start, n_active, sats.lon_c[j], w_out)
                 a1, b1, a2, b2 = _wrap(i0, i3, n_active)
