@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from leolink.cli import coverage, network, orbits, service
+from leolink.cli import coverage, network, orbits, policy, service
 from leolink.cli._output import stderr_console
 from leolink.errors import LeolinkError
 
@@ -27,6 +27,7 @@ orbits.register(app)
 network.register(app)
 coverage.register(app)
 service.register(app)
+policy.register(app)
 
 
 def main() -> None:

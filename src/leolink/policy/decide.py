@@ -261,7 +261,11 @@ def _fence_rule(fence: Geofence, terminal: Terminal | None, members: frozenset[s
 
 
 def _status_rule(name: str, code: str, change: CountryStatusChange | None) -> FiredRule | None:
-    """The country rule that fires for this status (None when the status allows service)."""
+    """The country rule that fires for this status (None when the status allows service).
+
+    The reason gives the status, since when and the status's note; the rule id names the
+    status change, whose record keeps the source.
+    """
     if change is None:
         return FiredRule(
             Code.UNLICENSED_COUNTRY,
@@ -273,13 +277,9 @@ def _status_rule(name: str, code: str, change: CountryStatusChange | None) -> Fi
     rule = f"country_status:{change.id}"
     words = status_words(change.status)
     if change.status is CountryStatus.BLOCKED:
-        return FiredRule(
-            Code.BLOCKED_COUNTRY, rule, f"{name}: {words} since {since}{note} ({change.source})"
-        )
+        return FiredRule(Code.BLOCKED_COUNTRY, rule, f"{name}: {words}{note} (since {since})")
     if change.status in (CountryStatus.COMING_SOON, CountryStatus.SERVICE_DATE_UNKNOWN):
-        return FiredRule(
-            Code.UNLICENSED_COUNTRY, rule, f"{name}: {words}{note} (since {since}; {change.source})"
-        )
+        return FiredRule(Code.UNLICENSED_COUNTRY, rule, f"{name}: {words}{note} (since {since})")
     return None
 
 
@@ -419,7 +419,7 @@ def decide(
         elif change is not None:
             notes.append(
                 f"{place}: {status_words(change.status)} since "
-                f"{format_instant(change.effective_from)} ({change.source})"
+                f"{format_instant(change.effective_from)}"
             )
         if terminal is not None and country.code != terminal.home_country:
             fired += _roaming(terminal, place, change, t, reports, settings)

@@ -16,14 +16,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import numpy as np
 import yaml
 
 from leolink.errors import InputError, UnknownCountryError
 from leolink.geo.countries import get_country
-from leolink.policy.records import ChangeState, CountryStatus
+from leolink.policy.records import ChangeState, CountryStatus, Geofence
 from leolink.policy.sources import StatusWriter
 from leolink.time import format_instant, parse_instant
 
@@ -34,10 +34,12 @@ __all__ = [
     "DefaultDataset",
     "DefaultStatus",
     "LoadResult",
+    "SeedTarget",
     "apply_defaults",
     "dataset_names",
     "load_default_dataset",
     "parse_dataset",
+    "seed_if_empty",
 ]
 
 #: The two system actors of a default load (two different names: the two-person rule holds).
@@ -271,3 +273,21 @@ def apply_defaults(
         writer.approve_country_status(change_id, actor=approver, reason=reason)
         approved += 1
     return LoadResult(dataset.name, proposed, approved, unchanged)
+
+
+class SeedTarget(StatusWriter, Protocol):
+    """A store that can say whether it holds any geofence (to tell an empty one)."""
+
+    def geofences(self) -> list[Geofence]: ...
+
+
+def seed_if_empty(store: SeedTarget, name: str | None = None) -> LoadResult | None:
+    """Load the default dataset into a store that holds no status and no geofence yet.
+
+    What `leolink check` (on the default store) and `leolink serve` do on first use, so that
+    a fresh installation answers with the public record instead of "not licensed" everywhere.
+    A store with any policy in it is left alone (None): its operators decide what is in it.
+    """
+    if store.country_status_changes() or store.geofences():
+        return None
+    return apply_defaults(store, load_default_dataset(name))

@@ -1,0 +1,387 @@
+"""Commands of the service-control plane: ``check``, ``scenario``, ``audit``, ``policy``,
+``terminals enforce`` and ``geofence impact``.
+
+Without ``--db`` the commands use the default store, a SQLite file in the user's data
+directory; ``leolink check`` seeds it with the default policy dataset the first time, when it
+holds no status and no geofence yet (as ``leolink serve`` does), and says so on stderr.  A
+store given with ``--db`` is never seeded implicitly: ``leolink policy load-defaults`` does it.
+Decisions are read from the store as of the instant asked (``--at``); the serving satellite
+comes from the embedded catalog unless ``--catalog`` names another or ``--no-satellites``.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from leolink.cli._output import Format, emit, stderr_console
+from leolink.errors import InputError
+from leolink.orbits.loading import load_catalog
+from leolink.policy.defaults import (
+    DEFAULT_APPROVER,
+    DEFAULT_PROPOSER,
+    apply_defaults,
+    load_default_dataset,
+    seed_if_empty,
+)
+from leolink.policy.enforcement import find_violations, suspend
+from leolink.policy.impact import geofence_impact
+from leolink.policy.records import CustomerClass, GeofenceEffect, GeofenceSpec
+from leolink.policy.scenarios import (
+    ScenarioClock,
+    StepOutcome,
+    load_scenario,
+    run_scenario,
+    scenario_names,
+)
+from leolink.policy.sky import DEFAULT_MIN_ELEVATION_DEG, Sky
+from leolink.policy.sources import decide_from
+from leolink.store import Store
+from leolink.time import format_instant, parse_instant
+
+__all__ = ["register"]
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL: sqlite:///path.db or postgresql+psycopg://user:pw@host/db "
+        "(default: a SQLite file in the user's data directory).",
+    ),
+]
+SigningKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--signing-key",
+        help="PEM file of the Ed25519 key that signs the audit log (created if missing; "
+        "default: audit-signing-key.pem in the user's data directory).",
+    ),
+]
+FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog", help="Satellite catalog for the serving satellite (default: embedded)."
+    ),
+]
+NoSatellitesOption = Annotated[
+    bool,
+    typer.Option("--no-satellites", help="Decide on policy only; do not look for a satellite."),
+]
+ElevationOption = Annotated[
+    float,
+    typer.Option("--min-elevation-deg", help="Elevation mask for the serving satellite, degrees."),
+]
+
+
+def _cli_actor() -> str:
+    """Who the audit log records for a change made from the command line."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"
+
+
+def _open(db: str | None, signing_key: str | None = None) -> Store:
+    return Store.open(db, signing_key=signing_key)
+
+
+def _note(text: str) -> None:
+    stderr_console.print(text, markup=False, highlight=False)
+
+
+def _sky(catalog: Path | None, no_satellites: bool, min_elevation_deg: float) -> Sky | None:
+    if no_satellites:
+        return None
+    return Sky(load_catalog(catalog), min_elevation_deg=min_elevation_deg)
+
+
+def check(
+    lat: Annotated[float, typer.Option("--lat", help="Latitude, degrees (WGS84).")],
+    lon: Annotated[float, typer.Option("--lon", help="Longitude, degrees east.")],
+    at: Annotated[
+        str, typer.Option("--at", help="UTC instant, ISO 8601 with Z, or 'now'.")
+    ] = "now",
+    terminal: Annotated[
+        str | None,
+        typer.Option("--terminal", help="Terminal id (default: a new terminal asking)."),
+    ] = None,
+    known_at: Annotated[
+        str | None,
+        typer.Option("--known-at", help="Decide with the policy as approved by this instant."),
+    ] = None,
+    db: DbOption = None,
+    signing_key: SigningKeyOption = None,
+    catalog: CatalogOption = None,
+    no_satellites: NoSatellitesOption = False,
+    min_elevation_deg: ElevationOption = DEFAULT_MIN_ELEVATION_DEG,
+    fmt: FormatOption = Format.json,
+) -> None:
+    """Decide whether a terminal (or a new one) gets service at a position and instant."""
+    if not (np.isfinite(lat) and abs(lat) <= 90.0 and np.isfinite(lon) and abs(lon) <= 180.0):
+        raise InputError(
+            f"--lat {lat} --lon {lon} is not a position: give a latitude within ±90 and a "
+            "longitude within ±180 degrees (latitude first)"
+        )
+    instant = parse_instant(at)
+    with _open(db, signing_key) as store:
+        if db is None:
+            seeded = seed_if_empty(store)
+            if seeded is not None:
+                _note(
+                    f"seeded the default store with the default policy {seeded.dataset} "
+                    f"({seeded.approved} statuses; proposed by {DEFAULT_PROPOSER}, approved by "
+                    f"{DEFAULT_APPROVER})"
+                )
+        decision = decide_from(
+            store,
+            terminal,
+            (lat, lon),
+            instant,
+            sky=_sky(catalog, no_satellites, min_elevation_deg),
+            known_at=known_at,
+        )
+    emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
+
+
+def audit_verify(
+    db: DbOption = None, signing_key: SigningKeyOption = None, fmt: FormatOption = Format.json
+) -> None:
+    """Verify the audit log's hash chain, checkpoints and signed head; exit 1 if broken."""
+    with _open(db, signing_key) as store:
+        result = store.verify()
+    emit(result.to_dict(), fmt, title="Audit log")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def load_defaults(
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="Dataset name (default: the newest).")
+    ] = None,
+    db: DbOption = None,
+    signing_key: SigningKeyOption = None,
+    fmt: FormatOption = Format.json,
+) -> None:
+    """Load the default country statuses (two system actors propose and approve); idempotent."""
+    data = load_default_dataset(dataset)
+    with _open(db, signing_key) as store:
+        result = apply_defaults(store, data)
+    emit(result.to_dict(), fmt, title=f"Default policy {data.name}")
+
+
+def scenario_list(fmt: FormatOption = Format.table) -> None:
+    """List the shipped scenarios."""
+    rows = []
+    for name in scenario_names():
+        scenario = load_scenario(name)
+        rows.append({"name": name, "steps": len(scenario.steps), "title": scenario.title})
+    emit(rows, fmt, title="Scenarios")
+
+
+def _scenario_store(clock: ScenarioClock) -> Store:
+    # A fresh in-memory store with a throw-away key: nothing of a run outlives it.
+    return Store.open("sqlite://", signing_key=Ed25519PrivateKey.generate(), clock=clock)
+
+
+def scenario_run(
+    name: Annotated[
+        str, typer.Argument(help="A scenario name (see `scenario list`) or a YAML file.")
+    ],
+    catalog: CatalogOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Replay a scenario in a fresh store: expected and actual per step; exit 1 on a mismatch."""
+    scenario = load_scenario(name)
+    sky = Sky(load_catalog(catalog)) if scenario.satellites else None
+    run = run_scenario(scenario, _scenario_store, sky=sky)
+    if fmt is Format.json:
+        emit(run.to_dict(), fmt)
+    else:
+        _note(f"{scenario.name}: {scenario.title}")
+        emit([_step_row(o) for o in run.outcomes], fmt, title=scenario.title)
+        audit = run.audit.to_dict() if run.audit is not None else {"ok": False}
+        _note(
+            f"{'PASS' if run.ok else 'FAIL'}: {len(run.outcomes)} of {len(scenario.steps)} steps "
+            f"run, {run.mismatches} mismatch(es); audit chain ok={audit['ok']}"
+        )
+    if not run.ok:
+        raise typer.Exit(1)
+
+
+def _step_row(o: StepOutcome) -> dict[str, Any]:
+    return {
+        "step": o.step.number,
+        "at": format_instant(o.step.at),
+        "do": o.step.do,
+        "note": o.step.note,
+        "expected": o.expected or "",
+        "actual": o.actual,
+        "ok": "yes" if o.ok else "NO",
+    }
+
+
+def terminals_enforce(
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only reports from this instant on.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only reports before this instant.")
+    ] = None,
+    do_suspend: Annotated[
+        bool, typer.Option("--suspend", help="Suspend the active terminals found (audited).")
+    ] = False,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Who suspends (default: cli:<user>).")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required with --suspend).")
+    ] = None,
+    db: DbOption = None,
+    signing_key: SigningKeyOption = None,
+    fmt: FormatOption = Format.json,
+) -> None:
+    """Terminals whose position reports place them in a blocked country or area, with evidence."""
+    if do_suspend and not (reason and reason.strip()):
+        raise InputError(
+            "--suspend needs --reason: the audit log records why terminals were suspended"
+        )
+    with _open(db, signing_key) as store:
+        violations = find_violations(
+            store.policy_history(),
+            store.terminals(),
+            store.position_reports(start=since, end=until),
+        )
+        out: dict[str, Any] = {"violations": [v.to_dict() for v in violations]}
+        if do_suspend:
+            assert reason is not None
+            done = suspend(store, violations, actor=actor or _cli_actor(), reason=reason)
+            out["suspensions"] = [s.to_dict() for s in done]
+    if fmt is Format.json:
+        emit(out, fmt)
+    else:
+        rows = [
+            {
+                k: v.to_dict()[k]
+                for k in (
+                    "terminal_id",
+                    "home_country",
+                    "state",
+                    "codes",
+                    "countries",
+                    "first_seen",
+                    "last_seen",
+                    "report_count",
+                )
+            }
+            for v in violations
+        ]
+        emit(rows, fmt, title="Terminals reporting from refusing places")
+        for s in out.get("suspensions", []):
+            _note(f"{s['terminal_id']}: {s['outcome']}")
+
+
+def _classes(text: str | None) -> tuple[CustomerClass, ...] | None:
+    if text is None:
+        return None
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            out.append(CustomerClass(part))
+        except ValueError:
+            allowed = ", ".join(c.value for c in CustomerClass)
+            raise InputError(f"--classes: {part!r} is not one of {allowed}") from None
+    return tuple(out)
+
+
+def geofence_impact_command(
+    geojson: Annotated[
+        Path | None, typer.Option("--geojson", help="GeoJSON file of the area (lon, lat).")
+    ] = None,
+    cells: Annotated[
+        str | None, typer.Option("--cells", help="Comma-separated H3 cells of the area.")
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="Name of the proposal.")] = "proposal",
+    effect: Annotated[
+        str, typer.Option("--effect", help="deny or allowlist.")
+    ] = GeofenceEffect.DENY.value,
+    classes: Annotated[
+        str | None,
+        typer.Option("--classes", help="Comma-separated customer classes (default: all)."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Window start (default: now).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Window end (default: open; 24 h are counted).")
+    ] = None,
+    step_s: Annotated[float, typer.Option("--step-s", help="Time step, seconds.")] = 600.0,
+    list_cells: Annotated[bool, typer.Option("--list-cells", help="Print the cells too.")] = False,
+    db: DbOption = None,
+    catalog: CatalogOption = None,
+    no_satellites: NoSatellitesOption = False,
+    min_elevation_deg: ElevationOption = DEFAULT_MIN_ELEVATION_DEG,
+    fmt: FormatOption = Format.json,
+) -> None:
+    """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
+    if geojson is None and cells is None:
+        raise InputError("give the area: --geojson FILE and/or --cells CELL,CELL,...")
+    area = None
+    if geojson is not None:
+        try:
+            area = geojson.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read --geojson {str(geojson)!r}: {exc.strerror}") from None
+    try:
+        chosen_effect = GeofenceEffect(effect)
+    except ValueError:
+        raise InputError(f"--effect {effect!r} is not one of: deny, allowlist") from None
+    spec = GeofenceSpec(
+        name=name,
+        effect=chosen_effect,
+        reason="impact analysis",
+        area_geojson=area,
+        cells=tuple(c.strip() for c in (cells or "").split(",") if c.strip()),
+        customer_classes=_classes(classes),
+        window_start=None if start is None else parse_instant(start),
+        window_end=None if end is None else parse_instant(end),
+    )
+    with _open(db) as store:
+        impact = geofence_impact(
+            spec,
+            terminals=store.terminals(),
+            last_reports=store.last_position_reports(),
+            sky=_sky(catalog, no_satellites, min_elevation_deg),
+            step_s=step_s,
+        )
+    emit(impact.to_dict(list_cells=list_cells), fmt, title=f"Impact of {name!r}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the service-control commands to the ``leolink`` app."""
+    app.command("check")(check)
+    scenario_app = typer.Typer(
+        help="Scenarios that replay the public record.", no_args_is_help=True
+    )
+    scenario_app.command("list")(scenario_list)
+    scenario_app.command("run")(scenario_run)
+    app.add_typer(scenario_app, name="scenario")
+    audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+    audit_app.command("verify")(audit_verify)
+    app.add_typer(audit_app, name="audit")
+    policy_app = typer.Typer(help="The policy data.", no_args_is_help=True)
+    policy_app.command("load-defaults")(load_defaults)
+    app.add_typer(policy_app, name="policy")
+    terminals_app = typer.Typer(help="Terminals.", no_args_is_help=True)
+    terminals_app.command("enforce")(terminals_enforce)
+    app.add_typer(terminals_app, name="terminals")
+    geofence_app = typer.Typer(help="Geofences.", no_args_is_help=True)
+    geofence_app.command("impact")(geofence_impact_command)
+    app.add_typer(geofence_app, name="geofence")
