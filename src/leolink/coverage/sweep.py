@@ -105,12 +105,13 @@ class ShellMask:
         try:
             if not (colon and dash):
                 raise ValueError(text)
-            return cls(float(low), float(high), float(mask))
+            values = float(low), float(high), float(mask)
         except ValueError:
             raise InputError(
                 f"shell mask {text!r} is not LOW-HIGH:DEG; expected e.g. 400-500:20 (satellites "
                 "with mean altitude 400 to 500 km get a 20 degree mask)"
             ) from None
+        return cls(*values)
 
     def __str__(self) -> str:
         return f"{self.min_altitude_km:g}-{self.max_altitude_km:g}:{self.min_elevation_deg:g}"
