@@ -100,30 +100,48 @@ def _candidate_cells(geometry: Polygon | MultiPolygon, resolution: int) -> CellA
     return bbox_to_cells(west, south, east, north, resolution)
 
 
+def _classify(
+    region: Polygon | MultiPolygon, resolution: int, grow_deg: float
+) -> tuple[CellArray, CellArray]:
+    """Cells at ``resolution`` wholly inside ``region`` and those touching it.
+
+    A cell is taken as wholly inside when its outline grown by ``grow_deg`` lies in the region:
+    the margin covers the gap between the cell's true boundary and its straight (lon, lat)
+    outline, and, for a region made of cells, the same gap on the region's side.
+    """
+    candidates = _candidate_cells(region, resolution)
+    outlines = grid.cells_to_polygons(candidates)
+    within = np.asarray(shapely.within(shapely.buffer(outlines, grow_deg), region), dtype=bool)
+    touches = np.asarray(
+        shapely.intersects(shapely.buffer(outlines, _EDGE_MARGIN_DEG), region), dtype=bool
+    )
+    return candidates[within], candidates[touches & ~within]
+
+
 def area_cells(area: FenceArea, resolution: int) -> tuple[CellArray, CellArray]:
     """(``interior``, ``boundary``) cells at ``resolution``, sorted and disjoint.
 
     Every point whose cell is in ``interior`` is inside the area; a point whose cell is in
     ``boundary`` may be, and must be tested with `area_contains`; a point in any other cell is
-    outside.  Explicit cells at or coarser than ``resolution`` give interior cells, finer ones
-    their parent as a boundary cell; the region gives the cells its outline (grown by a margin
-    of ~100 m) lies within as interior and those it touches as boundary.
+    outside.  Explicit cells at ``resolution`` are interior.  H3 is not exactly hierarchical
+    (a child overhangs its parent), so cells at other resolutions are handled as a region: the
+    union of their outlines, classified like a GeoJSON region, with twice the margin.
     """
     res = grid.check_resolution(resolution)
     interior: list[CellArray] = []
     boundary: list[CellArray] = []
     for level, cells in area.cells_by_resolution.items():
-        if level <= res:
-            interior.append(grid.cells_to_children(cells, res))
-        else:
-            boundary.append(grid.cells_to_parents(cells, res))
+        if level == res:
+            interior.append(cells)
+            continue
+        region = shapely.union_all(grid.cells_to_polygons(cells))
+        inner, edge = _classify(region, res, 2 * _EDGE_MARGIN_DEG)
+        interior.append(inner)
+        boundary.append(edge)
     if area.geometry is not None:
-        candidates = _candidate_cells(area.geometry, res)
-        outlines = shapely.buffer(grid.cells_to_polygons(candidates), _EDGE_MARGIN_DEG)
-        within = np.asarray(shapely.within(outlines, area.geometry), dtype=bool)
-        touches = np.asarray(shapely.intersects(outlines, area.geometry), dtype=bool)
-        interior.append(candidates[within])
-        boundary.append(candidates[touches & ~within])
+        inner, edge = _classify(area.geometry, res, _EDGE_MARGIN_DEG)
+        interior.append(inner)
+        boundary.append(edge)
     inner = np.unique(np.concatenate(interior)) if interior else np.zeros(0, np.uint64)
     edge = np.unique(np.concatenate(boundary)) if boundary else np.zeros(0, np.uint64)
     edge = edge[~np.isin(edge, inner)]
