@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/country-statuses", tags=["country statuses"])
 StateDep = Annotated[ServiceState, Depends(get_state)]
 Reader = Annotated[Principal, require(Permission.READ)]
 Manager = Annotated[Principal, require(Permission.MANAGE_POLICY)]
-ChangeId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The change's id.")]
+ChangeId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The change's id.")]
 
 
 def _out(change: CountryStatusChange) -> CountryStatusChangeOut:
