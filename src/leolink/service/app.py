@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +24,7 @@ from leolink.service.schemas import ProblemDetails
 from leolink.service.state import ServiceLimits, ServiceState
 from leolink.service.static import DEFAULT_STATIC_DIR, install_static
 from leolink.store import Store
+from leolink.time import parse_instant
 
 __all__ = ["ENV_DB_URL", "ENV_SIGNING_KEY", "create_app", "create_app_from_env"]
 
@@ -79,8 +81,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Warm what the first map request would otherwise wait for (borders, simplification).
+        # Warm what the first requests would otherwise wait for (the simplified borders, the
+        # point-in-country index, the policy), then move everything loaded so far out of the
+        # garbage collector's sight: its full collections would otherwise walk the catalog and
+        # the borders (millions of objects) and stall requests for tens of milliseconds.
         await run_in_threadpool(basemap.base_features)
+        state.decider.decide(0.0, 0.0, parse_instant("now"))
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -151,7 +151,7 @@ class ServiceState:
             self.store.close()
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
     """The dependency that hands a route the service state."""
     state: ServiceState = request.app.state.leolink
     return state
