@@ -210,3 +210,26 @@ def test_batch_without_account_checks_shows_where_a_suspended_terminal_is() -> N
     assert decide_batch(COMPILED, [KYIV[0]], [KYIV[1]], at, **args).codes == [Code.ACCOUNT_DISABLED]
     place = decide_batch(COMPILED, [KYIV[0]], [KYIV[1]], at, check_account=False, **args)
     assert place.codes[0] is not Code.ACCOUNT_DISABLED
+
+
+def test_roaming_with_more_terminals_than_fit_in_a_packed_key() -> None:
+    """Row-to-report matching works for any number of terminals (found with 1,000 in the
+    benchmark: a key packing the terminal index into 9 bits overflowed)."""
+    many = [terminal(f"M{i}", "PL") for i in range(1200)]
+    reports = [report(f"M{i}", "2022-01-01T00:00:00Z", BERLIN) for i in range(0, 1200, 7)]
+    at = t("2022-06-01T00:00:00Z")
+    tidx = np.arange(1200)
+    batch = decide_batch(
+        HISTORY,
+        np.full(1200, BERLIN[0]),
+        np.full(1200, BERLIN[1]),
+        at,
+        terminals=many,
+        terminal_index=tidx,
+        reports=reports,
+    )
+    for i in (0, 7, 700, 1197, 1, 1199):
+        ref = decide(many[i], BERLIN, at, HISTORY.snapshot(at), reports=reports)
+        assert batch.codes[i] is ref.code, i
+    roaming = {i for i, c in enumerate(batch.codes) if c is Code.ROAM_RESTRICTED}
+    assert roaming == set(range(0, 1200, 7))

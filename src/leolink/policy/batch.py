@@ -13,7 +13,8 @@ number of NumPy passes:
 - country statuses by their history: one sorted key (country, effective-from) table, so the
   status in force for a row at its own instant is one ``searchsorted``;
 - roaming by the terminals' position reports: the start of each away run is computed once
-  per report, and each row finds its terminal's last report before it by ``searchsorted``.
+  per report, and each row finds its terminal's last report before it in one merged sort of
+  rows and reports.
 
 The serving satellite is checked only with ``sky`` (`leolink.policy.sky.Sky`): one
 propagation per *distinct* instant (~5 ms each) and a k-d tree query per row, so it pays for
@@ -70,8 +71,8 @@ _CLASSES: Final = tuple(CustomerClass)
 _STATUSES: Final = tuple(CountryStatus)
 _INT64_MIN: Final = np.iinfo(np.int64).min
 _INT64_MAX: Final = np.iinfo(np.int64).max
-#: Keys of (country or terminal, instant): the instant in µs since 1800-01-01 in the low 54 bits
-#: (good to the year 2370), the country or terminal index above them.
+#: Keys of (country, instant) for the status history: the instant in µs since 1800-01-01 in the
+#: low 54 bits (good to the year 2370), the country's index (242 of them) in the 9 bits above.
 _KEY_SHIFT: Final = np.int64(54)
 _KEY_BASE_US: Final = np.datetime64("1800-01-01T00:00:00", "us").astype(np.int64)
 _KEY_SPAN_US: Final = np.int64(1) << _KEY_SHIFT
@@ -155,6 +156,7 @@ def compile_policy(
         t_us = int(_key_time(np.asarray([_ns(c.effective_from, 0)], dtype=np.int64))[0])
         changes.append(((country << int(_KEY_SHIFT)) | t_us, c.id, country, c))
     changes.sort(key=lambda x: (x[0], x[1]))
+    assert len(all_countries()) < 1 << (63 - int(_KEY_SHIFT))  # the country index fits its bits
     return CompiledPolicy(
         history=history,
         resolution=res,
@@ -286,8 +288,8 @@ def _away_runs(
     reports: Sequence[PositionReport],
     terminal_ids: Mapping[str, int],
     home: npt.NDArray[np.int16],
-) -> tuple[Int64Array, BoolArray, Int64Array]:
-    """Report keys (terminal, time) sorted, whether each is at home, and its away run's start.
+) -> tuple[Int64Array, Int64Array, BoolArray, Int64Array]:
+    """Reports sorted by (terminal, time): terminal, time (ns), whether at home, run start.
 
     An away run starts at the first report outside home after a report at home (or the first
     report); every report of the run carries that start (ns); reports at home carry 0.
@@ -295,13 +297,12 @@ def _away_runs(
     mine = [(terminal_ids[r.terminal_id], r) for r in reports if r.terminal_id in terminal_ids]
     if not mine:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, np.zeros(0, dtype=bool), empty
+        return empty, empty, np.zeros(0, dtype=bool), empty
     tidx = np.asarray([k for k, _ in mine], dtype=np.int64)
     t_ns = np.asarray([r.reported_at for _, r in mine], dtype="datetime64[ns]").astype(np.int64)
     lookup = countries_at([r.lat_deg for _, r in mine], [r.lon_deg for _, r in mine])
-    keys = (tidx << _KEY_SHIFT) | _key_time(t_ns)
-    order = np.argsort(keys, kind="stable")
-    keys, tidx, t_ns = keys[order], tidx[order], t_ns[order]
+    order = np.lexsort((t_ns, tidx))
+    tidx, t_ns = tidx[order], t_ns[order]
     at_home = np.asarray(lookup.index[order] == home[tidx], dtype=bool)
     first_of_terminal = np.r_[True, tidx[1:] != tidx[:-1]]
     previous_home = np.r_[True, at_home[:-1]]
@@ -309,7 +310,28 @@ def _away_runs(
     run = np.cumsum(begins) - 1
     starts = t_ns[begins]
     run_start = np.where(at_home, 0, starts[np.maximum(run, 0)] if starts.size else 0)
-    return keys, at_home, np.asarray(run_start, dtype=np.int64)
+    return tidx, t_ns, at_home, np.asarray(run_start, dtype=np.int64)
+
+
+def _last_report(
+    report_tidx: Int64Array, report_t: Int64Array, row_tidx: Int64Array, row_t: Int64Array
+) -> Int64Array:
+    """For each row, the index of its terminal's last report at or before its instant (-1).
+
+    Rows and reports are merged and sorted by (terminal, time, report before row); the last
+    report so far is a running maximum, kept when it belongs to the row's terminal.  No
+    packed keys, so any number of terminals and any instants work.
+    """
+    n_reports = report_tidx.size
+    kind = np.r_[np.zeros(n_reports, np.int8), np.ones(row_tidx.size, np.int8)]
+    order = np.lexsort((kind, np.r_[report_t, row_t], np.r_[report_tidx, row_tidx]))
+    running = np.maximum.accumulate(np.where(order < n_reports, order, -1))
+    found = np.empty(row_tidx.size, dtype=np.int64)
+    is_row = order >= n_reports
+    found[order[is_row] - n_reports] = running[is_row]
+    same = found >= 0
+    same[same] = report_tidx[found[same]] == row_tidx[same]
+    return np.where(same, found, -1)
 
 
 def decide_batch(
@@ -558,14 +580,13 @@ def _roaming(
         return
     rows, limit_days = rows[limited], limit_days[limited]
     since = t_ns[rows].copy()
-    keys, at_home, run_start = _away_runs(
+    report_tidx, report_t, at_home, run_start = _away_runs(
         reports, {t.id: i for i, t in enumerate(terminals)}, home_of
     )
-    if keys.size:
-        row_keys = (tidx[rows].astype(np.int64) << _KEY_SHIFT) | _key_time(t_ns[rows])
-        j = np.searchsorted(keys, row_keys, side="right") - 1
-        jj = np.maximum(j, 0)
-        same = (j >= 0) & ((keys[jj] >> _KEY_SHIFT) == tidx[rows]) & ~at_home[jj]
-        since[same] = run_start[jj[same]]
+    if report_tidx.size:
+        j = _last_report(report_tidx, report_t, tidx[rows].astype(np.int64), t_ns[rows])
+        away_then = j >= 0
+        away_then[away_then] = ~at_home[j[away_then]]
+        since[away_then] = run_start[j[away_then]]
     days = (t_ns[rows] - since) / 86_400e9
     fired[rows[days > limit_days]] |= bit
