@@ -40,8 +40,14 @@ def store(db_url: str, tmp_path: Path) -> Iterator[Store]:
 
 @pytest.fixture
 def app(store: Store, catalog: api.Catalog) -> FastAPI:
-    """The service over ``store``."""
-    return create_app(store=store, catalog=catalog)
+    """The service over ``store``.
+
+    Tests change the store directly as well as through the API, so the service looks the
+    policy version up before every decision here (in production: at most every 0.5 s).
+    """
+    application = create_app(store=store, catalog=catalog)
+    application.state.leolink.decider.recheck_s = 0.0
+    return application
 
 
 @pytest.fixture

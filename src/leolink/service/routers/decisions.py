@@ -170,7 +170,7 @@ async def availability_cells(
         ),
     ],
     at: AtQuery = None,
-    resolution: Annotated[int, Query(ge=0, le=15, description="H3 resolution.")] = 5,
+    resolution: Annotated[int, Query(ge=0, le=9, description="H3 resolution (0-9).")] = 5,
 ) -> Response:
     """Availability for a new terminal at the centre of every cell in the box at ``at``.
 
