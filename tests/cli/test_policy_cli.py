@@ -119,6 +119,12 @@ def test_scenario_commands(env: dict[str, str]) -> None:
     )
     assert [s["ok"] for s in out["steps"]] == [True, True, False, True]
     assert "no scenario 'atlantis'" in refused(env, "scenario", "run", "atlantis")
+    duplicate = refused(env, "scenario", "run", str(DATA / "bad-step.yaml"))
+    assert (
+        "step 2 (register_terminal) was refused: terminal 'T-1' is already registered" in duplicate
+    )
+    unknown = refused(env, "scenario", "run", str(DATA / "bad-country.yaml"))
+    assert "unknown country code 'XX'" in unknown
 
 
 def test_enforce_reports_and_suspends(env: dict[str, str], tmp_path: Path) -> None:

@@ -198,10 +198,21 @@ def scenario_run(
     catalog: CatalogOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Replay a scenario in a fresh store: expected and actual per step; exit 1 on a mismatch."""
+    """Replay a scenario in a fresh store: expected and actual per step.
+
+    Exits 1 when an expectation is not met, and 2 (with the store's message) when a step is
+    refused as bad input (an unknown country code, a duplicate id, ...): the file is wrong.
+    """
     scenario = load_scenario(name)
     sky = Sky(load_catalog(catalog)) if scenario.satellites else None
     run = run_scenario(scenario, _scenario_store, sky=sky)
+    refused = [o for o in run.outcomes if o.actual.startswith("error: ")]
+    if refused:
+        step = refused[0].step
+        raise InputError(
+            f"{scenario.origin} step {step.number} ({step.do}) was refused: "
+            f"{refused[0].actual.removeprefix('error: ')}"
+        )
     if fmt is Format.json:
         emit(run.to_dict(), fmt)
     else:
