@@ -44,10 +44,14 @@ wherever it is (so no roaming rule applies) and is in no allow-list.
 
 Roaming: a terminal's *away run* starts at its first position report outside its home country
 after its last report inside it (reports up to the instant decided; at sea counts as away);
-the position decided counts as a report at that instant.  Starlink's terms allow use in
-another country "for up to 2 months per trip" and only in markets marked available or
-waitlist (Starlink support, "Roam" plans; see ``data/PROVENANCE.md``); the model applies the
-2 months to its ``standard`` plan and leaves ``roam`` unlimited, both settable.
+the position decided counts as a report at that instant.  Starlink's support pages allow use
+in another country "up to 2 months per trip", and only where the map marks the place
+"Available" or "Waitlist", else service "may be suspended immediately" (Starlink support,
+Roam plans: https://www.starlink.com/support/article/dd5b43b5-20e1-b29b-2d7d-a7ffd0541988 and
+https://www.starlink.com/sw-ke/support/article/0dd1c2c0-7bae-8c8f-43d4-9a64eb66662f).  Starlink
+states that allowance for its Roam plans; DESIGN.md's plans are ``standard`` (served at home)
+and ``roam`` (anywhere available), so the model gives the 2 months to ``standard`` and leaves
+``roam`` unlimited — both settable in `DecisionSettings`.
 
 Terminal state is the terminal's current state (the store keeps state changes in the audit
 log only); statuses, geofences and allow-lists are those in force at the instant decided.
