@@ -287,11 +287,19 @@ def test_region_cells_takes_exactly_one_region() -> None:
 
 def test_default_chunks_bound_the_work_and_feed_every_worker() -> None:
     world_res5 = 2_016_842
-    assert default_chunk_steps(world_res5, 1_440, 1) == 29
-    assert default_chunk_steps(world_res5, 1_440, 2) == 29
-    assert default_chunk_steps(2_469, 61, 1) == 61
-    assert default_chunk_steps(2_469, 61, 2) == 8
-    assert default_chunk_steps(10, 3, 8) == 1
+
+    def chunks(cells: int, steps: int, workers: int) -> tuple[int, int]:
+        k = default_chunk_steps(cells, steps, workers)
+        return k, -(-steps // k)
+
+    assert chunks(world_res5, 1_440, 1) == (111, 13)  # ~240 M cell-instants a chunk
+    assert chunks(world_res5, 1_440, 2) == (103, 14)  # a multiple of the workers
+    assert chunks(world_res5, 1_440, 4) == (90, 16)
+    assert chunks(world_res5, 120, 2) == (15, 8)  # four a worker when worth it
+    assert chunks(world_res5, 15, 2) == (8, 2)  # not when chunks would be tiny
+    assert chunks(2_469, 61, 1) == (61, 1)
+    assert chunks(2_469, 61, 2) == (61, 1)  # small work: one chunk
+    assert chunks(10, 3, 8) == (3, 1)
 
 
 def test_result_columns_carry_the_cells_and_their_areas() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import os
 import time
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ from distributed import LocalCluster
 
 from leolink.errors import InputError
 from leolink.jobs import DaskExecutor, InProcessExecutor, make_executor
+from leolink.jobs.dask_executor import WORKER_MALLOC_ENVIRON
 
 
 def _slow_square(delay_s: float, x: int) -> int:
@@ -51,6 +53,17 @@ def test_dask_results_come_back_in_order(dask_executor: DaskExecutor) -> None:
     assert dask_executor.workers == 2
     assert not dask_executor.in_process
     assert list(dask_executor.map(fn, range(8))) == list(InProcessExecutor().map(fn, range(8)))
+
+
+def _malloc_environ() -> dict[str, str | None]:
+    return {name: os.environ.get(name) for name in WORKER_MALLOC_ENVIRON}
+
+
+def test_dask_workers_get_the_malloc_settings(dask_executor: DaskExecutor) -> None:
+    """Workers allocate cell-sized arrays from the heap, not from fresh mappings each step."""
+    on_workers = dask_executor.client.run(_malloc_environ)
+    assert len(on_workers) == 2
+    assert all(env == WORKER_MALLOC_ENVIRON for env in on_workers.values())
 
 
 def test_dask_passes_a_workers_exception_through(dask_executor: DaskExecutor) -> None:

@@ -84,7 +84,7 @@ def summarize(result: SweepResult) -> dict[str, Any]:
         **result.plan.describe(),
         "steps": figures.steps,
         "duration_s": figures.duration_s,
-        **_figures_summary(result.columns(), result.area_km2),
+        **_figures_summary(figures.per_cell(), result.area_km2),
     }
     record["area_weighted"] = list(AREA_WEIGHTED)
     return record
@@ -97,7 +97,7 @@ def country_summaries(result: SweepResult) -> list[dict[str, Any]]:
     Cells at sea beyond territorial waters belong to no country and are left out.
     """
     index = countries_at(result.plan.lat_deg, result.plan.lon_deg).index
-    columns = result.columns()
+    columns = result.figures.per_cell()
     table = all_countries()
     rows = []
     for i in np.unique(index[index >= 0]).tolist():

@@ -60,10 +60,11 @@ FloatArray = npt.NDArray[np.float64]
 CellArray = npt.NDArray[np.uint64]
 DatetimeArray = npt.NDArray[np.datetime64]
 
-#: Target work of one time chunk, in cell-instants: 60 M is ~30 instants of the whole world at
-#: resolution 5 (~15 s of kernel on one core) and keeps a chunk's accumulator the only large
-#: object it makes.  Small regions get long chunks (up to the whole window), large ones short.
-CELL_STEPS_PER_CHUNK: Final = 60_000_000
+#: Target work of one time chunk, in cell-instants: 240 M is ~120 instants of the whole world at
+#: resolution 5 (~20 s of kernel on one core), long enough that a chunk's fixed costs (a fresh
+#: accumulator of ~100 bytes a cell, sending it back, merging it) stay a few percent of it.
+#: Small regions get long chunks (up to the whole window), large ones shorter.
+CELL_STEPS_PER_CHUNK: Final = 240_000_000
 
 #: Progress callback: ``(instants done, instants in all)``, called after each chunk is merged.
 Progress = Callable[[int, int], None]
@@ -372,11 +373,20 @@ class SweepPlan:
 
 
 def default_chunk_steps(n_cells: int, n_steps: int, workers: int = 1) -> int:
-    """Instants per chunk: about `CELL_STEPS_PER_CHUNK` of work, and at least four chunks per
-    worker when there are enough instants, so that workers stay busy to the end."""
+    """Instants per chunk: about `CELL_STEPS_PER_CHUNK` of work each; with several workers, up
+    to four chunks per worker if each still holds an eighth of that work (a chunk has fixed
+    costs: a fresh accumulator, sending it back, merging it), and a number of chunks that is a
+    multiple of the workers' (if more than one), so that no worker is left alone with the last
+    one."""
+    n_steps = max(1, n_steps)
     by_work = max(1, CELL_STEPS_PER_CHUNK // max(1, n_cells))
-    by_balance = max(1, math.ceil(n_steps / (4 * workers))) if workers > 1 else n_steps
-    return max(1, min(by_work, by_balance, max(1, n_steps)))
+    n_chunks = math.ceil(n_steps / by_work)
+    if workers > 1:
+        worth_splitting = math.ceil(n_steps / max(1, by_work // 8))
+        n_chunks = max(n_chunks, min(worth_splitting, 4 * workers))
+        if n_chunks > 1:
+            n_chunks = min(n_steps, math.ceil(n_chunks / workers) * workers)
+    return math.ceil(n_steps / n_chunks)
 
 
 def plan_sweep(
