@@ -35,18 +35,30 @@ from leolink.orbits.snapshot import positions_at as positions
 from leolink.orbits.snapshot import visible_from as visible
 from leolink.orbits.structure import ShellSummary, Structure, catalog_summary, infer_structure
 from leolink.orbits.walker import ShellSpec, WalkerShell, starlink_shells, walker_shell
+from leolink.policy.batch import BatchDecisions, compile_policy, decide_batch
+from leolink.policy.decide import Code, Decision, DecisionSettings, decide
+from leolink.policy.enforcement import find_violations
+from leolink.policy.impact import geofence_impact
+from leolink.policy.scenarios import load_scenario, run_scenario, scenario_names
+from leolink.policy.sky import Sky
+from leolink.policy.sources import decide_from
 from leolink.time import format_instant, parse_instant, time_grid
 
 __all__ = [
+    "BatchDecisions",
     "Catalog",
+    "Code",
     "Country",
     "CountryRtt",
+    "Decision",
+    "DecisionSettings",
     "Ephemeris",
     "Route",
     "SatellitePosition",
     "ShellMask",
     "ShellSpec",
     "ShellSummary",
+    "Sky",
     "Structure",
     "SweepPlan",
     "SweepResult",
@@ -55,14 +67,20 @@ __all__ = [
     "bbox_to_cells",
     "build_network",
     "catalog_summary",
+    "compile_policy",
     "countries_at",
     "country_rtt_table",
     "country_to_cells",
     "coverage",
     "coverage_map",
     "coverage_summary",
+    "decide",
+    "decide_batch",
+    "decide_from",
+    "find_violations",
     "format_instant",
     "geodetic_to_itrs",
+    "geofence_impact",
     "geojson_to_cells",
     "get_country",
     "infer_structure",
@@ -70,6 +88,7 @@ __all__ = [
     "itrs_to_topocentric",
     "latlng_to_cells",
     "load_catalog",
+    "load_scenario",
     "parse_instant",
     "plan_sweep",
     "positions",
@@ -77,6 +96,8 @@ __all__ = [
     "propagate_teme",
     "region_cells",
     "route",
+    "run_scenario",
+    "scenario_names",
     "starlink_shells",
     "sweep",
     "teme_to_itrs",
