@@ -6,9 +6,10 @@ do not); ``DaskExecutor(scheduler="tcp://host:8786")`` connects to a running sch
 workers must have the same leolink installed.  The function is sent to every worker once
 (``scatter(broadcast=True)``), so a large piece of shared input - a sweep's two million cells -
 travels once per worker rather than once per piece, and a worker keeps what it builds from it
-(prepared ground points) from one piece to the next.  At most ``max_in_flight`` pieces are
-submitted at a time and results are handed back in order, which bounds the memory the results
-waiting to be merged can take.
+(prepared ground points) from one piece to the next.  At most ``max_in_flight`` pieces (by
+default one more than the workers) are submitted at a time and results are handed back in
+order, which bounds the memory the results waiting to be merged can take: a whole-world
+sweep's piece returns ~200 MB.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ class DaskExecutor:
                 )
             self._client = dd.Client(self._cluster)
             self._workers = n
-        self._max_in_flight = max_in_flight if max_in_flight is not None else 2 * self._workers
+        self._max_in_flight = max_in_flight if max_in_flight is not None else self._workers + 1
         if self._max_in_flight < 1:
             raise InputError(f"max_in_flight={self._max_in_flight!r} must be at least 1")
 
