@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from leolink.cli._output import Format, emit, stderr_console
+from leolink.policy.defaults import seed_if_empty
 from leolink.policy.records import Role
 from leolink.store import Store, default_url
 
@@ -55,9 +56,13 @@ def _address(host: str, port: int) -> str:
 
 def _seed_defaults(store: Store) -> str | None:
     """Load the default policy into a store that has none; what was done, or None."""
-    if store.country_status_changes() or store.geofences():
+    loaded = seed_if_empty(store)
+    if loaded is None:
         return None
-    return None
+    return (
+        f"seeded the empty store with the default policy {loaded.dataset}: "
+        f"{loaded.approved} country statuses"
+    )
 
 
 def serve(

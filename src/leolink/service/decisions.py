@@ -31,12 +31,22 @@ from leolink.geo import grid, regions
 from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
 from leolink.policy.decide import Decision as EngineDecision
 from leolink.policy.decide import DecisionSettings, decide
-from leolink.policy.records import PolicyHistory, PolicySnapshot, PositionReport, Terminal
+from leolink.policy.impact import Impact, geofence_impact
+from leolink.policy.records import (
+    GeofenceSpec,
+    PolicyHistory,
+    PolicySnapshot,
+    PositionReport,
+    Terminal,
+)
 from leolink.policy.sky import Sky
 from leolink.service.state import LruCache
 from leolink.store import Store
+from leolink.store.checks import check_geofence_spec
 
 __all__ = [
+    "IMPACT_CELL_STEPS",
+    "IMPACT_MAX_CELLS",
     "POLICY_RECHECK_S",
     "CellQuery",
     "Decider",
@@ -46,6 +56,10 @@ __all__ = [
 
 #: How often (seconds) the policy version is looked up for changes made by other processes.
 POLICY_RECHECK_S: Final = 0.5
+#: Largest area an impact preview covers, in resolution-5 cells (~5 million km²).
+IMPACT_MAX_CELLS: Final = 20_000
+#: Budget of (cell, time step) pairs for an impact's satellite-hours (~20 us each: ~4 s).
+IMPACT_CELL_STEPS: Final = 200_000
 
 #: Average area of an H3 cell at resolution 0, km² (h3's ``average_hexagon_area``); each finer
 #: resolution has 1/7 of it.
@@ -173,6 +187,35 @@ class Decider:
         return decide(
             terminal, (lat_deg, lon_deg), at, policy.snapshot(at), reports=reports, sky=self.sky
         )
+
+    # --- impact -----------------------------------------------------------------------------
+
+    def impact(self, spec: GeofenceSpec, *, step_s: float = 600.0) -> Impact:
+        """What ``spec`` would do (`leolink.policy.impact`), with the batch sky (worker thread).
+
+        The satellite-hours cost a count per cell and time step: big areas get fewer steps, so
+        that cells x steps stays within `IMPACT_CELL_STEPS` (the result says which step).
+        """
+        size_km2 = check_geofence_spec(spec).size_km2  # refuses a malformed spec first
+        cells_estimate = size_km2 / (_H3_RES0_AREA_KM2 / 7.0**grid.DEFAULT_RESOLUTION)
+        if cells_estimate > IMPACT_MAX_CELLS:
+            raise InputError(
+                f"the area of {spec.name!r} ({size_km2:,.0f} km², about {cells_estimate:,.0f} "
+                f"cells) is larger than an impact preview covers ({IMPACT_MAX_CELLS:,} cells): "
+                "preview it in parts"
+            )
+        max_steps = int(min(288, max(6, IMPACT_CELL_STEPS / max(cells_estimate, 1.0))))
+        terminals = self.store.terminals()
+        last_reports = self.store.last_position_reports()
+        with self._batch_lock:
+            return geofence_impact(
+                spec,
+                terminals=terminals,
+                last_reports=last_reports,
+                sky=self._batch_sky,
+                step_s=step_s,
+                max_steps=max_steps,
+            )
 
     # --- batches ---------------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ __all__ = [
     "GeofenceOut",
     "GeofenceProposal",
     "Health",
+    "ImpactOut",
     "Instant",
     "Latitude",
     "Longitude",
@@ -480,3 +481,28 @@ class CellsOut(BaseModel):
     policy_version: int
     cells: list[CellAvailability]
     truncated: bool
+
+
+class ImpactOut(BaseModel):
+    """What a proposed geofence would do (nothing is written).
+
+    ``cells`` counts the resolution-5 cells it covers (``cell_list`` lists them when asked
+    with ``list_cells=true``); ``terminals`` are those it would affect, by where each last
+    reported; ``satellite_hours`` the coverage it withdraws over its window (``basis`` says
+    how it was counted).
+    """
+
+    name: str
+    effect: GeofenceEffect
+    cells: int
+    area_km2: float
+    terminals_affected: int
+    terminals: list[dict[str, Any]]
+    window_start: str
+    window_end: str
+    open_ended: bool
+    step_s: float
+    steps: int
+    satellite_hours: float | None
+    basis: str
+    cell_list: list[str] | None = None

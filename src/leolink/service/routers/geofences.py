@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from leolink.policy.records import ChangeState, Geofence, GeofenceSpec
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import LimitQuery, errors, page
-from leolink.service.schemas import GeofenceDecision, GeofenceOut, GeofenceProposal, Page
+from leolink.service.schemas import (
+    GeofenceDecision,
+    GeofenceOut,
+    GeofenceProposal,
+    ImpactOut,
+    Page,
+)
 from leolink.service.state import ServiceState, get_state
 
 __all__ = ["geofence_out", "router", "spec_of"]
@@ -68,6 +74,19 @@ def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> GeofenceOu
     fence = state.store.propose_geofence(spec_of(body), actor=who.actor, geofence_id=body.id)
     state.policy_changed()
     return geofence_out(fence)
+
+
+@router.post("/impact", response_model=ImpactOut, responses=errors(400, 401, 403))
+def impact(
+    state: StateDep,
+    _who: Manager,
+    body: GeofenceProposal,
+    list_cells: Annotated[bool, Query(description="List the cells it covers too.")] = False,
+) -> ImpactOut:
+    """Preview a proposal (the same body as ``POST /v1/geofences``) without writing anything:
+    its cells and area, the terminals it would affect, the satellite-hours it withdraws."""
+    result = state.decider.impact(spec_of(body))
+    return ImpactOut.model_validate(result.to_dict(list_cells=list_cells))
 
 
 @router.get("/{geofence_id}", response_model=GeofenceOut, responses=errors(401, 403, 404))
