@@ -4,7 +4,7 @@ What is measured: requests per second and the latency distribution (wrk's ``--la
 p50, p90, p99) of single decisions for prospective terminals at 1,000 places around the world
 and 10 instants near the catalog's epochs, each decision with its serving satellite, against
 ``leolink serve --workers 2`` (uvicorn, uvloop, httptools) over a SQLite store holding a
-realistic policy (a status for every country, a deny geofence with a time window, an
+realistic policy (the default policy dataset, a deny geofence with a time window, an
 allow-list).  The load generator is wrk (Debian's ``wrk``), one thread, a fixed number of
 connections, for a fixed time; a Lua script sends the POST bodies.
 
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from leolink import api
-from leolink.geo.countries import all_countries
+from leolink.policy.defaults import seed_if_empty
 from leolink.policy.records import GeofenceSpec
 from leolink.service.decisions import Decider
 from leolink.store import Store
@@ -45,8 +45,6 @@ from leolink.store import Store
 TARGET_RPS = 1_000.0
 TARGET_P99_MS = 25.0
 INSTANTS = [f"2026-05-13T12:{m:02d}:00Z" for m in range(0, 50, 5)]
-BLOCKED = {"RU", "BY", "IR", "KP", "CU", "SY", "AF", "VE"}
-UNKNOWN = {"TW", "CN", "IN", "PK", "SA", "EG", "TR", "TH", "VN", "MM"}
 
 LUA = """
 -- POST /v1/decisions with bodies read from a file, one per line, in turn.
@@ -76,27 +74,9 @@ def ensure_wrk() -> str:
 
 
 def seed(store: Store) -> None:
-    """A policy of realistic size: every country's status, a windowed deny area, an allow-list."""
-    for country in all_countries():
-        code = country.iso_a2
-        if code is None:
-            continue
-        status = (
-            "blocked"
-            if code in BLOCKED
-            else "service_date_unknown"
-            if code in UNKNOWN
-            else "available"
-        )
-        change = store.propose_country_status(
-            code,
-            status,
-            effective_from="2020-01-01T00:00:00Z",
-            source="benchmark",
-            actor="op:a",
-            reason="benchmark policy",
-        )
-        store.approve_country_status(change.id, actor="op:b", reason="benchmark policy")
+    """The default policy (a status per country, as publicly reported), a deny area with a
+    time window and an allow-list area."""
+    seed_if_empty(store)
     crimea = {
         "type": "Polygon",
         "coordinates": [[[32.0, 44.0], [37.0, 44.0], [37.0, 46.5], [32.0, 46.5], [32.0, 44.0]]],
