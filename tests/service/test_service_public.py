@@ -68,6 +68,12 @@ def test_countries_layer_is_small_and_carries_statuses_as_of_at(
     before = client.get("/v1/countries", params={"at": "2019-12-31T23:59:59Z"}).json()
     old = next(f for f in before["features"] if f["properties"]["iso_a2"] == "TW")
     assert old["properties"]["status"] is None
+    etag = now.headers["etag"]
+    assert client.get("/v1/countries", headers={"If-None-Match": etag}).status_code == 304
+    earlier = client.get(
+        "/v1/countries", params={"at": "2019-12-31T23:59:59Z"}, headers={"If-None-Match": etag}
+    )
+    assert earlier.status_code == 200  # other statuses were in force then
     zipped = client.get("/v1/countries", headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["content-encoding"] == "gzip"
     assert int(zipped.headers["content-length"]) < 600_000

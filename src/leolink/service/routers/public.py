@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 import leolink
@@ -56,22 +57,25 @@ def health(state: StateDep) -> Health:
             "{iso_a2, iso_a3, name, status, status_since}",
             "content": {GEOJSON: {"schema": {"type": "object"}}},
         },
+        304: {"description": "Not modified: the ETag sent in If-None-Match still holds"},
         **errors(),
     },
 )
-def countries(state: StateDep, at: AtQuery = None) -> Response:
+async def countries(request: Request, state: StateDep, at: AtQuery = None) -> Response:
     """The country borders (simplified for the map) with each country's status at ``at``.
 
     ``status`` is null for a country without a recorded status; ``status_since`` is when the
-    status in force took effect.  Cached by clients for a minute.
+    status in force took effect.  The ``ETag`` names the statuses in force, so a client that
+    sends it back (``If-None-Match``) gets 304 until one of them changes.
     """
     t = instant_or_now(at)
-    statuses = state.store.policy_at(t).country_statuses
-    return Response(
-        basemap.countries_geojson(statuses),
-        media_type=GEOJSON,
-        headers={"Cache-Control": "public, max-age=60"},
-    )
+    statuses = state.decider.policy().snapshot(t).country_statuses
+    in_force = ",".join(f"{code}:{change.id}" for code, change in sorted(statuses.items()))
+    etag = '"' + hashlib.sha256(in_force.encode()).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": "no-cache", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(basemap.countries_geojson(statuses), media_type=GEOJSON, headers=headers)
 
 
 def _satellites_json(state: ServiceState, at: np.datetime64) -> bytes:
