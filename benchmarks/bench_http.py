@@ -15,7 +15,7 @@ by the service's decision engine (``leolink.service.decisions.Decider``), one co
 Targets: >= 1,000 decisions/s with p99 <= 25 ms on 2 cores (the server's two workers and wrk
 share them).  Loopback only; everything is bounded in time (``--duration`` per phase).
 
-    .venv/bin/python benchmarks/bench_http.py [--duration 10] [--connections 16]
+    .venv/bin/python benchmarks/bench_http.py [--duration 10] [--connections 8]
 """
 
 from __future__ import annotations
@@ -184,7 +184,7 @@ def run_wrk(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured phase")
-    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     args = parser.parse_args()
     wrk = ensure_wrk()
