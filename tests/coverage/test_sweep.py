@@ -265,6 +265,14 @@ def test_a_map_that_loses_a_chunk_is_caught() -> None:
         sweep(plan, lossy)
 
 
+def test_progress_in_process_is_per_instant() -> None:
+    plan = plan_sweep(bbox_to_cells(*BLACK_SEA, resolution=2), START, "2026-05-13T06:10:00Z",
+                      60.0, _small_catalog(), chunk_steps=4)  # fmt: skip
+    done: list[int] = []
+    sweep(plan, progress=lambda n, total: done.append(n) if total == 11 else None)
+    assert done == [1, 2, 3, 4, 4, 5, 6, 7, 8, 8, 9, 10, 11, 11]
+
+
 def test_region_cells_takes_exactly_one_region() -> None:
     cells, label = region_cells(country="UA", resolution=3)
     assert label == "country UA (Ukraine)"

@@ -57,7 +57,7 @@ FIGURE_LABELS: Final = {
 #: Least empty stretch of longitude that makes a map start east of it (see the shift below).
 _MIN_HOLE_DEG: Final = 5.0
 _NO_VALUE_COLOUR: Final = "#d9d9d9"
-_BORDER_COLOUR: Final = "#303030"
+_BORDER_COLOUR: Final = "#a0a0a0"
 
 
 def figure_label(name: str) -> tuple[str, str]:
@@ -169,8 +169,8 @@ def _title(result: SweepResult, name: str) -> str:
     catalog = os.path.basename(plan.catalog.source) or plan.catalog.source
     return (
         f"{figure_label(name)[0].capitalize()} — {plan.region}, H3 resolution {plan.resolution}\n"
-        f"{what['start']} to {what['end']}, every {plan.step_s:g} s ({plan.times.size} instants)"
-        f" · {masks} · {catalog} ({len(plan.catalog):,} satellites)"
+        f"{what['start']} to {what['end']}, every {plan.step_s:g} s ({plan.times.size:,} instants)"
+        f"\n{masks} · {catalog} ({len(plan.catalog):,} satellites)"
     )
 
 
@@ -234,7 +234,7 @@ def coverage_map(
         _border_lines(west, east, south, north, shift_below),
         colors=_BORDER_COLOUR,
         linewidths=0.4,
-        alpha=0.6,
+        alpha=0.8,
         zorder=3,
     )
     ax.add_collection(borders)

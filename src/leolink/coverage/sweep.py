@@ -453,11 +453,14 @@ def plan_sweep(
 # --- running it -------------------------------------------------------------------------------
 
 
-def sweep_chunk(plan: SweepPlan, chunk: TimeChunk) -> CoverageAccumulator:
+def sweep_chunk(
+    plan: SweepPlan, chunk: TimeChunk, on_instant: Callable[[int], None] | None = None
+) -> CoverageAccumulator:
     """The merit accumulator of one time chunk: propagate its instants, run the kernel at each.
 
     Pure: the same plan and chunk give the same accumulator wherever this runs.  The positions
     of the chunk's instants are the only array it adds to the accumulator's per-cell state.
+    ``on_instant(done)`` is called after each instant (for progress in this process).
     """
     times = plan.times[chunk.start : chunk.stop]
     accumulator = CoverageAccumulator(plan.cells.size, plan.step_s, times[0], plan.at_least)
@@ -471,6 +474,8 @@ def sweep_chunk(plan: SweepPlan, chunk: TimeChunk) -> CoverageAccumulator:
             parallel=plan.kernel_parallel,
         )
         accumulator.update(seen.count, seen.max_elevation_deg)
+        if on_instant is not None:
+            on_instant(j + 1)
     return accumulator
 
 
@@ -510,12 +515,23 @@ def sweep(
 
     ``map_chunks`` runs the chunks: the builtin `map` (the default, in this process) or an
     executor's ``map`` (`leolink.jobs`); it must yield results in the order of the chunks.
-    ``progress(done, total)`` is called with instants after each chunk.
+    ``progress(done, total)`` is called with instants: after each instant in this process,
+    after each chunk elsewhere.
     """
-    run: ChunkMap = map if map_chunks is None else map_chunks
     total_steps = plan.times.size
     merged = CoverageAccumulator(plan.cells.size, plan.step_s, plan.times[0], plan.at_least)
-    for accumulator in run(functools.partial(sweep_chunk, plan), plan.chunks):
+    chunk_fn: Callable[[TimeChunk], CoverageAccumulator]
+    if map_chunks is None and progress is not None:
+        report = progress
+
+        def reporting_chunk(chunk: TimeChunk) -> CoverageAccumulator:
+            return sweep_chunk(plan, chunk, lambda done: report(chunk.start + done, total_steps))
+
+        chunk_fn = reporting_chunk
+    else:
+        chunk_fn = functools.partial(sweep_chunk, plan)
+    run: ChunkMap = map if map_chunks is None else map_chunks
+    for accumulator in run(chunk_fn, plan.chunks):
         merged = merged.merge(accumulator)
         del accumulator
         if progress is not None:
