@@ -104,6 +104,25 @@ def test_dask_workers_write_the_same_table(tmp_path: Path) -> None:
     assert json.loads(here.stdout) == json.loads(there.stdout)
 
 
+def test_geojson_cells_are_cut_at_the_antimeridian(tmp_path: Path) -> None:
+    out = tmp_path / "fiji.geojson"
+    result = run("--bbox", "179,-18,-179,-16", "--resolution", "3", *WINDOW[:4], "--step-s",
+                 "240", "--geojson-out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    features = json.loads(out.read_text())["features"]
+    kinds = {f["geometry"]["type"] for f in features}
+    assert kinds == {"Polygon", "MultiPolygon"}
+    for feature in features:
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"]
+        if geometry["type"] == "Polygon":
+            polygons = [polygons]
+        lons = [x for polygon in polygons for ring in polygon for x, _ in ring]
+        assert min(lons) >= -180.0
+        assert max(lons) <= 180.0
+    assert json.loads(result.stdout)["pct_time_covered"] <= 100.0
+
+
 def test_table_format_lists_one_figure_a_row() -> None:
     result = run("--bbox", "170,-20,-170,-10", "--resolution", "2", *WINDOW, "--format", "table")
     assert result.returncode == 0, result.stderr

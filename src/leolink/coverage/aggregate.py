@@ -40,7 +40,9 @@ def _figures_summary(
     """Area-weighted means and cell extremes of the per-cell figures in ``columns``."""
 
     def weighted(name: str) -> float:
-        return area_weighted_statistics(columns[name], area_km2).mean
+        mean = area_weighted_statistics(columns[name], area_km2).mean
+        # A weighted mean of percents that are all 100 can round to 100.00000000000001.
+        return min(mean, 100.0) if name.startswith("pct_") else mean
 
     covered = columns["pct_time_covered"]
     total_area = float(area_km2.sum())
