@@ -50,9 +50,8 @@ class ServiceLimits:
     max_cells: int = 20_000
     #: Position reports in one ``POST /v1/terminals/{id}/reports``.
     max_reports: int = 1_000
-    #: Default and largest page of the lists.
+    #: Page size of the lists when the request names none (at most 1,000 may be asked for).
     page_default: int = 100
-    page_max: int = 1_000
 
 
 class LruCache(Generic[K, V]):
