@@ -113,6 +113,11 @@ CASES: dict[str, tuple[Callable[[Store], object], type[Exception], str]] = {
         NotFoundError,
         "999",
     ),
+    "change id beyond the 32-bit keys": (
+        lambda s: s.approve_country_status(2**31, actor="op:b", reason="r"),
+        NotFoundError,
+        "2147483648",
+    ),
     "window ends before it starts": (
         lambda s: s.propose_geofence(
             spec(window_start="2022-09-17T00:00:00Z", window_end="2022-09-16T00:00:00Z"),

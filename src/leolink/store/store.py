@@ -329,7 +329,10 @@ class Store:
     ) -> CountryStatusChange:
         reason = check_reason(reason)
         with self._write(actor) as tx:
-            row = tx.session.get(CountryStatusRow, int(change_id))
+            # Ids are 32-bit integer keys; a larger one names no change (and PostgreSQL would
+            # refuse to compare it with the column).
+            in_range = 1 <= int(change_id) <= 2**31 - 1
+            row = tx.session.get(CountryStatusRow, int(change_id)) if in_range else None
             if row is None:
                 raise NotFoundError(f"there is no country-status change with id {change_id!r}")
             what = f"country-status change {row.id} ({row.country_code} -> {row.status})"
