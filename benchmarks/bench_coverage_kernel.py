@@ -1,9 +1,9 @@
 """One instant of whole-world coverage: the visibility kernel against the straightforward sweep.
 
 Run: ``.venv/bin/python benchmarks/bench_coverage_kernel.py`` (options: ``--resolution``,
-``--at``, ``--mask-deg``, ``--repeat``).  Measured in one run, on the embedded catalog (10,361
-satellites) propagated to one instant, and every H3 cell centre of the world at resolution 5
-(2,016,842 cells):
+``--at``, ``--mask-deg``, ``--repeat``, ``--rounds``).  Measured in one run, on the embedded
+catalog (10,361 satellites) propagated to one instant, and every H3 cell centre of the world at
+resolution 5 (2,016,842 cells):
 
 - baseline: the best straightforward kernel - numba, cells sorted by latitude, and for each
   satellite a binary search for the latitude range of its footprint and a test of every cell
@@ -17,7 +17,8 @@ satellites) propagated to one instant, and every H3 cell centre of the world at 
 
 Every figure is the best of ``--repeat`` runs after a warm-up call (numba compiles on first
 use).  The results of all kernels are checked equal before any time is printed.  The machine is
-shared: the last line gauges how much of a second core the run got.
+shared: the parallel timings are taken in ``--rounds`` rounds, each with a gauge of how much of
+a second core it got, and the freest round is reported with its gauge.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ _BLOCK = 256
 _ROW_DEG = 0.1
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _baseline(
     cells: FloatArray,
     normal32: npt.NDArray[np.float32],
@@ -194,6 +195,7 @@ def main() -> None:
     parser.add_argument("--at", default="2026-05-13T12:00:00Z")
     parser.add_argument("--mask-deg", type=float, default=25.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=4, help="rounds of parallel timings")
     args = parser.parse_args()
 
     catalog = load_catalog()
@@ -209,14 +211,23 @@ def main() -> None:
     numba.set_num_threads(1)
     t_vis, vis = best_of(args.repeat, lambda: visibility(points, r, args.mask_deg))
     t_count, count = best_of(args.repeat, lambda: count_visible(points, r, args.mask_deg))
-    t_gauge1, _ = best_of(args.repeat, lambda: _gauge(1_000_000))
     threads = min(2, os.cpu_count() or 1)
-    numba.set_num_threads(threads)
-    t_gauge2, _ = best_of(args.repeat, lambda: _gauge(1_000_000))
-    t_vis2, vis2 = best_of(args.repeat, lambda: visibility(points, r, args.mask_deg, parallel=True))
-    t_count2, count2 = best_of(
-        args.repeat, lambda: count_visible(points, r, args.mask_deg, parallel=True)
-    )
+    # The second core comes and goes with other jobs: measure in rounds, each gauged, and keep
+    # the round in which the second core was freest.
+    rounds = []
+    for _ in range(args.rounds):
+        numba.set_num_threads(1)
+        t_gauge1, _ = best_of(args.repeat, lambda: _gauge(1_000_000))
+        numba.set_num_threads(threads)
+        t_gauge2, _ = best_of(args.repeat, lambda: _gauge(1_000_000))
+        t_vis2, vis2 = best_of(
+            args.repeat, lambda: visibility(points, r, args.mask_deg, parallel=True)
+        )
+        t_count2, count2 = best_of(
+            args.repeat, lambda: count_visible(points, r, args.mask_deg, parallel=True)
+        )
+        rounds.append((t_gauge1 / t_gauge2, t_vis2, vis2, t_count2, count2))
+    gauge, t_vis2, vis2, t_count2, count2 = max(rounds, key=lambda row: row[0])
 
     base_count_given = np.empty_like(base_count)
     base_count_given[order] = base_count
@@ -257,8 +268,9 @@ def main() -> None:
         )
     print("results: equal to the baseline (counts exactly, max elevation within 1e-9 deg)")
     print(
-        f"machine check: an embarrassingly parallel loop runs {t_gauge1 / t_gauge2:.2f}x faster "
-        f"on {threads} threads than on 1 (2.00x when the second core is free)"
+        f"machine check, in the parallel round kept (best of {args.rounds}): an embarrassingly "
+        f"parallel loop ran {gauge:.2f}x faster on {threads} threads than on 1 (2.00x when the "
+        "second core is free)"
     )
 
 
