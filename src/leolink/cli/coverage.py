@@ -30,8 +30,14 @@ from rich.progress import (
 )
 
 from leolink import api
+from leolink.cli._common import (
+    STALE_AFTER_DAYS,
+    CatalogOption,
+    FormatOption,
+    StrictOption,
+    load_catalog,
+)
 from leolink.cli._output import Format, emit, stderr_console
-from leolink.cli.orbits import STALE_AFTER_DAYS, CatalogOption, FormatOption, StrictOption, _load
 from leolink.coverage.maps import figure_label, map_figures
 from leolink.errors import InputError, RegionError
 from leolink.geo.grid import cells_to_polygons
@@ -296,7 +302,7 @@ def coverage(
     )
     if geojson is not None:
         label = f"GeoJSON {geojson.name}"
-    cat = _load(catalog, strict)
+    cat = load_catalog(catalog, strict)
     in_process = workers is None and scheduler is None
     plan = api.plan_sweep(
         cells,

@@ -8,8 +8,15 @@ from typing import Annotated
 import typer
 
 from leolink import api
+from leolink.cli._common import (
+    AtOption,
+    CatalogOption,
+    FormatOption,
+    StrictOption,
+    load_catalog,
+    parse_at,
+)
 from leolink.cli._output import Format, emit, stderr_console
-from leolink.cli.orbits import AtOption, CatalogOption, FormatOption, StrictOption, _instant, _load
 from leolink.errors import InputError
 from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
 
@@ -80,10 +87,10 @@ def route(
         raise InputError(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
-    cat = _load(catalog, strict)
+    cat = load_catalog(catalog, strict)
     result = api.route(
         cat,
-        _instant(at, cat),
+        parse_at(at, cat),
         src,
         dst,
         pop=pop,
@@ -131,8 +138,8 @@ def latency(
     lasers, down to a gateway and over fibre to the PoP nearest in delay.
     """
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
-    cat = _load(catalog, strict)
-    instant = _instant(at, cat)
+    cat = load_catalog(catalog, strict)
+    instant = parse_at(at, cat)
     network = api.build_network(cat)
     rows = api.country_rtt_table(network, instant, countries=codes, resolution=resolution)
     emit([asdict(row) for row in rows], fmt, title=f"RTT to the nearest PoP at {at}")

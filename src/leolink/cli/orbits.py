@@ -3,63 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 
 from leolink import api
+from leolink.cli._common import (
+    AtOption,
+    CatalogOption,
+    FormatOption,
+    StrictOption,
+    load_catalog,
+    parse_at,
+)
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-
-CatalogOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--catalog",
-        help="TLE (2- or 3-line) or CelesTrak OMM (JSON/CSV) file, optionally .gz; "
-        "default: the embedded real catalog of 2026-05-13.",
-    ),
-]
-StrictOption = Annotated[
-    bool,
-    typer.Option("--strict", help="Stop at the first malformed record instead of skipping it."),
-]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
-AtOption = Annotated[str, typer.Option("--at", help="UTC instant, ISO 8601 with Z, or 'now'.")]
-
-
-def _load(path: Path | None, strict: bool) -> api.Catalog:
-    catalog = api.load_catalog(path, strict=strict)
-    if catalog.skipped:
-        stderr_console.print(
-            f"skipped {catalog.skipped} malformed record(s) in {catalog.source}; first: "
-            f"{catalog.problems[0]}\n(use --strict to stop at the first one)",
-            style="yellow",
-            markup=False,
-            highlight=False,
-        )
-    return catalog
-
-
-#: Past this many days from the catalog's epochs, commands warn that positions are indicative.
-STALE_AFTER_DAYS = 14.0
-
-
-def _instant(text: str, catalog: api.Catalog) -> np.datetime64:
-    """Parse ``--at``, warning on stderr when the catalog's element sets are stale by then."""
-    at = api.parse_instant(text)
-    age_days = catalog.days_from_epochs(at)
-    if age_days > STALE_AFTER_DAYS:
-        stderr_console.print(
-            f"warning: {api.format_instant(at)} is {age_days:.0f} days from the epochs of "
-            f"{catalog.source}; SGP4 errors grow by km per day, so positions are indicative only "
-            "and satellites SGP4 can no longer follow are left out (give a fresher --catalog)",
-            style="yellow",
-            markup=False,
-            highlight=False,
-        )
-    return at
 
 
 def _norad_list(text: str | None) -> list[int] | None:
@@ -78,7 +36,7 @@ def catalog_info(
     catalog: CatalogOption = None, strict: StrictOption = False, fmt: FormatOption = Format.table
 ) -> None:
     """Summarise a catalog: satellites, inferred shells with planes, and skipped records."""
-    cat = _load(catalog, strict)
+    cat = load_catalog(catalog, strict)
     summary = api.catalog_summary(cat)
     if fmt is Format.table:
         stderr_console.print(
@@ -103,8 +61,8 @@ def positions(
     fmt: FormatOption = Format.json,
 ) -> None:
     """Earth-fixed (ITRF) and geodetic positions of satellites at one instant."""
-    cat = _load(catalog, strict)
-    rows = api.positions(cat, _instant(at, cat), norad_ids=_norad_list(norad))
+    cat = load_catalog(catalog, strict)
+    rows = api.positions(cat, parse_at(at, cat), norad_ids=_norad_list(norad))
     emit([asdict(r) for r in rows], fmt, title=f"Satellite positions at {at}")
 
 
@@ -120,9 +78,9 @@ def visible(
     fmt: FormatOption = Format.json,
 ) -> None:
     """Satellites above the elevation mask from a point, highest first."""
-    cat = _load(catalog, strict)
+    cat = load_catalog(catalog, strict)
     rows = api.visible(
-        cat, lat_deg=lat, lon_deg=lon, at=_instant(at, cat), min_elevation_deg=min_elevation_deg
+        cat, lat_deg=lat, lon_deg=lon, at=parse_at(at, cat), min_elevation_deg=min_elevation_deg
     )
     emit([asdict(r) for r in rows], fmt, title=f"Visible from {lat:.4f}, {lon:.4f} at {at}")
 

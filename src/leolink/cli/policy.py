@@ -20,6 +20,7 @@ import numpy as np
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
 from leolink.orbits.loading import load_catalog
@@ -47,29 +48,6 @@ from leolink.time import format_instant, parse_instant
 
 __all__ = ["register"]
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL: sqlite:///path.db or postgresql+psycopg://user:pw@host/db "
-        "(default: a SQLite file in the user's data directory).",
-    ),
-]
-SigningKeyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--signing-key",
-        help="PEM file of the Ed25519 key that signs the audit log (created if missing; "
-        "default: audit-signing-key.pem in the user's data directory).",
-    ),
-]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
-CatalogOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--catalog", help="Satellite catalog for the serving satellite (default: embedded)."
-    ),
-]
 NoSatellitesOption = Annotated[
     bool,
     typer.Option("--no-satellites", help="Decide on policy only; do not look for a satellite."),

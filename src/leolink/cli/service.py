@@ -14,30 +14,13 @@ from typing import Annotated
 
 import typer
 
+from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.policy.defaults import seed_if_empty
 from leolink.policy.records import Role
 from leolink.store import Store, default_url
 
 __all__ = ["register"]
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        help="Database URL: sqlite:///path.db or postgresql+psycopg://user:pw@host/db "
-        "(default: a SQLite file in the user's data directory).",
-    ),
-]
-SigningKeyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--signing-key",
-        help="PEM file of the Ed25519 key that signs the audit log (created if missing; "
-        "default: audit-signing-key.pem in the user's data directory).",
-    ),
-]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 
 def _cli_actor() -> str:
