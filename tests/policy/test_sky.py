@@ -9,7 +9,9 @@ from leolink import api
 from leolink.errors import InputError
 from leolink.orbits.frames import itrs_to_topocentric
 from leolink.orbits.propagate import propagate
+from leolink.policy.batch import decide_batch
 from leolink.policy.sky import Sky
+from tests.policy.factory import europe_statuses, history
 
 AT = np.datetime64("2026-05-13T12:00:00", "ns")
 #: Elevations from the k-d tree path and from frames.itrs_to_topocentric differ by rounding only.
@@ -75,3 +77,87 @@ def test_one_satellite_leaves_most_places_without_one() -> None:
 def test_bad_mask_is_refused() -> None:
     with pytest.raises(InputError, match="not an elevation"):
         Sky(api.load_catalog(), min_elevation_deg=95.0)
+
+
+#: The route's delays are sums of the same link delays in another order: rounding only.
+RTT_TOLERANCE_MS = 1e-6
+ROUTE_POINTS = [
+    (48.8534, 2.3488),
+    (-8.8383, 13.2344),
+    (40.71, -74.0),
+    (-33.87, 151.21),
+    (35.69, 139.69),
+    (0.0, -140.0),
+    (64.84, -147.72),
+    (-75.0, 0.0),
+]
+
+
+def test_route_to_the_internet_equals_network_route(sky: Sky) -> None:
+    """Gateway, PoP, RTT and links equal `leolink.network.route` to the nearest PoP."""
+    for lat, lon in ROUTE_POINTS:
+        serving = sky.serving(lat, lon, AT).serving
+        route = api.route(sky.catalog, AT, (lat, lon))
+        assert serving is not None
+        assert route.reachable
+        assert serving.rtt_ms is not None
+        assert abs(serving.rtt_ms - route.rtt_ms) < RTT_TOLERANCE_MS
+        assert serving.pop is not None
+        assert serving.pop.id == route.path[-1].id
+        assert serving.gateway is not None
+        assert serving.gateway.id == route.path[-2].id
+        assert serving.hops == route.hops
+        first = int(route.path[1].id)
+        if first == serving.norad_id:
+            assert serving.route_satellite is None
+        else:
+            assert serving.route_satellite is not None
+            assert serving.route_satellite.norad_id == first
+
+
+def test_internet_many_answers_each_instant_from_its_own_graph(sky: Sky) -> None:
+    rng = np.random.default_rng(5)
+    lat, lon = rng.uniform(-55, 55, 300), rng.uniform(-180, 180, 300)
+    later = AT + np.timedelta64(90, "s")
+    at = np.where(np.arange(300) % 2 == 0, AT, later)
+    many = sky.internet_many(lat, lon, at)
+    assert many is not None
+    for t in (AT, later):
+        rows = np.flatnonzero(at == t)
+        one = sky.internet(lat[rows], lon[rows], t)
+        assert one is not None
+        np.testing.assert_array_equal(many.pop[rows], one.pop)
+        np.testing.assert_array_equal(many.one_way_ms[rows], one.one_way_ms)
+    assert np.mean(many.is_reachable()) > 0.9
+
+
+def test_no_route_is_a_reason_not_an_error() -> None:
+    catalog = api.load_catalog()
+    no_pops = Sky(catalog, network=api.build_network(catalog, pops=False))
+    check = no_pops.serving(48.8534, 2.3488, AT)
+    assert check.serving is not None
+    assert check.serving.rtt_ms is None
+    assert check.serving.pop is None
+    assert check.serving.to_dict()["gateway"] is None
+    assert "no route to the Internet: the network has no gateways or PoPs" in check.note
+
+
+def test_without_a_network_the_serving_satellite_has_no_route() -> None:
+    check = Sky(api.load_catalog(), network=False).serving(48.8534, 2.3488, AT)
+    assert check.serving is not None
+    assert check.serving.hops is None
+    assert "Internet" not in check.note
+
+
+def test_batch_routes_equal_single_decisions(sky: Sky) -> None:
+    """`decide_batch` with a sky gives every allowed row the route `decide` gives it."""
+    rng = np.random.default_rng(8)
+    lat, lon = rng.uniform(47.0, 54.0, 40), rng.uniform(6.0, 32.0, 40)
+    batch = decide_batch(history(europe_statuses()), lat, lon, AT, sky=sky)
+    allowed = np.flatnonzero(batch.allowed)
+    assert len(allowed) > 10
+    for i in allowed.tolist():
+        serving = batch.serving_of(i)
+        assert serving is not None
+        assert serving.rtt_ms is not None
+        assert serving == batch.decision(i).serving

@@ -32,7 +32,7 @@ from leolink.network.graph import (
     build_network,
     graph_from_positions,
 )
-from leolink.network.links import SPEED_OF_LIGHT_KM_S
+from leolink.network.links import SPEED_OF_LIGHT_KM_S, gsl_links
 from leolink.network.sites import GroundSites, ground_sites
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import itrs_to_geodetic
@@ -42,9 +42,12 @@ from leolink.time import format_instant, parse_instant
 __all__ = [
     "ForwardingState",
     "Hop",
+    "InternetAccess",
+    "InternetTree",
     "Route",
     "forwarding_state",
     "internet_rtt_ms",
+    "internet_tree",
     "route",
     "route_in",
     "route_on",
@@ -156,21 +159,165 @@ def forwarding_state(graph: NetworkGraph, destination_nodes: npt.ArrayLike) -> F
     )
 
 
+@dataclass(frozen=True, eq=False)
+class InternetAccess:
+    """The way to the Internet from each of E ground points, ``(E,)`` each (see `InternetTree`).
+
+    ``satellite`` is the first satellite of the route (catalog index), ``one_way_ms`` the
+    one-way delay to the PoP (NaN without a route), ``hops`` the number of links (-1),
+    ``gateway`` and ``pop`` indices into the network's gateways and PoPs (-1), and ``in_view``
+    whether any satellite is in view under the network's ground-link rule.
+    """
+
+    satellite: IntArray
+    one_way_ms: FloatArray
+    hops: IntArray
+    gateway: IntArray
+    pop: IntArray
+    in_view: npt.NDArray[np.bool_]
+
+    @classmethod
+    def none(cls, n: int) -> InternetAccess:
+        """``n`` points without a route (and not looked at)."""
+        return cls(
+            satellite=np.full(n, -1, dtype=np.int64),
+            one_way_ms=np.full(n, np.nan),
+            hops=np.full(n, -1, dtype=np.int64),
+            gateway=np.full(n, -1, dtype=np.int64),
+            pop=np.full(n, -1, dtype=np.int64),
+            in_view=np.zeros(n, dtype=bool),
+        )
+
+    def __len__(self) -> int:
+        return len(self.satellite)
+
+    def is_reachable(self) -> npt.NDArray[np.bool_]:
+        """True where a PoP can be reached."""
+        return np.asarray(self.pop >= 0)
+
+    def put(self, rows: npt.NDArray[np.intp], part: InternetAccess) -> None:
+        """Write ``part`` (one entry per row) into ``rows`` of these arrays, in place."""
+        for name in ("satellite", "one_way_ms", "hops", "gateway", "pop", "in_view"):
+            getattr(self, name)[rows] = getattr(part, name)
+
+
+@dataclass(frozen=True, eq=False)
+class InternetTree:
+    """Every node's lowest-delay way to the Internet at one instant, ``(N,)`` each.
+
+    The shortest-path tree into the set of all PoPs of ``graph``: ``one_way_ms`` to the nearest
+    PoP in delay (inf where none), ``next_hop`` (-1 at a PoP and where none), ``links`` the
+    number of links left (-1 where none), ``gateway`` and ``pop`` the gateway the path comes
+    down at and the PoP it ends at (indices into the network's gateways and PoPs, -1 where
+    none).  Build it with `internet_tree`; `from_ground` then answers any number of ground
+    points from the one search.
+    """
+
+    graph: NetworkGraph
+    one_way_ms: FloatArray
+    next_hop: IntArray
+    links: IntArray
+    gateway: IntArray
+    pop: IntArray
+
+    def from_ground(self, points: GroundSites) -> InternetAccess:
+        """The route to the Internet from each of ``points``, through the tree, ``(E,)``.
+
+        A point's route goes up to whichever satellite in view (under the network's rule)
+        gives the least uplink delay plus that satellite's delay to its nearest PoP.  The
+        points need not be endpoints of the graph: this is `route_in` to the nearest PoP for
+        each of them at the cost of one ground-link test, without a search per point (paths
+        that relay through another ground point are not considered).
+        """
+        network = self.graph.network
+        e = len(points)
+        access = InternetAccess.none(e)
+        links = gsl_links(
+            self.graph.r_sat_itrs_km,
+            points,
+            min_elevation_deg=network.min_elevation_deg,
+            max_range_km=network.max_gsl_km,
+            limit_links=False,
+        )
+        access.in_view[links.site] = True
+        total_ms = links.range_km / _C_KM_PER_MS + self.one_way_ms[links.satellite]
+        order = np.lexsort((total_ms, links.site))
+        site, first = np.unique(links.site[order], return_index=True)
+        best = order[first]
+        ok = np.isfinite(total_ms[best])
+        site, best = site[ok], best[ok]
+        satellite = links.satellite[best]
+        access.satellite[site] = satellite
+        access.one_way_ms[site] = total_ms[best]
+        access.hops[site] = self.links[satellite] + 1
+        access.gateway[site] = self.gateway[satellite]
+        access.pop[site] = self.pop[satellite]
+        return access
+
+    def why_unreachable(self, access: InternetAccess, i: int) -> str:
+        """Why point ``i`` of ``access`` has no route to the Internet (in words)."""
+        network = self.graph.network
+        if len(network.pops) == 0 or len(network.gateways) == 0:
+            return "the network has no gateways or PoPs"
+        if not access.in_view[i]:
+            return f"no satellite in view ({_ground_rule(network)})"
+        return "no gateway linked to a PoP is reachable from the satellites in view"
+
+
+def internet_tree(graph: NetworkGraph) -> InternetTree:
+    """The shortest-path tree of ``graph`` into its PoPs: one Dijkstra, whatever the endpoints.
+
+    The search runs over the reversed graph from all PoPs at once (SciPy's ``min_only``), so
+    each node gets its delay to the PoP nearest in delay, the PoP and its next hop towards
+    it; the gateway and the number of links follow the next hops, level by level.
+    """
+    n = graph.n_nodes
+    pops = np.asarray(graph.pop_node(np.arange(len(graph.network.pops))), dtype=np.int64)
+    if len(pops) == 0:
+        none = np.full(n, -1, dtype=np.int64)
+        return InternetTree(graph, np.full(n, np.inf), none, none.copy(), none.copy(), none.copy())
+    reverse = graph.adjacency.T.tocsr()
+    dist, pred, source = dijkstra(
+        reverse, directed=True, indices=pops, min_only=True, return_predecessors=True
+    )
+    one_way = np.asarray(dist, dtype=np.float64)
+    next_hop = np.asarray(pred, dtype=np.int64)
+    next_hop[next_hop < 0] = -1
+    source = np.asarray(source, dtype=np.int64)
+    pop0 = int(graph.pop_node(0))
+    pop = np.where(source >= 0, source - pop0, -1)
+    links = np.where(np.isfinite(one_way) & (next_hop < 0), 0, -1).astype(np.int64)
+    gateway_node = np.full(n, -1, dtype=np.int64)
+    pending = np.flatnonzero(next_hop >= 0)
+    while pending.size:
+        parent = next_hop[pending]
+        ready = links[parent] >= 0
+        if not np.any(ready):
+            raise AssertionError("the shortest-path tree into the PoPs has a cycle")
+        node, parent = pending[ready], parent[ready]
+        links[node] = links[parent] + 1
+        # Only gateways have fibre into a PoP: a node one link from its PoP is the gateway.
+        gateway_node[node] = np.where(links[parent] == 0, node, gateway_node[parent])
+        pending = pending[~ready]
+    gateway0 = int(graph.gateway_node(0))
+    gateway = np.where(gateway_node >= 0, gateway_node - gateway0, -1)
+    return InternetTree(graph, one_way, next_hop, links, gateway, pop)
+
+
 def internet_rtt_ms(graph: NetworkGraph) -> FloatArray:
     """RTT from every endpoint of ``graph`` to the Internet (its PoP nearest in delay), ``(E,)``.
 
-    NaN where no PoP can be reached.  One Dijkstra over the reversed graph from all PoPs at
-    once (SciPy's ``min_only``) gives every node's delay to its nearest PoP, so that the cost
-    does not grow with the number of endpoints: a map of RTT over thousands of terminals costs
-    one search.  Equal to `route_in` ``(graph, e).rtt_ms`` for each endpoint ``e``.
+    NaN where no PoP can be reached.  One search (`internet_tree`) gives every node's delay
+    to its nearest PoP, so that the cost does not grow with the number of endpoints: a map of
+    RTT over thousands of terminals costs one search.  Equal to `route_in` ``(graph,
+    e).rtt_ms`` for each endpoint ``e``.
     """
     e = len(graph.endpoints)
-    pops = np.asarray(graph.pop_node(np.arange(len(graph.network.pops))), dtype=np.int64)
-    if len(pops) == 0:
+    if len(graph.network.pops) == 0:
         return np.full(e, np.nan)
-    reverse = graph.adjacency.T.tocsr()
-    dist = np.asarray(dijkstra(reverse, directed=True, indices=pops, min_only=True))
-    one_way = dist[np.asarray(graph.source_node(np.arange(e)), dtype=np.int64)]
+    one_way = internet_tree(graph).one_way_ms[
+        np.asarray(graph.source_node(np.arange(e)), dtype=np.int64)
+    ]
     return np.where(np.isfinite(one_way), 2.0 * one_way, np.nan)
 
 
@@ -237,8 +384,7 @@ def _unreachable(graph: NetworkGraph, reason: str) -> Route:
     )
 
 
-def _why_unreachable(graph: NetworkGraph, source: int, sink: int | None) -> str:
-    network = graph.network
+def _ground_rule(network: Network) -> str:
     rule = (
         f"above {network.min_elevation_deg:g} deg elevation"
         if network.min_elevation_deg is not None
@@ -246,6 +392,12 @@ def _why_unreachable(graph: NetworkGraph, source: int, sink: int | None) -> str:
     )
     if network.max_gsl_km is not None:
         rule += (" and " if rule else "") + f"within {network.max_gsl_km:g} km"
+    return rule
+
+
+def _why_unreachable(graph: NetworkGraph, source: int, sink: int | None) -> str:
+    network = graph.network
+    rule = _ground_rule(network)
     a = graph.adjacency
     if a.indptr[source + 1] == a.indptr[source]:
         return f"no satellite in view of the start ({rule})"

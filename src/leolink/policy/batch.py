@@ -19,6 +19,8 @@ number of NumPy passes:
 The serving satellite is checked only with ``sky`` (`leolink.policy.sky.Sky`): one
 propagation per *distinct* instant (~5 ms each) and a k-d tree query per row, so it pays for
 batches with few instants; without it the decisions are policy only (``sky_checked`` False).
+The rows that keep service also get their route to the Internet (`Sky.internet_many`): one
+network graph and one search per distinct instant, then a ground-link test per row.
 
 `BatchDecisions.decision` gives row i as a full `Decision`, with every rule and reason, by
 running the reference `decide` on it; the batch and the reference are tested to agree.
@@ -36,6 +38,7 @@ import numpy.typing as npt
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_country
+from leolink.network import InternetAccess
 from leolink.policy._areas import FenceArea, area_cells, area_contains, fence_area
 from leolink.policy.decide import (
     DEFAULT_SETTINGS,
@@ -200,8 +203,9 @@ class BatchDecisions:
     `CountryStatus` (-1: none); ``status_change`` is the id of the status change in force
     (-1); ``fence`` the index in ``policy.fences`` of the deciding geofence for BLOCKED_AREA and
     CELL_IS_DISABLED (-1 otherwise); ``serving`` the catalog index of the serving satellite
-    (-1: none or not checked) with its ``elevation_deg``, and ``sky_checked`` whether the sky
-    was looked at.
+    (-1: none or not checked) with its ``elevation_deg``, ``sky_checked`` whether the sky
+    was looked at, and ``internet`` the route to the Internet of the rows with a serving
+    satellite (None when the sky has no network or was not given).
     """
 
     policy: CompiledPolicy
@@ -223,6 +227,7 @@ class BatchDecisions:
     sky_checked: BoolArray
     serving: npt.NDArray[np.intp]
     elevation_deg: npt.NDArray[np.float64]
+    internet: InternetAccess | None = None
 
     def __len__(self) -> int:
         return len(self.rank)
@@ -255,8 +260,7 @@ class BatchDecisions:
         k = int(self.serving[i])
         if k < 0 or self.sky is None:
             return None
-        catalog = self.sky.catalog
-        return Serving(int(catalog.norad_ids[k]), catalog.names[k], float(self.elevation_deg[i]))
+        return self.sky.serving_of(k, float(self.elevation_deg[i]), self.internet, i)
 
     def decision(self, i: int) -> Decision:
         """Row i as a full `Decision` (all rules and reasons), from the reference `decide`."""
@@ -450,6 +454,7 @@ def decide_batch(
     sky_checked = np.zeros(n, dtype=bool)
     serving = np.full(n, -1, dtype=np.intp)
     elevation = np.full(n, np.nan)
+    internet: InternetAccess | None = None
     if sky is not None:
         open_rows = np.flatnonzero(rank == _OKAY)
         checked, index, el = sky.best_many(lat[open_rows], lon[open_rows], times[open_rows])
@@ -459,6 +464,12 @@ def decide_batch(
         dark = open_rows[checked & (index < 0)]
         fired[dark] |= np.uint16(1 << int(_RANK[Code.NO_SATELLITE_IN_VIEW]))
         rank[dark] = _RANK[Code.NO_SATELLITE_IN_VIEW]
+        # Routes only for the rows that keep service: one graph and one search per instant.
+        lit = open_rows[index >= 0]
+        part = sky.internet_many(lat[lit], lon[lit], times[lit])
+        if part is not None:
+            internet = InternetAccess.none(n)
+            internet.put(lit, part)
 
     return BatchDecisions(
         policy=compiled,
@@ -480,6 +491,7 @@ def decide_batch(
         sky_checked=sky_checked,
         serving=serving,
         elevation_deg=elevation,
+        internet=internet,
     )
 
 

@@ -15,13 +15,22 @@ the few that fail are asked again with a larger K.  So the answer is exact, not 
 Element sets are only good for a couple of weeks around their epochs: for an instant farther
 than ``max_catalog_age_days`` from them the sky is *not checked* (the result says so) rather
 than answered with satellites SGP4 extrapolated out of their orbits.
+
+The route to the Internet: a serving decision also carries the lowest-delay route from the
+terminal up to the satellites, along the +Grid lasers, down to a gateway and over fibre to the
+PoP nearest in delay (`leolink.network`), with its gateway, PoP, RTT and number of links.  The
+network's graph and its shortest-path tree into the PoPs (`leolink.network.internet_tree`) are
+built once per instant from the positions above and kept for the last few instants; each
+terminal then costs a ground-link test against the satellites, not a search.  ``satellite``
+stays the highest one; the route may go up to another (nearer in delay to a PoP), reported as
+``route_satellite``.
 """
 
 from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Final
 
 import numpy as np
@@ -29,6 +38,15 @@ import numpy.typing as npt
 from scipy.spatial import cKDTree
 
 from leolink.errors import InputError
+from leolink.network import (
+    InternetAccess,
+    InternetTree,
+    Network,
+    build_network,
+    graph_from_positions,
+    ground_sites,
+    internet_tree,
+)
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import geodetic_to_itrs
 from leolink.orbits.propagate import propagate
@@ -37,7 +55,9 @@ from leolink.time import format_instant, parse_instant
 __all__ = [
     "DEFAULT_MAX_CATALOG_AGE_DAYS",
     "DEFAULT_MIN_ELEVATION_DEG",
+    "SatelliteRef",
     "Serving",
+    "SiteRef",
     "Sky",
     "SkyCheck",
 ]
@@ -57,16 +77,56 @@ _FIRST_K: Final = 24
 
 
 @dataclass(frozen=True)
+class SiteRef:
+    """A gateway or PoP of the network: its id and name."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SatelliteRef:
+    """A satellite: its NORAD id and name."""
+
+    norad_id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Serving:
-    """The satellite that would serve: its NORAD id, name and elevation above the terminal."""
+    """The satellite that would serve (NORAD id, name, elevation) and the route to the Internet.
+
+    ``gateway``, ``pop``, ``rtt_ms`` and ``hops`` (the number of links, terminal to PoP)
+    describe the lowest-delay route to the PoP nearest in delay; all None when there is no
+    route (the decision's reasons say why) or routes were not asked for.  The route goes up to
+    the satellite that minimises the delay, not always the highest: ``route_satellite`` names
+    it when it is not the serving one, and is None otherwise.
+    """
 
     norad_id: int
     name: str
     elevation_deg: float
+    gateway: SiteRef | None = None
+    pop: SiteRef | None = None
+    rtt_ms: float | None = None
+    hops: int | None = None
+    route_satellite: SatelliteRef | None = None
 
-    def to_dict(self) -> dict[str, int | str | float]:
-        """JSON-ready fields."""
-        return {"norad_id": self.norad_id, "name": self.name, "elevation_deg": self.elevation_deg}
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready fields (``gateway``, ``pop``: ``{id, name}``; ``route_satellite``:
+        ``{norad_id, name}``; null where absent)."""
+        return {
+            "norad_id": self.norad_id,
+            "name": self.name,
+            "elevation_deg": self.elevation_deg,
+            "gateway": None if self.gateway is None else asdict(self.gateway),
+            "pop": None if self.pop is None else asdict(self.pop),
+            "rtt_ms": self.rtt_ms,
+            "hops": self.hops,
+            "route_satellite": None
+            if self.route_satellite is None
+            else asdict(self.route_satellite),
+        }
 
 
 @dataclass(frozen=True)
@@ -83,6 +143,7 @@ class _Instant:
     """Satellite positions at one instant, those SGP4 computed, in a k-d tree."""
 
     tree: cKDTree | None
+    r_all_itrs_km: FloatArray  # (S, 3), NaN where SGP4 failed
     r_itrs_km: FloatArray  # (S', 3)
     catalog_index: IntArray  # (S',) index into the catalog
     max_radius_km: float
@@ -105,7 +166,10 @@ class Sky:
 
     ``min_elevation_deg`` is the mask; ``max_catalog_age_days`` how far from the catalog's
     epochs an instant may be and still be checked.  Positions at the last ``cache_instants``
-    instants are kept.
+    instants are kept.  ``network`` gives routes to the Internet: True for the vendored
+    gateways and PoPs with the +Grid lasers and this elevation mask (`build_network`, built
+    on first use), a `Network` of one's own (over this catalog), or False for none.  Its
+    graph is kept for the last ``route_instants`` instants.
     """
 
     def __init__(
@@ -115,6 +179,8 @@ class Sky:
         min_elevation_deg: float = DEFAULT_MIN_ELEVATION_DEG,
         max_catalog_age_days: float = DEFAULT_MAX_CATALOG_AGE_DAYS,
         cache_instants: int = 64,
+        network: Network | bool = True,
+        route_instants: int = 4,
     ) -> None:
         if not -90.0 <= min_elevation_deg <= 90.0:
             raise InputError(
@@ -128,6 +194,11 @@ class Sky:
         self._cache: OrderedDict[np.datetime64, _Instant] = OrderedDict()
         self._cache_size = max(1, int(cache_instants))
         self._age_cache: dict[np.datetime64, float] = {}
+        if isinstance(network, Network) and network.catalog is not catalog:
+            raise InputError("network is over another catalog; build it from this Sky's catalog")
+        self._network: Network | bool = network
+        self._trees: OrderedDict[np.datetime64, InternetTree] = OrderedDict()
+        self._tree_size = max(1, int(route_instants))
 
     # --- instants ------------------------------------------------------------------------
 
@@ -166,6 +237,7 @@ class Sky:
         r_ok = np.ascontiguousarray(r[ok])
         state = _Instant(
             tree=cKDTree(r_ok) if len(r_ok) else None,
+            r_all_itrs_km=np.where(ok[:, None], r, np.nan),
             r_itrs_km=r_ok,
             catalog_index=index,
             max_radius_km=float(np.max(np.linalg.norm(r_ok, axis=1))) if len(r_ok) else 0.0,
@@ -236,14 +308,91 @@ class Sky:
                 f"no satellite of {self.catalog.source} is {self.min_elevation_deg:g}° or more "
                 f"above the horizon at {format_instant(t)}",
             )
-        norad = int(self.catalog.norad_ids[i])
-        serving = Serving(norad, self.catalog.names[i], float(elevation[0]))
-        return SkyCheck(
-            True,
-            serving,
+        access = self.internet(lat_deg, lon_deg, t)
+        serving = self.serving_of(i, float(elevation[0]), access, 0)
+        note = (
             f"served by {serving.name} (NORAD {serving.norad_id}) at "
-            f"{serving.elevation_deg:.1f}° elevation",
+            f"{serving.elevation_deg:.1f}° elevation"
         )
+        if access is not None:
+            note += "; " + self.route_note(serving, access, 0, t)
+        return SkyCheck(True, serving, note)
+
+    def serving_of(
+        self, index: int, elevation_deg: float, access: InternetAccess | None, row: int
+    ) -> Serving:
+        """The `Serving` of catalog satellite ``index`` with the route of ``access[row]``."""
+        catalog = self.catalog
+        satellite = Serving(int(catalog.norad_ids[index]), catalog.names[index], elevation_deg)
+        network = self.network
+        if access is None or network is None or access.pop[row] < 0:
+            return satellite
+        gateway, pop, first = (int(x[row]) for x in (access.gateway, access.pop, access.satellite))
+        return Serving(
+            satellite.norad_id,
+            satellite.name,
+            elevation_deg,
+            gateway=SiteRef(network.gateways.ids[gateway], network.gateways.names[gateway]),
+            pop=SiteRef(network.pops.ids[pop], network.pops.names[pop]),
+            rtt_ms=2.0 * float(access.one_way_ms[row]),
+            hops=int(access.hops[row]),
+            route_satellite=None
+            if first == index
+            else SatelliteRef(int(catalog.norad_ids[first]), catalog.names[first]),
+        )
+
+    def route_note(
+        self, serving: Serving, access: InternetAccess, row: int, at: np.datetime64
+    ) -> str:
+        """The route of a decision in words: its PoP, gateway and RTT, or why there is none."""
+        if serving.pop is None or serving.gateway is None:
+            why = self._tree(parse_instant(at)).why_unreachable(access, row)
+            return f"no route to the Internet: {why}"
+        return (
+            f"to the Internet at {serving.pop.name} ({serving.pop.id}) through gateway "
+            f"{serving.gateway.name} ({serving.gateway.id}), RTT {serving.rtt_ms:.2f} ms "
+            f"over {serving.hops} links"
+        )
+
+    # --- routes to the Internet ----------------------------------------------------------
+
+    @property
+    def network(self) -> Network | None:
+        """The network routes go over (built on first use), or None without routes."""
+        if self._network is True:
+            self._network = build_network(self.catalog, min_elevation_deg=self.min_elevation_deg)
+        return self._network if isinstance(self._network, Network) else None
+
+    def _tree(self, t: np.datetime64) -> InternetTree:
+        hit = self._trees.get(t)
+        if hit is not None:
+            self._trees.move_to_end(t)
+            return hit
+        network = self.network
+        if network is None:
+            raise InputError("this Sky has no network (network=False): routes are not computed")
+        no_endpoints = ground_sites([], [], ids=[])
+        graph = graph_from_positions(network, self._at(t).r_all_itrs_km, no_endpoints, at=t)
+        tree = internet_tree(graph)
+        self._trees[t] = tree
+        if len(self._trees) > self._tree_size:
+            self._trees.popitem(last=False)
+        return tree
+
+    def internet(
+        self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, at: np.datetime64
+    ) -> InternetAccess | None:
+        """The route to the Internet from each observer at one instant, None without a network.
+
+        One graph and one search per instant (kept for the next calls at that instant), then
+        a ground-link test per observer; equal to `leolink.network.route` to the nearest PoP.
+        """
+        if self.network is None:
+            return None
+        lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64)).ravel()
+        lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64)).ravel()
+        points = ground_sites(lat, lon, ids=[""] * lat.size)
+        return self._tree(parse_instant(at)).from_ground(points)
 
     def best_many(
         self, lat_deg: FloatArray, lon_deg: FloatArray, at: npt.NDArray[np.datetime64]
@@ -258,19 +407,42 @@ class Sky:
         checked = np.zeros(n, dtype=bool)
         index = np.full(n, -1, dtype=np.intp)
         elevation = np.full(n, np.nan)
-        if n == 0:
-            return checked, index, elevation
-        times = np.asarray(at, dtype="datetime64[ns]")
-        unique, inverse = np.unique(times, return_inverse=True)
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
-        for u, t in enumerate(unique):
-            rows = order[bounds[u] : bounds[u + 1]]
-            if not self.is_checkable(t):
-                continue
+        for t, rows in self._checkable_groups(at):
             checked[rows] = True
             index[rows], elevation[rows] = self.best(lat_deg[rows], lon_deg[rows], t)
         return checked, index, elevation
+
+    def internet_many(
+        self, lat_deg: FloatArray, lon_deg: FloatArray, at: npt.NDArray[np.datetime64]
+    ) -> InternetAccess | None:
+        """`internet` for observers each at its own instant: one graph per distinct instant.
+
+        Rows at instants too far from the catalog's epochs get no route; None without a network.
+        """
+        if self.network is None:
+            return None
+        access = InternetAccess.none(len(lat_deg))
+        for t, rows in self._checkable_groups(at):
+            part = self.internet(lat_deg[rows], lon_deg[rows], t)
+            if part is not None:
+                access.put(rows, part)
+        return access
+
+    def _checkable_groups(
+        self, at: npt.NDArray[np.datetime64]
+    ) -> list[tuple[np.datetime64, npt.NDArray[np.intp]]]:
+        """The rows of each distinct instant that can be checked, with the instant."""
+        times = np.asarray(at, dtype="datetime64[ns]")
+        if times.size == 0:
+            return []
+        unique, inverse = np.unique(times, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(len(unique) + 1))
+        return [
+            (t, order[bounds[u] : bounds[u + 1]])
+            for u, t in enumerate(unique)
+            if self.is_checkable(t)
+        ]
 
     def count_above_mask(
         self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, at: np.datetime64

@@ -55,8 +55,10 @@ __all__ = [
     "ProblemDetails",
     "Reason",
     "SatelliteColumns",
+    "SatelliteRefOut",
     "Satellites",
     "ServingOut",
+    "SiteRefOut",
     "Suspension",
     "TerminalIn",
     "TerminalOut",
@@ -419,12 +421,36 @@ class DecisionRequest(_In):
     )
 
 
+class SiteRefOut(BaseModel):
+    """A gateway or PoP: its id and name."""
+
+    id: str
+    name: str
+
+
+class SatelliteRefOut(BaseModel):
+    """A satellite: its NORAD id and name."""
+
+    norad_id: int
+    name: str
+
+
 class ServingOut(BaseModel):
-    """The satellite that would serve, highest above the mask (25°)."""
+    """The satellite that would serve, highest above the mask (25°), and the route to the
+    Internet: gateway, PoP, RTT and number of links (null when no route; the reasons say why).
+
+    ``route_satellite`` is the route's first satellite when it is not the serving one (the
+    lowest-delay route may go up to a lower satellite nearer a gateway), else null.
+    """
 
     norad_id: int
     name: str
     elevation_deg: float
+    gateway: SiteRefOut | None
+    pop: SiteRefOut | None
+    rtt_ms: float | None
+    hops: int | None
+    route_satellite: SatelliteRefOut | None
 
 
 class DecisionOut(BaseModel):
