@@ -19,7 +19,15 @@ import leolink
 from leolink import api
 from leolink.service import basemap
 from leolink.service.problems import install_problem_handlers
-from leolink.service.routers import audit, decisions, geofences, public, statuses, terminals
+from leolink.service.routers import (
+    audit,
+    decisions,
+    geofences,
+    public,
+    routes,
+    statuses,
+    terminals,
+)
 from leolink.service.schemas import ProblemDetails
 from leolink.service.state import ServiceLimits, ServiceState
 from leolink.service.static import DEFAULT_STATIC_DIR, install_static
@@ -38,7 +46,7 @@ _DESCRIPTION = """\
 The operator service of leolink, an open model of a Starlink-class satellite-internet system.
 
 Public reads need no key: health, the countries layer, availability, satellites, visible
-satellites and decisions.  Everything else takes `Authorization: Bearer <token>` with a key
+satellites, decisions and routes.  Everything else takes `Authorization: Bearer <token>` with a key
 made by `leolink keys create --role ROLE --name NAME`; roles are viewer, terminal, operator,
 auditor and admin.  Times are ISO 8601 UTC with `Z`; latitude comes before longitude except in
 GeoJSON.  Errors are `application/problem+json` (RFC 9457).  Lists are pages `{items, next}`:
@@ -103,7 +111,7 @@ def create_app(
     app.state.leolink = state
     install_problem_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    for module in (public, decisions, statuses, geofences, terminals, audit):
+    for module in (public, routes, decisions, statuses, geofences, terminals, audit):
         app.include_router(module.router)
     install_static(app, static_dir)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]

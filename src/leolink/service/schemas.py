@@ -41,6 +41,7 @@ __all__ = [
     "GeofenceOut",
     "GeofenceProposal",
     "Health",
+    "HopOut",
     "ImpactOut",
     "Instant",
     "Latitude",
@@ -54,6 +55,7 @@ __all__ = [
     "PositionReportsOut",
     "ProblemDetails",
     "Reason",
+    "RouteOut",
     "SatelliteColumns",
     "SatelliteRefOut",
     "Satellites",
@@ -451,6 +453,36 @@ class ServingOut(BaseModel):
     rtt_ms: float | None
     hops: int | None
     route_satellite: SatelliteRefOut | None
+
+
+class HopOut(BaseModel):
+    """One node of a route and the link that reaches it (`leolink.network.Hop`)."""
+
+    kind: str
+    id: str
+    name: str
+    lat_deg: float
+    lon_deg: float
+    alt_km: float
+    link: str
+    link_km: float
+    delay_ms: float
+
+
+class RouteOut(BaseModel):
+    """The lowest-delay route at one instant (`leolink.network.Route.as_dict`).
+
+    ``hops`` is the number of links; ``rtt_ms`` twice ``one_way_ms``.  Unreachable:
+    ``reachable`` false, the delays null, ``path`` empty and ``reason`` says why.
+    """
+
+    at: str | None
+    reachable: bool
+    rtt_ms: float | None
+    one_way_ms: float | None
+    hops: int
+    path: list[HopOut]
+    reason: str
 
 
 class DecisionOut(BaseModel):

@@ -1,0 +1,110 @@
+"""The network's routes: ``GET /v1/routes``, the lowest-delay path between two points or to a PoP.
+
+Public (no key).  The same computation and JSON as ``leolink route --format json``
+(`leolink.api.route`, `Route.as_dict`); an unreachable destination is a 200 with
+``reachable: false`` and the reason, bad input a 422 naming the parameter.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from leolink import api
+from leolink.errors import InputError
+from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+from leolink.service.routers._common import AtQuery, errors, instant_or_now
+from leolink.service.schemas import RouteOut
+from leolink.service.state import ServiceState, get_state
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["public"])
+
+StateDep = Annotated[ServiceState, Depends(get_state)]
+_POINT = "LAT,LON in decimal degrees, latitude first (e.g. 48.8534,2.3488)."
+
+
+def _route(state: ServiceState, options: dict[str, Any]) -> bytes:
+    record = api.route(state.catalog, **options).as_dict()
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@router.get("/routes", response_model=RouteOut, responses=errors())
+async def routes(
+    state: StateDep,
+    from_: Annotated[str, Query(alias="from", max_length=64, description="Start: " + _POINT)],
+    to: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="Destination: " + _POINT + " Without it, the route goes down to a "
+            "gateway and over fibre to the PoP nearest in delay (or ``pop``).",
+        ),
+    ] = None,
+    at: AtQuery = None,
+    pop: Annotated[
+        str | None, Query(max_length=32, description="Route to this PoP id (e.g. POP12).")
+    ] = None,
+    isl: Annotated[
+        IslPattern, Query(description="Laser links: the +Grid, or none (bent pipe only).")
+    ] = IslPattern.PLUS_GRID,
+    min_elevation_deg: Annotated[
+        float | None,
+        Query(
+            ge=-90.0,
+            le=90.0,
+            allow_inf_nan=False,
+            description="Elevation mask of ground links, degrees (25 unless max_gsl_km).",
+        ),
+    ] = None,
+    max_gsl_km: Annotated[
+        float | None,
+        Query(gt=0.0, allow_inf_nan=False, description="Ground links up to this range instead."),
+    ] = None,
+    max_isl_km: Annotated[
+        float, Query(gt=0.0, allow_inf_nan=False, description="Longest laser link, km.")
+    ] = DEFAULT_MAX_ISL_KM,
+    gateways: Annotated[
+        bool, Query(description="Include the gateways and PoPs (false: satellites only).")
+    ] = True,
+) -> Response:
+    """Lowest-delay route at ``at`` (default now), with its hops, RTT and number of links.
+
+    The JSON of ``leolink route --format json``: ``{at, reachable, rtt_ms, one_way_ms, hops,
+    path, reason}``.  Ground links follow ``min_elevation_deg`` (default 25°) or
+    ``max_gsl_km``, not both.
+    """
+    t = instant_or_now(at)
+    src = parse_lat_lon(from_, "from")
+    dst = None if to is None else parse_lat_lon(to, "to")
+    if min_elevation_deg is not None and max_gsl_km is not None:
+        raise InputError(
+            f"give either min_elevation_deg ({min_elevation_deg:g}) or max_gsl_km "
+            f"({max_gsl_km:g}), not both"
+        )
+    if dst is not None and pop is not None:
+        raise InputError(f"pop={pop} is for routes to the Internet; leave out to={to} with it")
+    if dst is None and not gateways:
+        raise InputError(
+            "without to= the route ends at a PoP through a gateway; drop gateways=false"
+        )
+    options: dict[str, Any] = {
+        "at": t,
+        "src": src,
+        "dst": dst,
+        "pop": pop,
+        "isl": isl,
+        "gateways": gateways,
+        "pops": gateways,
+        "min_elevation_deg": None
+        if max_gsl_km is not None
+        else (25.0 if min_elevation_deg is None else min_elevation_deg),
+        "max_gsl_km": max_gsl_km,
+        "max_isl_km": max_isl_km,
+    }
+    body = await run_in_threadpool(_route, state, options)
+    return Response(body, media_type="application/json")

@@ -1,0 +1,71 @@
+"""``GET /v1/routes``: the JSON of ``leolink route``, from `leolink.api.route`, exactly."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.service.service_helpers import assert_problem
+
+from leolink import api
+
+AT = "2026-05-13T12:00:00Z"
+PARIS = (48.8534, 2.3488)
+LUANDA = (-8.8383, 13.2344)
+
+
+def _point(p: tuple[float, float]) -> str:
+    return f"{p[0]},{p[1]}"
+
+
+def test_paris_to_luanda_is_api_route(client: TestClient, catalog: api.Catalog) -> None:
+    response = client.get(
+        "/v1/routes", params={"from": _point(PARIS), "to": _point(LUANDA), "at": AT}
+    )
+    assert response.status_code == 200
+    expected = api.route(catalog, AT, PARIS, LUANDA).as_dict()
+    assert response.json() == expected
+    assert expected["reachable"]
+    assert expected["hops"] > 2
+
+
+def test_without_to_the_route_ends_at_a_pop(client: TestClient, catalog: api.Catalog) -> None:
+    nearest = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT}).json()
+    assert nearest == api.route(catalog, AT, PARIS).as_dict()
+    assert nearest["path"][-1]["kind"] == "pop"
+    chosen = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT, "pop": "POP5"})
+    assert chosen.json()["path"][-1]["id"] == "POP5"
+
+
+def test_unreachable_is_200_with_the_reason(client: TestClient) -> None:
+    params = {"from": _point(PARIS), "to": _point(LUANDA), "at": AT, "isl": "none"}
+    body = client.get("/v1/routes", params=params).json()
+    assert body["reachable"] is False
+    assert body["rtt_ms"] is None
+    assert body["reason"]
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"from": "48.85"}, "from"),
+        ({"from": "95,2"}, "from"),
+        ({"from": "48.85,2.35", "to": "north"}, "to"),
+        ({"from": "48.85,2.35", "min_elevation_deg": 25, "max_gsl_km": 1000}, "max_gsl_km"),
+        ({"from": "48.85,2.35", "to": "-8.8,13.2", "pop": "POP5"}, "pop"),
+        ({"from": "48.85,2.35", "gateways": "false"}, "gateways"),
+    ],
+)
+def test_bad_input_is_a_422_naming_it(
+    client: TestClient, params: dict[str, object], named: str
+) -> None:
+    body = assert_problem(
+        client.get("/v1/routes", params={"at": AT, **params}), 422, "invalid-input"
+    )
+    assert named in body["detail"]
+
+
+def test_the_openapi_schema_lists_routes(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/v1/routes"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"from", "to", "at", "isl", "min_elevation_deg", "max_gsl_km", "pop"} <= names
+    assert "security" not in operation or not operation["security"]
