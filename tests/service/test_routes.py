@@ -56,7 +56,7 @@ def test_unreachable_is_200_with_the_reason(client: TestClient) -> None:
     ],
 )
 def test_bad_input_is_a_422_naming_it(
-    client: TestClient, params: dict[str, object], named: str
+    client: TestClient, params: dict[str, str | int], named: str
 ) -> None:
     body = assert_problem(
         client.get("/v1/routes", params={"at": AT, **params}), 422, "invalid-input"
