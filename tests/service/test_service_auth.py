@@ -25,6 +25,7 @@ PUBLIC = {
     ("get", "/v1/availability/cells"),
     ("get", "/v1/satellites"),
     ("get", "/v1/visible"),
+    ("get", "/v1/routes"),
     ("post", "/v1/decisions"),
     ("post", "/v1/decisions/batch"),
 }
