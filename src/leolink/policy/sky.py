@@ -180,7 +180,7 @@ class Sky:
         max_catalog_age_days: float = DEFAULT_MAX_CATALOG_AGE_DAYS,
         cache_instants: int = 64,
         network: Network | bool = True,
-        route_instants: int = 4,
+        route_instants: int = 32,
     ) -> None:
         if not -90.0 <= min_elevation_deg <= 90.0:
             raise InputError(
