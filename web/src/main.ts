@@ -8,8 +8,7 @@ import "./style.css";
 import { MapboxOverlay } from "@deck.gl/mapbox";
 import { H3HexagonLayer } from "@deck.gl/geo-layers";
 import { PathLayer, PolygonLayer, ScatterplotLayer } from "@deck.gl/layers";
-import { Map as MapLibreMap, setWorkerUrl, type GeoJSONSource, type StyleSpecification } from "maplibre-gl";
-import workerUrl from "maplibre-gl/dist/maplibre-gl-worker.mjs?url";
+import { type GeoJSONSource, Map as MapLibreMap, type StyleSpecification } from "maplibre-gl";
 
 import { ApiError, apiKey, get } from "./api";
 import { AuditPane } from "./audit";
@@ -30,8 +29,6 @@ import {
 } from "./palette";
 import { SatelliteFeed } from "./satellites";
 import { isoZ, parseIsoZ, TimeControl } from "./time";
-
-setWorkerUrl(workerUrl);
 
 // ---------------------------------------------------------------- state
 
@@ -413,9 +410,9 @@ function renderLayers(): void {
         new ScatterplotLayer({
           id: "satellites",
           data: { length: positions.length / 2, attributes: { getPosition: { value: positions, size: 2 } } } as any,
-          getRadius: 1.6,
+          getRadius: 1.2,
           radiusUnits: "pixels",
-          radiusMinPixels: 1.2,
+          radiusMinPixels: 1,
           getFillColor: SATELLITE_RGBA,
           pickable: true,
         }),
@@ -524,7 +521,7 @@ function renderLayerPanel(): void {
   pane.innerHTML = `${(Object.keys(LAYER_LABEL) as LayerName[])
     .map(
       (name) => `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${state.visible[name] ? "checked" : ""} />
-        ${LAYER_LABEL[name]}<span class="muted note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>`,
+        ${LAYER_LABEL[name]}<span class="muted layer-note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>`,
     )
     .join("")}
     <p class="muted small-print">Coverage figures from a sweep: not shown — the service has no coverage endpoint yet.</p>`;
@@ -621,7 +618,7 @@ window.leolink = {
   satellites,
   time,
   decide,
-  /** Each deck.gl layer drawn: its number of objects and whether its data is loaded. */
+  /** Each deck.gl layer drawn: its number of objects. */
   layerSummary: () =>
-    Object.fromEntries(lastLayers.map((layer) => [layer.id, { count: layer.props.data?.length ?? 0, loaded: layer.isLoaded }])),
+    Object.fromEntries(lastLayers.map((layer) => [layer.id, { count: layer.props.data?.length ?? 0 }])),
 };
