@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly title: string,
     readonly detail: string,
+    /** The whole problem document (extra members such as ``suggested_resolution``). */
+    readonly problem: Record<string, unknown> | null = null,
   ) {
     super(detail || title || `HTTP ${status}`);
   }
@@ -65,6 +67,7 @@ export async function request<T>(
       response.status,
       payload?.title ?? response.statusText,
       typeof detail === "string" ? detail : detail ? JSON.stringify(detail) : text.slice(0, 300),
+      payload && typeof payload === "object" ? payload : null,
     );
   }
   return payload as T;
@@ -86,4 +89,17 @@ export function listOf<T>(payload: unknown, ...names: string[]): T[] {
     }
   }
   return [];
+}
+
+/** Every item of a paged list (`{items, next}`, `next` passed back as `after`). */
+export async function getAll<T>(path: string, query: Query = {}, auth = false, maxPages = 50): Promise<T[]> {
+  const out: T[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < maxPages; page++) {
+    const payload: any = await get(path, { ...query, after }, auth);
+    out.push(...listOf<T>(payload));
+    after = payload && !Array.isArray(payload) && payload.next != null ? String(payload.next) : null;
+    if (after === null) break;
+  }
+  return out;
 }

@@ -13,7 +13,15 @@ export interface Decision {
   country_status: string | null;
   rules: unknown[];
   policy_version: string | number | null;
-  serving: { norad_id: number; name: string; elevation_deg: number } | null;
+  serving: {
+    norad_id: number;
+    name: string;
+    elevation_deg: number;
+    gateway?: { id: string; name: string } | null;
+    pop?: { id: string; name: string } | null;
+    rtt_ms?: number | null;
+    hops?: number | null;
+  } | null;
   [extra: string]: unknown;
 }
 
@@ -49,6 +57,13 @@ export function renderDecision(
     ? `${escapeHtml(decision.serving.name)} (NORAD ${escapeHtml(decision.serving.norad_id)}), ` +
       `${Number(decision.serving.elevation_deg).toFixed(1)}° above the horizon`
     : '<span class="muted">none</span>';
+  const s = decision.serving;
+  const route =
+    s && (s.gateway || s.pop || s.rtt_ms != null)
+      ? `<dt>Route</dt><dd>${s.gateway ? `gateway ${escapeHtml(s.gateway.name)}` : ""}${
+          s.pop ? `, PoP ${escapeHtml(s.pop.name)}` : ""
+        }${s.rtt_ms != null ? `, RTT ${Number(s.rtt_ms).toFixed(0)} ms` : ""}${s.hops != null ? ` over ${s.hops} links` : ""}</dd>`
+      : "";
   root.innerHTML = `
     <div class="decision ${decision.allowed ? "allowed" : "denied"}" data-code="${escapeHtml(decision.code)}">
       <div class="verdict">${decision.allowed ? "✔ Service" : "✖ No service"}</div>
@@ -64,7 +79,7 @@ export function renderDecision(
           )}</dd>
         <dt>Cell</dt><dd><code>${escapeHtml(decision.cell ?? "—")}</code></dd>
         <dt>Rules</dt><dd>${rules}</dd>
-        <dt>Serving</dt><dd>${serving}</dd>
+        <dt>Serving</dt><dd>${serving}</dd>${route}
         <dt>Policy</dt><dd>version ${escapeHtml(decision.policy_version ?? "—")}</dd>
       </dl>
     </div>`;

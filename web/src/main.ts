@@ -1,6 +1,7 @@
 // leolink's web map: MapLibre for the base (an ocean background and country borders from
 // GET /v1/countries — no tiles, fonts or glyphs from the Internet) with deck.gl layers
-// interleaved for cells, geofences, satellites, terminals and the drawing.
+// interleaved for cells, geofences, satellites and the drawing.  Terminals are listed in the
+// Operator tab, not drawn: the service gives no terminal positions (only reports go in).
 
 import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
@@ -14,7 +15,7 @@ import { ApiError, apiKey, get } from "./api";
 import { AuditPane } from "./audit";
 import { type Decision, escapeHtml, renderDecision, renderError } from "./decision";
 import { type LonLat, PolygonDrawer } from "./draw";
-import { type Geofence, geofenceState, isInForce, OperatorPane, type Terminal } from "./operator";
+import { type Geofence, geofenceState, isInForce, OperatorPane } from "./operator";
 import {
   ALLOW_HEX,
   BORDER_HEX,
@@ -32,7 +33,7 @@ import { isoZ, parseIsoZ, TimeControl } from "./time";
 
 // ---------------------------------------------------------------- state
 
-type LayerName = "countries" | "cells" | "geofences" | "satellites" | "terminals";
+type LayerName = "countries" | "cells" | "geofences" | "satellites";
 
 interface Cell {
   cell: string;
@@ -47,7 +48,6 @@ const LAYER_LABEL: Record<LayerName, string> = {
   cells: "Availability by H3 cell",
   geofences: "Geofences (operators)",
   satellites: "Satellites, live",
-  terminals: "Terminals (operators)",
 };
 
 /**
@@ -62,7 +62,7 @@ const FRAME_MS = 125;
 
 const params = new URLSearchParams(location.search);
 const state = {
-  visible: { countries: true, cells: true, geofences: true, satellites: true, terminals: true } as Record<LayerName, boolean>,
+  visible: { countries: true, cells: true, geofences: true, satellites: true } as Record<LayerName, boolean>,
   countries: null as GeoJSON.FeatureCollection | null,
   countryStatusCounts: {} as Record<string, number>,
   cells: [] as Cell[],
@@ -70,7 +70,6 @@ const state = {
   cellsResolution: 5,
   cellsNote: "",
   geofences: [] as Geofence[],
-  terminals: [] as Terminal[],
   pick: null as { lat: number; lon: number } | null,
   satelliteCount: 0,
   ready: false,
@@ -205,9 +204,11 @@ async function loadCells(): Promise<void> {
     try {
       payload = await ask(state.cellsResolution);
     } catch (error) {
-      // Too many cells for the service's cap (422): one step coarser.
+      // Too many cells for the service's cap (422): the resolution it suggests, or one coarser.
       if (!(error instanceof ApiError && error.status === 422 && state.cellsResolution > 0)) throw error;
-      state.cellsResolution -= 1;
+      const suggested = Number(error.problem?.suggested_resolution);
+      if (!Number.isInteger(suggested) || suggested >= state.cellsResolution || suggested < 0) throw error;
+      state.cellsResolution = suggested;
       payload = await ask(state.cellsResolution);
     }
     state.cells = payload.cells ?? [];
@@ -265,10 +266,6 @@ const operator = new OperatorPane(document.getElementById("pane-operator")!, {
     state.geofences = list;
     renderLayers();
   },
-  onTerminals: (list) => {
-    state.terminals = list;
-    renderLayers();
-  },
   onPolicyChange: () => {
     void loadCountries();
     void loadCells();
@@ -307,17 +304,6 @@ function cellColor(cell: Cell): [number, number, number, number] {
   if (!cell.allowed && (cell.code === "BLOCKED_AREA" || cell.code === "CELL_IS_DISABLED")) return hexToRgba(DENY_HEX, 190);
   if (cell.allowed) return hexToRgba(STATUS_HEX.available, 170);
   return hexToRgba(STATUS_HEX[statusKey(cell.status)], 170);
-}
-
-function terminalPosition(t: Terminal): LonLat | null {
-  const candidates = [t, t.last_position, t.position, t.last_report, t.latest_report] as any[];
-  for (const c of candidates) {
-    if (!c || typeof c !== "object") continue;
-    const lat = c.lat ?? c.lat_deg ?? c.latitude;
-    const lon = c.lon ?? c.lon_deg ?? c.longitude;
-    if (Number.isFinite(Number(lat)) && Number.isFinite(Number(lon)) && lat !== null && lon !== null) return [Number(lon), Number(lat)];
-  }
-  return null;
 }
 
 let lastLayers: any[] = [];
@@ -383,23 +369,6 @@ function renderLayers(): void {
         }),
       );
     }
-  }
-  if (state.visible.terminals && state.terminals.length) {
-    const placed = state.terminals.map((t) => ({ t, p: terminalPosition(t) })).filter((d) => d.p);
-    layers.push(
-      new ScatterplotLayer<(typeof placed)[number]>({
-        id: "terminals",
-        data: placed,
-        getPosition: (d) => d.p!,
-        getRadius: 4,
-        radiusUnits: "pixels",
-        getFillColor: (d) => (d.t.state === "active" ? [0, 208, 138, 255] : [255, 59, 48, 255]),
-        getLineColor: [11, 21, 38, 255],
-        stroked: true,
-        lineWidthMinPixels: 1,
-        pickable: true,
-      }),
-    );
   }
   if (state.visible.satellites) {
     lastSatelliteOrder = satellites.positionsAt(Date.now());
@@ -469,8 +438,6 @@ function tooltip(layerId: string | undefined, object: any, index: number): any {
     html = `<code>${escapeHtml(object.cell)}</code><br/>${escapeHtml(object.code)} · ${escapeHtml(object.country ?? "")}`;
   } else if (layerId === "geofences" && object) {
     html = `<strong>${escapeHtml(object.g.name)}</strong><br/>${escapeHtml(object.g.effect)} · ${escapeHtml(geofenceState(object.g))}`;
-  } else if (layerId === "terminals" && object) {
-    html = `terminal ${escapeHtml(object.t.id ?? object.t.terminal_id)}<br/>${escapeHtml(object.t.state ?? "")}`;
   }
   return html ? { html, className: "deck-tooltip" } : null;
 }
@@ -483,7 +450,9 @@ document.body.append(countryTip);
 map.on("mousemove", (event) => {
   const features = state.visible.countries ? map.queryRenderedFeatures(event.point, { layers: ["country-fill"] }) : [];
   const p = features[0]?.properties;
-  if (!p || drawer.active) {
+  // deck.gl's own tooltip (a cell, a satellite, a geofence) takes precedence.
+  const onDeckObject = overlay.pickObject({ x: event.point.x, y: event.point.y, radius: 2 });
+  if (!p || drawer.active || onDeckObject) {
     countryTip.hidden = true;
     return;
   }
@@ -516,7 +485,6 @@ function renderLayerPanel(): void {
     cells: state.cellsNote,
     satellites: state.satelliteCount ? `${state.satelliteCount.toLocaleString("en")} tracked` : "",
     geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
-    terminals: apiKey() ? `${state.terminals.length} loaded` : "needs an operator key",
   };
   pane.innerHTML = `${(Object.keys(LAYER_LABEL) as LayerName[])
     .map(
@@ -524,7 +492,7 @@ function renderLayerPanel(): void {
         ${LAYER_LABEL[name]}<span class="muted layer-note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>`,
     )
     .join("")}
-    <p class="muted small-print">Coverage figures from a sweep: not shown — the service has no coverage endpoint yet.</p>`;
+    <p class="muted small-print">Not drawn: coverage figures from a sweep (the service has no coverage endpoint yet) and terminals (it gives no terminal positions; the Operator tab lists them).</p>`;
   for (const input of pane.querySelectorAll<HTMLInputElement>("input[data-layer]")) {
     input.addEventListener("change", () => {
       const name = input.dataset.layer as LayerName;
@@ -533,7 +501,6 @@ function renderLayerPanel(): void {
         for (const id of ["country-fill", "country-line"]) map.setLayoutProperty(id, "visibility", input.checked ? "visible" : "none");
       }
       if (name === "cells") void loadCells();
-      if (name === "terminals" && input.checked && apiKey()) void operator.loadTerminals();
       if (name === "geofences" && input.checked) void operator.refresh();
       renderLayers();
     });

@@ -2,7 +2,7 @@
 // impact shown before proposing, the list of geofences with approve / reject / withdraw (a
 // second operator's key approves: the two-person rule), and the terminals layer.
 
-import { ApiError, apiKey, get, listOf, post, setApiKey } from "./api";
+import { ApiError, apiKey, getAll, post, setApiKey } from "./api";
 import { escapeHtml } from "./decision";
 import type { LonLat, PolygonDrawer } from "./draw";
 import { isoZ, parseIsoZ } from "./time";
@@ -23,10 +23,14 @@ export interface Geofence {
 }
 
 export interface Terminal {
-  id?: string;
-  terminal_id?: string;
-  state?: string;
-  [extra: string]: unknown;
+  id: string;
+  account: string;
+  home_country: string;
+  customer_class: string;
+  plan: string;
+  funding_party: string | null;
+  state: string;
+  allowlists: string[];
 }
 
 export const CUSTOMER_CLASSES = ["residential", "business", "maritime", "aviation", "government"];
@@ -54,7 +58,6 @@ interface Dependencies {
   drawer: PolygonDrawer;
   at: () => Date;
   onGeofences: (geofences: Geofence[]) => void;
-  onTerminals: (terminals: Terminal[]) => void;
   onPolicyChange: () => void;
   zoomTo: (g: Geofence) => void;
 }
@@ -105,7 +108,8 @@ export class OperatorPane {
       <div id="op-impact-result"></div>
       <div id="op-message" role="status"></div>
       <h2>Terminals <button id="op-terminals" type="button" class="small">Load</button></h2>
-      <p id="op-terminals-state" class="muted">Shown on the map when the Terminals layer is on.</p>`;
+      <p id="op-terminals-state" class="muted"></p>
+      <div id="op-terminals-list"></div>`;
     this.el = <T extends HTMLElement>(selector: string) => root.querySelector(selector) as T;
     this.el("#op-key-use").addEventListener("click", () => this.useKey());
     this.el<HTMLInputElement>("#op-key").addEventListener("keydown", (e) => {
@@ -117,7 +121,7 @@ export class OperatorPane {
       this.geofences = [];
       this.renderGeofences();
       deps.onGeofences([]);
-      deps.onTerminals([]);
+      this.el("#op-terminals-list").innerHTML = "";
     });
     this.el("#op-refresh").addEventListener("click", () => void this.refresh());
     this.el("#op-draw").addEventListener("click", () => {
@@ -249,7 +253,7 @@ export class OperatorPane {
       return;
     }
     try {
-      this.geofences = listOf<Geofence>(await get("/v1/geofences", {}, true), "geofences");
+      this.geofences = await getAll<Geofence>("/v1/geofences", {}, true);
       this.renderGeofences();
       this.deps.onGeofences(this.geofences);
     } catch (error) {
@@ -280,7 +284,7 @@ export class OperatorPane {
         return `<div class="geofence ${escapeHtml(g.effect)}" data-id="${escapeHtml(g.id)}" data-state="${escapeHtml(state)}">
           <div><span class="swatch-line ${escapeHtml(g.effect)}"></span><strong>${escapeHtml(g.name)}</strong>
             <span class="badge">${escapeHtml(g.effect)}</span> <span class="badge state-${escapeHtml(state)}">${escapeHtml(state)}</span>
-            <button data-act="zoom" class="small" title="Zoom to">⌖</button></div>
+            <button data-act="zoom" class="small" title="Zoom the map to it">Zoom</button></div>
           <div class="muted">${escapeHtml(g.window_start ?? "…")} → ${escapeHtml(g.window_end ?? "open end")}
             ${proposer ? ` · proposed by ${escapeHtml(proposer)}` : ""}${approver ? ` · approved by ${escapeHtml(approver)}` : ""}</div>
           ${g.reason ? `<div class="muted">“${escapeHtml(g.reason)}”</div>` : ""}
@@ -319,9 +323,17 @@ export class OperatorPane {
   async loadTerminals(): Promise<void> {
     const state = this.el("#op-terminals-state");
     try {
-      const terminals = listOf<Terminal>(await get("/v1/terminals", {}, true), "terminals");
-      this.deps.onTerminals(terminals);
-      state.textContent = `${terminals.length} terminals loaded.`;
+      const terminals = await getAll<Terminal>("/v1/terminals", {}, true);
+      state.textContent = `${terminals.length} terminals.`;
+      this.el("#op-terminals-list").innerHTML = terminals.length
+        ? `<table class="audit"><thead><tr><th>id</th><th>home</th><th>class</th><th>state</th></tr></thead><tbody>${terminals
+            .map(
+              (t) => `<tr><td>${escapeHtml(t.id)}<div class="muted">${escapeHtml(t.account)}${
+                t.funding_party ? ` · ${escapeHtml(t.funding_party)}` : ""
+              }</div></td><td>${escapeHtml(t.home_country)}</td><td>${escapeHtml(t.customer_class)} / ${escapeHtml(t.plan)}</td><td>${escapeHtml(t.state)}</td></tr>`,
+            )
+            .join("")}</tbody></table>`
+        : "";
     } catch (error) {
       state.textContent = (error as Error).message;
     }

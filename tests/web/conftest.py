@@ -1,0 +1,152 @@
+"""Fixtures of the web map's end-to-end tests: the real service and Debian's Chromium.
+
+``service`` runs ``leolink serve`` in a subprocess on a free loopback port over a throw-away
+SQLite store (seeded with the default policy, as ``leolink serve`` does), with two operators'
+keys and an auditor's key made by ``leolink keys create``; it is stopped at the end.
+``browser`` is Debian's ``/usr/bin/chromium`` driven by Playwright's Python API (never a
+browser that Playwright downloads: ``scripts/install_browser.sh`` installs Chromium), started
+headless with the flags that keep it off the network, and a fresh profile.  Screenshots go to
+``out/web-screenshots/`` (git-ignored) or ``$LEOLINK_SCREENSHOTS``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ROOT = Path(__file__).resolve().parents[2]
+#: Seconds the service may take to load its catalog and borders and answer /v1/health.
+SERVICE_START_S = 120.0
+#: An instant at the embedded catalog's epochs (2026-05-12/13), so that positions are exact.
+AT = "2026-05-13T12:00:00Z"
+
+
+@dataclass(frozen=True)
+class Service:
+    """A running ``leolink serve``: its address and the tokens of its keys by holder name."""
+
+    url: str
+    tokens: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _leolink(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from leolink.cli.main import main; main()", *args]
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``leolink serve`` over a fresh SQLite store, with keys alice, bob (operators), audrey."""
+    home = tmp_path_factory.mktemp("leolink-service")
+    env = {**os.environ, "XDG_DATA_HOME": str(home), "HOME": str(home)}
+    db = f"sqlite:///{home / 'store.db'}"
+    common = ["--db", db, "--signing-key", str(home / "signing-key.pem")]
+    tokens = {}
+    for name, role in [("alice", "operator"), ("bob", "operator"), ("audrey", "auditor")]:
+        made = subprocess.run(
+            _leolink("keys", "create", "--role", role, "--name", name, *common),
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        tokens[name] = made.stdout.strip().splitlines()[-1]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (home / "serve.log").open("w")
+    process = subprocess.Popen(
+        _leolink("serve", "--host", "127.0.0.1", "--port", str(port), *common),
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + SERVICE_START_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"leolink serve exited: {(home / 'serve.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/v1/health", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"leolink serve did not answer within {SERVICE_START_S} s")
+            time.sleep(0.5)
+        yield Service(url, tokens)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """Debian's Chromium under Playwright, headless, off the network, with a fresh profile."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install_browser.sh (apt-get chromium)")
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 800},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture
+def page(browser_context: object) -> Iterator[object]:
+    """A new tab; JavaScript errors of the page fail the test that opened it."""
+    tab = browser_context.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    tab.close()
+    assert not errors, f"errors in the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """Where the tests save their screenshots (out/ is git-ignored)."""
+    directory = Path(os.environ.get("LEOLINK_SCREENSHOTS", ROOT / "out" / "web-screenshots"))
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
