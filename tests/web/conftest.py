@@ -3,10 +3,11 @@
 ``service`` runs ``leolink serve`` in a subprocess on a free loopback port over a throw-away
 SQLite store (seeded with the default policy, as ``leolink serve`` does), with two operators'
 keys and an auditor's key made by ``leolink keys create``; it is stopped at the end.
-``browser`` is Debian's ``/usr/bin/chromium`` driven by Playwright's Python API (never a
-browser that Playwright downloads: ``scripts/install_browser.sh`` installs Chromium), started
-headless with the flags that keep it off the network, and a fresh profile.  Screenshots go to
-``out/web-screenshots/`` (git-ignored) or ``$LEOLINK_SCREENSHOTS``.
+``crimea_service`` is the same over a store into which the ``crimea-2022`` scenario was
+replayed.  ``browser_context`` is Debian's ``/usr/bin/chromium`` driven by Playwright's Python
+API (never a browser that Playwright downloads: ``scripts/install_browser.sh`` installs
+Chromium), started headless with the flags that keep it off the network, and a fresh profile.
+Screenshots go to ``out/web-screenshots/`` (git-ignored) or ``$LEOLINK_SCREENSHOTS``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,13 +62,26 @@ def _leolink(*args: str) -> list[str]:
     return [sys.executable, "-c", "from leolink.cli.main import main; main()", *args]
 
 
-@pytest.fixture(scope="session")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """``leolink serve`` over a fresh SQLite store, with keys alice, bob (operators), audrey."""
-    home = tmp_path_factory.mktemp("leolink-service")
+def _serve(home: Path, scenario: str | None = None) -> Iterator[Service]:
+    """Run ``leolink serve`` over a store in ``home``, after replaying ``scenario`` into it."""
     env = {**os.environ, "XDG_DATA_HOME": str(home), "HOME": str(home)}
     db = f"sqlite:///{home / 'store.db'}"
-    common = ["--db", db, "--signing-key", str(home / "signing-key.pem")]
+    key_file = home / "signing-key.pem"
+    common = ["--db", db, "--signing-key", str(key_file)]
+    if scenario is not None:
+        from leolink.policy.scenarios import load_scenario, run_scenario
+        from leolink.store import Store
+
+        opened: list[Store] = []
+
+        def open_store(clock: Callable[[], np.datetime64]) -> Store:
+            opened.append(Store.open(db, signing_key=key_file, clock=clock))
+            return opened[-1]
+
+        run = run_scenario(load_scenario(scenario), open_store)
+        for store in opened:
+            store.close()
+        assert run.ok, f"scenario {scenario} did not replay: {run.to_dict()}"
     tokens = {}
     for name, role in [("alice", "operator"), ("bob", "operator"), ("audrey", "auditor")]:
         made = subprocess.run(
@@ -109,6 +124,19 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``leolink serve`` over a fresh store seeded with the default policy; keys alice, bob
+    (operators) and audrey (auditor)."""
+    yield from _serve(tmp_path_factory.mktemp("leolink-service"))
+
+
+@pytest.fixture(scope="session")
+def crimea_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``leolink serve`` over a store into which the crimea-2022 scenario was replayed."""
+    yield from _serve(tmp_path_factory.mktemp("leolink-crimea"), scenario="crimea-2022")
 
 
 @pytest.fixture(scope="session")

@@ -31,10 +31,7 @@ INSIDE = (50.4, 31.5)
 
 def open_map(page: Any, service: Service, query: str) -> None:
     page.goto(f"{service.url}/?{query}")
-    page.wait_for_function(
-        "window.leolink && window.leolink.state.ready && window.leolink.state.satelliteCount > 0",
-        timeout=READY_MS,
-    )
+    page.wait_for_function("window.leolink && window.leolink.state.ready", timeout=READY_MS)
 
 
 def canvas_pixels(page: Any) -> np.ndarray:
@@ -76,6 +73,7 @@ def test_page_loads_and_draws_countries_and_satellites(
         lambda r: satellite_responses.append(r) if "/v1/satellites" in r.url else None,
     )
     open_map(page, service, f"at={AT}&c=30,20&z=1.7")
+    page.wait_for_function("window.leolink.state.satelliteCount > 0", timeout=READY_MS)
     assert page.title().startswith("leolink")
     assert page.locator("#title h1").inner_text() == "leolink"
     body = satellite_responses[0].json()
@@ -210,3 +208,33 @@ def test_audit_tab_verifies_the_chain(page: Any, service: Service) -> None:
     ok.wait_for(timeout=30_000)
     assert "Chain OK" in ok.inner_text()
     assert page.locator("#audit-rows tr").count() > 0
+
+
+def test_sevastopol_under_the_crimea_scenario_says_who_and_since_when(
+    page: Any, crimea_service: Service, screenshots: Any
+) -> None:
+    sevastopol = "lat=44.6167&lon=33.5254"
+    open_map(page, crimea_service, f"at=2022-09-16T22:00:00Z&c=45.2,33.8&z=5.6&{sevastopol}")
+    decision = page.locator("#pane-decision .decision")
+    decision.wait_for(timeout=30_000)
+    assert decision.get_attribute("data-code") == "BLOCKED_AREA"
+    text = decision.inner_text()
+    assert "Area switched off by a geofence" in text
+    assert "proposed by spacex:network-engineering, approved by spacex:leadership" in text
+    assert "from 2022-09-16T00:00:00Z" in text
+    # An operator sees the geofence itself on the map.
+    page.locator('#tabs [data-tab="operator"]').click()
+    page.fill("#op-key", crimea_service.tokens["alice"])
+    page.click("#op-key-use")
+    page.wait_for_function("window.leolink.layerSummary().geofences?.count === 1", timeout=30_000)
+    page.locator('#tabs [data-tab="decision"]').click()
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "crimea-2022-09-16.png")
+
+    # The day before, the same place is served.
+    page.fill("#time-at", "2022-09-15T22:00:00Z")
+    page.click("#time-set")
+    page.wait_for_function(
+        "document.querySelector('#pane-decision .decision')?.dataset.code === 'OKAY'",
+        timeout=30_000,
+    )

@@ -211,7 +211,8 @@ async function loadCells(): Promise<void> {
       state.cellsResolution = suggested;
       payload = await ask(state.cellsResolution);
     }
-    state.cells = payload.cells ?? [];
+    // Cells at sea are left undrawn (the ocean shows through) unless a rule switched them off.
+    state.cells = (payload.cells ?? []).filter((c) => c.code !== "IN_OCEAN");
     state.cellsTruncated = Boolean(payload.truncated);
     state.cellsNote = `${state.cells.length.toLocaleString("en")} cells at resolution ${state.cellsResolution}${state.cellsTruncated ? " (truncated: zoom in)" : ""}`;
   } catch (error) {
