@@ -43,12 +43,20 @@ export function parseSnapshot(payload: SatellitesPayload): Snapshot {
   };
 }
 
-/** Positions (lon, lat pairs) at `tMs`, in the order of snapshot `b`. */
+/** How far past the newest snapshot positions are extrapolated while the next one is late. */
+export const EXTRAPOLATE_MS = 3 * SATELLITE_PERIOD_MS;
+
+/**
+ * Positions (lon, lat pairs) at `tMs`, in the order of snapshot `b`: interpolated between `a`
+ * and `b`, or extrapolated along the same step up to EXTRAPOLATE_MS past `b` (a few seconds
+ * of a ~95-minute orbit are close to a straight line in lat/lon away from the poles).
+ */
 export function interpolate(a: Snapshot, b: Snapshot, tMs: number): Float32Array {
   const n = b.noradId.length;
   const out = new Float32Array(2 * n);
   const span = b.atMs - a.atMs;
-  const f = span > 0 ? Math.min(1, Math.max(0, (tMs - a.atMs) / span)) : 1;
+  const fMax = span > 0 ? 1 + EXTRAPOLATE_MS / span : 1;
+  const f = span > 0 ? Math.min(fMax, Math.max(0, (tMs - a.atMs) / span)) : 1;
   let indexInA: (i: number) => number;
   if (a.noradId.length === n && a.noradId[0] === b.noradId[0] && a.noradId[n - 1] === b.noradId[n - 1]) {
     indexInA = (i) => i;
@@ -71,7 +79,7 @@ export function interpolate(a: Snapshot, b: Snapshot, tMs: number): Float32Array
     if (lon > 180) lon -= 360;
     if (lon < -180) lon += 360;
     out[2 * i] = lon;
-    out[2 * i + 1] = a.latDeg[j] + f * (latB - a.latDeg[j]);
+    out[2 * i + 1] = Math.max(-90, Math.min(90, a.latDeg[j] + f * (latB - a.latDeg[j])));
   }
   return out;
 }
@@ -103,7 +111,8 @@ export class SatelliteFeed {
       return;
     }
     const now = Date.now();
-    void this.fetch(now).then(() => this.fetch(now + SATELLITE_PERIOD_MS));
+    void this.fetch(now);
+    void this.fetch(now + SATELLITE_PERIOD_MS);
     this.timer = window.setInterval(() => {
       if (this.inFlight === 0) void this.fetch(Date.now() + LEAD_MS);
     }, SATELLITE_PERIOD_MS);
