@@ -198,7 +198,7 @@ def test_operators_geofence_blocks_the_area(page: Any, service: Service, screens
     assert (fence["proposer"], fence["approver"], fence["state"]) == ("alice", "bob", "approved")
 
 
-def test_audit_tab_verifies_the_chain(page: Any, service: Service) -> None:
+def test_audit_tab_verifies_the_chain(page: Any, service: Service, screenshots: Any) -> None:
     open_map(page, service, f"at={AT}")
     page.locator('#tabs [data-tab="operator"]').click()
     page.fill("#op-key", service.tokens["audrey"])
@@ -208,6 +208,7 @@ def test_audit_tab_verifies_the_chain(page: Any, service: Service) -> None:
     ok.wait_for(timeout=30_000)
     assert "Chain OK" in ok.inner_text()
     assert page.locator("#audit-rows tr").count() > 0
+    page.screenshot(path=screenshots / "audit.png")
 
 
 def test_sevastopol_under_the_crimea_scenario_says_who_and_since_when(

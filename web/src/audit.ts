@@ -15,6 +15,11 @@ type AuditRecord = Record<string, unknown>;
 
 const PAGE = 50;
 
+/** "2026-05-13T12:00:00.123456Z" as "2026-05-13 12:00:00" (the full value is in the details). */
+function shortTime(value: unknown): string {
+  return value == null ? "" : String(value).replace("T", " ").replace(/(\.\d+)?Z$/, "");
+}
+
 function pick(record: AuditRecord, ...names: string[]): unknown {
   for (const name of names) if (record[name] != null) return record[name];
   return null;
@@ -72,7 +77,7 @@ export class AuditPane {
           .filter((v) => v != null)
           .join(" ");
         const reason = pick(r, "reason");
-        return `<tr><td>${escapeHtml(seq)}</td><td>${escapeHtml(pick(r, "ts", "at", "recorded_at", "time", "created_at") ?? "")}</td>
+        return `<tr><td>${escapeHtml(seq)}</td><td>${escapeHtml(shortTime(pick(r, "ts", "at", "recorded_at", "time", "created_at")))}</td>
           <td>${escapeHtml(pick(r, "actor", "by", "who") ?? "")}</td>
           <td><details><summary>${escapeHtml(what || "record")}${reason ? ` — <span class="muted">${escapeHtml(reason)}</span>` : ""}</summary><pre>${escapeHtml(JSON.stringify(r, null, 1))}</pre></details></td></tr>`;
       });

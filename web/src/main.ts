@@ -47,7 +47,7 @@ const LAYER_LABEL: Record<LayerName, string> = {
   countries: "Availability by country",
   cells: "Availability by H3 cell",
   geofences: "Geofences (operators)",
-  satellites: "Satellites, live",
+  satellites: "Satellites",
 };
 
 /**
@@ -484,7 +484,7 @@ function renderLayerPanel(): void {
   const pane = document.getElementById("pane-layers")!;
   const notes: Partial<Record<LayerName, string>> = {
     cells: state.cellsNote,
-    satellites: state.satelliteCount ? `${state.satelliteCount.toLocaleString("en")} tracked` : "",
+    satellites: satelliteNote(),
     geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
   };
   pane.innerHTML = `${(Object.keys(LAYER_LABEL) as LayerName[])
@@ -563,7 +563,12 @@ map.on("load", async () => {
 setInterval(() => renderLayerPanelNotes(), 2000);
 function renderLayerPanelNotes(): void {
   const note = document.querySelector<HTMLElement>('[data-note="satellites"]');
-  if (note) note.textContent = state.satelliteCount ? `${state.satelliteCount.toLocaleString("en")} tracked` : "";
+  if (note) note.textContent = satelliteNote();
+}
+function satelliteNote(): string {
+  if (!state.satelliteCount) return satellites.lastError ?? "";
+  const when = time.isLive ? "moving live" : `at ${atText()}`;
+  return `${state.satelliteCount.toLocaleString("en")} ${when}`;
 }
 // Refresh what changes with time in live mode (statuses and geofence windows), once a minute.
 setInterval(() => {
