@@ -127,7 +127,11 @@ def test_a_directory_is_refused(tmp_path: Path) -> None:
     assert "is a directory" in refused(tmp_path)
 
 
-@pytest.mark.parametrize("content", [b"", b"  \n\n\t\n", gzip.compress(b"")])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"  \n\n\t\n", gzip.compress(b"", mtime=0)],
+    ids=["empty", "whitespace", "gzip-of-nothing"],
+)
 def test_an_empty_file_is_refused(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "empty.tle"
     path.write_bytes(content)
