@@ -14,15 +14,9 @@ import re
 import tomllib
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 STATIC = ROOT / "src" / "leolink" / "service" / "static"
-
-pytestmark = pytest.mark.skipif(
-    not (WEB / "package-lock.json").exists(), reason="no web/ sources beside this package"
-)
 
 
 def bundle_inputs() -> list[str]:
