@@ -111,7 +111,7 @@ def _serve(home: Path, scenario: str | None = None) -> Iterator[Service]:
                     if response.status == 200:
                         break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+                pass  # not listening yet: poll again until the deadline
             if time.monotonic() > deadline:
                 pytest.fail(f"leolink serve did not answer within {SERVICE_START_S} s")
             time.sleep(0.5)
