@@ -8,60 +8,20 @@ BLOCKED_AREA, and the audit tab verifies the chain.  Screenshots are saved for a
 
 from __future__ import annotations
 
-import io
-import json
-import urllib.request
 from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from tests.web.conftest import AT, Service
+from tests.web.pages import READY_MS, api, blend, canvas_pixels, click_at, count_near, open_map
 
 pytestmark = pytest.mark.slow
 
-#: Time for the page to load the borders and ~10,000 satellites and draw (SwiftShader WebGL).
-READY_MS = 60_000
 TAIPEI = (25.033, 121.565)
 #: A box in central Ukraine (available), ~220 km a side: large enough for the two-person rule.
 BOX = [(49.4, 30.0), (49.4, 33.0), (51.4, 33.0), (51.4, 30.0)]
 INSIDE = (50.4, 31.5)
-
-
-def open_map(page: Any, service: Service, query: str) -> None:
-    page.goto(f"{service.url}/?{query}")
-    page.wait_for_function("window.leolink && window.leolink.state.ready", timeout=READY_MS)
-
-
-def canvas_pixels(page: Any) -> np.ndarray:
-    """The map area left of the panel, above the time bar and below the title, as RGB."""
-    png = page.screenshot(clip={"x": 240, "y": 90, "width": 660, "height": 560})
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
-
-
-def count_near(pixels: np.ndarray, rgb: tuple[int, int, int], tolerance: int = 24) -> int:
-    return int((np.abs(pixels - np.array(rgb)).max(axis=2) <= tolerance).sum())
-
-
-def click_at(page: Any, lat: float, lon: float) -> None:
-    point = page.evaluate(f"(() => window.leolink.map.project([{lon}, {lat}]))()")
-    box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
-
-
-def api(service: Service, path: str, token: str | None = None) -> Any:
-    request = urllib.request.Request(f"{service.url}{path}")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
-
-
-def blend(hex_colour: str, opacity: float, under: str = "#0B1526") -> tuple[int, int, int]:
-    top = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
-    bottom = [int(under[i : i + 2], 16) for i in (1, 3, 5)]
-    return tuple(round(t * opacity + b * (1 - opacity)) for t, b in zip(top, bottom, strict=True))  # type: ignore[return-value]
 
 
 def test_page_loads_and_draws_countries_and_satellites(
