@@ -18,7 +18,6 @@ WINDOW = ["--start", "2026-05-13T06:00:00Z", "--end", "2026-05-13T06:04:00Z", "-
 #: Every figure-of-merit column a sweep writes, after the cell's own columns.
 FIGURE_COLUMNS = {
     "pct_time_covered",
-    "pct_time_at_least_1",
     "mean_visible",
     "min_visible",
     "max_visible",
@@ -162,6 +161,10 @@ def test_table_format_lists_one_figure_a_row() -> None:
         (
             ["--country", "UA", *WINDOW, "--png", "m.png", "--figure", "pct_time_at_least_3"],
             "needs --at-least 3",
+        ),
+        (
+            ["--country", "UA", *WINDOW, "--png", "m.png", "--figure", "pct_time_at_least_1"],
+            "K = 1 is pct_time_covered",
         ),
         (["--country", "UA", *WINDOW, "--out", "nowhere/x.parquet"], "does not exist"),
         (["--country", "UA", *WINDOW, "--workers", "0"], "positive number of processes"),

@@ -114,6 +114,19 @@ def test_a_worked_example() -> None:
     assert figures.mean_max_elevation_deg[0] == pytest.approx(50.0)
 
 
+def test_percent_time_covered_is_one_column_and_at_least_k_only_from_two() -> None:
+    counts = np.array([[0, 1, 2], [3, 0, 1]])
+    figures = _accumulate(counts, np.where(counts > 0, 45.0, np.nan), 60.0, (1, 3)).figures()
+    table = figures.per_cell()
+    assert figures.at_least == (1, 3)
+    assert [name for name in table if name.startswith("pct_time")] == [
+        "pct_time_covered",
+        "pct_time_at_least_3",
+    ]
+    np.testing.assert_array_equal(table["pct_time_covered"], figures.pct_time_at_least[0])
+    np.testing.assert_array_equal(table["pct_time_at_least_3"], [50.0, 0.0, 0.0])
+
+
 def test_never_and_always_covered_cells() -> None:
     counts = np.array([[0, 4], [0, 5], [0, 6]])
     elevation = np.where(counts > 0, 45.0, np.nan)

@@ -72,6 +72,8 @@ def test_summary_weights_by_area_and_takes_extremes_over_cells() -> None:
     always = area[f.pct_time_covered == 100.0].sum() / area.sum() * 100.0
     assert summary["pct_area_always_covered"] == pytest.approx(always)
     assert "pct_time_at_least_2" in summary
+    assert "pct_time_at_least_1" not in summary
+    assert "pct_time_at_least_1" not in result.columns()
     assert summary["pct_time_at_least_2"] <= summary["pct_time_covered"]
     assert summary["area_weighted"] == list(AREA_WEIGHTED)
     assert set(AREA_WEIGHTED) <= set(summary)
@@ -141,3 +143,5 @@ def test_unknown_figures_are_refused() -> None:
     assert figure_label("max_gap_s") == ("longest coverage gap", "s")
     assert figure_label("pct_time_at_least_4")[1] == "% of the window"
     assert "pct_time_at_least_2" not in map_figures()
+    with pytest.raises(InputError, match="K = 1 is pct_time_covered"):
+        figure_label("pct_time_at_least_1")

@@ -250,7 +250,9 @@ def coverage(
         str,
         typer.Option(
             "--figure",
-            help="Figure for --png: " + ", ".join(map_figures()) + ", pct_time_at_least_K.",
+            help="Figure for --png: "
+            + ", ".join(map_figures())
+            + ", pct_time_at_least_K (K >= 2).",
         ),
     ] = "pct_time_covered",
     workers: Annotated[

@@ -56,7 +56,7 @@ def _figures_summary(
         "pct_time_covered_p5": area_weighted_statistics(covered, area_km2, (5.0,)).percentiles[5.0],
     }
     for name in columns:
-        if name.startswith("pct_time_at_least_") and name != "pct_time_at_least_1":
+        if name.startswith("pct_time_at_least_"):
             out[name] = weighted(name)
     out |= {
         "pct_area_always_covered": 100.0 * float(area_km2[covered >= 100.0].sum()) / total_area,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -62,20 +63,21 @@ _BORDER_COLOUR: Final = "#a0a0a0"
 
 def figure_label(name: str) -> tuple[str, str]:
     """(what it is, unit) of a per-cell figure, e.g. ``('mean coverage gap', 's')``."""
-    if name.startswith("pct_time_at_least_"):
-        k = name.removeprefix("pct_time_at_least_")
-        return f"time with at least {k} satellites in view", "% of the window"
+    at_least = re.fullmatch(r"pct_time_at_least_([2-9]|[1-9][0-9]+)", name)
+    if at_least is not None:
+        return f"time with at least {at_least[1]} satellites in view", "% of the window"
     if name in FIGURE_LABELS:
         return FIGURE_LABELS[name]
     raise InputError(
         f"unknown figure {name!r}: choose one of {', '.join(map_figures((2,)))} "
-        "(pct_time_at_least_K for any K given with --at-least)"
+        "(pct_time_at_least_K for any K >= 2 given with --at-least; K = 1 is pct_time_covered)"
     )
 
 
 def map_figures(at_least: tuple[int, ...] = ()) -> list[str]:
-    """The per-cell figures a map can show, with ``pct_time_at_least_<k>`` for each ``k``."""
-    extra = [f"pct_time_at_least_{k}" for k in sorted(set(at_least)) if k != 1]
+    """The per-cell figures a map can show, with ``pct_time_at_least_<k>`` for each ``k >= 2``
+    (``k = 1`` is ``pct_time_covered``)."""
+    extra = [f"pct_time_at_least_{k}" for k in sorted(set(at_least)) if k >= 2]
     return [*FIGURE_LABELS, *extra]
 
 

@@ -145,13 +145,15 @@ class CoverageFigures:
         return self.steps * self.step_s
 
     def per_cell(self) -> dict[str, npt.NDArray[np.generic]]:
-        """The ``(P,)`` figures by name (``pct_time_at_least_<k>`` for each ``k``), for a table."""
+        """The ``(P,)`` figures by name, for a table: ``pct_time_at_least_<k>`` for each ``k``
+        of 2 or more (``k = 1`` is ``pct_time_covered``, given once under its STK name)."""
         table: dict[str, npt.NDArray[np.generic]] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "pct_time_at_least":
                 for k, row in zip(self.at_least, value, strict=True):
-                    table[f"pct_time_at_least_{k}"] = row
+                    if k >= 2:
+                        table[f"pct_time_at_least_{k}"] = row
             elif isinstance(value, np.ndarray):
                 table[f.name] = value
         return table
