@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from tests.service.service_helpers import assert_problem
 
 from leolink import api
+from leolink.network import Network
 
 AT = "2026-05-13T12:00:00Z"
+LATER = "2026-05-13T12:00:30Z"
 PARIS = (48.8534, 2.3488)
 LUANDA = (-8.8383, 13.2344)
 
@@ -34,6 +38,36 @@ def test_without_to_the_route_ends_at_a_pop(client: TestClient, catalog: api.Cat
     assert nearest["path"][-1]["kind"] == "pop"
     chosen = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT, "pop": "POP5"})
     assert chosen.json()["path"][-1]["id"] == "POP5"
+
+
+def test_the_network_is_built_once_per_set_of_link_options(
+    client: TestClient, catalog: api.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    there = {"from": _point(PARIS), "to": _point(LUANDA), "at": AT}
+    asked = [
+        (there, api.route(catalog, AT, PARIS, LUANDA)),
+        (
+            {**there, "from": _point(LUANDA), "to": _point(PARIS)},
+            api.route(catalog, AT, LUANDA, PARIS),
+        ),
+        ({**there, "at": LATER}, api.route(catalog, LATER, PARIS, LUANDA)),
+        ({**there, "isl": "none"}, api.route(catalog, AT, PARIS, LUANDA, isl="none")),
+        (
+            {**there, "isl": "none", "at": LATER},
+            api.route(catalog, LATER, PARIS, LUANDA, isl="none"),
+        ),
+    ]
+    built: list[dict[str, Any]] = []
+    build_network = api.build_network
+
+    def counting(*args: Any, **kwargs: Any) -> Network:
+        built.append(kwargs)
+        return build_network(*args, **kwargs)
+
+    monkeypatch.setattr(api, "build_network", counting)
+    for params, expected in asked:
+        assert client.get("/v1/routes", params=params).json() == expected.as_dict()
+    assert [options["isl"] for options in built] == ["plus-grid", "none"]
 
 
 def test_unreachable_is_200_with_the_reason(client: TestClient) -> None:

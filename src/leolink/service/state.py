@@ -2,7 +2,9 @@
 
 The catalog and the country borders are loaded once per process; satellite positions are
 computed once per instant asked for and kept in a small LRU cache, because a map asks for the
-same instant many times (and the visible-satellite and decision routes reuse them).
+same instant many times (and the visible-satellite and decision routes reuse them).  The
+network that routes go over does not change with time: it is built once per set of link
+options and kept likewise.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
 from fastapi import Request
 
 from leolink import api
+from leolink.network import Network
 from leolink.store import Store
 
 if TYPE_CHECKING:
@@ -111,11 +114,23 @@ class ServiceState:
     #: The decision engine over the store's policy (`leolink.service.decisions`).
     decider: Decider = field(init=False)
     _ephemerides: LruCache[int, Ephemeris1] = field(default_factory=lambda: LruCache(32))
+    _networks: LruCache[tuple[tuple[str, Any], ...], Network] = field(
+        default_factory=lambda: LruCache(8)
+    )
 
     def ephemeris(self, at: np.datetime64) -> Ephemeris1:
         """Positions of the catalog's satellites at ``at`` (cached per instant)."""
         t = cast(np.datetime64, np.asarray(at, dtype="datetime64[ns]")[()])
         return self._ephemerides.get_or_compute(int(t.astype(np.int64)), lambda: self._at(t))
+
+    def network(self, **options: Any) -> Network:
+        """The catalog's network under ``options`` of `leolink.network.build_network` (cached
+        per set of options: it is the same at every instant, and building it infers the
+        constellation's structure, ~60 ms for the embedded catalog)."""
+        key = tuple(sorted(options.items()))
+        return self._networks.get_or_compute(
+            key, lambda: api.build_network(self.catalog, **options)
+        )
 
     def _at(self, at: np.datetime64) -> Ephemeris1:
         eph = api.propagate(self.catalog, np.asarray([at], dtype="datetime64[ns]"))

@@ -2,7 +2,10 @@
 
 Public (no key).  The same computation and JSON as ``leolink route --format json``
 (`leolink.api.route`, `Route.as_dict`); an unreachable destination is a 200 with
-``reachable: false`` and the reason, bad input a 422 naming the parameter.
+``reachable: false`` and the reason, bad input a 422 naming the parameter.  The network's
+time-independent part (lasers, gateways, PoPs) is built once per set of link options and kept
+by the service state (`ServiceState.network`); each request then costs SGP4 at its instant,
+the graph with its two endpoints and one search (`leolink.network.route_on`).
 """
 
 from __future__ import annotations
@@ -13,9 +16,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from leolink import api
 from leolink.errors import InputError
-from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon, route_on
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
 from leolink.service.schemas import RouteOut
 from leolink.service.state import ServiceState, get_state
@@ -28,8 +30,10 @@ StateDep = Annotated[ServiceState, Depends(get_state)]
 _POINT = "LAT,LON in decimal degrees, latitude first (e.g. 48.8534,2.3488)."
 
 
-def _route(state: ServiceState, options: dict[str, Any]) -> bytes:
-    record = api.route(state.catalog, **options).as_dict()
+def _route(state: ServiceState, route: dict[str, Any], links: dict[str, Any]) -> bytes:
+    """`leolink.api.route` with ``route`` (at, src, dst, pop) and link options ``links``, over
+    the network the state keeps for those options, as JSON."""
+    record = route_on(state.network(**links), **route).as_dict()
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -92,11 +96,7 @@ async def routes(
         raise InputError(
             "without to= the route ends at a PoP through a gateway; drop gateways=false"
         )
-    options: dict[str, Any] = {
-        "at": t,
-        "src": src,
-        "dst": dst,
-        "pop": pop,
+    links: dict[str, Any] = {
         "isl": isl,
         "gateways": gateways,
         "pops": gateways,
@@ -106,5 +106,6 @@ async def routes(
         "max_gsl_km": max_gsl_km,
         "max_isl_km": max_isl_km,
     }
-    body = await run_in_threadpool(_route, state, options)
+    route = {"at": t, "src": src, "dst": dst, "pop": pop}
+    body = await run_in_threadpool(_route, state, route, links)
     return Response(body, media_type="application/json")
