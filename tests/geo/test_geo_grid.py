@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import h3
+import h3.api.basic_int as h3i
 import numpy as np
 import pytest
 import shapely
@@ -62,6 +63,36 @@ def test_bad_positions_give_the_null_cell_not_an_exception() -> None:
     assert np.isnan(lat).all()
     assert np.isnan(lon).all()
     assert np.isnan(grid.cell_area_km2(np.array([0], dtype=np.uint64))).all()
+
+
+@pytest.mark.parametrize("res", [0, 1, 3, 5, 7, 9])
+def test_centres_areas_and_validity_are_h3_pys_to_the_bit(res: int) -> None:
+    """The array loops call ``h3._cy`` directly; the values must be ``h3.api.basic_int``'s."""
+    rng = np.random.default_rng(res)
+    lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, 3_000)))
+    lon = rng.uniform(-180.0, 180.0, 3_000)
+    pentagons = [h3.str_to_int(c) for c in h3.get_pentagons(res)]
+    cells = np.concatenate(
+        [
+            grid.latlng_to_cells(lat, lon, res),
+            np.array(pentagons, dtype=np.uint64),
+            rng.integers(0, 2**64, 500, dtype=np.uint64, endpoint=False),  # almost all invalid
+            np.array([0, 1, 2**64 - 1], dtype=np.uint64),
+        ]
+    )
+    rng.shuffle(cells)
+    values = cells.tolist()
+    valid = [h3i.is_valid_cell(c) for c in values]
+    nan = float("nan")
+    centres = [h3i.cell_to_latlng(c) if h3i.is_valid_cell(c) else (nan, nan) for c in values]
+    areas = [h3i.cell_area(c, "km^2") if h3i.is_valid_cell(c) else nan for c in values]
+    assert 3_000 <= sum(valid) < len(values)
+
+    np.testing.assert_array_equal(grid.is_valid_cell(cells), valid)
+    lat_deg, lon_deg = grid.cells_to_latlng(cells)
+    np.testing.assert_array_equal(lat_deg, [c[0] for c in centres], strict=True)
+    np.testing.assert_array_equal(lon_deg, [c[1] for c in centres], strict=True)
+    np.testing.assert_array_equal(grid.cell_area_km2(cells), areas, strict=True)
 
 
 def test_arrays_broadcast_and_keep_their_shape() -> None:
