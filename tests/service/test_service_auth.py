@@ -23,6 +23,7 @@ PUBLIC = {
     ("get", "/v1/countries"),
     ("get", "/v1/availability"),
     ("get", "/v1/availability/cells"),
+    ("get", "/v1/coverage"),
     ("get", "/v1/satellites"),
     ("get", "/v1/visible"),
     ("get", "/v1/routes"),

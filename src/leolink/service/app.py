@@ -21,6 +21,7 @@ from leolink.service import basemap
 from leolink.service.problems import install_problem_handlers
 from leolink.service.routers import (
     audit,
+    coverage,
     decisions,
     geofences,
     public,
@@ -46,11 +47,11 @@ _DESCRIPTION = """\
 The operator service of leolink, an open model of a Starlink-class satellite-internet system.
 
 Public reads need no key: health, the countries layer, availability, satellites, visible
-satellites, decisions and routes.  Everything else takes `Authorization: Bearer <token>` with a key
-made by `leolink keys create --role ROLE --name NAME`; roles are viewer, terminal, operator,
-auditor and admin.  Times are ISO 8601 UTC with `Z`; latitude comes before longitude except in
-GeoJSON.  Errors are `application/problem+json` (RFC 9457).  Lists are pages `{items, next}`:
-pass `next` as `after` (`after_seq` for the audit log).
+satellites, coverage, decisions and routes.  Everything else takes `Authorization: Bearer <token>`
+with a key made by `leolink keys create --role ROLE --name NAME`; roles are viewer, terminal,
+operator, auditor and admin.  Times are ISO 8601 UTC with `Z`; latitude comes before longitude
+except in GeoJSON.  Errors are `application/problem+json` (RFC 9457).  Lists are pages
+`{items, next}`: pass `next` as `after` (`after_seq` for the audit log).
 """
 
 
@@ -111,7 +112,7 @@ def create_app(
     app.state.leolink = state
     install_problem_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    for module in (public, routes, decisions, statuses, geofences, terminals, audit):
+    for module in (public, coverage, routes, decisions, statuses, geofences, terminals, audit):
         app.include_router(module.router)
     install_static(app, static_dir)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]

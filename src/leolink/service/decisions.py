@@ -27,7 +27,7 @@ import numpy as np
 
 from leolink import api
 from leolink.errors import InputError
-from leolink.geo import grid, regions
+from leolink.geo import grid
 from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
 from leolink.policy.decide import Decision as EngineDecision
 from leolink.policy.decide import DecisionSettings, decide
@@ -40,6 +40,7 @@ from leolink.policy.records import (
     Terminal,
 )
 from leolink.policy.sky import Sky
+from leolink.service import boxes
 from leolink.service.state import LruCache
 from leolink.store import Store
 from leolink.store.checks import check_geofence_spec
@@ -50,8 +51,6 @@ __all__ = [
     "POLICY_RECHECK_S",
     "CellQuery",
     "Decider",
-    "TooManyCells",
-    "estimate_cells",
 ]
 
 #: How often (seconds) the policy version is looked up for changes made by other processes.
@@ -60,11 +59,6 @@ POLICY_RECHECK_S: Final = 0.5
 IMPACT_MAX_CELLS: Final = 20_000
 #: Budget of (cell, time step) pairs for an impact's satellite-hours (~20 us each: ~4 s).
 IMPACT_CELL_STEPS: Final = 200_000
-
-#: Average area of an H3 cell at resolution 0, km² (h3's ``average_hexagon_area``); each finer
-#: resolution has 1/7 of it.
-_H3_RES0_AREA_KM2: Final = 4_357_449.416078381
-_EARTH_RADIUS_KM: Final = 6_371.0072
 _ONE_US: Final = np.timedelta64(1, "us")
 
 
@@ -89,23 +83,6 @@ class _Policy:
             if resolution not in self.compiled:
                 self.compiled[resolution] = compile_policy(self.history, resolution)
             return self.compiled[resolution]
-
-
-class TooManyCells(InputError):  # noqa: N818 - a request error, named for what the client did
-    """A cell query over the service's cap; ``suggested_resolution`` fits under it."""
-
-    def __init__(self, message: str, suggested_resolution: int | None) -> None:
-        super().__init__(message)
-        self.suggested_resolution = suggested_resolution
-
-
-def estimate_cells(west: float, south: float, east: float, north: float, resolution: int) -> float:
-    """About how many H3 cells at ``resolution`` cover a (W, S, E, N) box (west > east: across
-    the antimeridian): its area on the sphere over the average cell area."""
-    width_deg = (east - west) % 360.0 or 360.0
-    band = abs(math.sin(math.radians(north)) - math.sin(math.radians(south)))
-    area_km2 = _EARTH_RADIUS_KM**2 * math.radians(width_deg) * band
-    return area_km2 / (_H3_RES0_AREA_KM2 / 7.0**resolution)
 
 
 @dataclass(frozen=True)
@@ -197,7 +174,7 @@ class Decider:
         that cells x steps stays within `IMPACT_CELL_STEPS` (the result says which step).
         """
         size_km2 = check_geofence_spec(spec).size_km2  # refuses a malformed spec first
-        cells_estimate = size_km2 / (_H3_RES0_AREA_KM2 / 7.0**grid.DEFAULT_RESOLUTION)
+        cells_estimate = size_km2 / boxes.average_cell_area_km2(grid.DEFAULT_RESOLUTION)
         if cells_estimate > IMPACT_MAX_CELLS:
             raise InputError(
                 f"the area of {spec.name!r} ({size_km2:,.0f} km², about {cells_estimate:,.0f} "
@@ -257,16 +234,9 @@ class Decider:
         max_cells: int,
     ) -> CellQuery:
         """Policy decisions at the centres of the box's cells (no sky), for the availability
-        map; `TooManyCells` above ``max_cells``."""
+        map; `leolink.service.boxes.TooManyCells` above ``max_cells``."""
         res = grid.check_resolution(resolution)
-        # Refuse by estimate first: listing a continent's cells at resolution 9 alone would
-        # take minutes.  The exact count is checked after.
-        regions.bbox_to_geometry(west, south, east, north)  # checks the box
-        if estimate_cells(west, south, east, north, res) > 1.5 * max_cells:
-            raise self._too_many(west, south, east, north, res, max_cells, None)
-        cells = regions.bbox_to_cells(west, south, east, north, res)
-        if cells.size > max_cells:
-            raise self._too_many(west, south, east, north, res, max_cells, int(cells.size))
+        cells = boxes.box(west, south, east, north).cells(res, max_cells)
         policy = self.policy()
         lat, lon = grid.cells_to_latlng(cells)
         batch = decide_batch(
@@ -277,33 +247,3 @@ class Decider:
             settings=DecisionSettings(resolution=res),
         )
         return CellQuery(at, res, policy.version, grid.cells_to_hex(cells), batch)
-
-    @staticmethod
-    def _too_many(
-        west: float,
-        south: float,
-        east: float,
-        north: float,
-        res: int,
-        max_cells: int,
-        count: int | None,
-    ) -> TooManyCells:
-        fits = [
-            r for r in range(res) if estimate_cells(west, south, east, north, r) <= max_cells / 1.5
-        ]
-        suggested = fits[-1] if fits else None
-        many = (
-            f"{count}"
-            if count is not None
-            else "about " + (f"{estimate_cells(west, south, east, north, res):.3g}")
-        )
-        hint = (
-            f"ask for resolution={suggested} (suggested_resolution) or a smaller box"
-            if suggested is not None
-            else "ask for a smaller box"
-        )
-        return TooManyCells(
-            f"the box {west:g},{south:g},{east:g},{north:g} holds {many} cells at resolution "
-            f"{res}, more than the {max_cells} one request may have: {hint}",
-            suggested,
-        )

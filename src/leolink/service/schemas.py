@@ -33,6 +33,10 @@ __all__ = [
     "CellsOut",
     "CountryStatusChangeOut",
     "CountryStatusProposal",
+    "CoverageFigureOut",
+    "CoverageOut",
+    "CoverageStatisticsOut",
+    "CoverageSummaryOut",
     "DecisionOut",
     "DecisionRequest",
     "FeatureCollectionIn",
@@ -564,3 +568,59 @@ class ImpactOut(BaseModel):
     satellite_hours: float | None
     basis: str
     cell_list: list[str] | None = None
+
+
+# --- coverage -------------------------------------------------------------------------------
+
+
+class CoverageFigureOut(BaseModel):
+    """What a figure of merit is, in words, and its unit (for a legend or a colour bar)."""
+
+    label: str = Field(examples=["Mean number of satellites in view"])
+    unit: str = Field(examples=["satellites"])
+
+
+class CoverageStatisticsOut(BaseModel):
+    """Area-weighted statistics of one figure over the region's cells that have a value."""
+
+    mean: float | None
+    min: float | None
+    max: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
+    cells: int
+    area_km2: float | None
+
+
+class CoverageSummaryOut(BaseModel):
+    """The region as a whole: its cells, their area and each figure's statistics."""
+
+    cells: int
+    area_km2: float | None
+    figures: dict[str, CoverageStatisticsOut]
+
+
+class CoverageOut(BaseModel):
+    """Figures of merit per cell from a coverage sweep, as columns (see ``GET /v1/coverage``).
+
+    ``cells`` holds ``cell`` (hex H3 indexes) and one list per figure named in ``figures``,
+    the i-th entry of each for the i-th cell; null where a figure has no value.
+    """
+
+    region: str
+    resolution: int
+    start: str
+    end: str
+    step_s: float
+    steps: int
+    min_elevation_deg: float
+    satellites: int
+    catalog: str
+    warning: str | None = Field(
+        description="Set when the window is far from the catalog's epochs (positions are "
+        "then indicative only)."
+    )
+    figures: dict[str, CoverageFigureOut]
+    cells: dict[str, list[str | float | None]]
+    summary: CoverageSummaryOut

@@ -24,6 +24,7 @@ from leolink.network import Network
 from leolink.store import Store
 
 if TYPE_CHECKING:
+    from leolink.service.coverage import CoverageRequest
     from leolink.service.decisions import Decider
 
 __all__ = [
@@ -49,8 +50,17 @@ class ServiceLimits:
 
     #: Items of one ``POST /v1/decisions/batch``.
     max_batch: int = 1_000
-    #: Cells of one ``GET /v1/availability/cells`` (above: 422 with a coarser resolution).
+    #: Cells of one ``GET /v1/availability/cells`` or ``GET /v1/coverage`` (above: 422 with a
+    #: coarser resolution).
     max_cells: int = 20_000
+    #: Instants of one ``GET /v1/coverage``: 96 min at 60 s, a day at 15 min.  Each instant
+    #: costs 10-70 ms on one core whatever the cells (SGP4 for the whole catalog and the
+    #: kernel's work per satellite, which grows with the region's spread and a lower mask), so
+    #: this bounds the worst request at about 6 s (`leolink.service.coverage`).
+    max_coverage_steps: int = 97
+    #: Cells x instants of one ``GET /v1/coverage``: the default hour at 60 s (61 instants) over
+    #: the most cells a request may have (a hemisphere at resolution 3: 3 s, 4 s at 10°).
+    max_coverage_cell_steps: int = 1_220_000
     #: Position reports in one ``POST /v1/terminals/{id}/reports``.
     max_reports: int = 1_000
     #: Page size of the lists when the request names none (at most 1,000 may be asked for).
@@ -88,6 +98,14 @@ class LruCache(Generic[K, V]):
         with self._lock:
             self._data.clear()
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._data
+
 
 @dataclass(frozen=True)
 class Ephemeris1:
@@ -114,6 +132,9 @@ class ServiceState:
     #: The decision engine over the store's policy (`leolink.service.decisions`).
     decider: Decider = field(init=False)
     _ephemerides: LruCache[int, Ephemeris1] = field(default_factory=lambda: LruCache(32))
+    #: Response bodies of recent ``GET /v1/coverage`` requests, by normalised request (each is
+    #: at most a few MB).
+    coverage_results: LruCache[CoverageRequest, bytes] = field(default_factory=lambda: LruCache(16))
     _networks: LruCache[tuple[tuple[str, Any], ...], Network] = field(
         default_factory=lambda: LruCache(8)
     )

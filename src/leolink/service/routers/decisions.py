@@ -17,8 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from leolink.errors import InputError
 from leolink.policy.decide import Decision
 from leolink.policy.records import CountryStatus, PositionReport, Terminal
-from leolink.service.decisions import TooManyCells
-from leolink.service.problems import ProblemError
+from leolink.service.boxes import TooManyCells, parse_bbox, too_many_cells_problem
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
 from leolink.service.schemas import (
     BatchOut,
@@ -116,28 +115,13 @@ async def post_batch(state: StateDep, body: BatchRequest) -> Response:
     return Response(body_bytes, media_type="application/json")
 
 
-def _bbox(text: str) -> tuple[float, float, float, float]:
-    parts = text.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != 4:
-        raise InputError(
-            f"bbox={text!r} is not four numbers W,S,E,N in degrees, e.g. bbox=22,44,41,53 "
-            "(west > east crosses the antimeridian)"
-        )
-    west, south, east, north = values
-    return west, south, east, north
+# The old name, still imported by the terminals router until it imports `parse_bbox` from
+# leolink.service.boxes; remove it then.
+_bbox = parse_bbox
 
 
-def _cells(
-    state: ServiceState, bbox: str, at: np.datetime64, resolution: int
-) -> tuple[bytes, None] | tuple[None, TooManyCells]:
-    try:
-        query = state.decider.cells(*_bbox(bbox), at, resolution, state.limits.max_cells)
-    except TooManyCells as exc:
-        return None, exc
+def _cells(state: ServiceState, bbox: str, at: np.datetime64, resolution: int) -> bytes:
+    query = state.decider.cells(*parse_bbox(bbox), at, resolution, state.limits.max_cells)
     batch = query.batch
     codes = [c.value for c in batch.codes]
     countries = batch.country_codes()
@@ -154,7 +138,7 @@ def _cells(
         "cells": cells,
         "truncated": False,
     }
-    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode(), None
+    return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @router.get("/availability/cells", response_model=CellsOut, responses=errors())
@@ -179,14 +163,8 @@ async def availability_cells(
     ``suggested_resolution`` that fits, never cut short.
     """
     t = instant_or_now(at)
-    body, too_many = await run_in_threadpool(_cells, state, bbox, t, resolution)
-    if too_many is not None:
-        raise ProblemError(
-            422,
-            "too-many-cells",
-            "Too many cells",
-            str(too_many),
-            extra={"suggested_resolution": too_many.suggested_resolution},
-        )
-    assert body is not None
+    try:
+        body = await run_in_threadpool(_cells, state, bbox, t, resolution)
+    except TooManyCells as exc:
+        raise too_many_cells_problem(exc) from None
     return Response(body, media_type="application/json")
