@@ -12,7 +12,7 @@ import datetime as _dt
 import gzip
 from functools import cache
 from importlib import resources
-from typing import cast
+from typing import Final, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,11 @@ DatetimeArray = npt.NDArray[np.datetime64]
 FloatArray = npt.NDArray[np.float64]
 
 
+#: The span of ``datetime64[ns]`` (whole days inside it), the instants leolink represents.
+_FIRST_NS: Final = _dt.datetime(1678, 1, 1)
+_LAST_NS: Final = _dt.datetime(2261, 12, 31, 23, 59, 59)
+
+
 def parse_instant(text: str | np.datetime64 | _dt.datetime) -> np.datetime64:
     """Parse an ISO 8601 UTC instant (``2026-05-13T12:00:00Z``) or ``now`` to ``datetime64[ns]``.
 
@@ -51,6 +56,12 @@ def parse_instant(text: str | np.datetime64 | _dt.datetime) -> np.datetime64:
                 "(datetime(..., tzinfo=timezone.utc))"
             )
         utc = text.astimezone(_dt.UTC).replace(tzinfo=None)
+        if not _FIRST_NS <= utc <= _LAST_NS:
+            # datetime64[ns] holds 1678-2261; numpy would wrap a date outside silently.
+            raise TimeFormatError(
+                f"time {text.isoformat()!r} is outside the instants leolink computes with "
+                f"({_FIRST_NS.isoformat()}Z to {_LAST_NS.isoformat()}Z); give a date in that range"
+            )
         return np.datetime64(utc, "ns")
     stripped = str(text).strip()
     if stripped.lower() == "now":

@@ -111,7 +111,10 @@ def create_app(
     )
     app.state.leolink = state
     install_problem_handlers(app)
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 1: it compresses on the event loop, and for the large columnar bodies (satellites,
+    # cells, coverage: ~2 MB of JSON) level 9 takes ~430 ms for a body 16 % smaller than
+    # level 1's in ~20 ms.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     for module in (public, coverage, routes, decisions, statuses, geofences, terminals, audit):
         app.include_router(module.router)
     install_static(app, static_dir)
