@@ -4,7 +4,8 @@ Every error the service returns has the members ``type`` (a ``urn:leolink:proble
 naming the kind of problem), ``title``, ``status``, ``detail`` (leolink's own message, which
 names the bad input and says what to do) and ``instance`` (the request path).  Some add
 members: ``errors`` (request validation: where and what), ``suggested_resolution`` (a cell
-query over the cap).
+query over the cap: ``too-many-cells``, and a coverage sweep over its budget) and
+``suggested_step_s`` (a coverage sweep with too many instants: ``too-many-instants``).
 
 The mapping, most specific class first:
 
