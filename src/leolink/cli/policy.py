@@ -1,5 +1,5 @@
 """Commands of the service-control plane: ``check``, ``scenario``, ``audit``, ``policy``,
-``terminals enforce`` and ``geofence impact``.
+``terminals enforce`` (and ``load-demo``, from `leolink.cli.demo`) and ``geofence impact``.
 
 Without ``--db`` the commands use the default store, a SQLite file in the user's data
 directory; ``leolink check`` seeds it with the default policy dataset the first time, when it
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
+from leolink.cli.demo import terminals_load_demo
 from leolink.errors import InputError
 from leolink.orbits.loading import load_catalog
 from leolink.policy.defaults import (
@@ -370,6 +371,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(policy_app, name="policy")
     terminals_app = typer.Typer(help="Terminals.", no_args_is_help=True)
     terminals_app.command("enforce")(terminals_enforce)
+    terminals_app.command("load-demo")(terminals_load_demo)
     app.add_typer(terminals_app, name="terminals")
     geofence_app = typer.Typer(help="Geofences.", no_args_is_help=True)
     geofence_app.command("impact")(geofence_impact_command)

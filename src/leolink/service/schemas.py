@@ -68,6 +68,8 @@ __all__ = [
     "Suspension",
     "TerminalIn",
     "TerminalOut",
+    "TerminalPositionOut",
+    "TerminalPositionsOut",
     "Verification",
     "VisibleSatelliteOut",
 ]
@@ -376,6 +378,47 @@ class Suspension(_In):
 
     reason: Text
     expected_version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+
+
+class TerminalPositionOut(BaseModel):
+    """A terminal at its latest position report, and what the policy says of it there.
+
+    The decision is the engine's for this terminal at (``lat``, ``lon``) at the page's ``at``,
+    as ``POST /v1/decisions`` with ``terminal_id`` gives it but without the satellite check:
+    policy only, the terminal's own rules included (account state, allow-lists, roaming).
+    ``violation`` is true when ``code`` is one enforcement acts on (``BLOCKED_COUNTRY``,
+    ``BLOCKED_AREA``, ``CELL_IS_DISABLED``): the terminal is where it must not be served.
+    """
+
+    id: str
+    account: str
+    state: TerminalState
+    home_country: str
+    customer_class: CustomerClass
+    plan: Plan
+    reported_at: str
+    lat: float
+    lon: float
+    cell: str | None
+    country: str | None
+    country_status: CountryStatus | None
+    allowed: bool
+    code: Code
+    reasons: list[str]
+    rules: list[str]
+    policy_version: int
+    violation: bool
+
+
+class TerminalPositionsOut(BaseModel):
+    """One page of terminals at their latest report at or before ``at``, by id.
+
+    Pass ``next`` as ``after`` for the following page, with the same ``at``.
+    """
+
+    at: str
+    items: list[TerminalPositionOut]
+    next: str | None
 
 
 # --- audit --------------------------------------------------------------------------------

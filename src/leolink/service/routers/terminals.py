@@ -1,15 +1,19 @@
-"""Terminals: registration, position reports and suspension."""
+"""Terminals: registration, position reports, suspension, and where they all are."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from leolink.errors import InputError, PolicyStateError
+from leolink.geo import regions
 from leolink.policy.records import Terminal, TerminalState
 from leolink.service.auth import Permission, Principal, check_reporter, require
-from leolink.service.routers._common import LimitQuery, errors, page
+from leolink.service.boxes import parse_bbox
+from leolink.service.positions import Box, decide_positions, latest_positions
+from leolink.service.routers._common import AtQuery, LimitQuery, errors, instant_or_now, page
 from leolink.service.schemas import (
     Page,
     PositionReportOut,
@@ -18,8 +22,10 @@ from leolink.service.schemas import (
     Suspension,
     TerminalIn,
     TerminalOut,
+    TerminalPositionsOut,
 )
 from leolink.service.state import ServiceState, get_state
+from leolink.time import format_instant
 
 __all__ = ["router"]
 
@@ -68,6 +74,60 @@ def register(state: StateDep, who: Manager, body: TerminalIn) -> TerminalOut:
     )
     state.policy_changed()
     return _out(terminal)
+
+
+def _box(text: str) -> Box:
+    """The ``bbox`` query parameter as a checked box (422 naming it when malformed)."""
+    west, south, east, north = parse_bbox(text)
+    try:
+        regions.bbox_to_geometry(west, south, east, north)
+    except InputError as exc:
+        raise InputError(f"bbox={text!r}: {exc}") from None
+    return Box(west, south, east, north)
+
+
+# Declared before /{terminal_id}, which would otherwise take "positions" for an id.
+@router.get("/positions", response_model=TerminalPositionsOut, responses=errors(401, 403))
+def positions(
+    state: StateDep,
+    _who: Reader,
+    at: AtQuery = None,
+    bbox: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Only terminals whose report is in this box: W,S,E,N in degrees; "
+            "west > east crosses the antimeridian.",
+            examples=["22,44,41,53"],
+        ),
+    ] = None,
+    account: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    terminal_state: Annotated[TerminalState | None, Query(alias="state")] = None,
+    after: Annotated[str | None, Query(max_length=64, description="Cursor: a terminal id.")] = None,
+    limit: LimitQuery = None,
+) -> Response:
+    """Each terminal at its latest position report at or before ``at`` (default now), with what
+    the policy in force at ``at`` says of it there, by terminal id.
+
+    The decision is the one ``POST /v1/decisions`` gives for the terminal at that position and
+    instant — account state, allow-lists, roaming from its reports — but without the satellite
+    check: it is about policy, so ``allowed`` means policy allows service.  ``violation`` flags
+    terminals where they must not be served (blocked country, denied area, switched-off
+    cells).  Terminals that never reported by ``at`` are absent.  Optionally only those in
+    ``bbox``, of one ``account`` or in one ``state``.  Give ``at`` when paging, so that every
+    page is of the same instant.  For keys that read terminals; a terminal's own key does not.
+    """
+    t = instant_or_now(at)
+    box = None if bbox is None else _box(bbox)
+    found = latest_positions(
+        state.store, t, box=box, account=account, terminal_state=terminal_state
+    )
+    chosen, nxt = page(found, lambda p: p[0].id, after, limit or state.limits.page_default)
+    out = {"at": format_instant(t), "items": decide_positions(state, t, chosen), "next": nxt}
+    return Response(
+        json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode(),
+        media_type="application/json",
+    )
 
 
 @router.get("/{terminal_id}", response_model=TerminalOut, responses=errors(401, 403, 404))
