@@ -1,7 +1,6 @@
 // leolink's web map: MapLibre for the base (an ocean background and country borders from
 // GET /v1/countries — no tiles, fonts or glyphs from the Internet) with deck.gl layers
-// interleaved for cells, geofences, satellites and the drawing.  Terminals are listed in the
-// Operator tab, not drawn: the service gives no terminal positions (only reports go in).
+// interleaved for cells, coverage figures, geofences, satellites, terminals and the drawing.
 
 import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
@@ -13,6 +12,7 @@ import { type GeoJSONSource, Map as MapLibreMap, type StyleSpecification } from 
 
 import { ApiError, apiKey, get } from "./api";
 import { AuditPane } from "./audit";
+import { CoverageLayer, WINDOWS } from "./coverage";
 import { type Decision, escapeHtml, renderDecision, renderError } from "./decision";
 import { type LonLat, PolygonDrawer } from "./draw";
 import { type Geofence, geofenceState, isInForce, OperatorPane } from "./operator";
@@ -29,11 +29,12 @@ import {
   statusKey,
 } from "./palette";
 import { SatelliteFeed } from "./satellites";
+import { TerminalsLayer } from "./terminals";
 import { isoZ, parseIsoZ, TimeControl } from "./time";
 
 // ---------------------------------------------------------------- state
 
-type LayerName = "countries" | "cells" | "geofences" | "satellites";
+type LayerName = "countries" | "cells" | "coverage" | "geofences" | "satellites" | "terminals";
 
 interface Cell {
   cell: string;
@@ -46,8 +47,10 @@ interface Cell {
 const LAYER_LABEL: Record<LayerName, string> = {
   countries: "Availability by country",
   cells: "Availability by H3 cell",
+  coverage: "Coverage figures (a sweep of the cells in view)",
   geofences: "Geofences (operators)",
   satellites: "Satellites",
+  terminals: "Terminals at their last reported position (operators)",
 };
 
 /**
@@ -62,7 +65,10 @@ const FRAME_MS = 125;
 
 const params = new URLSearchParams(location.search);
 const state = {
-  visible: { countries: true, cells: true, geofences: true, satellites: true } as Record<LayerName, boolean>,
+  visible: { countries: true, cells: true, coverage: false, geofences: true, satellites: true, terminals: true } as Record<
+    LayerName,
+    boolean
+  >,
   countries: null as GeoJSON.FeatureCollection | null,
   countryStatusCounts: {} as Record<string, number>,
   cells: [] as Cell[],
@@ -138,10 +144,23 @@ function atText(): string {
   return isoZ(time.at);
 }
 
+const coverage = new CoverageLayer(() => {
+  renderLayers();
+  renderLayerPanel();
+  renderLegend();
+});
+const terminals = new TerminalsLayer(() => {
+  renderLayers();
+  renderLayerPanelNotes();
+  renderLegend();
+});
+
 function onTimeChange(): void {
   satellites.start(time.isLive ? null : time.at);
   void loadCountries();
   void loadCells();
+  void loadCoverage();
+  void terminals.load(time.at);
   renderLayers();
   if (state.pick) void decide(state.pick.lat, state.pick.lon, false);
 }
@@ -165,11 +184,29 @@ async function loadCountries(): Promise<void> {
 }
 
 let cellsAbort: AbortController | null = null;
-let cellsTimer: number | undefined;
+let viewTimer: number | undefined;
 
-function scheduleCells(): void {
-  window.clearTimeout(cellsTimer);
-  cellsTimer = window.setTimeout(() => void loadCells(), 300);
+/** Reload what depends on the view (cells and coverage) once the map has stopped moving. */
+function scheduleViewLoads(): void {
+  window.clearTimeout(viewTimer);
+  viewTimer = window.setTimeout(() => {
+    void loadCells();
+    void loadCoverage();
+  }, 300);
+}
+
+/** The view as W,S,E,N degrees (latitudes within ±85, as the map shows them). */
+function viewBbox(): string {
+  const bounds = map.getBounds();
+  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+  return [
+    clamp(bounds.getWest(), -180, 180),
+    clamp(bounds.getSouth(), -85, 85),
+    clamp(bounds.getEast(), -180, 180),
+    clamp(bounds.getNorth(), -85, 85),
+  ]
+    .map((v) => v.toFixed(4))
+    .join(",");
 }
 
 async function loadCells(): Promise<void> {
@@ -181,20 +218,13 @@ async function loadCells(): Promise<void> {
     renderLayerPanel();
     return;
   }
-  const bounds = map.getBounds();
-  const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-  const bbox = [
-    clamp(bounds.getWest(), -180, 180),
-    clamp(bounds.getSouth(), -85, 85),
-    clamp(bounds.getEast(), -180, 180),
-    clamp(bounds.getNorth(), -85, 85),
-  ].map((v) => v.toFixed(4));
+  const bbox = viewBbox();
   cellsAbort = new AbortController();
   const signal = cellsAbort.signal;
   const ask = (resolution: number) =>
     get<{ cells: Cell[]; truncated: boolean }>(
       "/v1/availability/cells",
-      { bbox: bbox.join(","), at: atText(), resolution },
+      { bbox, at: atText(), resolution },
       false,
       signal,
     );
@@ -225,7 +255,8 @@ async function loadCells(): Promise<void> {
 }
 
 async function loadCoverage(): Promise<void> {
-  // No coverage endpoint in the service's contract yet: the layer is left out, not faked.
+  coverage.visible = state.visible.coverage;
+  await coverage.load(viewBbox(), time.at, map.getZoom());
 }
 
 // ---------------------------------------------------------------- decisions
@@ -266,10 +297,13 @@ const operator = new OperatorPane(document.getElementById("pane-operator")!, {
   onGeofences: (list) => {
     state.geofences = list;
     renderLayers();
+    renderLayerPanelNotes();
+    void terminals.load(time.at); // the key may have changed
   },
   onPolicyChange: () => {
     void loadCountries();
     void loadCells();
+    void terminals.load(time.at);
     if (state.pick) void decide(state.pick.lat, state.pick.lon, false);
   },
   zoomTo: (g) => {
@@ -287,7 +321,7 @@ map.on("click", (event) => {
   if (drawer.active) return;
   void decide(event.lngLat.lat, event.lngLat.lng);
 });
-map.on("moveend", scheduleCells);
+map.on("moveend", scheduleViewLoads);
 
 // ---------------------------------------------------------------- deck.gl layers
 
@@ -328,6 +362,8 @@ function renderLayers(): void {
       }),
     );
   }
+  const coverageLayer = coverage.layer();
+  if (coverageLayer) layers.push(coverageLayer);
   if (state.visible.geofences && state.geofences.length) {
     const shown = state.geofences.filter((g) => isInForce(g, at) || ["proposed", "pending"].includes(geofenceState(g)));
     const polygons = shown.flatMap((g) => polygonsOf(g).map((polygon) => ({ g, polygon, inForce: isInForce(g, at) })));
@@ -389,6 +425,8 @@ function renderLayers(): void {
       );
     }
   }
+  const terminalsLayer = terminals.layer();
+  if (terminalsLayer) layers.push(terminalsLayer);
   const drafting = drawer.active ? drawer.vertices : (operator.draftRing ?? []);
   if (drafting.length) {
     const path = drawer.active && drawer.cursor ? [...drafting, drawer.cursor] : drafting;
@@ -437,6 +475,10 @@ function tooltip(layerId: string | undefined, object: any, index: number): any {
     html = `<strong>${escapeHtml(s.name[index])}</strong><br/>NORAD ${s.noradId[index]} · ${Math.round(s.altKm[index])} km`;
   } else if (layerId === "cells" && object) {
     html = `<code>${escapeHtml(object.cell)}</code><br/>${escapeHtml(object.code)} · ${escapeHtml(object.country ?? "")}`;
+  } else if (layerId === "coverage" && object) {
+    html = coverage.tooltip(object);
+  } else if (layerId === "terminals" && object) {
+    html = terminals.tooltip(object);
   } else if (layerId === "geofences" && object) {
     html = `<strong>${escapeHtml(object.g.name)}</strong><br/>${escapeHtml(object.g.effect)} · ${escapeHtml(geofenceState(object.g))}`;
   }
@@ -482,18 +524,26 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("#tabs button"
 
 function renderLayerPanel(): void {
   const pane = document.getElementById("pane-layers")!;
-  const notes: Partial<Record<LayerName, string>> = {
-    cells: state.cellsNote,
-    satellites: satelliteNote(),
-    geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
-  };
+  const notes = layerNotes();
   pane.innerHTML = `${(Object.keys(LAYER_LABEL) as LayerName[])
     .map(
       (name) => `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${state.visible[name] ? "checked" : ""} />
-        ${LAYER_LABEL[name]}<span class="muted layer-note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>`,
+        ${LAYER_LABEL[name]}<span class="muted layer-note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>${
+          name === "coverage" && state.visible.coverage ? coverage.controls() : ""
+        }`,
     )
     .join("")}
-    <p class="muted small-print">Not drawn: coverage figures from a sweep (the service has no coverage endpoint yet) and terminals (it gives no terminal positions; the Operator tab lists them).</p>`;
+    <p class="muted small-print">Coverage: satellites above a 25° elevation mask at each cell's centre, sampled over the window from the map's time.</p>`;
+  pane.querySelector<HTMLSelectElement>("#coverage-figure")?.addEventListener("change", (event) => {
+    coverage.select((event.target as HTMLSelectElement).value);
+    renderLayers();
+    renderLegend();
+  });
+  pane.querySelector<HTMLSelectElement>("#coverage-window")?.addEventListener("change", (event) => {
+    const minutes = Number((event.target as HTMLSelectElement).value);
+    coverage.window = WINDOWS.find((w) => w.minutes === minutes) ?? coverage.window;
+    void loadCoverage();
+  });
   for (const input of pane.querySelectorAll<HTMLInputElement>("input[data-layer]")) {
     input.addEventListener("change", () => {
       const name = input.dataset.layer as LayerName;
@@ -502,6 +552,19 @@ function renderLayerPanel(): void {
         for (const id of ["country-fill", "country-line"]) map.setLayoutProperty(id, "visibility", input.checked ? "visible" : "none");
       }
       if (name === "cells") void loadCells();
+      if (name === "coverage") {
+        // Two layers of hexagons hide each other: coverage on takes availability by cell off.
+        if (input.checked && state.visible.cells) {
+          state.visible.cells = false;
+          void loadCells();
+        }
+        void loadCoverage();
+        renderLayerPanel();
+      }
+      if (name === "terminals") {
+        terminals.visible = input.checked;
+        void terminals.load(time.at);
+      }
       if (name === "geofences" && input.checked) void operator.refresh();
       renderLayers();
     });
@@ -523,7 +586,9 @@ function renderLegend(): void {
     <div class="legend-row"><span class="swatch-line deny"></span>Geofence: deny</div>
     <div class="legend-row"><span class="swatch-line allowlist"></span>Geofence: allow-list</div>
     <div class="legend-row"><span class="swatch-line proposed"></span>Geofence: proposed</div>
-    <div class="legend-row"><span class="dot"></span>Satellite</div>`;
+    <div class="legend-row"><span class="dot"></span>Satellite</div>
+    ${terminals.legend()}
+    ${coverage.legend()}`;
 }
 
 let statusTimer: number | undefined;
@@ -561,9 +626,22 @@ map.on("load", async () => {
   requestAnimationFrame(frame);
 });
 setInterval(() => renderLayerPanelNotes(), 2000);
+/** The line under each layer's checkbox: what it shows now, or why it shows nothing. */
+function layerNotes(): Partial<Record<LayerName, string>> {
+  return {
+    cells: state.cellsNote,
+    coverage: coverage.note,
+    satellites: satelliteNote(),
+    geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
+    terminals: terminals.note,
+  };
+}
+
 function renderLayerPanelNotes(): void {
-  const note = document.querySelector<HTMLElement>('[data-note="satellites"]');
-  if (note) note.textContent = satelliteNote();
+  for (const [name, text] of Object.entries(layerNotes())) {
+    const note = document.querySelector<HTMLElement>(`[data-note="${name}"]`);
+    if (note) note.textContent = text;
+  }
 }
 function satelliteNote(): string {
   if (!state.satelliteCount) return satellites.lastError ?? "";
@@ -575,6 +653,8 @@ setInterval(() => {
   if (time.isLive) {
     void loadCountries();
     void loadCells();
+    void loadCoverage();
+    void terminals.load(time.at);
   }
 }, 60_000);
 
@@ -589,6 +669,8 @@ window.leolink = {
   map,
   overlay,
   satellites,
+  coverage,
+  terminals,
   time,
   decide,
   /** Each deck.gl layer drawn: its number of objects. */

@@ -506,7 +506,7 @@ def _finish(
                 serving = check.serving
                 notes.append(check.note)
         else:
-            notes.append("satellite service not checked (no catalog given)")
+            notes.append("satellite service not checked (policy only: no satellite sky given)")
     if fired:
         return Decision(
             allowed=False,

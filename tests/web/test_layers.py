@@ -1,0 +1,161 @@
+"""End to end: the coverage-figures and terminals layers of the web map, in Debian's Chromium.
+
+Coverage: turning the layer on sweeps the cells in view through ``GET /v1/coverage``; the
+hexagons drawn are that response's cells, each where deck.gl picks it, coloured by the chosen
+figure with a colour bar in the legend.  Terminals: an operator's key shows every terminal at
+its last reported position, coloured by what the policy says of it there (served, or in a
+blocked country: a violation).  Screenshots are saved for a human eye.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+import h3
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.web.conftest import AT, Service
+from tests.web.pages import READY_MS, api, canvas_pixels, count_near, open_map
+
+pytestmark = pytest.mark.slow
+
+WARSAW = (52.23, 21.01)
+MOSCOW = (55.75, 37.62)
+
+
+def pick(page: Any, lat: float, lon: float) -> Any:
+    """What deck.gl has under a place of the map: ``{layer, object}`` or None."""
+    return page.evaluate(
+        f"""(() => {{
+          const p = window.leolink.map.project([{lon}, {lat}]);
+          const info = window.leolink.overlay.pickObject({{x: p.x, y: p.y, radius: 3}});
+          return info ? {{layer: info.layer.id, object: info.object}} : null;
+        }})()"""
+    )
+
+
+def pixels_around(page: Any, lat: float, lon: float, half: int = 8) -> np.ndarray:
+    """The screen's pixels in a square of ``2 * half`` around a place, as RGB."""
+    point = page.evaluate(f"(() => window.leolink.map.project([{lon}, {lat}]))()")
+    box = page.locator("#map").bounding_box()
+    clip = {
+        "x": box["x"] + point["x"] - half,
+        "y": box["y"] + point["y"] - half,
+        "width": 2 * half,
+        "height": 2 * half,
+    }
+    png = page.screenshot(clip=clip)
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def test_coverage_layer_draws_the_sweep_of_the_view(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    responses: list[Any] = []
+    page.on("response", lambda r: responses.append(r) if "/v1/coverage" in r.url else None)
+    open_map(page, service, f"at={AT}&c=48,15&z=4")
+    before = canvas_pixels(page)
+    page.locator('input[data-layer="coverage"]').check()
+    page.wait_for_function("window.leolink.layerSummary().coverage?.count > 0", timeout=READY_MS)
+    # Coverage on takes the availability cells off (hexagons over hexagons hide each other).
+    assert not page.locator('input[data-layer="cells"]').is_checked()
+    assert "cells" not in page.evaluate("window.leolink.layerSummary()")
+
+    [response] = [r for r in responses if r.status == 200][-1:]
+    body = response.json()
+    cells = body["cells"]["cell"]
+    assert page.evaluate("window.leolink.layerSummary().coverage.count") == len(cells)
+    assert body["start"].startswith(AT[:16])
+    assert body["step_s"] == 60
+    assert body["steps"] == 61
+    # The most-covered cell is drawn where it is, with its own figure.
+    values = np.array([np.nan if v is None else v for v in body["cells"]["mean_visible"]])
+    best = int(np.nanargmax(values))
+    picked = pick(page, *h3.cell_to_latlng(cells[best]))
+    assert picked is not None
+    assert picked["layer"] == "coverage"
+    assert picked["object"]["cell"] == cells[best]
+    assert picked["object"]["value"] == pytest.approx(values[best])
+
+    legend = page.locator("#legend").inner_text()
+    assert body["figures"]["mean_visible"]["label"] in legend
+    page.wait_for_timeout(400)
+    after = canvas_pixels(page)
+    changed = (np.abs(after - before).max(axis=2) > 40).mean()
+    assert changed > 0.3, f"only {changed:.0%} of the map changed with the coverage layer"
+    page.screenshot(path=screenshots / "coverage-mean-visible.png")
+
+    # Another figure of the same sweep: no new request, a new colour bar.
+    sweeps = len(responses)
+    page.select_option("#coverage-figure", "pct_time_covered")
+    label = body["figures"]["pct_time_covered"]["label"]
+    page.wait_for_function(
+        f"document.querySelector('#legend').innerText.includes({label!r})", timeout=10_000
+    )
+    assert len(responses) == sweeps
+    page.wait_for_timeout(300)
+    page.screenshot(path=screenshots / "coverage-pct-time-covered.png")
+
+
+def _register(service: Service, token: str, terminal_id: str, lat: float, lon: float) -> None:
+    api(
+        service,
+        "/v1/terminals",
+        token,
+        {
+            "id": terminal_id,
+            "account": "e2e-map",
+            "home_country": "PL",
+            "customer_class": "residential",
+            "reason": "end-to-end test of the terminals layer",
+        },
+    )
+    api(
+        service,
+        f"/v1/terminals/{terminal_id}/reports",
+        token,
+        {"reports": [{"at": "2026-05-13T11:00:00Z", "lat": lat, "lon": lon}]},
+    )
+
+
+def test_terminals_layer_shows_operators_where_terminals_are(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    alice = service.tokens["alice"]
+    suffix = uuid.uuid4().hex[:6]
+    served, violating = f"UT-E2E-WAW-{suffix}", f"UT-E2E-MOW-{suffix}"
+    _register(service, alice, served, *WARSAW)
+    _register(service, alice, violating, *MOSCOW)
+
+    open_map(page, service, f"at={AT}&c=53,30&z=4.2")
+    assert page.evaluate("window.leolink.layerSummary().terminals") is None  # no key: none
+    page.locator('#tabs [data-tab="operator"]').click()
+    page.fill("#op-key", alice)
+    page.click("#op-key-use")
+    page.wait_for_function(
+        f"window.leolink.terminals.terminals.some(t => t.id === '{violating}')", timeout=30_000
+    )
+    page.locator('#tabs [data-tab="layers"]').click()
+    page.wait_for_timeout(400)
+
+    shown = {t["id"]: t for t in page.evaluate("window.leolink.terminals.terminals")}
+    assert shown[served]["allowed"]
+    assert not shown[served]["violation"]
+    assert shown[violating]["code"] == "BLOCKED_COUNTRY"
+    assert shown[violating]["violation"]
+    for terminal_id, (lat, lon) in ((served, WARSAW), (violating, MOSCOW)):
+        picked = pick(page, lat, lon)
+        assert picked is not None, terminal_id
+        assert picked["layer"] == "terminals", terminal_id
+        assert picked["object"]["id"] == terminal_id
+
+    # A red dot at Moscow, a green one at Warsaw: the map says which one to act on.
+    assert count_near(pixels_around(page, *MOSCOW), (255, 59, 48), 40) > 10
+    assert count_near(pixels_around(page, *WARSAW), (0, 208, 138), 40) > 10
+    legend = page.locator("#legend").inner_text()
+    assert "where it must not be" in legend
+    page.screenshot(path=screenshots / "terminals.png")
