@@ -217,6 +217,8 @@ export class CoverageLayer {
       <div class="coverage-title">${escapeHtml(this.label)}${this.unit ? ` <span class="muted">(${escapeHtml(this.unit)})</span>` : ""}</div>
       <div class="colorbar" style="background:${VIRIDIS_CSS}"></div>
       <div class="colorbar-ticks"><span>${escapeHtml(formatValue(lo, ""))}</span><span>${escapeHtml(formatValue((lo + hi) / 2, ""))}</span><span>${escapeHtml(formatValue(hi, ""))}</span></div>
-      <div class="muted small">${escapeHtml(payload.start.slice(0, 16))}Z → ${escapeHtml(payload.end.slice(11, 16))}Z every ${payload.step_s} s · mask ${payload.min_elevation_deg}°</div>`;
+      <div class="muted small">${escapeHtml(payload.start.slice(0, 16))}Z → ${escapeHtml(payload.end.slice(11, 16))}Z every ${payload.step_s} s · mask ${payload.min_elevation_deg}°</div>${
+        payload.warning ? `<div class="legend-warning small" title="${escapeHtml(payload.warning)}">catalog far from this window: indicative only</div>` : ""
+      }`;
   }
 }
