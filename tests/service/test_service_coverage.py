@@ -6,6 +6,7 @@ threads; the service runs the kernel on one thread, which gives the same figures
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -252,3 +253,22 @@ def test_suggestions_are_accepted(client: TestClient) -> None:
     steps = api.time_grid(DAY["start"], DAY["end"], step).size
     assert steps <= 97
     assert cells * steps <= 1_220_000
+
+
+def test_a_sweep_waits_for_its_turn_then_is_refused_with_503(
+    client: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = _state(app)
+    monkeypatch.setattr(state, "limits", dataclasses.replace(state.limits, sweep_wait_s=0.05))
+    params = {"bbox": "29,49,33,52", "resolution": 3, "start": T0, "end": T_END}
+    assert state.sweep_turns.acquire(timeout=1.0)  # another request is sweeping
+    try:
+        response = client.get("/v1/coverage", params=params)
+        body = assert_problem(response, 503, "busy")
+        assert response.headers["Retry-After"] == "5"
+        assert "ask again" in body["detail"]
+        assert len(state.coverage_results) == 0
+    finally:
+        state.sweep_turns.release()
+    assert client.get("/v1/coverage", params=params).status_code == 200  # its turn now
+    assert len(state.coverage_results) == 1

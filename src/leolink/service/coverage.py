@@ -5,7 +5,9 @@ an elevation mask.  `coverage_request` checks it and normalises it into a `Cover
 `coverage_json` answers it from `ServiceState.coverage_results` (an LRU cache of response
 bodies, keyed by the normalised request: a map that pans back, or a second client, gets the
 body at once) or sweeps it with `leolink.coverage.sweep` in the calling thread, on one core
-(``kernel_parallel=False``: a request must not take the cores of the others).
+(``kernel_parallel=False``: a request must not take the cores of the others), one sweep at a
+time per process (`ServiceLimits.max_concurrent_sweeps`; a request that waits longer than
+`ServiceLimits.sweep_wait_s` for its turn gets 503 with ``Retry-After``).
 
 What a sweep costs on the 2-core reference machine with the embedded catalog (10,361
 satellites): each instant 10-70 ms whatever the cells - SGP4 for the whole catalog (~6 ms) and
@@ -42,6 +44,7 @@ from leolink.time import format_instant
 __all__ = [
     "DEFAULT_WINDOW",
     "CoverageRequest",
+    "SweepsBusy",
     "TooManyInstants",
     "coverage_json",
     "coverage_request",
@@ -189,7 +192,25 @@ def coverage_json(state: ServiceState, request: CoverageRequest) -> bytes:
     Raises `leolink.service.boxes.TooManyCells` or `TooManyInstants` over the caps, before
     sweeping anything.
     """
-    return state.coverage_results.get_or_compute(request, lambda: _sweep_json(state, request))
+    return state.coverage_results.get_or_compute(request, lambda: _sweep_in_turn(state, request))
+
+
+class SweepsBusy(Exception):  # noqa: N818 - the service's state, not a fault of the request
+    """Every turn to sweep stayed taken for `ServiceLimits.sweep_wait_s` seconds."""
+
+
+def _sweep_in_turn(state: ServiceState, request: CoverageRequest) -> bytes:
+    """Sweep once a turn is free (`ServiceLimits.max_concurrent_sweeps`); the same request
+    may have been answered while this one waited, so the cache is asked again first."""
+    if not state.sweep_turns.acquire(timeout=state.limits.sweep_wait_s):
+        raise SweepsBusy(
+            f"the service has been sweeping other requests for {state.limits.sweep_wait_s:g} s "
+            f"({state.limits.max_concurrent_sweeps} at a time): ask again in a few seconds"
+        )
+    try:
+        return state.coverage_results.get_or_compute(request, lambda: _sweep_json(state, request))
+    finally:
+        state.sweep_turns.release()
 
 
 def _sweep_json(state: ServiceState, request: CoverageRequest) -> bytes:

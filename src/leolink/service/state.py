@@ -61,6 +61,11 @@ class ServiceLimits:
     #: Cells x instants of one ``GET /v1/coverage``: the default hour at 60 s (61 instants) over
     #: the most cells a request may have (a hemisphere at resolution 3: 3 s, 4 s at 10°).
     max_coverage_cell_steps: int = 1_220_000
+    #: Sweeps one process runs at once: a sweep holds the GIL for much of its seconds (SGP4), so
+    #: two at once would only slow each other and every other request of the process.
+    max_concurrent_sweeps: int = 1
+    #: Seconds a sweep waits for its turn before the request is refused with 503 (Retry-After).
+    sweep_wait_s: float = 20.0
     #: Position reports in one ``POST /v1/terminals/{id}/reports``.
     max_reports: int = 1_000
     #: Page size of the lists when the request names none (at most 1,000 may be asked for).
@@ -138,6 +143,8 @@ class ServiceState:
     _networks: LruCache[tuple[tuple[str, Any], ...], Network] = field(
         default_factory=lambda: LruCache(8)
     )
+    #: Turns to sweep (`ServiceLimits.max_concurrent_sweeps`).
+    sweep_turns: threading.BoundedSemaphore = field(init=False)
 
     def ephemeris(self, at: np.datetime64) -> Ephemeris1:
         """Positions of the catalog's satellites at ``at`` (cached per instant)."""
@@ -175,6 +182,7 @@ class ServiceState:
         from leolink.service.decisions import Decider  # it builds on this module's cache
 
         self.decider = Decider(self.store, self.catalog)
+        self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
 
     def policy_changed(self) -> None:
         """Re-read the policy before the next decision: a change was made through this process."""

@@ -10,11 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from leolink.service.boxes import TooManyCells, too_many_cells_problem
 from leolink.service.coverage import (
+    SweepsBusy,
     TooManyInstants,
     coverage_json,
     coverage_request,
     too_many_instants_problem,
 )
+from leolink.service.problems import ProblemError
 from leolink.service.routers._common import errors, instant_or_now
 from leolink.service.schemas import CoverageOut
 from leolink.service.state import ServiceState, get_state
@@ -37,7 +39,7 @@ def _start(text: str | None) -> np.datetime64:
     return instant_or_now(text, "start")
 
 
-@router.get("/coverage", response_model=CoverageOut, responses=errors())
+@router.get("/coverage", response_model=CoverageOut, responses=errors(503))
 async def coverage(
     state: StateDep,
     bbox: Annotated[
@@ -106,7 +108,9 @@ async def coverage(
     and, by the service's default limits, more than 97 instants (``too-many-instants``, with
     ``suggested_step_s``), more than 20,000 cells (``too-many-cells``, with
     ``suggested_resolution``) or more than 1,220,000 cells x instants (``too-many-instants``,
-    with ``suggested_step_s`` and ``suggested_resolution``, null when none helps).
+    with ``suggested_step_s`` and ``suggested_resolution``, null when none helps).  One sweep
+    runs at a time per service process; a request that waited 20 s for its turn gets 503
+    (``busy``) with ``Retry-After``.
 
     The response (JSON):
 
@@ -152,4 +156,8 @@ async def coverage(
         raise too_many_cells_problem(exc) from None
     except TooManyInstants as exc:
         raise too_many_instants_problem(exc) from None
+    except SweepsBusy as exc:
+        raise ProblemError(
+            503, "busy", "Busy sweeping", str(exc), headers={"Retry-After": "5"}
+        ) from None
     return Response(body, media_type="application/json")
