@@ -10,6 +10,7 @@ blocked country: a violation).  Screenshots are saved for a human eye.
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 from PIL import Image
 
 from tests.web.conftest import AT, Service
-from tests.web.pages import READY_MS, api, canvas_pixels, count_near, open_map
+from tests.web.pages import READY_MS, api, canvas_pixels, click_at, count_near, open_map
 
 pytestmark = pytest.mark.slow
 
@@ -159,3 +160,30 @@ def test_terminals_layer_shows_operators_where_terminals_are(
     legend = page.locator("#legend").inner_text()
     assert "where it must not be" in legend
     page.screenshot(path=screenshots / "terminals.png")
+
+    # Clicking the red one explains it; the operator suspends it from there (audited).
+    click_at(page, *MOSCOW)
+    card = page.locator(f'#pane-decision .terminal-card[data-terminal="{violating}"]')
+    card.wait_for(timeout=10_000)
+    assert card.get_attribute("data-kind") == "violation"
+    assert page.locator("#pane-decision .decision").get_attribute("data-code") == (
+        "BLOCKED_COUNTRY"
+    )
+    assert "Russia" in card.inner_text()
+    page.screenshot(path=screenshots / "terminal-violation.png")
+    card.locator('input[name="reason"]').fill("e2e: reports place it in a blocked country")
+    card.locator('button[type="submit"]').click()
+    page.wait_for_function(
+        f"window.leolink.terminals.terminals.find(t => t.id === '{violating}')?.state"
+        " === 'suspended'",
+        timeout=30_000,
+    )
+    page.locator(f'.terminal-card[data-terminal="{violating}"][data-kind="suspended"]').wait_for(
+        timeout=10_000
+    )
+    terminal = api(service, f"/v1/terminals/{violating}", alice)
+    assert terminal["state"] == "suspended"
+    trail = api(
+        service, f"/v1/audit?entity=terminal&entity_id={violating}", service.tokens["audrey"]
+    )["items"]
+    assert any("blocked country" in json.dumps(record) for record in trail)

@@ -43,7 +43,7 @@ function describeRule(rule: unknown): string {
 export function renderDecision(
   root: HTMLElement,
   decision: Decision,
-  where: { lat: number; lon: number; at: string },
+  where: { lat: number; lon: number; at: string; policyOnly?: boolean },
 ): void {
   const status = statusKey(decision.country_status);
   const plain = CODE_TEXT[decision.code] ?? decision.code.replaceAll("_", " ").toLowerCase();
@@ -56,7 +56,7 @@ export function renderDecision(
   const serving = decision.serving
     ? `${escapeHtml(decision.serving.name)} (NORAD ${escapeHtml(decision.serving.norad_id)}), ` +
       `${Number(decision.serving.elevation_deg).toFixed(1)}° above the horizon`
-    : '<span class="muted">none</span>';
+    : `<span class="muted">${where.policyOnly ? "not checked (policy only)" : "none"}</span>`;
   const s = decision.serving;
   const route =
     s && (s.gateway || s.pop || s.rtt_ms != null)

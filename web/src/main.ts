@@ -77,6 +77,8 @@ const state = {
   cellsNote: "",
   geofences: [] as Geofence[],
   pick: null as { lat: number; lon: number } | null,
+  /** The terminal shown in the Decision tab (clicked on the map), by id. */
+  pickedTerminal: null as string | null,
   satelliteCount: 0,
   ready: false,
 };
@@ -153,6 +155,7 @@ const terminals = new TerminalsLayer(() => {
   renderLayers();
   renderLayerPanelNotes();
   renderLegend();
+  showPickedTerminal();
 });
 
 function onTimeChange(): void {
@@ -265,6 +268,7 @@ const decisionPane = document.getElementById("pane-decision")!;
 
 async function decide(lat: number, lon: number, switchTab = true): Promise<void> {
   state.pick = { lat, lon };
+  state.pickedTerminal = null;
   const at = atText();
   renderLayers();
   if (switchTab) showTab("decision");
@@ -317,9 +321,31 @@ const operator = new OperatorPane(document.getElementById("pane-operator")!, {
 
 const audit = new AuditPane(document.getElementById("pane-audit")!);
 
+let shownTerminal = "";
+
+/** Show a terminal (clicked on the terminals layer) and its decision in the Decision tab. */
+function showTerminal(id: string, switchTab = true): void {
+  const terminal = terminals.terminals.find((t) => t.id === id);
+  if (!terminal) return;
+  state.pick = null;
+  state.pickedTerminal = id;
+  shownTerminal = atText() + JSON.stringify(terminal);
+  renderLayers();
+  if (switchTab) showTab("decision");
+  terminals.render(decisionPane, terminal, atText(), () => void terminals.load(time.at));
+}
+
+/** The shown terminal again when a reload changed it (time, key, policy or a suspension). */
+function showPickedTerminal(): void {
+  const terminal = terminals.terminals.find((t) => t.id === state.pickedTerminal);
+  if (terminal && atText() + JSON.stringify(terminal) !== shownTerminal) showTerminal(terminal.id, false);
+}
+
 map.on("click", (event) => {
   if (drawer.active) return;
-  void decide(event.lngLat.lat, event.lngLat.lng);
+  const picked = overlay.pickObject({ x: event.point.x, y: event.point.y, radius: 4, layerIds: ["terminals"] });
+  if (picked?.object) showTerminal(picked.object.id);
+  else void decide(event.lngLat.lat, event.lngLat.lng);
 });
 map.on("moveend", scheduleViewLoads);
 

@@ -5,8 +5,8 @@
 
 import { ScatterplotLayer } from "@deck.gl/layers";
 
-import { apiKey, getAll } from "./api";
-import { escapeHtml } from "./decision";
+import { apiKey, getAll, post } from "./api";
+import { escapeHtml, renderDecision } from "./decision";
 import { CODE_TEXT, hexToRgba, type RGBA } from "./palette";
 import { isoZ } from "./time";
 
@@ -23,8 +23,11 @@ export interface TerminalPosition {
   country: string | null;
   allowed: boolean;
   code: string;
-  reasons?: string[];
-  reason?: string;
+  reasons: string[];
+  rules: unknown[];
+  cell: string | null;
+  country_status: string | null;
+  policy_version: number | null;
   violation: boolean;
 }
 
@@ -107,7 +110,7 @@ export class TerminalsLayer {
   }
 
   tooltip(t: TerminalPosition): string {
-    const reasons = t.reasons ?? (t.reason ? [t.reason] : []);
+    const reasons = t.reasons ?? [];
     return `<strong>${escapeHtml(t.id)}</strong> <span class="muted">${escapeHtml(t.account)} · ${escapeHtml(t.customer_class)}</span><br/>
       ${escapeHtml(CODE_TEXT[t.code] ?? t.code)} <span class="muted">(${escapeHtml(t.code)})</span>${t.state === "suspended" ? " · suspended" : ""}<br/>
       ${reasons.length ? `${escapeHtml(reasons[0])}<br/>` : ""}<span class="muted">last report ${escapeHtml(t.reported_at)}${t.country ? ` in ${escapeHtml(t.country)}` : " at sea"}</span>`;
@@ -123,5 +126,43 @@ export class TerminalsLayer {
           `<div class="legend-row" data-terminal="${k}"><span class="dot terminal" style="background:${TERMINAL_HEX[k]}"></span>${TERMINAL_LABEL[k].replace("Terminal: ", "")}<span class="muted count">${counts[k]}</span></div>`,
       )
       .join("")}`;
+  }
+
+  /**
+   * A terminal in the Decision tab: who it is, the policy's decision at its last reported
+   * position (what the service's enforcement acts on), and — for an operator, while it is
+   * active — suspending it with a reason (one audited change).
+   */
+  render(root: HTMLElement, t: TerminalPosition, at: string, onSuspended: () => void): void {
+    const kind = terminalKind(t);
+    root.innerHTML = `
+      <div class="terminal-card ${kind}" data-terminal="${escapeHtml(t.id)}" data-kind="${kind}">
+        <h2><span class="dot terminal" style="background:${TERMINAL_HEX[kind]}"></span>${escapeHtml(t.id)}</h2>
+        <div class="muted">account ${escapeHtml(t.account)} · home ${escapeHtml(t.home_country)} · ${escapeHtml(t.customer_class)} / ${escapeHtml(
+          t.plan,
+        )} · ${escapeHtml(t.state)}</div>
+        <div class="muted">last report ${escapeHtml(t.reported_at)}</div>
+        ${t.violation ? '<div class="error">Where it must not be: its own reports place it where service is refused.</div>' : ""}
+        <div class="terminal-decision"></div>
+        ${
+          t.state === "active"
+            ? `<form class="row terminal-suspend"><input name="reason" required placeholder="reason for suspending" aria-label="reason" />
+                 <button type="submit">Suspend</button></form><div class="terminal-message"></div>`
+            : ""
+        }
+      </div>`;
+    renderDecision(root.querySelector(".terminal-decision")!, { ...t, serving: null }, { lat: t.lat, lon: t.lon, at, policyOnly: true });
+    root.querySelector<HTMLFormElement>(".terminal-suspend")?.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const reason = String(new FormData(event.target as HTMLFormElement).get("reason") ?? "").trim();
+      const message = root.querySelector(".terminal-message")!;
+      try {
+        await post(`/v1/terminals/${encodeURIComponent(t.id)}/suspend`, { reason });
+        message.innerHTML = `<div class="note">Suspended ${escapeHtml(t.id)}.</div>`;
+        onSuspended();
+      } catch (error) {
+        message.innerHTML = `<div class="error">${escapeHtml((error as Error).message)}</div>`;
+      }
+    });
   }
 }
