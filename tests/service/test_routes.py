@@ -10,6 +10,7 @@ from tests.service.service_helpers import assert_problem
 
 from leolink import api
 from leolink.network import Network
+from leolink.service import state as service_state
 
 AT = "2026-05-13T12:00:00Z"
 LATER = "2026-05-13T12:00:30Z"
@@ -58,16 +59,17 @@ def test_the_network_is_built_once_per_set_of_link_options(
         ),
     ]
     built: list[dict[str, Any]] = []
-    build_network = api.build_network
+    build_network = service_state.build_network
 
     def counting(*args: Any, **kwargs: Any) -> Network:
         built.append(kwargs)
         return build_network(*args, **kwargs)
 
-    monkeypatch.setattr(api, "build_network", counting)
+    monkeypatch.setattr(service_state, "build_network", counting)
     for params, expected in asked:
         assert client.get("/v1/routes", params=params).json() == expected.as_dict()
-    assert [options["isl"] for options in built] == ["plus-grid", "none"]
+    # The default options' network was built with the service (the decisions route over it).
+    assert [options["isl"] for options in built] == ["none"]
 
 
 def test_unreachable_is_200_with_the_reason(client: TestClient) -> None:

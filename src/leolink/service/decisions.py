@@ -28,6 +28,7 @@ import numpy as np
 from leolink import api
 from leolink.errors import InputError
 from leolink.geo import grid
+from leolink.network import Network
 from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
 from leolink.policy.decide import Decision as EngineDecision
 from leolink.policy.decide import DecisionSettings, decide
@@ -100,13 +101,20 @@ class Decider:
     """Decisions over a store's policy, with the caches described in the module docstring."""
 
     def __init__(
-        self, store: Store, catalog: api.Catalog, *, recheck_s: float = POLICY_RECHECK_S
+        self,
+        store: Store,
+        catalog: api.Catalog,
+        *,
+        recheck_s: float = POLICY_RECHECK_S,
+        network: Network | bool = True,
     ) -> None:
+        """``network``: routes to the Internet for the serving satellites (`Sky`'s), shared by
+        the single-decision and the batch sky (built by each on first use when True)."""
         self.store = store
         self.catalog = catalog
         self.recheck_s = recheck_s
-        self.sky = Sky(catalog)
-        self._batch_sky = Sky(catalog)
+        self.sky = Sky(catalog, network=network)
+        self._batch_sky = Sky(catalog, network=network)
         self._batch_lock = threading.Lock()
         self._lock = threading.Lock()
         self._policy: _Policy | None = None

@@ -9,6 +9,7 @@ options and kept likewise.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -20,7 +21,7 @@ import numpy.typing as npt
 from fastapi import Request
 
 from leolink import api
-from leolink.network import Network
+from leolink.network import Network, build_network
 from leolink.store import Store
 
 if TYPE_CHECKING:
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 K = TypeVar("K", bound=Hashable)
+
+#: The options `ServiceState.network` takes, with their defaults (its cache key).
+_NETWORK_OPTIONS: Final = inspect.signature(build_network)
 V = TypeVar("V")
 
 #: Past this many days from the catalog's epochs, positions are flagged as indicative only
@@ -155,10 +159,12 @@ class ServiceState:
         """The catalog's network under ``options`` of `leolink.network.build_network` (cached
         per set of options: it is the same at every instant, and building it infers the
         constellation's structure, ~60 ms for the embedded catalog)."""
-        key = tuple(sorted(options.items()))
-        return self._networks.get_or_compute(
-            key, lambda: api.build_network(self.catalog, **options)
-        )
+        # The key is every option, defaults included, so that one network serves the requests
+        # that spell the same options differently (and the decisions' sky, which names none).
+        bound = _NETWORK_OPTIONS.bind(self.catalog, **options)
+        bound.apply_defaults()
+        key = tuple(sorted((k, v) for k, v in bound.arguments.items() if k != "catalog"))
+        return self._networks.get_or_compute(key, lambda: build_network(self.catalog, **options))
 
     def _at(self, at: np.datetime64) -> Ephemeris1:
         eph = api.propagate(self.catalog, np.asarray([at], dtype="datetime64[ns]"))
@@ -181,7 +187,9 @@ class ServiceState:
     def __post_init__(self) -> None:
         from leolink.service.decisions import Decider  # it builds on this module's cache
 
-        self.decider = Decider(self.store, self.catalog)
+        # The decisions' serving satellites route over the same network as GET /v1/routes's
+        # default (the vendored gateways and PoPs, +Grid lasers, the 25 degree mask).
+        self.decider = Decider(self.store, self.catalog, network=self.network())
         self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
 
     def policy_changed(self) -> None:
