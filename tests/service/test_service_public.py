@@ -111,6 +111,18 @@ def test_satellites_warn_when_the_catalog_is_stale(client: TestClient) -> None:
     assert now["at"].endswith("Z")
 
 
+def test_positions_at_now_are_not_kept_in_the_cache(client: TestClient) -> None:
+    # "now" is a new instant every time: keeping it would push out the instants maps reuse.
+    state = client.app.state.leolink  # type: ignore[attr-defined]
+    for query in ({}, {"at": "now"}, {"at": "now", "lat": 50, "lon": 30}):
+        path = "/v1/visible" if "lat" in query else "/v1/satellites"
+        assert client.get(path, params=query).status_code == 200
+    assert len(state._ephemerides) == 0
+    assert client.get("/v1/satellites", params={"at": T0}).status_code == 200
+    assert client.get("/v1/visible", params={"at": T0, "lat": 50, "lon": 30}).status_code == 200
+    assert len(state._ephemerides) == 1
+
+
 def test_visible_is_the_visible_command(client: TestClient, catalog: api.Catalog) -> None:
     response = client.get(
         "/v1/visible", params={"lat": 51.5074, "lon": -0.1278, "at": T0, "min_elevation_deg": 30}

@@ -150,9 +150,15 @@ class ServiceState:
     #: Turns to sweep (`ServiceLimits.max_concurrent_sweeps`).
     sweep_turns: threading.BoundedSemaphore = field(init=False)
 
-    def ephemeris(self, at: np.datetime64) -> Ephemeris1:
-        """Positions of the catalog's satellites at ``at`` (cached per instant)."""
+    def ephemeris(self, at: np.datetime64, *, keep: bool = True) -> Ephemeris1:
+        """Positions of the catalog's satellites at ``at`` (cached per instant).
+
+        ``keep=False`` computes without keeping: for "now", an instant no other request will
+        ask for again, which would only push out the instants a map does come back to.
+        """
         t = cast(np.datetime64, np.asarray(at, dtype="datetime64[ns]")[()])
+        if not keep:
+            return self._at(t)
         return self._ephemerides.get_or_compute(int(t.astype(np.int64)), lambda: self._at(t))
 
     def network(self, **options: Any) -> Network:

@@ -13,7 +13,7 @@ from leolink.errors import InputError
 from leolink.service.problems import PROBLEM_JSON
 from leolink.time import parse_instant
 
-__all__ = ["AtQuery", "LimitQuery", "errors", "instant_or_now", "page"]
+__all__ = ["AtQuery", "LimitQuery", "errors", "instant_or_now", "is_fixed_instant", "page"]
 
 T = TypeVar("T")
 
@@ -51,6 +51,12 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in (*statuses, 422)
     }
+
+
+def is_fixed_instant(text: str | None) -> bool:
+    """True when a query's instant names a fixed time: neither absent nor 'now' (worth
+    caching what is computed for it)."""
+    return text is not None and text.strip().lower() != "now"
 
 
 def instant_or_now(text: str | None, what: str = "at") -> np.datetime64:

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 import leolink
 from leolink import api
 from leolink.service import basemap
-from leolink.service.routers._common import AtQuery, errors, instant_or_now
+from leolink.service.routers._common import AtQuery, errors, instant_or_now, is_fixed_instant
 from leolink.service.schemas import (
     CatalogInfo,
     Health,
@@ -78,8 +78,8 @@ async def countries(request: Request, state: StateDep, at: AtQuery = None) -> Re
     return Response(basemap.countries_geojson(statuses), media_type=GEOJSON, headers=headers)
 
 
-def _satellites_json(state: ServiceState, at: np.datetime64) -> bytes:
-    eph = state.ephemeris(at)
+def _satellites_json(state: ServiceState, at: np.datetime64, keep: bool) -> bytes:
+    eph = state.ephemeris(at, keep=keep)
     body = {
         "at": api.format_instant(at),
         "count": int(eph.index.size),
@@ -106,7 +106,7 @@ async def satellites(state: StateDep, at: AtQuery = None) -> Response:
     catalog is stale at ``at``.
     """
     t = instant_or_now(at)
-    body = await run_in_threadpool(_satellites_json, state, t)
+    body = await run_in_threadpool(_satellites_json, state, t, is_fixed_instant(at))
     return Response(body, media_type="application/json")
 
 
@@ -127,7 +127,7 @@ def visible(
     carries a ``Warning`` header (code 299).
     """
     t = instant_or_now(at)
-    eph = state.ephemeris(t)
+    eph = state.ephemeris(t, keep=is_fixed_instant(at))
     elevation, azimuth, range_km = api.itrs_to_topocentric(eph.r_itrs_km, lat, lon, 0.0)
     seen = np.flatnonzero(elevation >= min_elevation_deg)
     order = seen[np.argsort(-elevation[seen], kind="stable")]
