@@ -150,18 +150,24 @@ def test_a_repeated_request_is_served_from_the_cache(
     assert first.status_code == 200
     assert len(cache) == 1
 
-    def no_sweep(*_args: object, **_kwargs: object) -> None:
-        raise AssertionError("swept again: the cache was not used")
+    swept: list[object] = []
+    real_sweep = service_coverage.sweep
 
-    monkeypatch.setattr(service_coverage, "sweep", no_sweep)
+    def counting_sweep(*args: Any, **kwargs: Any) -> Any:
+        swept.append(args)
+        return real_sweep(*args, **kwargs)
+
+    monkeypatch.setattr(service_coverage, "sweep", counting_sweep)
     # The same request, written differently: the cache key is the normalised request.
     for same in (params, {**params, "bbox": "29.0,49,33,52.00"}, {**params, "step_s": "60.0"}):
         again = client.get("/v1/coverage", params=same)
         assert again.status_code == 200, again.text
         assert again.content == first.content
-    without_end = {k: v for k, v in params.items() if k != "end"}
-    assert client.get("/v1/coverage", params=without_end).status_code == 500  # an hour: new
-    assert len(cache) == 1
+    assert swept == []
+    without_end = {k: v for k, v in params.items() if k != "end"}  # an hour: another request
+    assert client.get("/v1/coverage", params=without_end).status_code == 200
+    assert len(swept) == 1
+    assert len(cache) == 2
 
 
 def test_a_window_far_from_the_catalogs_epochs_is_flagged(client: TestClient) -> None:
