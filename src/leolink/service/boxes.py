@@ -81,7 +81,8 @@ def estimate_cells(west: float, south: float, east: float, north: float, resolut
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:
-    """The (W, S, E, N) degrees of a ``bbox`` query parameter (checked by `box`)."""
+    """The (W, S, E, N) degrees of a ``bbox`` query parameter, checked: in range and with area
+    (`leolink.geo.regions.bbox_to_geometry`), else an `InputError` naming the parameter."""
     parts = text.split(",")
     try:
         values = [float(p) for p in parts]
@@ -93,6 +94,10 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
             "(west > east crosses the antimeridian)"
         )
     west, south, east, north = values
+    try:
+        regions.bbox_to_geometry(west, south, east, north)
+    except InputError as exc:
+        raise type(exc)(f"bbox={text!r}: {exc}") from None
     return west, south, east, north
 
 

@@ -153,10 +153,6 @@ def coverage_request(
     region: tuple[float, float, float, float] | str
     if bbox is not None:
         region = boxes.parse_bbox(bbox)
-        try:
-            boxes.box(*region)
-        except InputError as exc:
-            raise type(exc)(f"bbox={bbox!r}: {exc}") from None
     else:
         assert country is not None
         region = get_country(country).code

@@ -115,11 +115,6 @@ async def post_batch(state: StateDep, body: BatchRequest) -> Response:
     return Response(body_bytes, media_type="application/json")
 
 
-# The old name, still imported by the terminals router until it imports `parse_bbox` from
-# leolink.service.boxes; remove it then.
-_bbox = parse_bbox
-
-
 def _cells(state: ServiceState, bbox: str, at: np.datetime64, resolution: int) -> bytes:
     query = state.decider.cells(*parse_bbox(bbox), at, resolution, state.limits.max_cells)
     batch = query.batch

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from leolink.errors import InputError, PolicyStateError
-from leolink.geo import regions
 from leolink.policy.records import Terminal, TerminalState
 from leolink.service.auth import Permission, Principal, check_reporter, require
 from leolink.service.boxes import parse_bbox
@@ -76,16 +75,6 @@ def register(state: StateDep, who: Manager, body: TerminalIn) -> TerminalOut:
     return _out(terminal)
 
 
-def _box(text: str) -> Box:
-    """The ``bbox`` query parameter as a checked box (422 naming it when malformed)."""
-    west, south, east, north = parse_bbox(text)
-    try:
-        regions.bbox_to_geometry(west, south, east, north)
-    except InputError as exc:
-        raise InputError(f"bbox={text!r}: {exc}") from None
-    return Box(west, south, east, north)
-
-
 # Declared before /{terminal_id}, which would otherwise take "positions" for an id.
 @router.get("/positions", response_model=TerminalPositionsOut, responses=errors(401, 403))
 def positions(
@@ -118,7 +107,7 @@ def positions(
     page is of the same instant.  For keys that read terminals; a terminal's own key does not.
     """
     t = instant_or_now(at)
-    box = None if bbox is None else _box(bbox)
+    box = None if bbox is None else Box(*parse_bbox(bbox))
     found = latest_positions(
         state.store, t, box=box, account=account, terminal_state=terminal_state
     )
