@@ -79,6 +79,23 @@ export const get = <T>(path: string, query?: Query, auth = false, signal?: Abort
 export const post = <T>(path: string, body: unknown, auth = true) =>
   request<T>("POST", path, { body, auth });
 
+/**
+ * `ask(resolution)`, and once more at the service's `suggested_resolution` when it refuses the
+ * first with 422 (too many cells for one request); returns the payload and the resolution used.
+ */
+export async function atFittingResolution<T>(
+  resolution: number,
+  ask: (resolution: number) => Promise<T>,
+): Promise<{ payload: T; resolution: number }> {
+  try {
+    return { payload: await ask(resolution), resolution };
+  } catch (error) {
+    const suggested = error instanceof ApiError && error.status === 422 ? Number(error.problem?.suggested_resolution) : NaN;
+    if (!Number.isInteger(suggested) || suggested >= resolution || suggested < 0) throw error;
+    return { payload: await ask(suggested), resolution: suggested };
+  }
+}
+
 /** A list out of a response that is either a bare array or an object holding one. */
 export function listOf<T>(payload: unknown, ...names: string[]): T[] {
   if (Array.isArray(payload)) return payload as T[];

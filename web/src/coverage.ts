@@ -5,7 +5,7 @@
 
 import { H3HexagonLayer } from "@deck.gl/geo-layers";
 
-import { ApiError, get } from "./api";
+import { atFittingResolution, get } from "./api";
 import { escapeHtml } from "./decision";
 import type { RGBA } from "./palette";
 import { isoZ } from "./time";
@@ -116,21 +116,12 @@ export class CoverageLayer {
         false,
         signal,
       );
-    let resolution = coverageResolution(zoom);
     this.loading = true;
     this.note = "sweeping the cells in view…";
     this.onChange();
     try {
-      let payload;
-      try {
-        payload = await ask(resolution);
-      } catch (error) {
-        // More cells or cell-steps than one request may have (422): the resolution it suggests.
-        const suggested = error instanceof ApiError && error.status === 422 ? Number(error.problem?.suggested_resolution) : NaN;
-        if (!Number.isInteger(suggested) || suggested >= resolution || suggested < 0) throw error;
-        resolution = suggested;
-        payload = await ask(resolution);
-      }
+      // More cells or cell-steps than one request may have (422): the resolution it suggests.
+      const { payload } = await atFittingResolution(coverageResolution(zoom), ask);
       this.payload = payload;
       if (!(this.figure in payload.figures)) this.figure = DEFAULT_FIGURE in payload.figures ? DEFAULT_FIGURE : Object.keys(payload.figures)[0];
       this.select(this.figure);

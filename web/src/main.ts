@@ -10,7 +10,7 @@ import { H3HexagonLayer } from "@deck.gl/geo-layers";
 import { PathLayer, PolygonLayer, ScatterplotLayer } from "@deck.gl/layers";
 import { type GeoJSONSource, Map as MapLibreMap, type StyleSpecification } from "maplibre-gl";
 
-import { ApiError, apiKey, get } from "./api";
+import { apiKey, atFittingResolution, get } from "./api";
 import { AuditPane } from "./audit";
 import { CoverageLayer, WINDOWS } from "./coverage";
 import { type Decision, escapeHtml, renderDecision, renderError } from "./decision";
@@ -231,19 +231,10 @@ async function loadCells(): Promise<void> {
       false,
       signal,
     );
-  state.cellsResolution = cellsResolution(map.getZoom());
   try {
-    let payload;
-    try {
-      payload = await ask(state.cellsResolution);
-    } catch (error) {
-      // Too many cells for the service's cap (422): the resolution it suggests, or one coarser.
-      if (!(error instanceof ApiError && error.status === 422 && state.cellsResolution > 0)) throw error;
-      const suggested = Number(error.problem?.suggested_resolution);
-      if (!Number.isInteger(suggested) || suggested >= state.cellsResolution || suggested < 0) throw error;
-      state.cellsResolution = suggested;
-      payload = await ask(state.cellsResolution);
-    }
+    // Too many cells for the service's cap (422): the resolution it suggests.
+    const { payload, resolution } = await atFittingResolution(cellsResolution(map.getZoom()), ask);
+    state.cellsResolution = resolution;
     // Cells at sea are left undrawn (the ocean shows through) unless a rule switched them off.
     state.cells = (payload.cells ?? []).filter((c) => c.code !== "IN_OCEAN");
     state.cellsTruncated = Boolean(payload.truncated);
