@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,7 +19,7 @@ from leolink.cli._common import (
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_isls, parse_lat_lon
 
 
 def route(
@@ -54,8 +55,17 @@ def route(
         float | None,
         typer.Option("--max-gsl-km", help="Ground links up to this slant range instead, km."),
     ] = None,
+    isl_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--isl-file",
+            help="Lasers from a Hypatia isls.txt (two satellite indices a line, catalog order "
+            "from 0) instead of the inferred +Grid.",
+        ),
+    ] = None,
     max_isl_km: Annotated[
-        float, typer.Option("--max-isl-km", help="Longest laser link, km.")
+        float,
+        typer.Option("--max-isl-km", help="Longest laser link, km (SpaceX: 5,400 km)."),
     ] = DEFAULT_MAX_ISL_KM,
     no_gateways: Annotated[
         bool,
@@ -88,6 +98,15 @@ def route(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
     cat = load_catalog(catalog, strict)
+    isl_pairs = None
+    if isl_file is not None:
+        if isl is IslPattern.NONE:
+            raise InputError(f"--isl none leaves out the lasers; drop --isl-file {isl_file}")
+        try:
+            text = isl_file.read_text()
+        except OSError as error:
+            raise InputError(f"--isl-file {isl_file}: cannot read it ({error.strerror})") from None
+        isl_pairs = parse_isls(text, len(cat), source=str(isl_file))
     result = api.route(
         cat,
         parse_at(at, cat),
@@ -95,6 +114,7 @@ def route(
         dst,
         pop=pop,
         isl=isl,
+        isl_pairs=isl_pairs,
         gateways=not no_gateways,
         pops=not no_gateways,
         min_elevation_deg=None
