@@ -217,9 +217,14 @@ def build_network(
                 f"isl_pairs must link two different satellites of the catalog's {len(catalog)} "
                 "(indices from 0, in catalog order)"
             )
+    elif neighbours is None:
+        # Lasers only to partners in range when the structure is inferred: a cross-plane
+        # neighbour across a gap in a sparse shell is no partner (see `leolink.network.lasers`).
+        structure = infer_structure(catalog)
+        pairs = plus_grid_pairs(structure.neighbours)
+        pairs = pairs[isl_lengths_km(structure.r_teme_km, pairs) <= max_isl_km]
     else:
-        table = infer_structure(catalog).neighbours if neighbours is None else neighbours
-        table = np.asarray(table, dtype=np.int64)
+        table = np.asarray(neighbours, dtype=np.int64)
         if table.shape[0] != len(catalog):
             raise InputError(
                 f"neighbours has {table.shape[0]} rows but the catalog has {len(catalog)} "
