@@ -42,7 +42,7 @@ SPACEX_LASERS_2024: dict[str, Any] = {
     "(pcmag.com/news/starlinks-laser-system-is-beaming-42-million-gb-of-data-per-day)",
 }
 
-_BLOCK_INSTANTS = 32  # instants propagated at a time: 10,361 satellites x 32 x 3 doubles = 8 MB
+_BLOCK_INSTANTS = 240  # instants propagated at a time: 10,361 satellites x 240 x 3 doubles = 60 MB
 
 
 @dataclass(frozen=True, eq=False)
