@@ -60,15 +60,30 @@ CITIES = [
 TIMES_MS = [0, 46_800, 139_900, 600_000]
 
 
-def reference(base: str, nice: str, orbits: int, per_orbit: int, inclination: float,
-              mean_motion: float, altitude_m: float, cone_deg: float) -> None:
+def reference(
+    base: str,
+    nice: str,
+    orbits: int,
+    per_orbit: int,
+    inclination: float,
+    mean_motion: float,
+    altitude_m: float,
+    cone_deg: float,
+) -> None:
     max_gsl_m, max_isl_m = _limits(altitude_m, cone_deg)
     work = Path(tempfile.mkdtemp(prefix=f"hypatia-{base}-"))
     basic = work / "ground_stations.basic.txt"
     basic.write_text("".join(f"{i},{n},{lat},{lon},0\n" for i, (n, lat, lon) in enumerate(CITIES)))
     satgen.extend_ground_stations(str(basic), str(work / "ground_stations.txt"))
     satgen.generate_tles_from_scratch_manual(
-        str(work / "tles.txt"), nice, orbits, per_orbit, True, inclination, 0.0000001, 0.0,
+        str(work / "tles.txt"),
+        nice,
+        orbits,
+        per_orbit,
+        True,
+        inclination,
+        0.0000001,
+        0.0,
         mean_motion,
     )
     list_isls = satgen.generate_plus_grid_isls(str(work / "isls.txt"), orbits, per_orbit, 0)
@@ -86,8 +101,18 @@ def reference(base: str, nice: str, orbits: int, per_orbit: int, inclination: fl
     for t_ms in TIMES_MS:
         t_ns = t_ms * 1_000_000
         out = generate_dynamic_state_at(
-            str(work), epoch, t_ns, satellites, ground_stations, list_isls, interfaces,
-            max_gsl_m, max_isl_m, "algorithm_free_one_only_over_isls", None, False,
+            str(work),
+            epoch,
+            t_ns,
+            satellites,
+            ground_stations,
+            list_isls,
+            interfaces,
+            max_gsl_m,
+            max_isl_m,
+            "algorithm_free_one_only_over_isls",
+            None,
+            False,
         )
         fstate = {key: hop[0] for key, hop in out["fstate"].items()}
         for a in range(len(CITIES)):
@@ -99,8 +124,14 @@ def reference(base: str, nice: str, orbits: int, per_orbit: int, inclination: fl
                     continue
                 length_m = sum(
                     satgen.compute_path_length_without_graph(
-                        path, epoch, t_ns, satellites, ground_stations, list_isls,
-                        max_gsl_m, max_isl_m,
+                        path,
+                        epoch,
+                        t_ns,
+                        satellites,
+                        ground_stations,
+                        list_isls,
+                        max_gsl_m,
+                        max_isl_m,
                     )
                     for path in (there, back)
                 )

@@ -1,9 +1,10 @@
 """Hypatia's other shells through ``leolink route --isl plus-grid``: the +Grid inferred from the
 TLEs alone (no ISL file) is Hypatia's, so its paths and RTTs come out.
 
-Authorities: ``data/hypatia_kuiper630_reference.csv`` and ``data/hypatia_telesat1015_reference.csv``,
-Hypatia's own routes and RTTs over its Kuiper-630 (34 x 34, 51.9 deg) and Telesat-1015 (27 x 13,
-98.98 deg: an odd number of planes, near-polar) shells, computed by its ``satgenpy`` 0.4.0
+Authorities: ``data/hypatia_kuiper630_reference.csv`` and
+``data/hypatia_telesat1015_reference.csv``, Hypatia's own routes and RTTs over its Kuiper-630
+(34 x 34, 51.9 deg) and Telesat-1015 (27 x 13, 98.98 deg: an odd number of planes, near-polar)
+shells, computed by its ``satgenpy`` 0.4.0
 (``make_hypatia_shell_references.py``) for 6 cities at 4 instants.
 """
 
@@ -24,12 +25,12 @@ from leolink.cli.main import app
 from leolink.network import (
     build_network,
     format_isls,
+    ground_sites,
     hypatia_compatible_shell,
     hypatia_tle_lines,
     max_isl_range_km,
-    parse_isls,
-    ground_sites,
     network_graph,
+    parse_isls,
     plus_grid_pairs,
     route_in,
 )
@@ -127,7 +128,8 @@ def test_same_paths_and_rtts_as_hypatia(spec: Spec) -> None:
         max_isl_km=s.max_isl_km,
     )
     rows = reference_rows(spec)
-    assert len(rows) == 4 * 15 and all(row["rtt_ms"] for row in rows)
+    assert len(rows) == 4 * 15
+    assert all(row["rtt_ms"] for row in rows)
     names = list(CITIES)
     cities = ground_sites(
         [CITIES[n][0] for n in names], [CITIES[n][1] for n in names], ids=names, kind="city"

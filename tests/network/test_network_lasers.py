@@ -64,7 +64,11 @@ def test_lasers_are_acquired_and_held() -> None:
     range at that instant."""
     shell = hypatia_compatible_shell(34, 34, inclination_deg=51.9, mean_motion_rev_per_day=14.8)
     full = build_network(
-        shell.catalog, neighbours=shell.neighbours, gateways=False, pops=False, max_gsl_km=1500.0,
+        shell.catalog,
+        neighbours=shell.neighbours,
+        gateways=False,
+        pops=False,
+        max_gsl_km=1500.0,
         min_elevation_deg=None,
     )
     times = shell.epoch + np.arange(0, 6000, 60).astype("timedelta64[s]")
@@ -76,8 +80,13 @@ def test_lasers_are_acquired_and_held() -> None:
     lengths = isl_lengths_km(propagate(shell.catalog, times[:1]).r_itrs_km[:, 0, :], full.isl_pairs)
     cut = float(np.percentile(lengths, 80))
     short = build_network(
-        shell.catalog, neighbours=shell.neighbours, gateways=False, pops=False, max_gsl_km=1500.0,
-        min_elevation_deg=None, max_isl_km=cut,
+        shell.catalog,
+        neighbours=shell.neighbours,
+        gateways=False,
+        pops=False,
+        max_gsl_km=1500.0,
+        min_elevation_deg=None,
+        max_isl_km=cut,
     )
     day = laser_day(short, times)
     r = propagate(shell.catalog, times).r_itrs_km

@@ -200,7 +200,15 @@ class InternetAccess:
 
     def put(self, rows: npt.NDArray[np.intp], part: InternetAccess) -> None:
         """Write ``part`` (one entry per row) into ``rows`` of these arrays, in place."""
-        for name in ("satellite", "elevation_deg", "one_way_ms", "hops", "gateway", "pop", "in_view"):
+        for name in (
+            "satellite",
+            "elevation_deg",
+            "one_way_ms",
+            "hops",
+            "gateway",
+            "pop",
+            "in_view",
+        ):
             getattr(self, name)[rows] = getattr(part, name)
 
 

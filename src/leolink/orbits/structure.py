@@ -16,20 +16,20 @@ axis altitude of the element set (`Catalog.mean_altitude_km`).  Then:
    least ``min_shell_satellites`` (default 100, about four Falcon 9 launches): the densest such
    band is taken first, then the next densest of what is left, and so on.  The densest band of
    a group is a shell; a further band is one only if its planes are filled, at least
-   ``min_sats_per_plane`` (default 10) at the median — a step of a lowering (SpaceX is taking
-   its 550 km shell down to 480 km in 2026, FCC order of January 2026, a few satellites of
-   each plane at a time, holding at intermediate altitudes) has a few satellites in each of
-   many planes.  A shell's satellites are *settled*.  The others of the group are
-   *manoeuvring* to or from the group's shell nearest in altitude (``home_shell``); their mean
-   motion's trend (the element set's ``ndot``) says how (`Manoeuvre`): falling faster than
+   ``min_sats_per_plane`` (default 10) at the median — a step of a lowering has a few
+   satellites in each of many planes (SpaceX is taking its 550 km shell down to about 480 km,
+   FCC order of January 2026; the catalog of 2026-05-13 holds such steps of 100 to 550
+   satellites at 440, 463 and 471 km below the 475 km shell, 4 to 8 a plane).
+   A shell's satellites are *settled*.  The others of the group are *manoeuvring* to or from
+   the group's shell nearest in altitude (``home_shell``); their mean motion's trend (the element set's ``ndot``) says how (`Manoeuvre`): falling faster than
    drag makes it (``ndot`` below ``-MANOEUVRE_NDOT_REV_PER_DAY2``), *raising*; rising faster,
    *lowering*; otherwise *parked* off the shell (holding at a step, or drifting with drag).
    A satellite of a group with no shell — a launch batch in its parking orbit, a lone test
-   satellite — is *unassigned*.  Only settled satellites get planes, slots and neighbours: a manoeuvring
-   satellite's planes drift against the shell's (its RAAN precesses at another rate, J2 rate
-   ``-3/2 n J2 (R/a)^2 cos i``), so it has no lasers until it settles — the role the real
-   terminals give a satellite that has not reached its slot (SpaceX: lasers link satellites
-   "in the same orbital shell").
+   satellite — is *unassigned*.  Only settled satellites get planes, slots and neighbours:
+   a manoeuvring satellite's plane drifts against the shell's (its RAAN precesses at another
+   J2 rate, ``-3/2 n J2 (R/a)^2 cos i``, and its altitude keeps changing), so it has no lasers
+   until it settles.  The planes are found at one common instant, to which every satellite
+   is propagated, so that the different epochs' J2 drift of the RAAN is accounted for.
 2. **Planes.** Sort a shell's RAANs around the circle; a gap between consecutive satellites
    starts a new plane when it exceeds 50 times the median gap, clipped to [0.2, 1.0] deg.  The
    median gap is the typical spacing of satellites within one plane (differential J2
@@ -84,10 +84,10 @@ from leolink.time import datetime64_to_jd_fr, format_instant, parse_instant
 
 __all__ = [
     "LEFT",
+    "MANOEUVRE_NDOT_REV_PER_DAY2",
     "NEXT",
     "PREVIOUS",
     "RIGHT",
-    "MANOEUVRE_NDOT_REV_PER_DAY2",
     "Manoeuvre",
     "ShellSummary",
     "Structure",
@@ -161,9 +161,10 @@ class Structure:
     ``plane`` (``0..P-1``) and ``slot`` count within the shell and plane; all three are -1 for
     a satellite that is not settled in a shell.  ``home_shell`` is the shell of a settled
     satellite and the shell a manoeuvring one is moving from or to (-1: unassigned), and
-    ``manoeuvre`` says which (`Manoeuvre` values).  ``neighbours`` (``(S, 4)``) holds catalog indices in the columns
-    `PREVIOUS`, `NEXT`, `LEFT`, `RIGHT`, -1 where there is none.  The angles and the TEME
-    position are those at the common instant ``at`` (NaN where SGP4 failed).
+    ``manoeuvre`` says which (`Manoeuvre` values).  ``neighbours`` (``(S, 4)``) holds catalog
+    indices in the columns `PREVIOUS`, `NEXT`, `LEFT`, `RIGHT`, -1 where there is none.  The
+    angles and the TEME position are those at the common instant ``at`` (NaN where SGP4
+    failed).
     """
 
     at: np.datetime64

@@ -1,11 +1,12 @@
 """Which satellite would serve a terminal at an instant: the first hop of its route to the Internet.
 
-A decision that policy allows still needs a satellite in view above the mask (25° by default, the minimum elevation in SpaceX's FCC
-authorisations, see ``data/starlink-shells-fcc.csv``) among the catalog's satellites, propagated
-with SGP4 (`leolink.orbits.propagate`).  Only satellites with a broadband payload serve
-dishes: Direct-to-Cell satellites (``[DTC]`` in the catalog, `leolink.orbits.payload`) are
-never looked at here, unless the `Network` given says they serve users.  Elevation is measured from the plane normal to the
-WGS84 ellipsoid, as `leolink.orbits.frames.itrs_to_topocentric` (and ``leolink visible``) do.
+A decision that policy allows still needs a satellite in view above the mask (25° by default,
+the minimum elevation in SpaceX's FCC authorisations, see ``data/starlink-shells-fcc.csv``)
+among the catalog's satellites, propagated with SGP4 (`leolink.orbits.propagate`).  Only
+satellites with a broadband payload serve dishes: Direct-to-Cell satellites (``[DTC]`` in the
+catalog, `leolink.orbits.payload`) are never looked at here, unless the `Network` given says
+they serve users.  Elevation is measured from the plane normal to the WGS84 ellipsoid, as
+`leolink.orbits.frames.itrs_to_topocentric` (and ``leolink visible``) do.
 
 Speed: positions are propagated once per distinct instant (about 5 ms for the 10,361
 satellites of the embedded catalog) and put in a k-d tree; each observer then looks only at
