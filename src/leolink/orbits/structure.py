@@ -21,9 +21,10 @@ axis altitude of the element set (`Catalog.mean_altitude_km`).  Then:
    FCC order of January 2026; the catalog of 2026-05-13 holds such steps of 100 to 550
    satellites at 440, 463 and 471 km below the 475 km shell, 4 to 8 a plane).
    A shell's satellites are *settled*.  The others of the group are *manoeuvring* to or from
-   the group's shell nearest in altitude (``home_shell``); their mean motion's trend (the element set's ``ndot``) says how (`Manoeuvre`): falling faster than
-   drag makes it (``ndot`` below ``-MANOEUVRE_NDOT_REV_PER_DAY2``), *raising*; rising faster,
-   *lowering*; otherwise *parked* off the shell (holding at a step, or drifting with drag).
+   the group's shell nearest in altitude (``home_shell``); their mean motion's trend (the
+   element set's ``ndot``) says how (`Manoeuvre`): falling faster than drag makes it (``ndot``
+   below ``-MANOEUVRE_NDOT_REV_PER_DAY2``), *raising*; rising faster, *lowering*; otherwise
+   *parked* off the shell (holding at a step, or drifting with drag).
    A satellite of a group with no shell — a launch batch in its parking orbit, a lone test
    satellite — is *unassigned*.  Only settled satellites get planes, slots and neighbours:
    a manoeuvring satellite's plane drifts against the shell's (its RAAN precesses at another
