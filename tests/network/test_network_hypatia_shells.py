@@ -5,7 +5,7 @@ Authorities: ``data/hypatia_kuiper630_reference.csv`` and
 ``data/hypatia_telesat1015_reference.csv``, Hypatia's own routes and RTTs over its Kuiper-630
 (34 x 34, 51.9 deg) and Telesat-1015 (27 x 13, 98.98 deg: an odd number of planes, near-polar)
 shells, computed by its ``satgenpy`` 0.4.0
-(``make_hypatia_shell_references.py``) for 6 cities at 4 instants.
+(``make_hypatia_reference.py``) for 6 cities at 4 instants.
 """
 
 from __future__ import annotations

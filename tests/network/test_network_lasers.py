@@ -63,14 +63,19 @@ def test_lasers_are_acquired_and_held() -> None:
     and go with the geometry, each acquisition is a link coming up, and every link up is in
     range at that instant."""
     shell = hypatia_compatible_shell(34, 34, inclination_deg=51.9, mean_motion_rev_per_day=14.8)
-    full = build_network(
-        shell.catalog,
-        neighbours=shell.neighbours,
-        gateways=False,
-        pops=False,
-        max_gsl_km=1500.0,
-        min_elevation_deg=None,
-    )
+
+    def lasers_only(max_isl_km: float) -> Network:
+        return build_network(
+            shell.catalog,
+            neighbours=shell.neighbours,
+            gateways=False,
+            pops=False,
+            min_elevation_deg=None,
+            max_gsl_km=1500.0,
+            max_isl_km=max_isl_km,
+        )
+
+    full = lasers_only(DEFAULT_MAX_ISL_KM)
     times = shell.epoch + np.arange(0, 6000, 60).astype("timedelta64[s]")
     held = laser_day(full, times)
     assert held.up.all()  # in range all the time: acquired once, held
@@ -79,15 +84,7 @@ def test_lasers_are_acquired_and_held() -> None:
     assert held.uptime == 1.0
     lengths = isl_lengths_km(propagate(shell.catalog, times[:1]).r_itrs_km[:, 0, :], full.isl_pairs)
     cut = float(np.percentile(lengths, 80))
-    short = build_network(
-        shell.catalog,
-        neighbours=shell.neighbours,
-        gateways=False,
-        pops=False,
-        max_gsl_km=1500.0,
-        min_elevation_deg=None,
-        max_isl_km=cut,
-    )
+    short = lasers_only(cut)
     day = laser_day(short, times)
     r = propagate(shell.catalog, times).r_itrs_km
     for k in range(len(times)):
