@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 import leolink
 from leolink import api
 from leolink.service import basemap
+from leolink.service.middleware import RequestGuard
 from leolink.service.problems import install_problem_handlers
 from leolink.service.routers import (
     audit,
@@ -106,7 +107,8 @@ def create_app(
     app = FastAPI(
         title="leolink",
         version=leolink.__version__,
-        description=_DESCRIPTION,
+        description=f"{_DESCRIPTION}\nLimits of one request (`ServiceLimits`):\n\n"
+        f"{state.limits.markdown()}\n",
         lifespan=lifespan,
     )
     app.state.leolink = state
@@ -115,6 +117,8 @@ def create_app(
     # cells, coverage: ~2 MB of JSON) level 9 takes ~430 ms for a body 16 % smaller than
     # level 1's in ~20 ms.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    # Added last, so it runs first: bodies are bounded before anything reads them.
+    app.add_middleware(RequestGuard, limits=state.limits)
     for module in (public, coverage, routes, decisions, statuses, geofences, terminals, audit):
         app.include_router(module.router)
     install_static(app, static_dir)

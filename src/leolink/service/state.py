@@ -13,7 +13,7 @@ import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 import numpy as np
@@ -74,6 +74,18 @@ class ServiceLimits:
     max_reports: int = 1_000
     #: Page size of the lists when the request names none (at most 1,000 may be asked for).
     page_default: int = 100
+    #: Bytes of one request body (above: 413 before the body is parsed or the key checked).  A
+    #: geofence of 100,000 vertices is ~4 MB of JSON.
+    max_body_bytes: int = 8 * 1024 * 1024
+    #: Seconds a request body may take to arrive (above: 408), so a stalled client holds
+    #: nothing for long.
+    body_timeout_s: float = 30.0
+    #: Decisions computed at once (worker threads); more wait their turn, in arrival order.
+    max_concurrent_decisions: int = 4
+
+    def markdown(self) -> str:
+        """The limits as a Markdown list, for the OpenAPI document."""
+        return "\n".join(f"- `{f.name}`: {getattr(self, f.name):,}" for f in fields(self))
 
 
 class LruCache(Generic[K, V]):

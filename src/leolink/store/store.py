@@ -856,9 +856,13 @@ class Store:
         key_id, secret = parsed
         with self._read() as session:
             row = session.get(ApiKeyRow, key_id)
-            if row is None or row.revoked_at is not None:
-                return None
-            if not apikeys.secret_matches(secret, row.salt, row.secret_hash):
+            # The hash is compared whether or not the key exists, so that the time taken does
+            # not tell a caller which key ids exist.
+            salt, expected = (
+                (row.salt, row.secret_hash) if row is not None else apikeys.ABSENT_KEY_HASH
+            )
+            matches = apikeys.secret_matches(secret, salt, expected)
+            if row is None or row.revoked_at is not None or not matches:
                 return None
             return repo.row_to_api_key(row)
 
