@@ -207,7 +207,12 @@ class ServiceState:
 
         # The decisions' serving satellites route over the same network as GET /v1/routes's
         # default (the vendored gateways and PoPs, +Grid lasers, the 25 degree mask).
-        self.decider = Decider(self.store, self.catalog, network=self.network())
+        self.decider = Decider(
+            self.store,
+            self.catalog,
+            network=self.network(),
+            concurrency=self.limits.max_concurrent_decisions,
+        )
         self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
 
     def policy_changed(self) -> None:
