@@ -44,7 +44,7 @@ import numpy as np
 
 from leolink import api
 from leolink.policy.defaults import seed_if_empty
-from leolink.policy.records import GeofenceSpec
+from leolink.policy.records import ChangeState, GeofenceSpec
 from leolink.service.decisions import Decider
 from leolink.store import Store
 
@@ -84,7 +84,8 @@ def seed_large_fence(store: Store) -> None:
         ),
         actor="op:a",
     )
-    store.approve_geofence(fence.id, expected_version=1, actor="op:b", reason="benchmark")
+    if fence.state is ChangeState.PROPOSED:  # a small area takes effect without a second operator
+        store.approve_geofence(fence.id, expected_version=1, actor="op:b", reason="benchmark")
 
 
 def ensure_wrk() -> str:
