@@ -25,7 +25,7 @@ from urllib.parse import unquote
 from leolink.service.problems import PROBLEM_JSON
 from leolink.service.state import ServiceLimits
 
-__all__ = ["CONTROL_CHARACTERS", "RequestGuard"]
+__all__ = ["CONTROL_CHARACTERS", "RequestGuard", "send_problem"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -60,7 +60,9 @@ class RequestGuard:
             self._check_length(scope)
             body = await self._read_body(receive)
         except _Refused as refused:
-            await _send_problem(scope, send, refused)
+            await send_problem(
+                scope, send, refused.status, refused.slug, refused.title, refused.detail
+            )
             return
         replayed = False
 
@@ -150,13 +152,16 @@ def _without_body(send: Send) -> Send:
     return send_head
 
 
-async def _send_problem(scope: Scope, send: Send, refused: _Refused) -> None:
+async def send_problem(
+    scope: Scope, send: Send, status: int, slug: str, title: str, detail: str
+) -> None:
+    """A problem+json response sent from a middleware (before any route or handler)."""
     body = json.dumps(
         {
-            "type": f"urn:leolink:problem:{refused.slug}",
-            "title": refused.title,
-            "status": refused.status,
-            "detail": refused.detail,
+            "type": f"urn:leolink:problem:{slug}",
+            "title": title,
+            "status": status,
+            "detail": detail,
             "instance": scope.get("path", ""),
         }
     ).encode()
@@ -164,8 +169,8 @@ async def _send_problem(scope: Scope, send: Send, refused: _Refused) -> None:
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
     ]
-    if refused.status in (408, 413):
+    if status in (408, 413):
         # The rest of the body may still be on its way: the connection cannot be reused.
         headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": refused.status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})

@@ -90,6 +90,7 @@ from leolink.store.checks import (
     to_us,
 )
 from leolink.store.engine import WRITE_OPTION, make_engine
+from leolink.store.idempotency import IdempotencyKeys
 from leolink.store.migrate import current_revision, head_revision, upgrade
 from leolink.store.models import (
     AllowlistMembershipRow,
@@ -238,6 +239,11 @@ class Store:
 
     def _now(self) -> np.datetime64:
         return to_us(self._clock())
+
+    @property
+    def idempotency(self) -> IdempotencyKeys:
+        """The idempotency keys of POSTs made through the service (`leolink.store.idempotency`)."""
+        return IdempotencyKeys(self._write_sessions, self._now)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
