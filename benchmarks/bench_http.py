@@ -175,7 +175,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(url: str, server: subprocess.Popen[bytes], timeout_s: float = 120.0) -> None:
+def wait_healthy(url: str, server: subprocess.Popen[bytes], timeout_s: float = 900.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.poll() is not None:

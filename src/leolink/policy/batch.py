@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -118,6 +119,16 @@ class CompiledPolicy:
     def version(self) -> int:
         """The policy version the history was read at."""
         return self.history.version
+
+    @cached_property
+    def status_ids(self) -> Int64Array:
+        """The ids of ``status_changes``."""
+        return np.asarray([c.id for c in self.status_changes], dtype=np.int64)
+
+    @cached_property
+    def fence_index(self) -> dict[str, int]:
+        """Each geofence's index in ``fences``, by id."""
+        return {f.id: k for k, f in enumerate(self.fences)}
 
 
 def _fence_code(fence: Geofence) -> Code:
@@ -276,6 +287,9 @@ class BatchDecisions:
         policy in force is read once per distinct instant.
         """
         index = range(len(self)) if rows is None else rows
+        table = self.policy.table_cells
+        lo = np.searchsorted(table, self.cell, side="left")
+        hi = np.searchsorted(table, self.cell, side="right")
         snapshots: dict[np.datetime64, PolicySnapshot] = {}
         cells = grid.cells_to_hex(self.cell[list(index)]) if len(index) else []
         out = []
@@ -297,10 +311,31 @@ class BatchDecisions:
                     int(self.country_index[i]),
                     reports=self.reports,
                     sky_check=self._sky_check(i),
+                    inside=self._inside(i, int(lo[i]), int(hi[i])),
                     settings=self.settings,
                 )
             )
         return out
+
+    def _inside(self, i: int, lo: int, hi: int) -> Callable[[Geofence], bool]:
+        """Whether row i is in a geofence: its cell in the fence's table (``lo:hi`` are the
+        row's entries), exactly tested only on a cell at the fence's edge."""
+        policy = self.policy
+        entries = {
+            int(policy.table_fence[k]): bool(policy.table_boundary[k]) for k in range(lo, hi)
+        }
+        index = policy.fence_index
+
+        def inside(fence: Geofence) -> bool:
+            f = index.get(fence.id, -1)
+            if f not in entries:
+                return False
+            if not entries[f]:
+                return True
+            lat, lon = self.lat_deg[i], self.lon_deg[i]
+            return bool(area_contains(policy.fence_areas[f], lat, lon)[0])
+
+        return inside
 
     def _sky_check(self, i: int) -> Callable[[], SkyCheck | None]:
         sky = self.sky
@@ -469,8 +504,7 @@ def decide_batch(
         k = np.searchsorted(compiled.status_keys, keys, side="right") - 1
         hit = (k >= 0) & (compiled.status_country[np.maximum(k, 0)] == country[rows])
         status[rows[hit]] = compiled.status_value[k[hit]]
-        ids = np.asarray([c.id for c in compiled.status_changes], dtype=np.int64)
-        status_change[rows[hit]] = ids[k[hit]]
+        status_change[rows[hit]] = compiled.status_ids[k[hit]]
     code_of = {s: np.int8(_STATUSES.index(s)) for s in CountryStatus}
     fire(on_land & (status == code_of[CountryStatus.BLOCKED]), Code.BLOCKED_COUNTRY)
     fire(

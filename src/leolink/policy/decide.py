@@ -377,10 +377,13 @@ def explain(
     *,
     reports: Sequence[PositionReport] = (),
     sky_check: Callable[[], SkyCheck | None] = lambda: None,
+    inside: Callable[[Geofence], bool] | None = None,
     settings: DecisionSettings = DEFAULT_SETTINGS,
 ) -> Decision:
     """The decision with every rule and reason, once the position is located: its ``cell``
     (None for no position) and ``country_index`` into `all_countries` (-1 at sea).
+    ``inside(fence)`` says whether the position is in a geofence's area (default: the exact
+    test; the batch engine answers from its cell tables, testing only cells on an edge).
 
     `decide` locates one position; the batch engine locates all its rows at once and explains
     each with this.  ``sky_check`` gives the serving satellite's check, asked only when no
@@ -427,7 +430,10 @@ def explain(
     for fence in sorted(policy.geofences, key=lambda f: f.id):
         if not fence.applies_to(klass):
             continue
-        if not bool(area_contains(fence_area(fence.area_geojson, fence.cells), lat, lon)[0]):
+        if inside is not None:
+            if not inside(fence):
+                continue
+        elif not bool(area_contains(fence_area(fence.area_geojson, fence.cells), lat, lon)[0]):
             continue
         members = policy.allowlists.get(fence.id, frozenset())
         if (
