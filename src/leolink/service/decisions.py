@@ -17,17 +17,17 @@ instant and is not shared between threads), so no lock is held across a request 
 request waits behind a large one only for a turn, not for its whole length.
 
 Terminals and their position reports (for the roaming rule) are read from the store for each
-decision that names a terminal.
+decision that names a terminal.  The serving satellite comes from one `leolink.policy.sky.Sky`
+over the service's catalog, shared by every decision and impact preview (its caches are safe to
+share between threads).
 """
 
 from __future__ import annotations
 
 import math
-import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -35,6 +35,7 @@ import anyio
 import numpy as np
 
 from leolink import api
+from leolink.cache import LruCache
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.network import Network
@@ -51,7 +52,6 @@ from leolink.policy.records import (
 )
 from leolink.policy.sky import Sky
 from leolink.service import boxes
-from leolink.service.state import LruCache
 from leolink.store import Store
 from leolink.store.checks import check_geofence_spec
 
@@ -119,14 +119,12 @@ class Decider:
         concurrency: int = 4,
     ) -> None:
         """``network``: routes to the Internet for the serving satellites (`Sky`'s), shared by
-        the skies of the pool (built by each on first use when True); ``concurrency``: how
-        many decisions run at once (one sky each)."""
+        the decisions (built on first use when True); ``concurrency``: how many decisions run
+        at once."""
         self.store = store
         self.catalog = catalog
         self.recheck_s = recheck_s
-        self._skies: queue.SimpleQueue[Sky] = queue.SimpleQueue()
-        for _ in range(max(1, concurrency)):
-            self._skies.put(Sky(catalog, network=network))
+        self.sky = Sky(catalog, network=network)
         #: Turns to decide (`ServiceLimits.max_concurrent_decisions`), taken in arrival order.
         self.turns = anyio.CapacityLimiter(max(1, concurrency))
         self._lock = threading.Lock()
@@ -176,19 +174,10 @@ class Decider:
         work: see `decide_many`)."""
         return self.decide_many([(lat_deg, lon_deg, at, terminal_id)])[0]
 
-    @contextmanager
-    def _sky(self) -> Iterator[Sky]:
-        """A sky of the pool for this thread (waits for one when all are taken)."""
-        sky = self._skies.get()
-        try:
-            yield sky
-        finally:
-            self._skies.put(sky)
-
     # --- impact -----------------------------------------------------------------------------
 
     def impact(self, spec: GeofenceSpec, *, step_s: float = 600.0) -> Impact:
-        """What ``spec`` would do (`leolink.policy.impact`), with the batch sky (worker thread).
+        """What ``spec`` would do (`leolink.policy.impact`), (worker thread).
 
         The satellite-hours cost a count per cell and time step: big areas get fewer steps, so
         that cells x steps stays within `IMPACT_CELL_STEPS` (the result says which step).
@@ -204,15 +193,14 @@ class Decider:
         max_steps = int(min(288, max(6, IMPACT_CELL_STEPS / max(cells_estimate, 1.0))))
         terminals = self.store.terminals()
         last_reports = self.store.last_position_reports()
-        with self._sky() as sky:
-            return geofence_impact(
-                spec,
-                terminals=terminals,
-                last_reports=last_reports,
-                sky=sky,
-                step_s=step_s,
-                max_steps=max_steps,
-            )
+        return geofence_impact(
+            spec,
+            terminals=terminals,
+            last_reports=last_reports,
+            sky=self.sky,
+            step_s=step_s,
+            max_steps=max_steps,
+        )
 
     # --- batches ---------------------------------------------------------------------------
 
@@ -237,18 +225,17 @@ class Decider:
             terminals.append(terminal)
             reports += mine
         position = {tid: k for k, tid in enumerate(ids)}
-        with self._sky() as sky:
-            batch = decide_batch(
-                policy.compiled_at(grid.DEFAULT_RESOLUTION),
-                np.asarray([r[0] for r in rows], dtype=np.float64),
-                np.asarray([r[1] for r in rows], dtype=np.float64),
-                np.asarray([r[2] for r in rows], dtype="datetime64[ns]"),
-                terminals=terminals,
-                terminal_index=[-1 if r[3] is None else position[r[3]] for r in rows],
-                reports=reports,
-                sky=sky,
-            )
-            return batch.decisions()
+        batch = decide_batch(
+            policy.compiled_at(grid.DEFAULT_RESOLUTION),
+            np.asarray([r[0] for r in rows], dtype=np.float64),
+            np.asarray([r[1] for r in rows], dtype=np.float64),
+            np.asarray([r[2] for r in rows], dtype="datetime64[ns]"),
+            terminals=terminals,
+            terminal_index=[-1 if r[3] is None else position[r[3]] for r in rows],
+            reports=reports,
+            sky=self.sky,
+        )
+        return batch.decisions()
 
     def cells(
         self,
