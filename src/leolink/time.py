@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Final, cast
 
 import numpy as np
-import numpy.typing as npt
 
+from leolink.arrays import DatetimeArray, FloatArray
 from leolink.errors import TimeFormatError, TimeWindowError
 
 __all__ = [
@@ -31,9 +31,6 @@ __all__ = [
 #: Julian date of 1970-01-01T00:00:00 UTC, the zero of ``datetime64``.
 JD_UNIX_EPOCH = 2440587.5
 _NS_PER_DAY = 86_400 * 10**9
-
-DatetimeArray = npt.NDArray[np.datetime64]
-FloatArray = npt.NDArray[np.float64]
 
 
 #: The span of ``datetime64[ns]`` (whole days inside it), the instants leolink represents.
@@ -55,7 +52,10 @@ def parse_instant(text: str | np.datetime64 | _dt.datetime) -> np.datetime64:
                 f"datetime {text!r} has no time zone; pass an aware UTC datetime "
                 "(datetime(..., tzinfo=timezone.utc))"
             )
-        utc = text.astimezone(_dt.UTC).replace(tzinfo=None)
+        try:
+            utc = text.astimezone(_dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+02:00 is before the first datetime
+            utc = _dt.datetime.min
         if not _FIRST_NS <= utc <= _LAST_NS:
             # datetime64[ns] holds 1678-2261; numpy would wrap a date outside silently.
             raise TimeFormatError(

@@ -58,7 +58,6 @@ from leolink.network.routing import (
     shortest_delays,
 )
 from leolink.network.sites import (
-    EARTH_MEAN_RADIUS_KM,
     GroundSites,
     great_circle_km,
     ground_sites,
@@ -71,7 +70,6 @@ from leolink.network.sites import (
 __all__ = [
     "DEFAULT_MAX_ISL_KM",
     "DEFAULT_MIN_ELEVATION_DEG",
-    "EARTH_MEAN_RADIUS_KM",
     "FIBRE_VELOCITY_FACTOR",
     "HYPATIA_EPOCH",
     "SPACEX_LASERS_2024",

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from leolink.arrays import BoolArray, DatetimeArray
 from leolink.errors import InputError
 from leolink.network.graph import Network
 from leolink.network.links import isl_lengths_km
@@ -55,8 +56,8 @@ class LaserDay:
     """
 
     network: Network
-    times: npt.NDArray[np.datetime64]
-    up: npt.NDArray[np.bool_]
+    times: DatetimeArray
+    up: BoolArray
     acquisitions: int
     max_up_km: float
 

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
+
+from leolink.arrays import BoolArray
 
 __all__ = ["PayloadClass", "payload_classes", "serves_dishes"]
 
@@ -49,7 +50,7 @@ def payload_classes(names: Sequence[str]) -> tuple[PayloadClass, ...]:
     return tuple(_payload_class(n) for n in names)
 
 
-def serves_dishes(names: Sequence[str]) -> npt.NDArray[np.bool_]:
+def serves_dishes(names: Sequence[str]) -> BoolArray:
     """True for each satellite that may serve a consumer dish (broadband payload), ``(S,)``."""
     return np.array(
         [_payload_class(n) is PayloadClass.BROADBAND for n in names], dtype=bool

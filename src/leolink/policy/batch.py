@@ -22,19 +22,22 @@ batches with few instants; without it the decisions are policy only (``sky_check
 The rows that keep service also get their route to the Internet (`Sky.internet_many`): one
 network graph and one search per distinct instant, then a ground-link test per row.
 
-`BatchDecisions.decision` gives row i as a full `Decision`, with every rule and reason, by
-running the reference `decide` on it; the batch and the reference are tested to agree.
+`BatchDecisions.decisions` gives the rows as full `Decision`s, with every rule and reason, from
+`leolink.policy.decide.explain` over what the batch located (cells, countries, satellites are
+not looked up again); the batch and the reference `decide` are tested to agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 
+from leolink.arrays import BoolArray, IntArray
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_country
@@ -46,7 +49,7 @@ from leolink.policy.decide import (
     Code,
     Decision,
     DecisionSettings,
-    decide,
+    explain,
     geofence_code,
 )
 from leolink.policy.records import (
@@ -57,16 +60,15 @@ from leolink.policy.records import (
     GeofenceEffect,
     Plan,
     PolicyHistory,
+    PolicySnapshot,
     PositionReport,
     Terminal,
     TerminalState,
 )
-from leolink.policy.sky import Serving, Sky
+from leolink.policy.sky import Serving, Sky, SkyCheck
 
 __all__ = ["BatchDecisions", "CompiledPolicy", "compile_policy", "decide_batch"]
 
-Int64Array = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 _RANK: Final = {code: np.int8(i) for i, code in enumerate(PRECEDENCE)}
 _OKAY: Final = _RANK[Code.OKAY]
@@ -81,7 +83,7 @@ _KEY_BASE_US: Final = np.datetime64("1800-01-01T00:00:00", "us").astype(np.int64
 _KEY_SPAN_US: Final = np.int64(1) << _KEY_SHIFT
 
 
-def _key_time(t_ns: Int64Array) -> Int64Array:
+def _key_time(t_ns: IntArray) -> IntArray:
     """Instants (ns since 1970) as the time part of a key: µs since 1800, clipped to the span."""
     us = np.floor_divide(t_ns, 1000) - _KEY_BASE_US
     return np.clip(us, 0, _KEY_SPAN_US - 1)
@@ -99,15 +101,15 @@ class CompiledPolicy:
     resolution: int
     fences: tuple[Geofence, ...]  # sorted by id
     fence_areas: tuple[FenceArea, ...]
-    fence_start_ns: Int64Array  # (F,) int64 min for an open start
-    fence_end_ns: Int64Array  # (F,) int64 max for an open end
+    fence_start_ns: IntArray  # (F,) int64 min for an open start
+    fence_end_ns: IntArray  # (F,) int64 max for an open end
     fence_rank: npt.NDArray[np.int8]  # (F,) rank of the code a non-member gets
     fence_is_allowlist: BoolArray  # (F,)
     fence_class_mask: npt.NDArray[np.uint8]  # (F,) bit c: applies to _CLASSES[c]
     table_cells: npt.NDArray[np.uint64]  # (M,) sorted
     table_fence: npt.NDArray[np.int32]  # (M,)
     table_boundary: BoolArray  # (M,)
-    status_keys: Int64Array  # (C,) sorted (country << 54 | time)
+    status_keys: IntArray  # (C,) sorted (country << 54 | time)
     status_country: npt.NDArray[np.int16]  # (C,)
     status_value: npt.NDArray[np.int8]  # (C,) index into CountryStatus
     status_changes: tuple[CountryStatusChange, ...]  # (C,) in key order
@@ -116,6 +118,16 @@ class CompiledPolicy:
     def version(self) -> int:
         """The policy version the history was read at."""
         return self.history.version
+
+    @cached_property
+    def status_ids(self) -> IntArray:
+        """The ids of ``status_changes``."""
+        return np.asarray([c.id for c in self.status_changes], dtype=np.int64)
+
+    @cached_property
+    def fence_index(self) -> dict[str, int]:
+        """Each geofence's index in ``fences``, by id."""
+        return {f.id: k for k, f in enumerate(self.fences)}
 
 
 def _fence_code(fence: Geofence) -> Code:
@@ -222,7 +234,7 @@ class BatchDecisions:
     cell: npt.NDArray[np.uint64]
     country_index: npt.NDArray[np.int16]
     status: npt.NDArray[np.int8]
-    status_change: Int64Array
+    status_change: IntArray
     fence: npt.NDArray[np.int32]
     sky_checked: BoolArray
     serving: npt.NDArray[np.intp]
@@ -263,19 +275,83 @@ class BatchDecisions:
         return self.sky.serving_of(k, float(self.elevation_deg[i]), self.internet, i)
 
     def decision(self, i: int) -> Decision:
-        """Row i as a full `Decision` (all rules and reasons), from the reference `decide`."""
-        k = int(self.terminal_index[i])
-        terminal = self.terminals[k] if k >= 0 else None
-        t = self.at[i]
-        return decide(
-            terminal,
-            (float(self.lat_deg[i]), float(self.lon_deg[i])),
-            t,
-            self.policy.history.snapshot(t),
-            reports=self.reports,
-            sky=self.sky,
-            settings=self.settings,
-        )
+        """Row i as a full `Decision` (all rules and reasons)."""
+        return self.decisions([i])[0]
+
+    def decisions(self, rows: Sequence[int] | None = None) -> list[Decision]:
+        """Rows ``rows`` (default: all) as full `Decision`s, every rule and reason in words.
+
+        The rows are explained (`leolink.policy.decide.explain`) where this batch located
+        them: their cells, countries and serving satellites are not looked up again, and the
+        policy in force is read once per distinct instant.
+        """
+        index = range(len(self)) if rows is None else rows
+        table = self.policy.table_cells
+        lo = np.searchsorted(table, self.cell, side="left")
+        hi = np.searchsorted(table, self.cell, side="right")
+        snapshots: dict[np.datetime64, PolicySnapshot] = {}
+        cells = grid.cells_to_hex(self.cell[list(index)]) if len(index) else []
+        out = []
+        for i, cell in zip(index, cells, strict=True):
+            k = int(self.terminal_index[i])
+            t = self.at[i]
+            snapshot = snapshots.get(t)
+            if snapshot is None:
+                snapshot = snapshots[t] = self.policy.history.snapshot(t)
+            lat, lon = float(self.lat_deg[i]), float(self.lon_deg[i])
+            located = self.cell[i] != 0  # no position: no cell (H3 has no cell 0)
+            out.append(
+                explain(
+                    self.terminals[k] if k >= 0 else None,
+                    (lat, lon),
+                    t,
+                    snapshot,
+                    cell if located else None,
+                    int(self.country_index[i]),
+                    reports=self.reports,
+                    sky_check=self._sky_check(i),
+                    inside=self._inside(i, int(lo[i]), int(hi[i])),
+                    settings=self.settings,
+                )
+            )
+        return out
+
+    def _inside(self, i: int, lo: int, hi: int) -> Callable[[Geofence], bool]:
+        """Whether row i is in a geofence: its cell in the fence's table (``lo:hi`` are the
+        row's entries), exactly tested only on a cell at the fence's edge."""
+        policy = self.policy
+        entries = {
+            int(policy.table_fence[k]): bool(policy.table_boundary[k]) for k in range(lo, hi)
+        }
+        index = policy.fence_index
+
+        def inside(fence: Geofence) -> bool:
+            f = index.get(fence.id, -1)
+            if f not in entries:
+                return False
+            if not entries[f]:
+                return True
+            lat, lon = self.lat_deg[i], self.lon_deg[i]
+            return bool(area_contains(policy.fence_areas[f], lat, lon)[0])
+
+        return inside
+
+    def _sky_check(self, i: int) -> Callable[[], SkyCheck | None]:
+        sky = self.sky
+
+        def check() -> SkyCheck | None:
+            if sky is None:
+                return None
+            return sky.check_of(
+                self.at[i],
+                bool(self.sky_checked[i]),
+                int(self.serving[i]),
+                float(self.elevation_deg[i]),
+                self.internet,
+                i,
+            )
+
+        return check
 
 
 def _terminal_columns(
@@ -292,7 +368,7 @@ def _away_runs(
     reports: Sequence[PositionReport],
     terminal_ids: Mapping[str, int],
     home: npt.NDArray[np.int16],
-) -> tuple[Int64Array, Int64Array, BoolArray, Int64Array]:
+) -> tuple[IntArray, IntArray, BoolArray, IntArray]:
     """Reports sorted by (terminal, time): terminal, time (ns), whether at home, run start.
 
     An away run starts at the first report outside home after a report at home (or the first
@@ -318,8 +394,8 @@ def _away_runs(
 
 
 def _last_report(
-    report_tidx: Int64Array, report_t: Int64Array, row_tidx: Int64Array, row_t: Int64Array
-) -> Int64Array:
+    report_tidx: IntArray, report_t: IntArray, row_tidx: IntArray, row_t: IntArray
+) -> IntArray:
     """For each row, the index of its terminal's last report at or before its instant (-1).
 
     Rows and reports are merged and sorted by (terminal, time, report before row); the last
@@ -427,8 +503,7 @@ def decide_batch(
         k = np.searchsorted(compiled.status_keys, keys, side="right") - 1
         hit = (k >= 0) & (compiled.status_country[np.maximum(k, 0)] == country[rows])
         status[rows[hit]] = compiled.status_value[k[hit]]
-        ids = np.asarray([c.id for c in compiled.status_changes], dtype=np.int64)
-        status_change[rows[hit]] = ids[k[hit]]
+        status_change[rows[hit]] = compiled.status_ids[k[hit]]
     code_of = {s: np.int8(_STATUSES.index(s)) for s in CountryStatus}
     fire(on_land & (status == code_of[CountryStatus.BLOCKED]), Code.BLOCKED_COUNTRY)
     fire(
@@ -499,7 +574,7 @@ def _geofences(
     compiled: CompiledPolicy,
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
-    t_ns: Int64Array,
+    t_ns: IntArray,
     cell: npt.NDArray[np.uint64],
     klass: npt.NDArray[np.int8],
     tidx: npt.NDArray[np.intp],
@@ -564,7 +639,7 @@ def _roaming(
     settings: DecisionSettings,
     country: npt.NDArray[np.int16],
     status: npt.NDArray[np.int8],
-    t_ns: Int64Array,
+    t_ns: IntArray,
     tidx: npt.NDArray[np.intp],
     home_of: npt.NDArray[np.int16],
     plan_of: npt.NDArray[np.int8],

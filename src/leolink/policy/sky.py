@@ -33,7 +33,6 @@ satellite is the highest one above the mask.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Final
 
@@ -41,6 +40,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from leolink.arrays import FloatArray, IndexArray
+from leolink.cache import LruCache
 from leolink.errors import InputError
 from leolink.network import (
     InternetAccess,
@@ -66,14 +67,12 @@ __all__ = [
     "SkyCheck",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 #: Minimum elevation of a user terminal's link in SpaceX's FCC authorisations (FCC 22-91).
 DEFAULT_MIN_ELEVATION_DEG: Final = 25.0
-#: Beyond this many days from the catalog's epochs SGP4 positions are off by tens of km and more:
-#: the same limit at which the command line warns (`leolink.cli.orbits.STALE_AFTER_DAYS`).
-DEFAULT_MAX_CATALOG_AGE_DAYS: Final = 14.0
+#: Beyond this many days from the catalog's epochs the sky is not checked
+#: (`Catalog.STALE_AFTER_DAYS`, where the command line and the service warn).
+DEFAULT_MAX_CATALOG_AGE_DAYS: Final = Catalog.STALE_AFTER_DAYS
 #: The angle between the ellipsoid normal and the geocentric direction never exceeds 0.1924°
 #: (at 45° latitude on WGS84); 0.2° bounds it.
 _MAX_NORMAL_TILT_DEG: Final = 0.2
@@ -126,6 +125,8 @@ class SkyCheck:
     checked: bool
     serving: Serving | None
     note: str
+    #: The rule id a decision names when no satellite serves (the elevation mask).
+    rule: str = "sky"
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,7 +136,7 @@ class _Instant:
     tree: cKDTree | None
     r_all_itrs_km: FloatArray  # (S, 3), NaN where SGP4 failed
     r_itrs_km: FloatArray  # (S', 3)
-    catalog_index: IntArray  # (S',) index into the catalog
+    catalog_index: IndexArray  # (S',) index into the catalog
     max_radius_km: float
 
 
@@ -156,10 +157,10 @@ class Sky:
 
     ``min_elevation_deg`` is the mask; ``max_catalog_age_days`` how far from the catalog's
     epochs an instant may be and still be checked.  Positions at the last ``cache_instants``
-    instants are kept.  ``network`` gives routes to the Internet: True for the vendored
-    gateways and PoPs with the +Grid lasers and this elevation mask (`build_network`, built
-    on first use), a `Network` of one's own (over this catalog), or False for none.  Its
-    graph is kept for the last ``route_instants`` instants.
+    instants are kept (in caches that threads may share).  ``network`` gives routes to the
+    Internet: True for the vendored gateways and PoPs with the +Grid lasers and this elevation
+    mask (`build_network`, built on first use), a `Network` of one's own (over this catalog),
+    or False for none.  Its graph is kept for the last ``route_instants`` instants.
     """
 
     def __init__(
@@ -181,28 +182,22 @@ class Sky:
         self.catalog = catalog
         self.min_elevation_deg = float(min_elevation_deg)
         self.max_catalog_age_days = float(max_catalog_age_days)
-        self._cache: OrderedDict[np.datetime64, _Instant] = OrderedDict()
-        self._cache_size = max(1, int(cache_instants))
-        self._age_cache: dict[np.datetime64, float] = {}
+        self._cache: LruCache[np.datetime64, _Instant] = LruCache(max(1, int(cache_instants)))
+        self._age_cache: LruCache[np.datetime64, float] = LruCache(4096)
         if isinstance(network, Network) and network.catalog is not catalog:
             raise InputError("network is over another catalog; build it from this Sky's catalog")
         self._network: Network | bool = network
         self._serves = (
             network.serves_users if isinstance(network, Network) else serves_dishes(catalog.names)
         )
-        self._trees: OrderedDict[np.datetime64, InternetTree] = OrderedDict()
-        self._tree_size = max(1, int(route_instants))
+        self._trees: LruCache[np.datetime64, InternetTree] = LruCache(max(1, int(route_instants)))
 
     # --- instants ------------------------------------------------------------------------
 
     def catalog_age_days(self, at: np.datetime64) -> float:
         """Median distance in days of ``at`` from the catalog's epochs."""
         t = parse_instant(at)
-        if t not in self._age_cache:
-            if len(self._age_cache) > 4096:
-                self._age_cache.clear()
-            self._age_cache[t] = self.catalog.days_from_epochs(t)
-        return self._age_cache[t]
+        return self._age_cache.get_or_compute(t, lambda: self.catalog.days_from_epochs(t))
 
     def is_checkable(self, at: np.datetime64) -> bool:
         """True if ``at`` is close enough to the catalog's epochs to be checked."""
@@ -219,32 +214,27 @@ class Sky:
 
     def _at(self, at: np.datetime64) -> _Instant:
         t = parse_instant(at)
-        hit = self._cache.get(t)
-        if hit is not None:
-            self._cache.move_to_end(t)
-            return hit
+        return self._cache.get_or_compute(t, lambda: self._compute_at(t))
+
+    def _compute_at(self, t: np.datetime64) -> _Instant:
         eph = propagate(self.catalog, np.asarray([t], dtype="datetime64[ns]"))
         r = eph.r_itrs_km[:, 0, :]
         ok = (eph.error[:, 0] == 0) & np.all(np.isfinite(r), axis=1)
         index = np.flatnonzero(ok & self._serves)
         r_ok = np.ascontiguousarray(r[index])
-        state = _Instant(
+        return _Instant(
             tree=cKDTree(r_ok) if len(r_ok) else None,
             r_all_itrs_km=np.where(ok[:, None], r, np.nan),
             r_itrs_km=r_ok,
             catalog_index=index,
             max_radius_km=float(np.max(np.linalg.norm(r_ok, axis=1))) if len(r_ok) else 0.0,
         )
-        self._cache[t] = state
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return state
 
     # --- observers -----------------------------------------------------------------------
 
     def best(
         self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, at: np.datetime64
-    ) -> tuple[IntArray, FloatArray]:
+    ) -> tuple[IndexArray, FloatArray]:
         """The highest satellite above the mask from each observer at one instant.
 
         Returns the catalog index of the satellite (-1 where none is above the mask) and its
@@ -291,25 +281,42 @@ class Sky:
         """The serving satellite at one point and instant, or why the sky was not checked."""
         t = parse_instant(at)
         if not self.is_checkable(t):
-            return SkyCheck(False, None, self.not_checked_note(t))
+            return self.check_of(t, False, -1, np.nan, None, 0)
         index, elevation = self.best(lat_deg, lon_deg, t)
         i = int(index[0])
-        if i < 0:
+        access = self.internet(lat_deg, lon_deg, t) if i >= 0 else None
+        return self.check_of(t, True, i, float(elevation[0]), access, 0)
+
+    def check_of(
+        self,
+        t: np.datetime64,
+        checked: bool,
+        index: int,
+        elevation_deg: float,
+        access: InternetAccess | None,
+        row: int,
+    ) -> SkyCheck:
+        """The check at ``t`` in words, from what `serving` or `best_many` found: catalog
+        satellite ``index`` (-1: none above the mask) and row ``row`` of its routes."""
+        rule = f"sky:{self.min_elevation_deg:g}deg"
+        if not checked:
+            return SkyCheck(False, None, self.not_checked_note(t), rule)
+        if index < 0:
             return SkyCheck(
                 True,
                 None,
                 f"no satellite of {self.catalog.source} is {self.min_elevation_deg:g}° or more "
                 f"above the horizon at {format_instant(t)}",
+                rule,
             )
-        access = self.internet(lat_deg, lon_deg, t)
-        serving = self.serving_of(i, float(elevation[0]), access, 0)
+        serving = self.serving_of(index, elevation_deg, access, row)
         note = (
             f"served by {serving.name} (NORAD {serving.norad_id}) at "
             f"{serving.elevation_deg:.1f}° elevation"
         )
         if access is not None:
-            note += "; " + self.route_note(serving, access, 0, t)
-        return SkyCheck(True, serving, note)
+            note += "; " + self.route_note(serving, access, row, t)
+        return SkyCheck(True, serving, note, rule)
 
     def serving_of(
         self, index: int, elevation_deg: float, access: InternetAccess | None, row: int
@@ -354,20 +361,15 @@ class Sky:
         return self._network if isinstance(self._network, Network) else None
 
     def _tree(self, t: np.datetime64) -> InternetTree:
-        hit = self._trees.get(t)
-        if hit is not None:
-            self._trees.move_to_end(t)
-            return hit
+        return self._trees.get_or_compute(t, lambda: self._compute_tree(t))
+
+    def _compute_tree(self, t: np.datetime64) -> InternetTree:
         network = self.network
         if network is None:
             raise InputError("this Sky has no network (network=False): routes are not computed")
         no_endpoints = ground_sites([], [], ids=[])
         graph = graph_from_positions(network, self._at(t).r_all_itrs_km, no_endpoints, at=t)
-        tree = internet_tree(graph)
-        self._trees[t] = tree
-        if len(self._trees) > self._tree_size:
-            self._trees.popitem(last=False)
-        return tree
+        return internet_tree(graph)
 
     def internet(
         self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, at: np.datetime64
@@ -386,7 +388,7 @@ class Sky:
 
     def best_many(
         self, lat_deg: FloatArray, lon_deg: FloatArray, at: npt.NDArray[np.datetime64]
-    ) -> tuple[npt.NDArray[np.bool_], IntArray, FloatArray]:
+    ) -> tuple[npt.NDArray[np.bool_], IndexArray, FloatArray]:
         """`best` for observers each at its own instant, grouped by distinct instant.
 
         Returns ``checked`` (False where the instant is too far from the catalog's epochs),

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry import MultiPolygon, Polygon
 
+from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import (
     InputError,
     PolicyStateError,
@@ -32,7 +33,6 @@ from leolink.policy.records import ChangeState, CustomerClass, GeofenceEffect, G
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
-    "EARTH_AUTHALIC_RADIUS_KM",
     "CheckedGeofence",
     "TwoPersonRule",
     "area_geojson_km2",
@@ -53,9 +53,6 @@ __all__ = [
     "same_person",
     "to_us",
 ]
-
-#: Radius of the sphere with the WGS84 ellipsoid's area (GRS80 authalic radius, Moritz 2000).
-EARTH_AUTHALIC_RADIUS_KM: Final = 6371.0072
 
 _ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _MAX_ACTOR: Final = 200
@@ -271,6 +268,13 @@ def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
     return CheckedGeofence(name, effect, reason, geojson, cells, classes, start, end, size)
 
 
+#: The dates a position report may carry: from the first Starlink satellites (launched May 2019;
+#: 2019-01-01 keeps the round year) to the end of the century (a date far in the future is a
+#: clock error, not a report).
+REPORTS_FROM: Final = np.datetime64("2019-01-01T00:00:00", "us")
+REPORTS_UNTIL: Final = np.datetime64("2100-01-01T00:00:00", "us")
+
+
 def check_positions(
     reported_at: npt.ArrayLike, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike
 ) -> tuple[list[np.datetime64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -298,6 +302,13 @@ def check_positions(
         )
     if lat.size == 0:
         raise InputError("give at least one position")
+    for i, t in enumerate(times):
+        if not REPORTS_FROM <= t < REPORTS_UNTIL:
+            raise InputError(
+                f"reported_at {i} ({format_instant(t)}) is outside the dates a position report "
+                f"may have ({format_instant(REPORTS_FROM)} to {format_instant(REPORTS_UNTIL)}, "
+                "exclusive): give the instant the terminal was there"
+            )
     return [times[i] for i in t_idx.ravel().tolist()], lat.ravel(), lon.ravel()
 
 
