@@ -26,8 +26,8 @@ told apart by the box each lies in; Australia's Indian Ocean Territories become 
 ``world-atlas@2.0.2``, ``countries-10m.json``, Natural Earth 4.1, public domain); Ceuta and
 Melilla (Spain's plazas in Africa, with the Chafarinas), which the 1:50m file leaves inside
 Morocco, are taken from Spain's 1:10m MultiPolygon, added to Spain and cut out of Morocco.  The
-UN view of disputed areas stays as it is.  The new entries are appended, Christmas Island takes
-the place of the Indian Ocean Territories, so every other entry keeps its index.
+UN view of disputed areas stays as it is.  Entries stay sorted by alpha-3 code, Christmas Island
+in the place of the Indian Ocean Territories.
 
 Needs ``npm`` (the registry) and writes nothing outside ``--out`` and a temporary folder.
 """
@@ -203,7 +203,9 @@ def split_territories(
 
     def geometry_10m(name: str) -> MultiPolygon:
         obj = by_name[name]
-        return country_geometry(arcs, obj["arcs"] if obj["type"] == "MultiPolygon" else [obj["arcs"]])
+        return country_geometry(
+            arcs, obj["arcs"] if obj["type"] == "MultiPolygon" else [obj["arcs"]]
+        )
 
     territories = geometry_10m("Indian Ocean Ter.")
     for a3, name, *box in INDIAN_OCEAN_TERRITORIES:
@@ -220,7 +222,7 @@ def split_territories(
     out[by_a3["ESP"]] = _feature("ESP", "724", "Spain", alpha2, spain)
     morocco = shapely.difference(shape(out[by_a3["MAR"]]["geometry"]), plazas_union)
     out[by_a3["MAR"]] = _feature("MAR", "504", "Morocco", alpha2, morocco)
-    return out + added
+    return sorted(out + added, key=lambda f: f["properties"]["iso_a3"])
 
 
 def compare(ours: dict[str, Any], shared: dict[str, Any]) -> list[str]:

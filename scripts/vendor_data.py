@@ -77,12 +77,13 @@ def write_countries(shared_geojson: Path, target: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ours = countries_from_npm.build(Path(tmp))
     shared = json.loads(shared_geojson.read_text())
-    props = [f["properties"] for f in ours["features"]][: len(shared["features"])]
-    theirs = [f["properties"] for f in shared["features"]]
-    replaced = [i for i, p in enumerate(theirs) if p["iso_a3"] == "IOA"]
-    for i in replaced:
-        props[i] = theirs[i]
-    if props != theirs:
+    props = {f["properties"]["iso_a3"]: f["properties"] for f in ours["features"]}
+    theirs = {
+        f["properties"]["iso_a3"]: f["properties"]
+        for f in shared["features"]
+        if f["properties"]["iso_a3"] != "IOA"
+    }
+    if any(props.get(a3) != p for a3, p in theirs.items()):
         raise SystemExit(f"{shared_geojson}: properties differ from the npm rebuild; check both")
     print("\n".join(countries_from_npm.compare(ours, shared)))
     payload = (json.dumps(ours, separators=(",", ":")) + "\n").encode()

@@ -143,7 +143,9 @@ def compare_map(
         emit(
             [_row(c.to_dict()) for c in result.categories],
             fmt,
-            title=f"Per category, policy at {format_instant(instant)} vs map of {snapshot.published}",
+            title=(
+                f"Per category, policy at {format_instant(instant)} vs map of {snapshot.published}"
+            ),
         )
         emit(
             [_row(c.to_dict()) for c in result.countries],

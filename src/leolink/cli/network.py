@@ -123,7 +123,7 @@ def latency(
     at: AtOption,
     countries: Annotated[
         str | None,
-        typer.Option("--countries", help="Comma-separated ISO codes (default: all 242)."),
+        typer.Option("--countries", help="Comma-separated ISO codes (default: all 248)."),
     ] = None,
     resolution: Annotated[
         int, typer.Option("--resolution", help="H3 resolution of the sample points (0-9).")

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
-import geobuf  # type: ignore[import-untyped]
+import geobuf
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -71,7 +71,7 @@ MAP_RESOLUTION: Final = 5
 
 
 def category_of(properties: dict[str, Any] | None, where: str) -> str:
-    """The category of a map feature: ``status`` and ``expected`` joined (``waitlisted_Sold_Out``)."""
+    """A map feature's category: ``status`` and ``expected`` joined (``waitlisted_Sold_Out``)."""
     props = properties or {}
     status = str(props.get("status") or props.get("category") or "").strip()
     if not status:
@@ -289,8 +289,11 @@ def _agrees(effect: CellEffect, rank: int, fired: int) -> bool:
 
 
 def _table(
-    keys: list[str], effects: dict[str, CellEffect | None], mask: npt.NDArray[np.bool_],
-    agrees: npt.NDArray[np.bool_], codes: list[str],
+    keys: list[str],
+    effects: dict[str, CellEffect | None],
+    mask: npt.NDArray[np.bool_],
+    agrees: npt.NDArray[np.bool_],
+    codes: list[str],
 ) -> tuple[CategoryAgreement, ...]:
     out = []
     for key in sorted({k for k, m in zip(keys, mask.tolist(), strict=True) if m}):
@@ -310,7 +313,8 @@ def _table(
 def compare(snapshot: MapSnapshot, policy: CompiledPolicy, at: np.datetime64) -> Comparison:
     """Ask ``policy`` at ``at`` about every cell of ``snapshot`` (a new terminal at its centre)."""
     lat, lon = grid.cells_to_latlng(snapshot.cells)
-    batch = decide_batch(policy, lat, lon, np.datetime64(at, "ns"))
+    t: np.datetime64 = at.astype("datetime64[ns]")
+    batch = decide_batch(policy, lat, lon, t)
     effects = {c: cell_category_effect(c) for c in set(snapshot.categories)}
     imported = np.asarray([effects[c] is not CellEffect.NONE for c in snapshot.categories], bool)
     ranks, fired = batch.rank.tolist(), batch.fired.tolist()
@@ -327,7 +331,7 @@ def compare(snapshot: MapSnapshot, policy: CompiledPolicy, at: np.datetime64) ->
     all_rows = np.ones(len(codes), dtype=bool)
     category_effects: dict[str, CellEffect | None] = dict(effects.items())
     return Comparison(
-        at=np.datetime64(at, "ns"),
+        at=t,
         published=snapshot.published,
         policy_version=policy.version,
         categories=_table(list(snapshot.categories), category_effects, all_rows, agrees, codes),
@@ -339,4 +343,3 @@ def compare(snapshot: MapSnapshot, policy: CompiledPolicy, at: np.datetime64) ->
         agrees=agrees,
         imported=imported,
     )
-

@@ -43,8 +43,11 @@ def _draw(
     west, east, south, north = extent
     lat, lon = grid.cells_to_latlng(comparison.cells)
     margin = 2.0
-    near = (lon > west - margin) & (lon < east + margin) & (lat > south - margin) & (
-        lat < north + margin
+    near = (
+        (lon > west - margin)
+        & (lon < east + margin)
+        & (lat > south - margin)
+        & (lat < north + margin)
     )
     colours = np.where(
         comparison.imported, np.where(comparison.agrees, _AGREE, _DISAGREE), _NOT_IMPORTED

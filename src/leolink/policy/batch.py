@@ -43,6 +43,7 @@ from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_c
 from leolink.network import InternetAccess
 from leolink.policy._areas import FenceArea, area_cells, area_contains, fence_area
 from leolink.policy.decide import (
+    CELL_STATUS_RESOLUTION,
     DEFAULT_SETTINGS,
     PRECEDENCE,
     Code,
@@ -51,7 +52,6 @@ from leolink.policy.decide import (
     decide,
     geofence_code,
 )
-from leolink.policy.decide import CELL_STATUS_RESOLUTION
 from leolink.policy.records import (
     CellEffect,
     CellStatusChange,
@@ -80,7 +80,7 @@ _STATUSES: Final = tuple(CountryStatus)
 _INT64_MIN: Final = np.iinfo(np.int64).min
 _INT64_MAX: Final = np.iinfo(np.int64).max
 #: Keys of (country, instant) for the status history: the instant in µs since 1800-01-01 in the
-#: low 54 bits (good to the year 2370), the country's index (242 of them) in the 9 bits above.
+#: low 54 bits (good to the year 2370), the country's index (248 of them) in the 9 bits above.
 _KEY_SHIFT: Final = np.int64(54)
 _KEY_BASE_US: Final = np.datetime64("1800-01-01T00:00:00", "us").astype(np.int64)
 _KEY_SPAN_US: Final = np.int64(1) << _KEY_SHIFT
@@ -623,7 +623,9 @@ def _cell_statuses(
     per = count[rows]
     pair_row = np.repeat(rows, per)
     first = np.repeat(np.cumsum(per) - per, per)
-    pair_change = compiled.cell_table_change[np.repeat(lo[rows], per) + (np.arange(pair_row.size) - first)]
+    pair_change = compiled.cell_table_change[
+        np.repeat(lo[rows], per) + (np.arange(pair_row.size) - first)
+    ]
     live = (compiled.cell_start_ns[pair_change] <= t_ns[pair_row]) & (
         t_ns[pair_row] < compiled.cell_end_ns[pair_change]
     )

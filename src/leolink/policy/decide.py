@@ -210,7 +210,7 @@ class Decision:
     """The answer for (terminal, position, instant), with everything needed to account for it.
 
     ``cell`` is the H3 cell (resolution 5 by default) as hex, ``country`` the ISO alpha-2 code
-    (None at sea; an alpha-3 code for the five places without one), ``country_status`` its
+    (None at sea; an alpha-3 code for the four places without one), ``country_status`` its
     status in force (None at sea or with none on record), ``rules`` the ids of the rules that
     fired (ordered by precedence, the deciding one first), ``reasons`` a line per rule (for an
     allowed decision: why it is allowed), ``serving`` the serving satellite when allowed and
@@ -289,14 +289,19 @@ def _fence_rule(fence: Geofence, terminal: Terminal | None, members: frozenset[s
 CELL_STATUS_RESOLUTION: Final = 5
 
 
-def cell_status_rule(change: CellStatusChange, cell: str, terminal: Terminal | None) -> FiredRule | None:
+def cell_status_rule(
+    change: CellStatusChange, cell: str, terminal: Terminal | None
+) -> FiredRule | None:
     """The rule a cell status fires for ``terminal`` in ``cell`` (None: it keeps service).
 
     The reason names the map category in Starlink's words, the map's publication date and its
     source; the rule id names the cell-status change (whose audit record keeps who approved it).
     """
     rule = f"cell_status:{change.id}"
-    where = f"cell {cell}: '{change.words}' on Starlink's availability map published {change.published} ({change.source})"
+    where = (
+        f"cell {cell}: '{change.words}' on Starlink's availability map published "
+        f"{change.published} ({change.source})"
+    )
     if change.effect is CellEffect.DISABLED:
         return FiredRule(Code.CELL_IS_DISABLED, rule, f"{where}: the cell is switched off")
     if change.effect is CellEffect.CLOSED_TO_NEW and terminal is None:
@@ -454,7 +459,10 @@ def decide(
             if cell_rule is not None:
                 fired.append(cell_rule)
             elif cell_change.effect is CellEffect.CLOSED_TO_NEW:
-                notes.append(f"cell {map_cell}: '{cell_change.words}' on Starlink's map; registered terminal keeps service")
+                notes.append(
+                    f"cell {map_cell}: '{cell_change.words}' on Starlink's map; a registered "
+                    "terminal keeps service"
+                )
 
     change = None
     if country is None:

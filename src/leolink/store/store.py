@@ -432,7 +432,13 @@ class Store:
         hexes, _ = check_cells(cells)
         if not hexes:
             raise InputError(f"category {category!r}: give at least one H3 cell")
-        bad = [h for h, r in zip(hexes, grid.cells_to_resolution(grid.hex_to_cells(hexes)).tolist(), strict=True) if r != 5]
+        bad = [
+            h
+            for h, r in zip(
+                hexes, grid.cells_to_resolution(grid.hex_to_cells(hexes)).tolist(), strict=True
+            )
+            if r != 5
+        ]
         if bad:
             raise InputError(
                 f"cell {bad[0]} is not at resolution 5, the resolution of Starlink's availability "
@@ -552,9 +558,7 @@ class Store:
         t = instant(at, "at")
         known = None if known_at is None else instant(known_at, "known_at")
         with self._read() as session:
-            changes = [
-                c for c in _cell_statuses(session, known) if c.is_in_force(t, known)
-            ]
+            changes = [c for c in _cell_statuses(session, known) if c.is_in_force(t, known)]
             if not changes:
                 return []
             seqs = dict(
