@@ -111,6 +111,25 @@ def _from_rows(rows: list[tuple[str, str]], published: str, source: str, where: 
     return MapSnapshot(cells, tuple(k for _, k in unique), published, source)
 
 
+def _polygons(geometry: dict[str, Any]) -> shapely.Geometry:
+    """A (Multi)Polygon of the map, rings closed and degenerate ones (< 3 corners) left out.
+
+    Geobuf stores rings without their closing point, and the union of cells at 6 decimals
+    (Starlink's precision) has slivers of holes with two corners; a polygon is kept whole.
+    """
+    kind, coords = geometry["type"], geometry["coordinates"]
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else None
+    if polygons is None:
+        raise ValueError(f"type {kind!r}")
+    parts = []
+    for rings in polygons:
+        closed = [r if r[0] == r[-1] else [*r, r[0]] for r in rings if len(r) >= 3]
+        closed = [r for r in closed if len({tuple(p) for p in r}) >= 3]
+        if closed:
+            parts.append(shapely.make_valid(shape({"type": "Polygon", "coordinates": closed})))
+    return shapely.unary_union(parts)
+
+
 def geojson_to_snapshot(doc: Any, published: str, source: str, where: str) -> MapSnapshot:
     """A snapshot from a GeoJSON FeatureCollection of the map (categories in properties)."""
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
@@ -121,9 +140,9 @@ def geojson_to_snapshot(doc: Any, published: str, source: str, where: str) -> Ma
         at = f"{where} feature #{i + 1}"
         category = category_of(feature.get("properties"), at)
         try:
-            geom = shapely.make_valid(shape(feature["geometry"]))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InputError(f"{at}: its geometry is not GeoJSON: {exc}") from exc
+            geom = _polygons(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise InputError(f"{at}: its geometry is not a GeoJSON (Multi)Polygon: {exc}") from exc
         cells = geometry_to_cells(geom, MAP_RESOLUTION)
         rows += [(c, category) for c in grid.cells_to_hex(cells)]
     return _from_rows(rows, published, source, where)
