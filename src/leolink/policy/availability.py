@@ -26,6 +26,7 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from typing import Any, Final
 
@@ -185,8 +186,11 @@ def read_snapshot(data: bytes, name: str, *, published: str, source: str) -> Map
     )
 
 
+@cache
 def load_vendored_snapshot() -> MapSnapshot:
-    """The vendored map of January 2025 (``data/starlink-availability-cells-2025-01.csv.gz``)."""
+    """The vendored map of January 2025 (``data/starlink-availability-cells-2025-01.csv.gz``).
+
+    Read once per process (its arrays must not be changed)."""
     ref = resources.files("leolink.data").joinpath(_VENDORED_FILE)
     return read_snapshot(
         ref.read_bytes(),
@@ -314,9 +318,12 @@ def _table(
     agrees: npt.NDArray[np.bool_],
     codes: list[str],
 ) -> tuple[CategoryAgreement, ...]:
+    rows_of: dict[str, list[int]] = {}
+    for i, (k, m) in enumerate(zip(keys, mask.tolist(), strict=True)):
+        if m:
+            rows_of.setdefault(k, []).append(i)
     out = []
-    for key in sorted({k for k, m in zip(keys, mask.tolist(), strict=True) if m}):
-        rows = [i for i, k in enumerate(keys) if k == key and mask[i]]
+    for key, rows in sorted(rows_of.items()):
         out.append(
             CategoryAgreement(
                 key,

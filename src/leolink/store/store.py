@@ -561,8 +561,9 @@ class Store:
             changes = [c for c in _cell_statuses(session, known) if c.is_in_force(t, known)]
             if not changes:
                 return []
-            seqs = dict(
-                session.execute(
+            seqs: dict[str, int] = {
+                entity_id: seq
+                for entity_id, seq in session.execute(
                     select(AuditRecordRow.entity_id, func.max(AuditRecordRow.seq))
                     .where(
                         AuditRecordRow.entity == "cell_status",
@@ -570,8 +571,8 @@ class Store:
                         AuditRecordRow.action.in_(["cell_status.approve", "cell_status.activate"]),
                     )
                     .group_by(AuditRecordRow.entity_id)
-                ).tuples()
-            )
+                )
+            }
         return [replace(c, audit_seq=seqs.get(str(c.id))) for c in changes]
 
     # --- geofences ---------------------------------------------------------------------------
