@@ -32,10 +32,10 @@ from typing import Any, Final
 
 import geobuf
 import numpy as np
-import numpy.typing as npt
 import shapely
 from shapely.geometry import shape
 
+from leolink.arrays import BoolArray, CellArray
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import all_countries
@@ -89,7 +89,7 @@ class MapSnapshot:
     cell may be in more than one category (a snapshot mixing the old and new category names).
     """
 
-    cells: npt.NDArray[np.uint64]
+    cells: CellArray
     categories: tuple[str, ...]
     published: str
     source: str
@@ -257,12 +257,12 @@ class Comparison:
     policy_version: int
     categories: tuple[CategoryAgreement, ...]
     countries: tuple[CategoryAgreement, ...]
-    cells: npt.NDArray[np.uint64]
+    cells: CellArray
     category: tuple[str, ...]
     country: tuple[str, ...]
     code: tuple[str, ...]
-    agrees: npt.NDArray[np.bool_]
-    imported: npt.NDArray[np.bool_]
+    agrees: BoolArray
+    imported: BoolArray
 
     @property
     def full_agreement(self) -> bool:
@@ -314,8 +314,8 @@ def _agrees(effect: CellEffect, rank: int, fired: int) -> bool:
 def _table(
     keys: list[str],
     effects: dict[str, CellEffect | None],
-    mask: npt.NDArray[np.bool_],
-    agrees: npt.NDArray[np.bool_],
+    mask: BoolArray,
+    agrees: BoolArray,
     codes: list[str],
 ) -> tuple[CategoryAgreement, ...]:
     rows_of: dict[str, list[int]] = {}

@@ -116,8 +116,8 @@ class CompiledPolicy:
     status_value: npt.NDArray[np.int8]  # (C,) index into CountryStatus
     status_changes: tuple[CountryStatusChange, ...]  # (C,) in key order
     cell_changes: tuple[CellStatusChange, ...]  # (K,) with an effect on service
-    cell_start_ns: Int64Array  # (K,)
-    cell_end_ns: Int64Array  # (K,) int64 max for an open end
+    cell_start_ns: IntArray  # (K,)
+    cell_end_ns: IntArray  # (K,) int64 max for an open end
     cell_effect: npt.NDArray[np.int8]  # (K,) index into CellEffect
     cell_table_cells: npt.NDArray[np.uint64]  # (L,) sorted, resolution 5
     cell_table_change: npt.NDArray[np.int32]  # (L,)
@@ -601,7 +601,7 @@ def _cell_statuses(
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
     cell: npt.NDArray[np.uint64],
-    t_ns: Int64Array,
+    t_ns: IntArray,
     tidx: npt.NDArray[np.intp],
     fired: npt.NDArray[np.uint16],
 ) -> None:
