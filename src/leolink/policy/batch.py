@@ -37,7 +37,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from leolink.arrays import BoolArray, IntArray
+from leolink.arrays import BoolArray, IndexArray, IntArray
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_country
@@ -531,6 +531,19 @@ def decide_batch(
     )
 
 
+def _table_pairs(
+    table: npt.NDArray[np.uint64], cell: npt.NDArray[np.uint64]
+) -> tuple[IndexArray, IndexArray]:
+    """Every (row, position in ``table``) where the sorted ``table`` holds the row's cell."""
+    lo = np.searchsorted(table, cell, side="left")
+    count = np.searchsorted(table, cell, side="right") - lo
+    rows = np.flatnonzero(count)
+    per = count[rows]
+    pair_row = np.repeat(rows, per)
+    first = np.repeat(np.cumsum(per) - per, per)
+    return pair_row, np.repeat(lo[rows], per) + (np.arange(pair_row.size) - first)
+
+
 def _geofences(
     compiled: CompiledPolicy,
     lat: npt.NDArray[np.float64],
@@ -544,19 +557,9 @@ def _geofences(
     fence: npt.NDArray[np.int32],
 ) -> None:
     """Fire the geofence rules: rows whose cell is in the table, then windows, classes, edges."""
-    table = compiled.table_cells
-    if table.size == 0:
+    pair_row, pair_pos = _table_pairs(compiled.table_cells, cell)
+    if pair_row.size == 0:
         return
-    lo = np.searchsorted(table, cell, side="left")
-    hi = np.searchsorted(table, cell, side="right")
-    count = hi - lo
-    rows = np.flatnonzero(count)
-    if rows.size == 0:
-        return
-    per = count[rows]
-    pair_row = np.repeat(rows, per)
-    first = np.repeat(np.cumsum(per) - per, per)
-    pair_pos = np.repeat(lo[rows], per) + (np.arange(pair_row.size) - first)
     pair_fence = compiled.table_fence[pair_pos]
     keep = (
         (compiled.fence_start_ns[pair_fence] <= t_ns[pair_row])
@@ -614,17 +617,10 @@ def _cell_statuses(
         if compiled.resolution == CELL_STATUS_RESOLUTION
         else grid.latlng_to_cells(lat, lon, CELL_STATUS_RESOLUTION)
     )
-    lo = np.searchsorted(table, map_cell, side="left")
-    count = np.searchsorted(table, map_cell, side="right") - lo
-    rows = np.flatnonzero(count)
-    if rows.size == 0:
+    pair_row, pair_pos = _table_pairs(table, map_cell)
+    if pair_row.size == 0:
         return
-    per = count[rows]
-    pair_row = np.repeat(rows, per)
-    first = np.repeat(np.cumsum(per) - per, per)
-    pair_change = compiled.cell_table_change[
-        np.repeat(lo[rows], per) + (np.arange(pair_row.size) - first)
-    ]
+    pair_change = compiled.cell_table_change[pair_pos]
     live = (compiled.cell_start_ns[pair_change] <= t_ns[pair_row]) & (
         t_ns[pair_row] < compiled.cell_end_ns[pair_change]
     )
