@@ -43,6 +43,7 @@ from leolink.geo.regions import geometry_to_cells
 from leolink.policy.batch import CompiledPolicy, decide_batch
 from leolink.policy.decide import PRECEDENCE, Code
 from leolink.policy.records import CellEffect, cell_category_effect
+from leolink.time import format_instant
 
 __all__ = [
     "VENDORED_EFFECTIVE_FROM",
@@ -293,7 +294,7 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no per-cell rows)."""
         return {
-            "at": str(np.datetime_as_string(self.at, unit="s")) + "Z",
+            "at": format_instant(self.at),
             "published": self.published,
             "policy_version": self.policy_version,
             "full_agreement": self.full_agreement,

@@ -16,6 +16,7 @@ import numpy as np
 from leolink.coverage.maps import _border_lines, _polygon_rings
 from leolink.geo import grid
 from leolink.policy.availability import Comparison
+from leolink.time import format_instant
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -96,7 +97,7 @@ def comparison_map(comparison: Comparison) -> Figure:
     agree = int(np.count_nonzero(comparison.agrees & comparison.imported))
     figure.suptitle(
         f"Starlink's availability map (published {comparison.published}) against the policy in "
-        f"force at {np.datetime_as_string(comparison.at, unit='s')}Z (version "
+        f"force at {format_instant(comparison.at)} (version "
         f"{comparison.policy_version}): {agree:,} of {imported:,} imported cells agree"
     )
     world.legend(
