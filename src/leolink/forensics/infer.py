@@ -204,6 +204,26 @@ def _fill(values_index: IntArray, group_start: BoolArray, has: BoolArray) -> Int
     return filled
 
 
+def _place_weights(
+    seg_term: IntArray, first_row: IntArray, seg_size: IntArray, lat: FloatArray, lon: FloatArray
+) -> IntArray:
+    """Per segment, the fixes of its dish's segments that start within `MIN_JUMP_KM` of it.
+
+    A dish spoofed for a while comes back to where it was: the place its segments share the
+    most fixes at is its track, however long the spoofed stretch alone is.
+    """
+    weight = seg_size.astype(np.int64).copy()
+    starts = np.flatnonzero(_group_starts(seg_term))
+    ends = np.append(starts[1:], seg_term.size)
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        if b - a < 2:
+            continue
+        rows = first_row[a:b]
+        d = great_circle_km(lat[rows][:, None], lon[rows][:, None], lat[rows][None, :], lon[rows][None, :])
+        weight[a:b] = (d <= MIN_JUMP_KM).astype(np.int64) @ seg_size[a:b]
+    return weight
+
+
 def _reachable(
     seg: IntArray, main: IntArray, fi: IntArray, t_ns: IntArray, lat: FloatArray, lon: FloatArray
 ) -> BoolArray:
@@ -249,7 +269,8 @@ def locate(reports: Reports, resolution: int = grid.DEFAULT_RESOLUTION) -> Locat
     seg = np.cumsum(jump) - 1
     seg_size = np.bincount(seg) if seg.size else np.zeros(0, dtype=np.int64)
     seg_term = f_term[jump]
-    best = np.lexsort((-seg_size, seg_term))  # per terminal, largest segment first
+    weight = _place_weights(seg_term, fi[jump], seg_size, lat, lon)
+    best = np.lexsort((-weight, seg_term))  # per terminal, best-supported place first
     best_first = _group_starts(seg_term[best])
     main = np.empty(seg_size.size, dtype=np.int64)  # each segment's dish's longest segment
     main_of_term = best[best_first]

@@ -432,7 +432,10 @@ def _read_parquet(p: Path) -> ReportsRead:
 
 
 def reports_to_jsonl(reports: Reports) -> Iterator[str]:
-    """The reports as JSON Lines (no newline at the ends), absent values left out or null."""
+    """The reports as JSON Lines (no newline at the ends), absent values left out or null.
+
+    Times are written to the second, as dishes stamp them.
+    """
     times = np.asarray(reports.time_ns).astype("datetime64[ns]").astype("datetime64[s]").astype(str)
     ids = reports.terminal_ids
     states = Reports.STATE_NAMES
@@ -443,7 +446,8 @@ def reports_to_jsonl(reports: Reports) -> Iterator[str]:
             record["lat"] = round(lat, 5)
             record["lon"] = round(float(reports.lon_deg[i]), 5)
         record["gps_valid"] = bool(reports.gps_valid[i])
-        record["gps_sats"] = int(reports.gps_sats[i])
+        sats = int(reports.gps_sats[i])
+        record["gps_sats"] = sats if sats >= 0 else None
         record["state"] = states[reports.state[i]]
         d, o = int(reports.disablement[i]), int(reports.outage[i])
         record["disablement_code"] = DISABLEMENT_CODES[d] if d >= 0 else None
