@@ -90,14 +90,16 @@ def test_a_hidden_restriction_is_found_with_its_cells_and_window() -> None:
     assert _iou(found.cells, RESTRICTED) >= 0.8
     assert abs(found.start - R_START) <= MINUTES_10
     assert abs(found.end - R_END) <= MINUTES_10
-    assert found.confidence >= 0.9 and found.terminals >= 20
+    assert found.confidence >= 0.9
+    assert found.terminals >= 20
     assert found.evidence["disablement_codes"] == {"BLOCKED_AREA": found.evidence["reports"]}
 
 
 def test_jamming_is_gnss_interference_not_a_switch_off() -> None:
     (jam,) = _of(_hidden(), FindingKind.GNSS_INTERFERENCE)
     assert _iou(jam.cells, JAMMED) >= 0.8
-    assert abs(jam.start - J_START) <= MINUTES_10 and abs(jam.end - J_END) <= MINUTES_10
+    assert abs(jam.start - J_START) <= MINUTES_10
+    assert abs(jam.end - J_END) <= MINUTES_10
     assert jam.evidence["disablement_codes"]["UNKNOWN_LOCATION"] > 0
     assert jam.evidence["fixes_inconsistent"] > 0  # the spoofed dishes
     for f in _of(_hidden(), FindingKind.POLICY_RESTRICTION):
@@ -147,8 +149,14 @@ def test_the_coverage_model_is_asked_when_the_catalog_is_fresh() -> None:
 def test_a_stale_catalog_is_not_asked() -> None:
     model = CoverageModel(load_catalog())
     old = np.datetime64("2022-09-16T00:00:00", "ns")
-    sim = Simulation(AREA, old, old + np.timedelta64(4, "h"), terminals=500, seed=3,
-                     restrictions=[Restriction(RESTRICTED, old, old + np.timedelta64(2, "h"))])
+    sim = Simulation(
+        AREA,
+        old,
+        old + np.timedelta64(4, "h"),
+        terminals=500,
+        seed=3,
+        restrictions=[Restriction(RESTRICTED, old, old + np.timedelta64(2, "h"))],
+    )
     (policy,) = _of(infer(simulate(sim), coverage=model), FindingKind.POLICY_RESTRICTION)
     assert policy.evidence["coverage"]["checked"] is False
     assert "contemporary --catalog" in policy.evidence["coverage"]["why"]

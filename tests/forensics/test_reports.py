@@ -49,12 +49,14 @@ def test_fields_are_read_unknown_kept_and_malformed_lines_named() -> None:
     assert "ending in Z" in read.problems[2].message
     assert "[-90, 90]" in read.problems[3].message
     assert "not an ISO 8601 instant" in read.problems[4].message
-    assert read.lines == 8 and read.skipped == 6
+    assert read.lines == 8
+    assert read.skipped == 6
     assert read.unknown_fields == {"software_version": 1, "uptime": 1}
     assert read.reports.extra == {0: {"software_version": "2026.05.1", "uptime": 12}}
     r = read.reports
     assert r.disablement[0] == DISABLEMENT_CODES.index("CELL_IS_DISABLED")
-    assert np.isnan(r.lat_deg[1]) and np.isnan(r.pop_ping_latency_ms[0])
+    assert np.isnan(r.lat_deg[1])
+    assert np.isnan(r.pop_ping_latency_ms[0])
     assert r.time_ns[0] == np.datetime64("2026-05-13T12:00:00", "ns").astype(np.int64)
 
 
@@ -62,9 +64,19 @@ def test_fields_are_read_unknown_kept_and_malformed_lines_named() -> None:
 def test_written_reports_read_back(tmp_path: Path, suffix: str) -> None:
     lines = [
         json.dumps(GOOD),
-        json.dumps(GOOD | {"terminal_id": "UT-2", "lat": None, "lon": None, "gps_valid": False,
-                           "state": "CONNECTED", "disablement_code": "OKAY",
-                           "pop_ping_latency_ms": 31.5, "pop_ping_drop_rate": 0.01}),
+        json.dumps(
+            GOOD
+            | {
+                "terminal_id": "UT-2",
+                "lat": None,
+                "lon": None,
+                "gps_valid": False,
+                "state": "CONNECTED",
+                "disablement_code": "OKAY",
+                "pop_ping_latency_ms": 31.5,
+                "pop_ping_drop_rate": 0.01,
+            }
+        ),
     ]
     original = parse_report_lines(lines).reports
     path = write_reports(original, tmp_path / f"r{suffix}")
@@ -95,7 +107,7 @@ def test_csv_lines_are_numbered_as_in_the_file(tmp_path: Path) -> None:
 
 
 def test_unusable_files_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="expected .jsonl"):
+    with pytest.raises(InputError, match=r"expected \.jsonl"):
         read_reports(tmp_path / "r.txt")
     with pytest.raises(InputError, match="does not exist"):
         read_reports(tmp_path / "missing.jsonl")
@@ -123,9 +135,18 @@ def test_unusable_files_are_refused(tmp_path: Path) -> None:
 )
 def test_jsonl_round_trip(rows: list[tuple[int, int, float, float, bool, str, float]]) -> None:
     lines = [
-        json.dumps({"terminal_id": f"T{t}", "time": str(np.datetime64("2026-01-01T00:00:00") + np.timedelta64(s, "s")) + "Z",
-                    "lat": lat, "lon": lon, "gps_valid": v, "state": "CONNECTED",
-                    "disablement_code": code, "pop_ping_drop_rate": drop})
+        json.dumps(
+            {
+                "terminal_id": f"T{t}",
+                "time": str(np.datetime64("2026-01-01T00:00:00") + np.timedelta64(s, "s")) + "Z",
+                "lat": lat,
+                "lon": lon,
+                "gps_valid": v,
+                "state": "CONNECTED",
+                "disablement_code": code,
+                "pop_ping_drop_rate": drop,
+            }
+        )
         for t, s, lat, lon, v, code, drop in rows
     ]
     first = parse_report_lines(lines)

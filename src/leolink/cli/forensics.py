@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
+import numpy.typing as npt
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -37,8 +38,11 @@ forensics_app = typer.Typer(
 
 def _progress() -> Progress:
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-        console=stderr_console, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=stderr_console,
+        transient=True,
     )
 
 
@@ -85,8 +89,10 @@ def infer(
     db: DbOption = None,
     scenario: Annotated[
         str | None,
-        typer.Option("--scenario", help="Match against this scenario's log (replayed in memory) "
-                     "instead of a store's."),
+        typer.Option(
+            "--scenario",
+            help="Match against this scenario's log (replayed in memory) instead of a store's.",
+        ),
     ] = None,
     catalog: CatalogOption = None,
     fmt: FormatOption = Format.table,
@@ -102,7 +108,9 @@ def infer(
         stderr_console.print(
             f"skipped {read.skipped} malformed line(s) of {read.lines} in {reports}; first: "
             f"line {first.line}: {first.message}",
-            style="yellow", markup=False, highlight=False,
+            style="yellow",
+            markup=False,
+            highlight=False,
         )
     model = fx.CoverageModel(load_catalog(catalog))
     with _progress() as progress:
@@ -127,8 +135,12 @@ def infer(
     emit([_row(f) for f in findings], fmt, title="findings")
     if not_enforced:
         emit(
-            [{k: v for k, v in n.items() if k != "cells"} | {"cells": len(n["cells"])} for n in not_enforced],
-            fmt, title="logged restrictions not enforced",
+            [
+                {k: v for k, v in n.items() if k != "cells"} | {"cells": len(n["cells"])}
+                for n in not_enforced
+            ],
+            fmt,
+            title="logged restrictions not enforced",
         )
 
 
@@ -137,12 +149,13 @@ def _parse_event(text: str, what: str, n_extra: int) -> list[str]:
     if len(parts) not in (5, 5 + n_extra):
         raise InputError(
             f"{what} {text!r}: expected LAT,LON,RINGS,START,END"
-            + (",CODE" if n_extra else "") + " (e.g. 46.6,32.6,2,2022-09-16T10:00:00Z,2022-09-16T16:00:00Z)"
+            + (",CODE" if n_extra else "")
+            + " (e.g. 46.6,32.6,2,2022-09-16T10:00:00Z,2022-09-16T16:00:00Z)"
         )
     return parts
 
 
-def _disk_of(parts: list[str], what: str) -> np.ndarray:  # type: ignore[type-arg]
+def _disk_of(parts: list[str], what: str) -> npt.NDArray[np.uint64]:
     try:
         lat, lon, rings = float(parts[0]), float(parts[1]), int(parts[2])
     except ValueError:
@@ -154,21 +167,31 @@ def _disk_of(parts: list[str], what: str) -> np.ndarray:  # type: ignore[type-ar
 
 @forensics_app.command("simulate")
 def simulate(
-    scenario: Annotated[str, typer.Argument(help="A scenario name or YAML file; its deny "
-                                             "geofences are simulated as restrictions.")],
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="A scenario name or YAML file; its deny geofences are simulated as restrictions."
+        ),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Reports file: .jsonl, .csv or .parquet.")],
     terminals: Annotated[int, typer.Option("--terminals", help="Number of dishes.")] = 2000,
     cadence_s: Annotated[int, typer.Option("--cadence-s", help="Seconds between reports.")] = 300,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     start: Annotated[
-        str | None, typer.Option("--start", help="Start of the simulated day (default: midnight "
-                                 "of the first restriction's start).")
+        str | None,
+        typer.Option(
+            "--start",
+            help="Start of the simulated day (default: midnight of the first restriction's start).",
+        ),
     ] = None,
     hours: Annotated[float, typer.Option("--hours", help="Length of the window.")] = 24.0,
     restriction: Annotated[
         list[str] | None,
-        typer.Option("--restriction", help="An extra restriction, not in the scenario's log: "
-                     "LAT,LON,RINGS,START,END[,CODE] (repeatable)."),
+        typer.Option(
+            "--restriction",
+            help="An extra restriction, not in the scenario's log: "
+            "LAT,LON,RINGS,START,END[,CODE] (repeatable).",
+        ),
     ] = None,
     jamming: Annotated[
         list[str] | None,
@@ -187,25 +210,36 @@ def simulate(
     extra: list[fx.Restriction] = []
     for i, text in enumerate(restriction or ()):
         parts = _parse_event(text, "--restriction", 1)
-        extra.append(fx.Restriction(
-            _disk_of(parts, "--restriction"), parse_instant(parts[3]), parse_instant(parts[4]),
-            code=parts[5] if len(parts) > 5 else "CELL_IS_DISABLED", name=f"unlogged-{i + 1}",
-        ))
+        extra.append(
+            fx.Restriction(
+                _disk_of(parts, "--restriction"),
+                parse_instant(parts[3]),
+                parse_instant(parts[4]),
+                code=parts[5] if len(parts) > 5 else "CELL_IS_DISABLED",
+                name=f"unlogged-{i + 1}",
+            )
+        )
     jams = []
     for text in jamming or ():
         parts = _parse_event(text, "--jamming", 0)
-        jams.append(fx.Jamming(_disk_of(parts, "--jamming"), parse_instant(parts[3]), parse_instant(parts[4])))
+        jams.append(
+            fx.Jamming(
+                _disk_of(parts, "--jamming"), parse_instant(parts[3]), parse_instant(parts[4])
+            )
+        )
     outages = []
     for text in outage or ():
         parts = [p.strip() for p in text.split(",")]
         if len(parts) != 3:
             raise InputError(f"--outage {text!r}: expected SITE_ID,START,END")
         outages.append(fx.GroundOutage(parts[0], parse_instant(parts[1]), parse_instant(parts[2])))
-    events = [*hidden, *extra, *jams]
-    first = min((e.start for e in events), default=None)
-    if start is None and first is None:
+    events: list[fx.Restriction | fx.Jamming] = [*hidden, *extra, *jams]
+    if start is not None:
+        t0 = parse_instant(start)
+    elif events:
+        t0 = parse_instant(str(min(e.start for e in events).astype("datetime64[D]")) + "T00:00:00Z")
+    else:
         raise InputError("give --start: the scenario has no restriction and none was added")
-    t0 = parse_instant(start) if start is not None else first.astype("datetime64[D]").astype("datetime64[ns]")  # type: ignore[union-attr]
     t1 = t0 + np.timedelta64(int(hours * 3600), "s")
     model = fx.CoverageModel(load_catalog(catalog))
     in_view = model.in_view if model.is_valid_at(t0) else None
@@ -213,34 +247,69 @@ def simulate(
         stderr_console.print(
             f"note: the catalog is {model.age_days(t0):.0f} days from {format_instant(t0)}; "
             "satellites are taken to be in view throughout (give a contemporary --catalog)",
-            style="yellow", markup=False, highlight=False,
+            style="yellow",
+            markup=False,
+            highlight=False,
         )
     sim = fx.Simulation(
-        fx.study_area(events), t0, t1, terminals=terminals, cadence_s=cadence_s, seed=seed,
-        restrictions=[*hidden, *extra], jamming=jams, outages=outages, in_view=in_view,
+        fx.study_area(events),
+        t0,
+        t1,
+        terminals=terminals,
+        cadence_s=cadence_s,
+        seed=seed,
+        restrictions=[*hidden, *extra],
+        jamming=jams,
+        outages=outages,
+        in_view=in_view,
     )
     with _progress() as progress:
         progress.add_task(f"simulating {terminals:,} dishes")
         reports = fx.simulate(sim)
         fx.write_reports(reports, out)
-    truth = [
-        {"kind": "policy_restriction", "name": r.name, "logged": i < len(hidden),
-         "cells": len(r.cells), "start": format_instant(max(r.start, t0)),
-         "end": format_instant(min(r.end, t1)), "code": r.code}
-        for i, r in enumerate((*hidden, *extra))
-    ] + [
-        {"kind": "gnss_interference", "name": f"jamming-{i + 1}", "logged": None,
-         "cells": len(j.cells), "start": format_instant(j.start), "end": format_instant(j.end), "code": ""}
-        for i, j in enumerate(jams)
-    ] + [
-        {"kind": "ground_segment", "name": o.site_id, "logged": None, "cells": 0,
-         "start": format_instant(o.start), "end": format_instant(o.end), "code": ""}
-        for o in outages
-    ]
+    truth = (
+        [
+            {
+                "kind": "policy_restriction",
+                "name": r.name,
+                "logged": i < len(hidden),
+                "cells": len(r.cells),
+                "start": format_instant(max(r.start, t0)),
+                "end": format_instant(min(r.end, t1)),
+                "code": r.code,
+            }
+            for i, r in enumerate((*hidden, *extra))
+        ]
+        + [
+            {
+                "kind": "gnss_interference",
+                "name": f"jamming-{i + 1}",
+                "logged": None,
+                "cells": len(j.cells),
+                "start": format_instant(j.start),
+                "end": format_instant(j.end),
+                "code": "",
+            }
+            for i, j in enumerate(jams)
+        ]
+        + [
+            {
+                "kind": "ground_segment",
+                "name": o.site_id,
+                "logged": None,
+                "cells": 0,
+                "start": format_instant(o.start),
+                "end": format_instant(o.end),
+                "code": "",
+            }
+            for o in outages
+        ]
+    )
     stderr_console.print(
         f"{len(reports):,} reports of {terminals:,} dishes over "
         f"{grid.cells_to_hex(sim.area_cells).__len__():,} cells written to {out}",
-        markup=False, highlight=False,
+        markup=False,
+        highlight=False,
     )
     emit(truth, fmt, title=f"hidden in {out}")
 

@@ -7,6 +7,7 @@ records in force.  Pure: the store is read at the edges (CLI, service) and given
 """
 
 from leolink.forensics.infer import AREA_CODES, Finding, FindingKind, Inference, infer
+from leolink.forensics.log import LogMatch, NotEnforced, PolicyLog, match_log
 from leolink.forensics.reports import (
     FIELDS,
     ReportProblem,
@@ -18,7 +19,6 @@ from leolink.forensics.reports import (
     reports_to_jsonl,
     write_reports,
 )
-from leolink.forensics.log import LogMatch, NotEnforced, PolicyLog, match_log
 from leolink.forensics.simulate import (
     GroundOutage,
     Jamming,
@@ -33,8 +33,8 @@ from leolink.forensics.sky import CoverageModel
 
 __all__ = [
     "AREA_CODES",
-    "CoverageModel",
     "FIELDS",
+    "CoverageModel",
     "Finding",
     "FindingKind",
     "GroundOutage",

@@ -47,7 +47,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from leolink.forensics.reports import DISABLEMENT_CODES, OUTAGE_CAUSES, Reports
+from leolink.forensics.reports import DISABLEMENT_CODES, OUTAGE_CAUSES, Reports, ns_to_instant
 from leolink.forensics.sky import CoverageModel
 from leolink.geo import grid
 from leolink.network.sites import great_circle_km, load_gateways, load_pops
@@ -219,7 +219,9 @@ def _place_weights(
         if b - a < 2:
             continue
         rows = first_row[a:b]
-        d = great_circle_km(lat[rows][:, None], lon[rows][:, None], lat[rows][None, :], lon[rows][None, :])
+        d = great_circle_km(
+            lat[rows][:, None], lon[rows][:, None], lat[rows][None, :], lon[rows][None, :]
+        )
         weight[a:b] = (d <= MIN_JUMP_KM).astype(np.int64) @ seg_size[a:b]
     return weight
 
@@ -393,7 +395,11 @@ def _neighbour_fill(cells: set[int], observed: set[int]) -> set[int]:
         arr = np.fromiter(area, dtype=np.uint64, count=len(area))
         _, ring = grid.cells_to_disks(arr, 1)
         counts = Counter(ring.tolist())
-        new = {c for c, k in counts.items() if c not in area and c not in observed and k >= FILL_NEIGHBOURS}
+        new = {
+            c
+            for c, k in counts.items()
+            if c not in area and c not in observed and k >= FILL_NEIGHBOURS
+        }
         if not new:
             break
         area |= new
@@ -402,7 +408,7 @@ def _neighbour_fill(cells: set[int], observed: set[int]) -> set[int]:
 
 def _round_minute(t_ns: int, up: bool) -> np.datetime64:
     q = -(-t_ns // _MIN_NS) if up else t_ns // _MIN_NS
-    return np.datetime64(int(q * _MIN_NS), "ns").astype("datetime64[m]")
+    return ns_to_instant(q * _MIN_NS, "m")
 
 
 def _coverage(
@@ -410,7 +416,7 @@ def _coverage(
 ) -> dict[str, Any]:
     if model is None:
         return {"checked": False, "why": "no catalog given"}
-    mid = np.datetime64(int((start + end) // 2), "ns")
+    mid = ns_to_instant((start + end) // 2)
     if not model.is_valid_at(mid):
         return {
             "checked": False,
@@ -419,7 +425,9 @@ def _coverage(
         }
     n_cells, n_times = _COVERAGE_SAMPLES
     pick = cells[np.linspace(0, cells.size - 1, min(n_cells, cells.size)).astype(int)]
-    times = np.linspace(start, max(end - 1, start), n_times).astype(np.int64).astype("datetime64[ns]")
+    times = (
+        np.linspace(start, max(end - 1, start), n_times).astype(np.int64).astype("datetime64[ns]")
+    )
     lat, lon = grid.cells_to_latlng(pick)
     counts = model.visible_counts(lat, lon, times)
     assert counts is not None
@@ -439,7 +447,11 @@ def _ground_sites(cells: CellArray) -> dict[str, Any]:
     for kind, sites in (("gateway", load_gateways()), ("pop", load_pops())):
         d = great_circle_km(c_lat, c_lon, sites.lat_deg, sites.lon_deg)
         i = int(np.argmin(d))
-        out[f"nearest_{kind}"] = {"id": sites.ids[i], "name": sites.names[i], "distance_km": round(float(d[i]), 1)}
+        out[f"nearest_{kind}"] = {
+            "id": sites.ids[i],
+            "name": sites.names[i],
+            "distance_km": round(float(d[i]), 1),
+        }
     out["sites_source"] = "leolink.network.sites (gateways and PoPs as the network layer has them)"
     return out
 

@@ -26,12 +26,26 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from leolink.forensics.infer import MIN_TERMINALS, Finding, FindingKind, Inference, _Events, _Symptom
+from leolink.forensics.infer import (
+    MIN_TERMINALS,
+    Finding,
+    FindingKind,
+    Inference,
+    _Events,
+    _Symptom,
+)
+from leolink.forensics.reports import instant_ns, ns_to_instant
 from leolink.geo import grid
 from leolink.geo.countries import countries_at
 from leolink.policy._areas import area_cells, fence_area
 from leolink.policy.audit import AuditRecord
-from leolink.policy.records import CountryStatus, Geofence, GeofenceEffect, PolicyHistory, statuses_in_force
+from leolink.policy.records import (
+    CountryStatus,
+    Geofence,
+    GeofenceEffect,
+    PolicyHistory,
+    statuses_in_force,
+)
 from leolink.time import format_instant
 
 __all__ = ["LogMatch", "NotEnforced", "PolicyLog", "match_log"]
@@ -85,14 +99,14 @@ class NotEnforced:
 
 @dataclass(frozen=True)
 class LogMatch:
-    """The findings with ``logged`` and ``log_records`` filled, and the restrictions not enforced."""
+    """The findings with ``logged`` and ``log_records`` filled; the restrictions not enforced."""
 
     findings: tuple[Finding, ...]
     not_enforced: tuple[NotEnforced, ...]
 
 
 def _ns(t: np.datetime64 | None, default: int) -> int:
-    return default if t is None else int(np.datetime64(t, "ns").astype(np.int64))
+    return default if t is None else instant_ns(t)
 
 
 def _fence_cells(fence: Geofence, resolution: int) -> CellArray:
@@ -137,7 +151,7 @@ def _match(finding: Finding, log: PolicyLog, resolution: int) -> Finding:
             fences.append(fence.id)
     lat, lon = grid.cells_to_latlng(cells)
     codes = countries_at(lat, lon).codes()
-    restricted = _restricted_statuses(log, np.datetime64(start, "ns"))
+    restricted = _restricted_statuses(log, ns_to_instant(start))
     statuses: list[str] = []
     for i, code in enumerate(codes):
         if code is not None and code in restricted:
@@ -159,9 +173,7 @@ def _match(finding: Finding, log: PolicyLog, resolution: int) -> Finding:
     )
 
 
-def _not_enforced(
-    inference: Inference, log: PolicyLog, resolution: int
-) -> list[NotEnforced]:
+def _not_enforced(inference: Inference, log: PolicyLog, resolution: int) -> list[NotEnforced]:
     loc = inference.located
     t = loc.column(loc.reports.time_ns)
     if t.size == 0:
@@ -187,8 +199,8 @@ def _not_enforced(
                 geofence=fence,
                 log_records=tuple(log.record_ids("geofence", {fence.id})),
                 cells=np.sort(np.fromiter(well, dtype=np.uint64, count=len(well))),
-                start=np.datetime64(int(times.min()), "ns").astype("datetime64[m]"),
-                end=np.datetime64(int(times.max()) + 60_000_000_000, "ns").astype("datetime64[m]"),
+                start=ns_to_instant(int(times.min()), "m"),
+                end=ns_to_instant(int(times.max()) + 60_000_000_000, "m"),
                 terminals=n,
                 served_share=round(n / (n + len(sick_terms)), 3),
             )

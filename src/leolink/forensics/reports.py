@@ -38,6 +38,8 @@ __all__ = [
     "ReportProblem",
     "Reports",
     "ReportsRead",
+    "instant_ns",
+    "ns_to_instant",
     "parse_report_lines",
     "read_reports",
     "reports_from_records",
@@ -102,6 +104,17 @@ OUTAGE_CAUSES: Final = (
 _STATES: Final = ("CONNECTED", "DISABLED", "SEARCHING", *OUTAGE_CAUSES)
 #: Only this many rows keep the values of their unknown fields (the names are all counted).
 _EXTRA_KEPT: Final = 1000
+
+
+def instant_ns(t: np.datetime64 | int) -> int:
+    """An instant as integer nanoseconds since 1970 (how the columns keep times)."""
+    return int(np.asarray(t, dtype="datetime64[ns]").astype(np.int64))
+
+
+def ns_to_instant(t_ns: int, unit: str = "ns") -> np.datetime64:
+    """Integer nanoseconds since 1970 as a ``datetime64`` of ``unit`` (``"m"``: to the minute)."""
+    value: np.datetime64 = np.datetime64(int(t_ns), "ns").astype(f"datetime64[{unit}]")
+    return value
 
 
 @dataclass(frozen=True)
@@ -175,7 +188,7 @@ class ReportsRead:
 
 
 class _Columns:
-    """Accumulates validated records; one malformed record raises `_Bad`."""
+    """Accumulates validated records; one malformed record raises `_BadRecordError`."""
 
     def __init__(self) -> None:
         self.ids: dict[str, int] = {}
@@ -196,13 +209,13 @@ class _Columns:
 
     def add(self, record: Any, line: int) -> None:
         if not isinstance(record, dict):
-            raise _Bad(f"expected a JSON object, got {type(record).__name__}")
+            raise _BadRecordError(f"expected a JSON object, got {type(record).__name__}")
         tid = record.get("terminal_id")
         if not isinstance(tid, str) or not tid:
-            raise _Bad("'terminal_id' must be a non-empty string")
+            raise _BadRecordError("'terminal_id' must be a non-empty string")
         when = record.get("time")
         if not isinstance(when, str) or not when.endswith("Z"):
-            raise _Bad(f"'time' must be ISO 8601 UTC ending in Z, got {when!r}")
+            raise _BadRecordError(f"'time' must be ISO 8601 UTC ending in Z, got {when!r}")
         values = (
             _number(record, "lat", -90.0, 90.0),
             _number(record, "lon", -180.0, 180.0),
@@ -215,7 +228,7 @@ class _Columns:
             _number(record, "pop_ping_drop_rate", 0.0, 1.0),
         )
         if (values[0] != values[0]) != (values[1] != values[1]):
-            raise _Bad("'lat' and 'lon' come together or not at all")
+            raise _BadRecordError("'lat' and 'lon' come together or not at all")
         unknown = record.keys() - _FIELD_SET
         if unknown:
             self.unknown.update(unknown)
@@ -280,7 +293,7 @@ class _Columns:
             return out
 
 
-class _Bad(Exception):
+class _BadRecordError(Exception):
     pass
 
 
@@ -293,13 +306,13 @@ def _number(record: Mapping[str, Any], key: str, lo: float, hi: float) -> float:
     if value is None or value == "":
         return _NAN
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise _Bad(f"'{key}' must be a number, got {value!r}")
+        raise _BadRecordError(f"'{key}' must be a number, got {value!r}")
     try:
         number = float(value)
     except ValueError:
-        raise _Bad(f"'{key}' must be a number, got {value!r}") from None
+        raise _BadRecordError(f"'{key}' must be a number, got {value!r}") from None
     if not lo <= number <= hi:
-        raise _Bad(f"'{key}' must lie in [{lo:g}, {hi:g}], got {value!r}")
+        raise _BadRecordError(f"'{key}' must lie in [{lo:g}, {hi:g}], got {value!r}")
     return number
 
 
@@ -311,7 +324,7 @@ def _flag(record: Mapping[str, Any], key: str) -> bool:
         return True
     if value in ("false", "False", "0", 0, None, ""):
         return False
-    raise _Bad(f"'{key}' must be true or false, got {value!r}")
+    raise _BadRecordError(f"'{key}' must be true or false, got {value!r}")
 
 
 def _count(record: Mapping[str, Any], key: str) -> int:
@@ -321,9 +334,9 @@ def _count(record: Mapping[str, Any], key: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise _Bad(f"'{key}' must be a whole number, got {value!r}") from None
+        raise _BadRecordError(f"'{key}' must be a whole number, got {value!r}") from None
     if isinstance(value, bool) or number < 0 or number != float(value):
-        raise _Bad(f"'{key}' must be a whole number ≥ 0, got {value!r}")
+        raise _BadRecordError(f"'{key}' must be a whole number ≥ 0, got {value!r}")
     return number
 
 
@@ -332,22 +345,24 @@ def _name(record: Mapping[str, Any], key: str, names: tuple[str, ...]) -> int:
     if value is None or value == "":
         return -1
     if not isinstance(value, str) or value not in names:
-        raise _Bad(f"'{key}' {value!r} is not one of {', '.join(names)}")
+        raise _BadRecordError(f"'{key}' {value!r} is not one of {', '.join(names)}")
     return names.index(value)
 
 
-def _collect(records: Iterable[tuple[int, Any]]) -> tuple[Reports, int, list[ReportProblem], Counter[str]]:
+def _collect(
+    records: Iterable[tuple[int, Any]],
+) -> tuple[Reports, int, list[ReportProblem], Counter[str]]:
     columns = _Columns()
     problems: list[ReportProblem] = []
     lines = 0
     for line, record in records:
         lines += 1
-        if isinstance(record, _Bad):
+        if isinstance(record, _BadRecordError):
             problems.append(ReportProblem(line, str(record)))
             continue
         try:
             columns.add(record, line)
-        except _Bad as bad:
+        except _BadRecordError as bad:
             problems.append(ReportProblem(line, str(bad)))
     return columns.build(problems), lines, problems, columns.unknown
 
@@ -359,7 +374,7 @@ def _json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
         try:
             yield number, json.loads(text)
         except json.JSONDecodeError as exc:
-            yield number, _Bad(f"not JSON ({exc.msg} at column {exc.colno})")
+            yield number, _BadRecordError(f"not JSON ({exc.msg} at column {exc.colno})")
 
 
 def parse_report_lines(lines: Iterable[str]) -> ReportsRead:
@@ -381,7 +396,7 @@ def _csv_records(text: io.TextIOBase) -> Iterator[tuple[int, Any]]:
     for row in reader:
         record: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
         if None in row:
-            yield reader.line_num, _Bad("more values than the header has columns")
+            yield reader.line_num, _BadRecordError("more values than the header has columns")
             continue
         yield reader.line_num, record
 
@@ -425,7 +440,9 @@ def _read_parquet(p: Path) -> ReportsRead:
     columns = [table.column(n).to_pylist() for n in names]
     for i, name in enumerate(names):
         if name == "time" and pa.types.is_timestamp(table.schema.field(i).type):
-            columns[i] = [None if t is None else t.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in columns[i]]
+            columns[i] = [
+                None if t is None else t.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in columns[i]
+            ]
     rows = ({n: c[i] for n, c in zip(names, columns, strict=True)} for i in range(table.num_rows))
     reports, n, problems, unknown = _collect(enumerate(rows, start=1))
     return ReportsRead(reports, n, tuple(problems), dict(unknown))

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from leolink.errors import InputError
-from leolink.forensics.reports import DISABLEMENT_CODES, OUTAGE_CAUSES, Reports
+from leolink.forensics.reports import DISABLEMENT_CODES, OUTAGE_CAUSES, Reports, instant_ns
 from leolink.geo import grid
 from leolink.geo.regions import bbox_to_cells
 from leolink.network.sites import GroundSites, great_circle_km, load_gateways, load_pops
@@ -56,6 +56,7 @@ __all__ = [
 ]
 
 CellArray = npt.NDArray[np.uint64]
+FloatArray = npt.NDArray[np.float64]
 #: ``(cells, instants as datetime64[ns])`` → satellites in view, shape ``(C, N)``.
 InView = Callable[[CellArray, npt.NDArray[np.datetime64]], npt.NDArray[np.bool_]]
 
@@ -81,7 +82,7 @@ class Restriction:
 
 @dataclass(frozen=True)
 class Jamming:
-    """GNSS jamming over ``cells`` during ``[start, end)``; ``spoof_share`` of dishes are spoofed."""
+    """GNSS jamming over ``cells`` in ``[start, end)``; ``spoof_share`` of dishes are spoofed."""
 
     cells: CellArray
     start: np.datetime64
@@ -128,21 +129,28 @@ class Simulation:
             raise InputError("the simulation's study area holds no cell")
 
 
-def _nearest(sites: GroundSites, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+def _nearest(
+    sites: GroundSites, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> npt.NDArray[np.intp]:
     d = great_circle_km(lat[:, None], lon[:, None], sites.lat_deg[None, :], sites.lon_deg[None, :])
     return np.asarray(np.argmin(d, axis=1), dtype=np.intp)
 
 
 def _within(
-    cells: CellArray, times: npt.NDArray[np.int64], area: CellArray, start: np.datetime64, end: np.datetime64
+    cells: CellArray,
+    times: npt.NDArray[np.int64],
+    area: CellArray,
+    start: np.datetime64,
+    end: np.datetime64,
 ) -> npt.NDArray[np.bool_]:
-    s = np.datetime64(start, "ns").astype(np.int64)
-    e = np.datetime64(end, "ns").astype(np.int64)
-    return np.isin(cells, np.asarray(area, dtype=np.uint64))[:, None] & (times >= s) & (times < e)
+    s = instant_ns(start)
+    e = instant_ns(end)
+    inside = np.isin(cells, np.asarray(area, dtype=np.uint64))[:, None]
+    return np.asarray(inside & (times >= s) & (times < e), dtype=bool)
 
 
 def simulate(sim: Simulation) -> Reports:
-    """The reports of ``sim.terminals`` dishes over ``[sim.start, sim.end)``, time-ordered per dish."""
+    """The reports of ``sim.terminals`` dishes over ``[sim.start, sim.end)``, per dish in time."""
     rng = np.random.default_rng(sim.seed)
     t_count = sim.terminals
     area = np.unique(np.asarray(sim.area_cells, dtype=np.uint64))
@@ -154,8 +162,8 @@ def simulate(sim: Simulation) -> Reports:
     lon = c_lon + r_km * np.sin(bearing) / (_KM_PER_DEG * np.cos(np.radians(c_lat)))
     cell = grid.latlng_to_cells(lat, lon)
 
-    start_ns = np.datetime64(sim.start, "ns").astype(np.int64)
-    end_ns = np.datetime64(sim.end, "ns").astype(np.int64)
+    start_ns = instant_ns(sim.start)
+    end_ns = instant_ns(sim.end)
     step_ns = np.int64(sim.cadence_s) * 1_000_000_000
     slots = int((end_ns - start_ns) // step_ns)
     phase = rng.integers(0, step_ns, t_count)
@@ -184,8 +192,12 @@ def simulate(sim: Simulation) -> Reports:
         jammed |= hit
         spoof_hit = hit & is_spoofed[:, None]
         spoofed |= spoof_hit
-        spoof_lat[spoof_hit] = np.broadcast_to(lat[:, None] + j.spoof_offset_deg[0], shape)[spoof_hit]
-        spoof_lon[spoof_hit] = np.broadcast_to(lon[:, None] + j.spoof_offset_deg[1], shape)[spoof_hit]
+        spoof_lat[spoof_hit] = np.broadcast_to(lat[:, None] + j.spoof_offset_deg[0], shape)[
+            spoof_hit
+        ]
+        spoof_lon[spoof_hit] = np.broadcast_to(lon[:, None] + j.spoof_offset_deg[1], shape)[
+            spoof_hit
+        ]
     ground = np.zeros(shape, dtype=bool)
     if sim.outages:
         kinds = {"gateway": load_gateways(), "pop": load_pops()}
@@ -193,8 +205,8 @@ def simulate(sim: Simulation) -> Reports:
             for sites in kinds.values():
                 if o.site_id in sites.ids:
                     homed = _nearest(sites, lat, lon) == sites.ids.index(o.site_id)
-                    s = np.datetime64(o.start, "ns").astype(np.int64)
-                    e = np.datetime64(o.end, "ns").astype(np.int64)
+                    s = instant_ns(o.start)
+                    e = instant_ns(o.end)
                     ground |= homed[:, None] & (times >= s) & (times < e)
                     break
             else:
@@ -209,9 +221,13 @@ def simulate(sim: Simulation) -> Reports:
     code = np.full(shape, DISABLEMENT_CODES.index("OKAY"), dtype=np.int64)
     outage = np.full(shape, -1, dtype=np.int64)
     pops = load_pops()
-    pop_km = great_circle_km(lat, lon, pops.lat_deg[_nearest(pops, lat, lon)], pops.lon_deg[_nearest(pops, lat, lon)])
-    latency = 25.0 + pop_km[:, None] / 100.0 + rng.lognormal(np.log(8.0), 0.5, shape)
-    drop = rng.beta(1.0, 80.0, shape)
+    pop_km = great_circle_km(
+        lat, lon, pops.lat_deg[_nearest(pops, lat, lon)], pops.lon_deg[_nearest(pops, lat, lon)]
+    )
+    latency: FloatArray = np.asarray(
+        25.0 + pop_km[:, None] / 100.0 + rng.lognormal(np.log(8.0), 0.5, shape), dtype=np.float64
+    )
+    drop: FloatArray = np.asarray(rng.beta(1.0, 80.0, shape), dtype=np.float64)
 
     def set_outage(mask: npt.NDArray[np.bool_], cause: str) -> None:
         state[mask] = states.index(cause)
@@ -241,7 +257,9 @@ def simulate(sim: Simulation) -> Reports:
     off_km = rng.uniform(10.0, 60.0, t_count)
     off_dir = rng.random(t_count) * 2 * np.pi
     r_lat[stale] += (off_km * np.cos(off_dir) / _KM_PER_DEG)[stale, None]
-    r_lon[stale] += (off_km * np.sin(off_dir) / (_KM_PER_DEG * np.cos(np.radians(lat))))[stale, None]
+    r_lon[stale] += (off_km * np.sin(off_dir) / (_KM_PER_DEG * np.cos(np.radians(lat))))[
+        stale, None
+    ]
     gps_valid[stale] = False
     gps_valid[jammed & ~spoofed] = False
     r_lat[jammed & ~spoofed] = np.nan
@@ -269,7 +287,9 @@ def simulate(sim: Simulation) -> Reports:
     )
 
 
-def scenario_restrictions(scenario: Scenario, resolution: int = grid.DEFAULT_RESOLUTION) -> list[Restriction]:
+def scenario_restrictions(
+    scenario: Scenario, resolution: int = grid.DEFAULT_RESOLUTION
+) -> list[Restriction]:
     """The deny geofences a scenario proposes, as restrictions (``BLOCKED_AREA``, as the
     decision engine reports a deny geofence), with their windows."""
     out = []
@@ -301,12 +321,12 @@ def scenario_restrictions(scenario: Scenario, resolution: int = grid.DEFAULT_RES
     return out
 
 
-def study_area(
-    events: Sequence[Restriction | Jamming], margin_deg: float = 0.5
-) -> CellArray:
+def study_area(events: Sequence[Restriction | Jamming], margin_deg: float = 0.5) -> CellArray:
     """Cells of the box around every event's cells, ``margin_deg`` wider on each side."""
     if not events:
-        raise InputError("nothing to simulate: give a scenario with a deny geofence or --restriction")
+        raise InputError(
+            "nothing to simulate: give a scenario with a deny geofence or --restriction"
+        )
     cells = np.concatenate([np.asarray(e.cells, dtype=np.uint64) for e in events])
     lat, lon = grid.cells_to_latlng(cells)
     return bbox_to_cells(

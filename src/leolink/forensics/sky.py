@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from leolink.coverage import GroundPoints, count_visible
+from leolink.forensics.reports import instant_ns, ns_to_instant
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.propagate import propagate
 from leolink.policy.sky import DEFAULT_MAX_CATALOG_AGE_DAYS, DEFAULT_MIN_ELEVATION_DEG
@@ -36,7 +37,7 @@ class CoverageModel:
 
     def age_days(self, at: np.datetime64) -> float:
         """How far ``at`` lies from the catalog's epochs, days (median)."""
-        return float(self.catalog.days_from_epochs(np.datetime64(at, "ns")))
+        return float(self.catalog.days_from_epochs(ns_to_instant(instant_ns(at))))
 
     def is_valid_at(self, at: np.datetime64) -> bool:
         """True if the element sets can be trusted at ``at``."""
