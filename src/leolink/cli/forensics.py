@@ -118,20 +118,13 @@ def infer(
         inference = fx.infer(read.reports, coverage=model)
         log = _scenario_log(scenario) if scenario is not None else _store_log(db)
         matched = fx.match_log(inference, log)
-    findings = [f.to_dict() for f in matched.findings]
-    not_enforced = [n.to_dict() for n in matched.not_enforced]
+    document = fx.findings_document(read, inference, matched)
     if fmt is Format.json:
         emit(
-            {
-                "reports": read.summary(),
-                "summary": inference.summary,
-                "log": scenario if scenario is not None else (db or "default store"),
-                "findings": findings,
-                "not_enforced": not_enforced,
-            },
-            fmt,
+            {"log": scenario if scenario is not None else (db or "default store"), **document}, fmt
         )
         return
+    findings, not_enforced = document["findings"], document["not_enforced"]
     emit([_row(f) for f in findings], fmt, title="findings")
     if not_enforced:
         emit(

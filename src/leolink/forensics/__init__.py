@@ -7,7 +7,7 @@ records in force.  Pure: the store is read at the edges (CLI, service) and given
 """
 
 from leolink.forensics.infer import AREA_CODES, Finding, FindingKind, Inference, infer
-from leolink.forensics.log import LogMatch, NotEnforced, PolicyLog, match_log
+from leolink.forensics.log import LogMatch, NotEnforced, PolicyLog, findings_document, match_log
 from leolink.forensics.reports import (
     FIELDS,
     ReportProblem,
@@ -49,6 +49,7 @@ __all__ = [
     "Restriction",
     "Simulation",
     "disk",
+    "findings_document",
     "infer",
     "match_log",
     "parse_report_lines",

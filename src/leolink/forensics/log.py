@@ -34,7 +34,7 @@ from leolink.forensics.infer import (
     _Events,
     _Symptom,
 )
-from leolink.forensics.reports import instant_ns, ns_to_instant
+from leolink.forensics.reports import ReportsRead, instant_ns, ns_to_instant
 from leolink.geo import grid
 from leolink.geo.countries import countries_at
 from leolink.policy._areas import area_cells, fence_area
@@ -48,7 +48,7 @@ from leolink.policy.records import (
 )
 from leolink.time import format_instant
 
-__all__ = ["LogMatch", "NotEnforced", "PolicyLog", "match_log"]
+__all__ = ["LogMatch", "NotEnforced", "PolicyLog", "findings_document", "match_log"]
 
 CellArray = npt.NDArray[np.uint64]
 LOGGED_SHARE: Final = 0.5
@@ -216,3 +216,13 @@ def match_log(inference: Inference, log: PolicyLog) -> LogMatch:
         for f in inference.findings
     )
     return LogMatch(findings, tuple(_not_enforced(inference, log, resolution)))
+
+
+def findings_document(read: ReportsRead, inference: Inference, matched: LogMatch) -> dict[str, Any]:
+    """What the command line (``--format json``) and the HTTP API answer, JSON-ready."""
+    return {
+        "reports": read.summary(),
+        "summary": inference.summary,
+        "findings": [f.to_dict() for f in matched.findings],
+        "not_enforced": [n.to_dict() for n in matched.not_enforced],
+    }
