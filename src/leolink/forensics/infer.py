@@ -47,6 +47,7 @@ import numpy.typing as npt
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from leolink.arrays import BoolArray, CellArray, FloatArray, IntArray
 from leolink.forensics.reports import DISABLEMENT_CODES, OUTAGE_CAUSES, Reports, ns_to_instant
 from leolink.forensics.sky import CoverageModel
 from leolink.geo import grid
@@ -61,10 +62,6 @@ __all__ = [
     "infer",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
-CellArray = npt.NDArray[np.uint64]
 
 #: Disablement codes that withdraw service over an area (not one account or one dish).
 AREA_CODES: Final = (

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 
+from leolink.arrays import CellArray
 from leolink.forensics.infer import (
     MIN_TERMINALS,
     Finding,
@@ -50,7 +50,6 @@ from leolink.time import format_instant
 
 __all__ = ["LogMatch", "NotEnforced", "PolicyLog", "findings_document", "match_log"]
 
-CellArray = npt.NDArray[np.uint64]
 LOGGED_SHARE: Final = 0.5
 
 

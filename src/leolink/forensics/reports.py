@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 
+from leolink.arrays import BoolArray, FloatArray, IntArray
 from leolink.errors import InputError
 
 __all__ = [
@@ -47,9 +47,6 @@ __all__ = [
     "write_reports",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 #: The fields leolink reads, in the dish API's names.
 FIELDS: Final = (

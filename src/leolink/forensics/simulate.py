@@ -35,6 +35,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from leolink.arrays import CellArray, FloatArray
 from leolink.errors import InputError
 from leolink.forensics.reports import DISABLEMENT_CODES, OUTAGE_CAUSES, Reports, instant_ns
 from leolink.geo import grid
@@ -55,8 +56,6 @@ __all__ = [
     "study_area",
 ]
 
-CellArray = npt.NDArray[np.uint64]
-FloatArray = npt.NDArray[np.float64]
 #: ``(cells, instants as datetime64[ns])`` → satellites in view, shape ``(C, N)``.
 InView = Callable[[CellArray, npt.NDArray[np.datetime64]], npt.NDArray[np.bool_]]
 
