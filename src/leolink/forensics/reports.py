@@ -413,6 +413,10 @@ def read_reports(path: Path | str) -> ReportsRead:
         raise InputError(f"reports file {p} does not exist")
     if kind == ".parquet":
         return _read_parquet(p)
+    if kind != ".csv" and p.suffix.lower() != ".gz":
+        fast = _read_jsonl_columnar(p)
+        if fast is not None:
+            return fast
     opener: Any = gzip.open if p.suffix.lower() == ".gz" else open
     try:
         with opener(p, "rt", encoding="utf-8", newline="") as f:
@@ -423,6 +427,127 @@ def read_reports(path: Path | str) -> ReportsRead:
     except (UnicodeDecodeError, OSError, csv.Error) as exc:
         raise InputError(f"reports file {p} cannot be read as {kind[1:]} text: {exc}") from None
     return ReportsRead(reports, n, tuple(problems), dict(unknown))
+
+
+def _read_jsonl_columnar(p: Path) -> ReportsRead | None:
+    """JSON Lines read by Arrow's multi-threaded reader and checked column by column.
+
+    None when anything is off (a malformed line, a bad value, an unexpected type): the caller
+    then reads line by line, which names every bad line.  Both give the same reports for a
+    clean file; this is ~10x faster.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    try:
+        strings = pa.schema([(f, pa.string()) for f in ("terminal_id", "time", "state")])
+        table = pj.read_json(p, parse_options=pj.ParseOptions(explicit_schema=strings))
+    except (pa.ArrowException, OSError):
+        return None
+    n = table.num_rows
+    names = set(table.column_names)
+    if n == 0 or not {"terminal_id", "time"} <= names:
+        return None
+
+    def column(name: str) -> Any:
+        return table.column(name) if name in names else pa.nulls(n)
+
+    def floats(name: str, lo: float, hi: float) -> FloatArray | None:
+        col = column(name)
+        if not (
+            pa.types.is_floating(col.type)
+            or pa.types.is_integer(col.type)
+            or pa.types.is_null(col.type)
+        ):
+            return None
+        values = np.asarray(
+            pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+        )
+        finite = values[~np.isnan(values)]
+        return values if finite.size == 0 or (finite.min() >= lo and finite.max() <= hi) else None
+
+    def names_of(name: str, vocab: tuple[str, ...]) -> IntArray | None:
+        col = column(name)
+        if pa.types.is_null(col.type):
+            return np.full(n, -1, dtype=np.int64)
+        if not pa.types.is_string(col.type):
+            return None
+        index = pc.index_in(col, value_set=pa.array(vocab))
+        if index.null_count != col.null_count:
+            return None
+        return np.asarray(pc.fill_null(index, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+    tid, when = column("terminal_id"), column("time")
+    if not (pa.types.is_string(tid.type) and pa.types.is_string(when.type)):
+        return None
+    if tid.null_count or when.null_count or pc.any(pc.equal(pc.utf8_length(tid), 0)).as_py():
+        return None
+    if not pc.all(pc.ends_with(when, "Z")).as_py():
+        return None
+    try:
+        time_ns = np.asarray(
+            pc.utf8_slice_codeunits(when, 0, -1).to_numpy(zero_copy_only=False),
+            dtype="datetime64[ns]",
+        ).astype(np.int64)
+    except ValueError:
+        return None
+    lat, lon = floats("lat", -90.0, 90.0), floats("lon", -180.0, 180.0)
+    latency = floats("pop_ping_latency_ms", 0.0, 1e6)
+    drop = floats("pop_ping_drop_rate", 0.0, 1.0)
+    sats = floats("gps_sats", 0.0, 1e6)
+    state = names_of("state", _STATES)
+    code = names_of("disablement_code", DISABLEMENT_CODES)
+    cause = names_of("outage_cause", OUTAGE_CAUSES)
+    valid_col = column("gps_valid")
+    if not (pa.types.is_boolean(valid_col.type) or pa.types.is_null(valid_col.type)):
+        return None
+    parts = (lat, lon, latency, drop, sats, state, code, cause)
+    if any(x is None for x in parts):
+        return None
+    assert lat is not None
+    assert lon is not None
+    assert sats is not None
+    assert latency is not None
+    assert drop is not None
+    assert state is not None
+    assert code is not None
+    assert cause is not None
+    if (np.isnan(lat) != np.isnan(lon)).any() or (sats[~np.isnan(sats)] % 1).any():
+        return None
+    ids, terminal = np.unique(
+        np.asarray(tid.to_numpy(zero_copy_only=False), dtype=object), return_inverse=True
+    )
+    unknown = sorted(names - _FIELD_SET)
+    extra: dict[int, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    if unknown:
+        sub = table.select(unknown)
+        counts = {u: n - sub.column(u).null_count for u in unknown}
+        for i, row in enumerate(sub.slice(0, _EXTRA_KEPT).to_pylist()):
+            kept = {k: v for k, v in row.items() if v is not None}
+            if kept:
+                extra[i] = kept
+    reports = Reports(
+        terminal_ids=tuple(str(x) for x in ids),
+        terminal=np.asarray(terminal, dtype=np.int64),
+        time_ns=time_ns,
+        lat_deg=lat,
+        lon_deg=lon,
+        gps_valid=np.asarray(
+            pc.fill_null(valid_col, False).to_numpy(zero_copy_only=False), dtype=bool
+        )
+        if not pa.types.is_null(valid_col.type)
+        else np.zeros(n, dtype=bool),
+        gps_sats=np.where(np.isnan(sats), -1, sats).astype(np.int64),
+        state=state,
+        disablement=code,
+        outage=cause,
+        pop_ping_latency_ms=latency,
+        pop_ping_drop_rate=drop,
+        extra=extra,
+    )
+    return ReportsRead(reports, n, (), {k: v for k, v in counts.items() if v})
 
 
 def _read_parquet(p: Path) -> ReportsRead:
