@@ -23,8 +23,9 @@ router = APIRouter(prefix="/v1/forensics", tags=["forensics"])
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
 Auditor = Annotated[Principal, require(Permission.READ_AUDIT)]
-#: Reports in one request: ~25 MB of JSON, about 10 s of work on one core.
-MAX_REPORTS: Final = 200_000
+#: Reports in one request: ~250 bytes each, so about what `ServiceLimits.max_body_bytes` (8 MiB)
+#: lets through; a larger set goes through ``leolink forensics infer`` with a file.
+MAX_REPORTS: Final = 32_000
 
 
 class ForensicsRequest(BaseModel):
