@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from leolink.cli import availability, coverage, network, orbits, policy, service
+from leolink.cli import availability, coverage, forensics, network, orbits, policy, service
 from leolink.cli._output import stderr_console
 from leolink.errors import LeolinkError
 
@@ -29,6 +29,7 @@ coverage.register(app)
 service.register(app)
 policy.register(app)
 availability.register(app)
+forensics.register(app)
 
 
 def main() -> None:

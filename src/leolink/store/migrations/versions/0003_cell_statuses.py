@@ -1,7 +1,7 @@
 """Cell statuses: Starlink's availability-map categories per H3 resolution-5 cell.
 
-Revision ID: 0002_cell_statuses
-Revises: 0001
+Revision ID: 0003_cell_statuses
+Revises: 0002_idempotency_keys
 Create Date: 2026-12-03
 
 One row per (category, validity window, source) in ``cell_statuses`` and its cells in
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002_cell_statuses"
-down_revision: str | None = "0001"
+revision: str = "0003_cell_statuses"
+down_revision: str | None = "0002_idempotency_keys"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
