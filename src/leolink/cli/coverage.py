@@ -304,7 +304,7 @@ def coverage(
     )
     if geojson is not None:
         label = f"GeoJSON {geojson.name}"
-    cat = load_catalog(catalog, strict)
+    cat = load_catalog(catalog, strict, api.parse_instant(start))
     in_process = workers is None and scheduler is None
     plan = api.plan_sweep(
         cells,

@@ -13,8 +13,7 @@ from leolink.cli._common import (
     CatalogOption,
     FormatOption,
     StrictOption,
-    load_catalog,
-    parse_at,
+    catalog_at,
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
@@ -87,10 +86,10 @@ def route(
         raise InputError(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
-    cat = load_catalog(catalog, strict)
+    cat, instant = catalog_at(catalog, strict, at)
     result = api.route(
         cat,
-        parse_at(at, cat),
+        instant,
         src,
         dst,
         pop=pop,
@@ -138,11 +137,14 @@ def latency(
     lasers, down to a gateway and over fibre to the PoP nearest in delay.
     """
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
-    cat = load_catalog(catalog, strict)
-    instant = parse_at(at, cat)
+    cat, instant = catalog_at(catalog, strict, at)
     network = api.build_network(cat)
     rows = api.country_rtt_table(network, instant, countries=codes, resolution=resolution)
-    emit([asdict(row) for row in rows], fmt, title=f"RTT to the nearest PoP at {at}")
+    emit(
+        [asdict(row) for row in rows],
+        fmt,
+        title=f"RTT to the nearest PoP at {api.format_instant(instant)}",
+    )
 
 
 def register(app: typer.Typer) -> None:

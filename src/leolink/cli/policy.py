@@ -20,11 +20,17 @@ import numpy as np
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
+from leolink.cli._common import (
+    CatalogOption,
+    DbOption,
+    FormatOption,
+    SigningKeyOption,
+    load_catalog,
+)
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.demo import terminals_load_demo
 from leolink.errors import InputError
-from leolink.orbits.loading import load_catalog
+from leolink.orbits.loading import load_catalog as load_catalog_file
 from leolink.policy.defaults import (
     DEFAULT_APPROVER,
     DEFAULT_PROPOSER,
@@ -76,10 +82,15 @@ def _note(text: str) -> None:
     stderr_console.print(text, markup=False, highlight=False)
 
 
-def _sky(catalog: Path | None, no_satellites: bool, min_elevation_deg: float) -> Sky | None:
+def _sky(
+    catalog: Path | None,
+    no_satellites: bool,
+    min_elevation_deg: float,
+    at: np.datetime64 | None = None,
+) -> Sky | None:
     if no_satellites:
         return None
-    return Sky(load_catalog(catalog), min_elevation_deg=min_elevation_deg)
+    return Sky(load_catalog(catalog, False, at), min_elevation_deg=min_elevation_deg)
 
 
 def check(
@@ -124,7 +135,7 @@ def check(
             terminal,
             (lat, lon),
             instant,
-            sky=_sky(catalog, no_satellites, min_elevation_deg),
+            sky=_sky(catalog, no_satellites, min_elevation_deg, instant),
             known_at=known_at,
         )
     emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
@@ -183,7 +194,8 @@ def scenario_run(
     refused as bad input (an unknown country code, a duplicate id, ...): the file is wrong.
     """
     scenario = load_scenario(name)
-    sky = Sky(load_catalog(catalog)) if scenario.satellites else None
+    # The scenarios' expectations were written against the embedded catalog, not a snapshot.
+    sky = Sky(load_catalog_file(catalog)) if scenario.satellites else None
     run = run_scenario(scenario, _scenario_store, sky=sky)
     refused = [o for o in run.outcomes if o.actual.startswith("error: ")]
     if refused:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
+from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.policy.defaults import seed_if_empty
 from leolink.policy.records import Role
@@ -54,6 +54,7 @@ def serve(
     db: DbOption = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
     signing_key: SigningKeyOption = None,
+    catalog: CatalogOption = None,
     seed: Annotated[
         bool,
         typer.Option(
@@ -67,7 +68,8 @@ def serve(
     """Run the operator service: the HTTP API (/v1, docs at /docs) and the web map at /."""
     import uvicorn
 
-    from leolink.service.app import ENV_DB_URL, ENV_SIGNING_KEY
+    from leolink import api
+    from leolink.service.app import ENV_CATALOG, ENV_DB_URL, ENV_SIGNING_KEY
 
     url = db or default_url()
     with Store.open(url, signing_key=signing_key) as store:  # migrates, once, here
@@ -76,6 +78,9 @@ def serve(
     os.environ[ENV_DB_URL] = url
     if signing_key:
         os.environ[ENV_SIGNING_KEY] = signing_key
+    if catalog is not None:
+        api.load_catalog(catalog)  # a bad file is refused here, not in every worker
+        os.environ[ENV_CATALOG] = str(catalog.resolve())
     typer.echo(_address(host, port))
     uvicorn.run(
         "leolink.service.app:create_app_from_env",

@@ -35,13 +35,20 @@ from leolink.service.static import DEFAULT_STATIC_DIR, install_static
 from leolink.store import Store
 from leolink.time import parse_instant
 
-__all__ = ["ENV_DB_URL", "ENV_SIGNING_KEY", "create_app", "create_app_from_env"]
+__all__ = [
+    "ENV_CATALOG",
+    "ENV_DB_URL",
+    "ENV_SIGNING_KEY",
+    "create_app",
+    "create_app_from_env",
+]
 
 _log = logging.getLogger(__name__)
 
 #: Environment variables through which `leolink serve` configures its worker processes.
 ENV_DB_URL: Final = "LEOLINK_DB_URL"
 ENV_SIGNING_KEY: Final = "LEOLINK_SIGNING_KEY"
+ENV_CATALOG: Final = "LEOLINK_CATALOG"
 
 _DESCRIPTION = """\
 The operator service of leolink, an open model of a Starlink-class satellite-internet system.
@@ -70,7 +77,8 @@ def create_app(
     The store is ``store`` if given (the caller keeps and closes it), else opened at
     ``store_url`` (default: the SQLite file in the user's data directory), its schema migrated
     unless ``migrate=False``, with ``signing_key`` for its audit checkpoints; the app closes it
-    on shutdown.  ``catalog`` defaults to the embedded real catalog.  ``static_dir`` holds the
+    on shutdown.  ``catalog`` defaults to the newest kept snapshot (``leolink catalog
+    update``), else the embedded real catalog.  ``static_dir`` holds the
     built web map.
     """
     own = store is None
@@ -79,7 +87,7 @@ def create_app(
     try:
         state = ServiceState(
             store=store,
-            catalog=catalog if catalog is not None else api.load_catalog(),
+            catalog=catalog if catalog is not None else api.load_catalog_for(),
             limits=limits or ServiceLimits(),
             owns_store=own,
         )
@@ -140,7 +148,8 @@ def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 
 def create_app_from_env() -> FastAPI:
-    """`create_app` configured by `ENV_DB_URL` and `ENV_SIGNING_KEY` (for uvicorn workers).
+    """`create_app` configured by `ENV_DB_URL`, `ENV_SIGNING_KEY` and `ENV_CATALOG` (for uvicorn
+    workers).
 
     The schema is not migrated here: `leolink serve` migrates once before starting workers,
     so that several workers do not race to do it.
@@ -148,5 +157,6 @@ def create_app_from_env() -> FastAPI:
     return create_app(
         os.environ.get(ENV_DB_URL) or None,
         signing_key=os.environ.get(ENV_SIGNING_KEY) or None,
+        catalog=api.load_catalog(catalog) if (catalog := os.environ.get(ENV_CATALOG)) else None,
         migrate=False,
     )
