@@ -11,14 +11,16 @@ from pathlib import Path
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
 import leolink
 from leolink import api
 from leolink.service import basemap
+from leolink.service.docs import install_docs
 from leolink.service.problems import install_problem_handlers
+from leolink.service.query import reject_unknown_query
 from leolink.service.routers import (
     audit,
     coverage,
@@ -116,6 +118,9 @@ def create_app(
         version=leolink.__version__,
         description=_DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.leolink = state
     install_problem_handlers(app)
@@ -125,6 +130,7 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     for module in (public, coverage, routes, decisions, statuses, geofences, terminals, audit):
         app.include_router(module.router)
+    install_docs(app)
     install_static(app, static_dir)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
     return app
