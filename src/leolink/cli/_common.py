@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
-from leolink import api
 from leolink.cli._output import Format, stderr_console
+
+if TYPE_CHECKING:  # the command line imports the model only when a command runs
+    import numpy as np
+
+    from leolink import api
 
 CatalogOption = Annotated[
     Path | None,
@@ -32,6 +35,8 @@ def load_catalog(path: Path | None, strict: bool, at: np.datetime64 | None = Non
     """Load ``--catalog``, or without it the kept snapshot closest to ``at`` (the newest when
     ``at`` is None; the embedded catalog when none is kept or it is closer), saying on stderr
     which one and what was skipped."""
+    from leolink import api
+
     if path is None:
         catalog = api.load_catalog_for(at)
         if catalog.source != api.load_catalog().source:
@@ -54,6 +59,8 @@ STALE_AFTER_DAYS = 14.0
 def catalog_at(path: Path | None, strict: bool, at_text: str) -> tuple[api.Catalog, np.datetime64]:
     """Parse ``--at`` and load the catalog for that instant (`load_catalog`), warning on
     stderr when its element sets are stale by then."""
+    from leolink import api
+
     at = api.parse_instant(at_text)
     catalog = load_catalog(path, strict, at)
     age_days = catalog.days_from_epochs(at)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from leolink import api
 from leolink.cli._common import (
     AtOption,
     CatalogOption,
@@ -17,7 +16,6 @@ from leolink.cli._common import (
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
 
 
 def route(
@@ -39,9 +37,9 @@ def route(
     ] = None,
     catalog: CatalogOption = None,
     isl: Annotated[
-        IslPattern,
-        typer.Option("--isl", help="Laser links: the +Grid, or none (bent pipe only)."),
-    ] = IslPattern.PLUS_GRID,
+        str,
+        typer.Option("--isl", help="Laser links: plus-grid (the +Grid), or none (bent pipe only)."),
+    ] = "plus-grid",
     min_elevation_deg: Annotated[
         float | None,
         typer.Option(
@@ -54,8 +52,13 @@ def route(
         typer.Option("--max-gsl-km", help="Ground links up to this slant range instead, km."),
     ] = None,
     max_isl_km: Annotated[
-        float, typer.Option("--max-isl-km", help="Longest laser link, km.")
-    ] = DEFAULT_MAX_ISL_KM,
+        float | None,
+        typer.Option(
+            "--max-isl-km",
+            help="Longest laser link, km (default: the line of sight that clears the "
+            "atmosphere at 550 km).",
+        ),
+    ] = None,
     no_gateways: Annotated[
         bool,
         typer.Option("--no-gateways", help="Leave out the gateways and PoPs (satellites only)."),
@@ -73,6 +76,18 @@ def route(
 
     An unreachable destination is a result (reachable: false, with the reason), not an error.
     """
+    from leolink import api
+    from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+
+    try:
+        isl_pattern = IslPattern(isl)
+    except ValueError:
+        choices = ", ".join(p.value for p in IslPattern)
+        raise InputError(
+            f"--isl {isl!r} is not a laser-link pattern; expected one of: {choices}"
+        ) from None
+    if max_isl_km is None:
+        max_isl_km = DEFAULT_MAX_ISL_KM
     src = parse_lat_lon(from_, "--from")
     dst = None if to is None else parse_lat_lon(to, "--to")
     if min_elevation_deg is not None and max_gsl_km is not None:
@@ -93,7 +108,7 @@ def route(
         src,
         dst,
         pop=pop,
-        isl=isl,
+        isl=isl_pattern,
         gateways=not no_gateways,
         pops=not no_gateways,
         min_elevation_deg=None
@@ -136,6 +151,8 @@ def latency(
     Every cell centre is a terminal; its route goes up to the satellites, along the +Grid
     lasers, down to a gateway and over fibre to the PoP nearest in delay.
     """
+    from leolink import api
+
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
     cat, instant = catalog_at(catalog, strict, at)
     network = api.build_network(cat)

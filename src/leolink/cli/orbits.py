@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from leolink import api
 from leolink.cli._common import (
     AtOption,
     CatalogOption,
@@ -36,6 +35,8 @@ def catalog_info(
     catalog: CatalogOption = None, strict: StrictOption = False, fmt: FormatOption = Format.table
 ) -> None:
     """Summarise a catalog: satellites, inferred shells with planes, and skipped records."""
+    from leolink import api
+
     cat = load_catalog(catalog, strict)
     summary = api.catalog_summary(cat)
     if fmt is Format.table:
@@ -67,6 +68,8 @@ def catalog_update(
     the catalog is verified before it is kept.  Offline, the newest snapshot (or the embedded
     catalog) stays in use.
     """
+    from leolink import api
+
     result = api.update_catalog(source)
     stderr_console.print(result.message, markup=False, highlight=False)
     snapshot = result.snapshot
@@ -85,6 +88,8 @@ def catalog_update(
 
 def catalog_list(fmt: FormatOption = Format.table) -> None:
     """The kept catalog snapshots, oldest first (the embedded catalog is always there too)."""
+    from leolink import api
+
     emit(
         [
             {
@@ -111,6 +116,8 @@ def positions(
     fmt: FormatOption = Format.json,
 ) -> None:
     """Earth-fixed (ITRF) and geodetic positions of satellites at one instant."""
+    from leolink import api
+
     cat, instant = catalog_at(catalog, strict, at)
     rows = api.positions(cat, instant, norad_ids=_norad_list(norad))
     emit(
@@ -132,6 +139,8 @@ def visible(
     fmt: FormatOption = Format.json,
 ) -> None:
     """Satellites above the elevation mask from a point, highest first."""
+    from leolink import api
+
     cat, instant = catalog_at(catalog, strict, at)
     rows = api.visible(
         cat, lat_deg=lat, lon_deg=lon, at=instant, min_elevation_deg=min_elevation_deg
