@@ -52,10 +52,6 @@ def load_catalog(path: Path | None, strict: bool, at: np.datetime64 | None = Non
     return catalog
 
 
-#: Past this many days from the catalog's epochs, commands warn that positions are indicative.
-STALE_AFTER_DAYS = 14.0
-
-
 def catalog_at(path: Path | None, strict: bool, at_text: str) -> tuple[api.Catalog, np.datetime64]:
     """Parse ``--at`` and load the catalog for that instant (`load_catalog`), warning on
     stderr when its element sets are stale by then."""
@@ -64,7 +60,7 @@ def catalog_at(path: Path | None, strict: bool, at_text: str) -> tuple[api.Catal
     at = api.parse_instant(at_text)
     catalog = load_catalog(path, strict, at)
     age_days = catalog.days_from_epochs(at)
-    if age_days > STALE_AFTER_DAYS:
+    if age_days > catalog.STALE_AFTER_DAYS:
         _note(
             f"warning: {api.format_instant(at)} is {age_days:.0f} days from the epochs of "
             f"{catalog.source}; SGP4 errors grow by km per day, so positions are indicative only "
