@@ -25,6 +25,7 @@ from leolink.service.routers import (
     audit,
     coverage,
     decisions,
+    forensics,
     geofences,
     public,
     routes,
@@ -122,7 +123,17 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     # Added last, so it runs first: bodies are bounded before anything reads them.
     app.add_middleware(RequestGuard, limits=state.limits)
-    for module in (public, coverage, routes, decisions, statuses, geofences, terminals, audit):
+    for module in (
+        public,
+        coverage,
+        routes,
+        decisions,
+        statuses,
+        geofences,
+        terminals,
+        audit,
+        forensics,
+    ):
         app.include_router(module.router)
     install_static(app, static_dir)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
