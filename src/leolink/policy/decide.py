@@ -67,7 +67,7 @@ in another country "up to 2 months per trip", and only where the map marks the p
 "Available" or "Waitlist", else service "may be suspended immediately" (Starlink support,
 Roam plans: https://www.starlink.com/support/article/dd5b43b5-20e1-b29b-2d7d-a7ffd0541988 and
 https://www.starlink.com/sw-ke/support/article/0dd1c2c0-7bae-8c8f-43d4-9a64eb66662f).  Starlink
-states that allowance for its Roam plans; DESIGN.md's plans are ``standard`` (served at home)
+states that allowance for its Roam plans; docs/DESIGN.md's plans are ``standard`` (served at home)
 and ``roam`` (anywhere available), so the model gives the 2 months to ``standard`` and leaves
 ``roam`` unlimited — both settable in `DecisionSettings`.
 
@@ -229,7 +229,7 @@ class Decision:
     fired: tuple[FiredRule, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields of DESIGN.md: allowed, code, reasons, cell, country, ..., serving."""
+        """The fields of docs/DESIGN.md: allowed, code, reasons, cell, country, ..., serving."""
         return {
             "allowed": self.allowed,
             "code": self.code.value,
@@ -252,10 +252,13 @@ def geofence_code(fence: Geofence) -> Code:
 
 
 def _window(fence: Geofence) -> str:
-    start = "always" if fence.window_start is None else f"from {format_instant(fence.window_start)}"
+    if fence.window_start is not None:
+        start = f"from {format_instant(fence.window_start)}"
+    elif fence.approved_at is not None:
+        start = f"from its approval at {format_instant(fence.approved_at)}"
+    else:
+        start = "from its approval"
     end = "" if fence.window_end is None else f" until {format_instant(fence.window_end)}"
-    if fence.window_start is None and fence.window_end is not None:
-        return f"until {format_instant(fence.window_end)}"
     return start + end
 
 
