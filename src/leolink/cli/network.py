@@ -8,18 +8,15 @@ from typing import Annotated
 
 import typer
 
-from leolink import api
 from leolink.cli._common import (
     AtOption,
     CatalogOption,
     FormatOption,
     StrictOption,
-    load_catalog,
-    parse_at,
+    catalog_at,
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_isls, parse_lat_lon
 
 
 def route(
@@ -41,9 +38,9 @@ def route(
     ] = None,
     catalog: CatalogOption = None,
     isl: Annotated[
-        IslPattern,
-        typer.Option("--isl", help="Laser links: the +Grid, or none (bent pipe only)."),
-    ] = IslPattern.PLUS_GRID,
+        str,
+        typer.Option("--isl", help="Laser links: plus-grid (the +Grid), or none (bent pipe only)."),
+    ] = "plus-grid",
     min_elevation_deg: Annotated[
         float | None,
         typer.Option(
@@ -64,9 +61,11 @@ def route(
         ),
     ] = None,
     max_isl_km: Annotated[
-        float,
-        typer.Option("--max-isl-km", help="Longest laser link, km (SpaceX: 5,400 km)."),
-    ] = DEFAULT_MAX_ISL_KM,
+        float | None,
+        typer.Option(
+            "--max-isl-km", help="Longest laser link, km (default 5,400, SpaceX's stated range)."
+        ),
+    ] = None,
     no_gateways: Annotated[
         bool,
         typer.Option("--no-gateways", help="Leave out the gateways and PoPs (satellites only)."),
@@ -84,6 +83,18 @@ def route(
 
     An unreachable destination is a result (reachable: false, with the reason), not an error.
     """
+    from leolink import api
+    from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_isls, parse_lat_lon
+
+    try:
+        isl_pattern = IslPattern(isl)
+    except ValueError:
+        choices = ", ".join(p.value for p in IslPattern)
+        raise InputError(
+            f"--isl {isl!r} is not a laser-link pattern; expected one of: {choices}"
+        ) from None
+    if max_isl_km is None:
+        max_isl_km = DEFAULT_MAX_ISL_KM
     src = parse_lat_lon(from_, "--from")
     dst = None if to is None else parse_lat_lon(to, "--to")
     if min_elevation_deg is not None and max_gsl_km is not None:
@@ -97,10 +108,10 @@ def route(
         raise InputError(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
-    cat = load_catalog(catalog, strict)
+    cat, instant = catalog_at(catalog, strict, at)
     isl_pairs = None
     if isl_file is not None:
-        if isl is IslPattern.NONE:
+        if isl_pattern is IslPattern.NONE:
             raise InputError(f"--isl none leaves out the lasers; drop --isl-file {isl_file}")
         try:
             text = isl_file.read_text()
@@ -109,11 +120,11 @@ def route(
         isl_pairs = parse_isls(text, len(cat), source=str(isl_file))
     result = api.route(
         cat,
-        parse_at(at, cat),
+        instant,
         src,
         dst,
         pop=pop,
-        isl=isl,
+        isl=isl_pattern,
         isl_pairs=isl_pairs,
         gateways=not no_gateways,
         pops=not no_gateways,
@@ -143,7 +154,7 @@ def latency(
     at: AtOption,
     countries: Annotated[
         str | None,
-        typer.Option("--countries", help="Comma-separated ISO codes (default: all 242)."),
+        typer.Option("--countries", help="Comma-separated ISO codes (default: all 248)."),
     ] = None,
     resolution: Annotated[
         int, typer.Option("--resolution", help="H3 resolution of the sample points (0-9).")
@@ -157,12 +168,17 @@ def latency(
     Every cell centre is a terminal; its route goes up to the satellites, along the +Grid
     lasers, down to a gateway and over fibre to the PoP nearest in delay.
     """
+    from leolink import api
+
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
-    cat = load_catalog(catalog, strict)
-    instant = parse_at(at, cat)
+    cat, instant = catalog_at(catalog, strict, at)
     network = api.build_network(cat)
     rows = api.country_rtt_table(network, instant, countries=codes, resolution=resolution)
-    emit([asdict(row) for row in rows], fmt, title=f"RTT to the nearest PoP at {at}")
+    emit(
+        [asdict(row) for row in rows],
+        fmt,
+        title=f"RTT to the nearest PoP at {api.format_instant(instant)}",
+    )
 
 
 def register(app: typer.Typer) -> None:
