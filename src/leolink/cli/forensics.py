@@ -9,23 +9,20 @@ replayed in memory (``--scenario``): the policy history and its audit records, g
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from leolink import forensics as fx
 from leolink.cli._common import CatalogOption, DbOption, FormatOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.geo import grid
-from leolink.orbits.loading import load_catalog
-from leolink.policy.scenarios import ScenarioClock, load_scenario, run_scenario
-from leolink.store import Store
 from leolink.time import format_instant, parse_instant
+
+if TYPE_CHECKING:  # the model, the store and the scenarios load when a command runs
+    from leolink import forensics as fx
 
 __all__ = ["register"]
 
@@ -47,6 +44,12 @@ def _progress() -> Progress:
 
 
 def _scenario_log(name: str) -> fx.PolicyLog:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from leolink import forensics as fx
+    from leolink.policy.scenarios import ScenarioClock, load_scenario, run_scenario
+    from leolink.store import Store
+
     scenario = load_scenario(name)
     holder: list[Store] = []
 
@@ -64,6 +67,9 @@ def _scenario_log(name: str) -> fx.PolicyLog:
 
 
 def _store_log(db: str | None) -> fx.PolicyLog:
+    from leolink import forensics as fx
+    from leolink.store import Store
+
     with Store.open(db) as store:
         return fx.PolicyLog(store.policy_history(), store.audit_log(limit=None))
 
@@ -98,6 +104,9 @@ def infer(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Infer restrictions, coverage gaps, GNSS interference and ground outages; match the log."""
+    from leolink import forensics as fx
+    from leolink.orbits.loading import load_catalog
+
     if db is not None and scenario is not None:
         raise InputError("give --db or --scenario, not both: the log comes from one of them")
     with _progress() as progress:
@@ -155,6 +164,8 @@ def _disk_of(parts: list[str], what: str) -> npt.NDArray[np.uint64]:
         raise InputError(f"{what}: LAT and LON must be numbers and RINGS a whole number") from None
     if not 0 <= rings <= 20 or not -90 <= lat <= 90 or not -180 <= lon <= 180:
         raise InputError(f"{what}: RINGS must be 0-20 and LAT, LON in degrees")
+    from leolink import forensics as fx
+
     return fx.disk(lat, lon, rings)
 
 
@@ -198,6 +209,11 @@ def simulate(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Synthetic telemetry from a scenario, with noise; the hidden truth printed on stdout."""
+    from leolink import forensics as fx
+    from leolink.geo import grid
+    from leolink.orbits.loading import load_catalog
+    from leolink.policy.scenarios import load_scenario
+
     sc = load_scenario(scenario)
     hidden = fx.scenario_restrictions(sc)
     extra: list[fx.Restriction] = []
