@@ -40,7 +40,7 @@ def _tree(n: int) -> MemoryTree:
 
 
 def test_roots_and_nodes_match_the_vectors() -> None:
-    assert EMPTY_ROOT == ROOTS[0]
+    assert ROOTS[0] == EMPTY_ROOT
     for n in range(len(LEAVES) + 1):
         assert _tree(n).root() == ROOTS[n], n
     tree = _tree(8)

@@ -70,7 +70,8 @@ def test_a_cosignature_follows_the_c2sp_message_and_layout() -> None:
     assert cp.cosigned_by(w) is None
     # The signed message is exactly the spec's: header, time line, then the checkpoint text.
     name, blob = cosigned.signatures[1]
-    assert name == "w1.example" and len(blob) == 4 + 8 + 64
+    assert name == "w1.example"
+    assert len(blob) == 4 + 8 + 64
     witness.public_key().verify(blob[12:], b"cosignature/v1\ntime 1679315147\n" + text.encode())
     # A witness key is not a log key: its line never counts as the log's signature.
     assert not cosigned.signed_by(w)
