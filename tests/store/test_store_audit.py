@@ -317,7 +317,9 @@ def test_a_wiped_log_is_caught_by_an_exported_checkpoint(store: Store, tamper: T
     tamper(
         "DELETE FROM audit_records",
         "DELETE FROM audit_checkpoints",
-        "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "', signature = NULL",
+        "DELETE FROM audit_tree_nodes",
+        "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "', signature = NULL, "
+        "note = NULL, frontier = NULL",
     )
     assert store.verify().ok  # looks like a new, empty store ...
     result = store.verify(anchors=[anchor])  # ... unless a checkpoint was kept elsewhere
