@@ -81,6 +81,7 @@ def verify_log(
     bad record cannot be named more precisely than "one of 1..n": say so.
     """
     problems: list[tuple[int, str]] = []
+    vague: set[str] = set()
     wanted: dict[int, list[tuple[str, SignedCheckpoint]]] = {}
     for what, cp in [
         *(("earlier", c) for c in earlier),
@@ -106,6 +107,7 @@ def verify_log(
         for what, cp in wanted.get(size, ()):
             if root_from_frontier(frontier) != cp.root:
                 problems.append((1, _mismatch(what, cp)))
+                vague.add(problems[-1][1])
     for sz, cps in wanted.items():
         if sz > size:
             for what, _ in cps:

@@ -28,6 +28,7 @@ from leolink.service.routers import (
     routes,
     statuses,
     terminals,
+    transparency,
 )
 from leolink.service.schemas import ProblemDetails
 from leolink.service.state import ServiceLimits, ServiceState
@@ -115,7 +116,17 @@ def create_app(
     # cells, coverage: ~2 MB of JSON) level 9 takes ~430 ms for a body 16 % smaller than
     # level 1's in ~20 ms.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
-    for module in (public, coverage, routes, decisions, statuses, geofences, terminals, audit):
+    for module in (
+        public,
+        coverage,
+        routes,
+        decisions,
+        statuses,
+        geofences,
+        terminals,
+        audit,
+        transparency,
+    ):
         app.include_router(module.router)
     install_static(app, static_dir)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]

@@ -80,6 +80,7 @@ from leolink.policy.records import (
     TerminalState,
     statuses_in_force,
 )
+from leolink.policy.tiles import TILE_HEIGHT, TILE_WIDTH, entry_bundle
 from leolink.policy.tlog import sign_log_checkpoint, verify_log
 from leolink.store import apikeys
 from leolink.store import repository as repo
@@ -1065,6 +1066,17 @@ class Store:
                 head.note = sign_log_checkpoint(head.origin, head.seq, root, key).note()
             return parse_checkpoint(head.note)
 
+    def log_verifier(self) -> Verifier:
+        """The verifier key of this store's own signing key under the log's origin; refused when
+        the store was given no existing key (a verifier must bring the key, see `verify`)."""
+        key = self._configured_public_key()
+        if key is None:
+            raise InputError(
+                "this store has no signing key file to take the public key from: give the "
+                "log's public key (--public-key) instead"
+            )
+        return Verifier(self.log_origin(), key)
+
     def log_origin(self) -> str:
         """The log's origin line (the key name its checkpoints are signed under)."""
         with self._read() as session:
@@ -1102,6 +1114,45 @@ class Store:
         with self._read() as session:
             size = self._tree_size(session, size)
             return size, root_hash(size, _frontier_subtrees(session, size))
+
+    def tile(self, tile_level: int, index: int, width: int) -> bytes:
+        """The C2SP hash tile ``(tile_level, index)`` of ``width`` hashes, concatenated (see
+        `leolink.policy.tiles`); refused unless the log is large enough to fill it."""
+        level = TILE_HEIGHT * tile_level
+        first = index * TILE_WIDTH
+        with self._read() as session:
+            size = self._tree_size(session, None)
+            if (first + width) << level > size or level > 62:
+                raise NotFoundError(
+                    f"tile {tile_level}/{index} of width {width} is not in a log of {size} records"
+                )
+            rows = session.execute(
+                select(AuditTreeNodeRow.hash)
+                .where(AuditTreeNodeRow.level == level)
+                .where(AuditTreeNodeRow.idx >= first, AuditTreeNodeRow.idx < first + width)
+                .order_by(AuditTreeNodeRow.idx)
+            ).all()
+        if len(rows) != width:
+            raise StoreError(
+                f"the audit log's Merkle tree lacks nodes of tile {tile_level}/{index}"
+            )
+        return b"".join(bytes(r[0]) for r in rows)
+
+    def entry_tile(self, index: int, width: int) -> bytes:
+        """The C2SP entry tile ``index``: the records' 32-byte hashes (the tree's entries)."""
+        first = index * TILE_WIDTH
+        with self._read() as session:
+            size = self._tree_size(session, None)
+            if first + width > size:
+                raise NotFoundError(
+                    f"entry tile {index} of width {width} is not in a log of {size}"
+                )
+            hashes = session.scalars(
+                select(AuditRecordRow.hash)
+                .where(AuditRecordRow.seq > first, AuditRecordRow.seq <= first + width)
+                .order_by(AuditRecordRow.seq)
+            ).all()
+        return entry_bundle(bytes.fromhex(h) for h in hashes)
 
     @staticmethod
     def _tree_size(session: Session, size: int | None) -> int:
