@@ -14,6 +14,7 @@ from leolink.policy.merkle import (
     MemoryTree,
     leaf_hash,
     node_hash,
+    root_from_leaves,
     verify_consistency,
     verify_inclusion,
 )
@@ -112,6 +113,7 @@ def test_every_proof_verifies_against_the_recursive_definition(
     index = data.draw(st.integers(0, size2 - 1))
     root1, root2 = _mth(entries[:size1]), _mth(entries[:size2])
     assert tree.root(size2) == root2
+    assert root_from_leaves([leaf_hash(e) for e in entries[:size2]]) == root2
     proof = tree.inclusion_proof(index, size2)
     assert verify_inclusion(index, size2, leaf_hash(entries[index]), proof, root2)
     assert verify_consistency(size1, size2, tree.consistency_proof(size1, size2), root1, root2)

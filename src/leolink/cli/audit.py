@@ -130,9 +130,9 @@ def audit_verify(
         result = _verify_saved(log, _verifier(public_key), earlier)
     else:
         with _existing_store(db, signing_key) as store:
-            verifier = _verifier(public_key) if public_key or signing_key is None else None
-            if verifier is None:
-                verifier = store.log_verifier()
+            # Without --public-key: the public half of the operator's own key file (--signing-key
+            # or the default one), never a key recorded in the database under test.
+            verifier = _verifier(public_key) if public_key else store.log_verifier()
             chain = store.verify([verifier.key], log_key=verifier, earlier=earlier)
         result = chain.to_dict()
     emit(result, fmt, title="Audit log")

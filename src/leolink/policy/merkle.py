@@ -28,6 +28,7 @@ __all__ = [
     "leaf_hash",
     "node_hash",
     "root_from_frontier",
+    "root_from_leaves",
     "root_hash",
     "subtrees_for_consistency",
     "subtrees_for_inclusion",
@@ -249,6 +250,23 @@ def append_leaf(
         made.append(((level, index), h))
     stack.append(h)
     return stack, made
+
+
+def root_from_leaves(leaves: Sequence[bytes]) -> bytes:
+    """MTH of a whole list of leaf hashes, level by level (a lone last node moves up as it is,
+    which gives RFC 9162's left-balanced tree); what a verifier reading tiles runs."""
+    level = list(leaves)
+    if not level:
+        return EMPTY_ROOT
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        odd = level[-1] if len(level) % 2 else None
+        level = [
+            sha256(b"\x01" + a + b).digest() for a, b in zip(level[::2], level[1::2], strict=False)
+        ]
+        if odd is not None:
+            level.append(odd)
+    return level[0]
 
 
 def root_from_frontier(frontier: Sequence[bytes]) -> bytes:
