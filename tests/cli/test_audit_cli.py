@@ -24,6 +24,7 @@ from leolink import api
 from leolink.cli.main import app
 from leolink.service import create_app
 from leolink.store import Store
+from tests.store.test_store_audit import fill
 
 runner = CliRunner()
 WIPE = (
@@ -37,24 +38,12 @@ WIPE = (
 )
 
 
-def register(store: Store, n: int, who: str = "op:alice", why: str = "order") -> None:
-    for i in range(n):
-        store.register_terminal(
-            f"UT-{i:04d}",
-            account=f"acct-{i}",
-            home_country="UA",
-            customer_class="residential",
-            actor=who,
-            reason=f"{why} {i}",
-        )
-
-
 @pytest.fixture
 def log(tmp_path: Path) -> tuple[str, Path]:
     """A SQLite store with 5 records and its key file."""
     db, key = f"sqlite:///{tmp_path / 'log.db'}", tmp_path / "key.pem"
     with Store.open(db, signing_key=key) as store:
-        register(store, 5)
+        fill(store, 5)
     return db, key
 
 
@@ -77,7 +66,7 @@ def rebuild(db: str, key: Path, n: int) -> None:
         for statement in WIPE:
             conn.exec_driver_sql(statement)
     with Store.open(db, signing_key=key) as store:
-        register(store, n, who="op:mallory", why="backdated order")
+        fill(store, n, actor="op:mallory", why="backdated order")
 
 
 def test_a_rebuilt_history_is_caught_by_a_saved_checkpoint(log, tmp_path: Path):

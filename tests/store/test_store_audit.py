@@ -33,7 +33,7 @@ Tamper = Callable[..., None]
 CELL = "85283473fffffff"  # one H3 resolution-5 cell near San Francisco (h3 docs' example)
 
 
-def fill(store: Store, n: int) -> None:
+def fill(store: Store, n: int, actor: str = "op:alice", why: str = "order") -> None:
     """Make ``n`` audited changes: terminals registered one by one."""
     for i in range(n):
         store.register_terminal(
@@ -41,8 +41,8 @@ def fill(store: Store, n: int) -> None:
             account=f"acct-{i}",
             home_country="UA",
             customer_class="residential",
-            actor="op:alice",
-            reason=f"order {i}",
+            actor=actor,
+            reason=f"{why} {i}",
         )
 
 

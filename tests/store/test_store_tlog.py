@@ -73,15 +73,7 @@ def test_a_history_rebuilt_with_the_signing_key_is_caught_by_an_earlier_checkpoi
     saved = store.latest_checkpoint().note()  # a witness or a journalist kept this
     tamper(*WIPE)
     # The operator replays a different history through leolink itself, with its own key.
-    for i in range(rebuilt_size):
-        store.register_terminal(
-            f"UT-{i:04d}",
-            account=f"acct-{i}",
-            home_country="UA",
-            customer_class="residential",
-            actor="op:mallory",
-            reason=f"backdated order {i}",
-        )
+    fill(store, rebuilt_size, actor="op:mallory", why="backdated order")
     assert store.verify(log_key=_verifier(store)).ok  # consistent in itself, freshly signed
     result = store.verify(log_key=_verifier(store), earlier=[parse_checkpoint(saved)])
     assert not result.ok

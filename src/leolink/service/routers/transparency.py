@@ -69,7 +69,7 @@ def inclusion(
     return InclusionProofOut(seq=seq, size=tree_size, record_hash=rec.hash, proof=_b64(proof))
 
 
-@router.get("/proof/consistency", response_model=ConsistencyProofOut, responses=errors(400))
+@router.get("/proof/consistency", response_model=ConsistencyProofOut, responses=errors())
 def consistency(
     state: StateDep,
     size1: Annotated[int, Query(ge=0, le=2**62, description="The older tree's size.")],
@@ -80,14 +80,14 @@ def consistency(
     return ConsistencyProofOut(size1=size1, size2=newer, proof=_b64(proof))
 
 
-@router.get("/tile/entries/{index:path}", response_class=Response, responses=errors(400, 404))
+@router.get("/tile/entries/{index:path}", response_class=Response, responses=errors(404))
 def entry_tile(state: StateDep, index: str) -> Response:
     """Entry tile ``index``: up to 256 record hashes, each prefixed by its uint16 length."""
     n, width = parse_tile_index(index)
     return Response(state.store.entry_tile(n, width), media_type=_TILE, headers=_IMMUTABLE)
 
 
-@router.get("/tile/{level}/{index:path}", response_class=Response, responses=errors(400, 404))
+@router.get("/tile/{level}/{index:path}", response_class=Response, responses=errors(404))
 def hash_tile(state: StateDep, level: int, index: str) -> Response:
     """Hash tile ``(level, index)``: the 32-byte hashes of tree level ``8 * level``."""
     n, width = parse_tile_index(index)
