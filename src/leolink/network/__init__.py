@@ -54,7 +54,6 @@ from leolink.network.routing import (
     shortest_delays,
 )
 from leolink.network.sites import (
-    EARTH_MEAN_RADIUS_KM,
     GroundSites,
     great_circle_km,
     ground_sites,
@@ -67,7 +66,6 @@ from leolink.network.sites import (
 __all__ = [
     "DEFAULT_MAX_ISL_KM",
     "DEFAULT_MIN_ELEVATION_DEG",
-    "EARTH_MEAN_RADIUS_KM",
     "FIBRE_VELOCITY_FACTOR",
     "HYPATIA_EPOCH",
     "SPEED_OF_LIGHT_KM_S",
