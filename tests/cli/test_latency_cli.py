@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-LEOLINK = str(Path(sys.executable).with_name("leolink"))
+from tests.leolink_cli import run_leolink
 
 
 def test_latency_table_for_chosen_countries() -> None:
-    result = subprocess.run(
-        [LEOLINK, "latency", "--at", "2026-05-13T12:00:00Z", "--countries", "PL,ZA",
-         "--format", "json"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = run_leolink(
+        "latency", "--at", "2026-05-13T12:00:00Z", "--countries", "PL,ZA", "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     rows = {row["code"]: row for row in json.loads(result.stdout)}
     assert set(rows) == {"PL", "ZA"}
@@ -27,10 +22,7 @@ def test_latency_table_for_chosen_countries() -> None:
 
 
 def test_latency_unknown_country_is_one_clear_error() -> None:
-    result = subprocess.run(
-        [LEOLINK, "latency", "--at", "2026-05-13T12:00:00Z", "--countries", "XX"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    result = run_leolink("latency", "--at", "2026-05-13T12:00:00Z", "--countries", "XX")
     assert result.returncode == 2
     assert "XX" in result.stderr
     assert "Traceback" not in result.stderr
