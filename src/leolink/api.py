@@ -21,6 +21,16 @@ from leolink.geo.countries import Country, countries_at, get_country
 from leolink.geo.grid import latlng_to_cells, world_cells
 from leolink.geo.regions import bbox_to_cells, country_to_cells, geojson_to_cells
 from leolink.network import CountryRtt, Route, build_network, country_rtt_table, route
+from leolink.orbits.archive import (
+    CatalogSnapshot,
+    UpdateResult,
+    catalog_path_for,
+    load_catalog_for,
+    update_catalog,
+)
+from leolink.orbits.archive import (
+    snapshots as catalog_snapshots,
+)
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import (
     geodetic_to_itrs,
@@ -47,6 +57,7 @@ from leolink.time import format_instant, parse_instant, time_grid
 __all__ = [
     "BatchDecisions",
     "Catalog",
+    "CatalogSnapshot",
     "Code",
     "Country",
     "CountryRtt",
@@ -62,10 +73,13 @@ __all__ = [
     "Structure",
     "SweepPlan",
     "SweepResult",
+    "UpdateResult",
     "VisibleSatellite",
     "WalkerShell",
     "bbox_to_cells",
     "build_network",
+    "catalog_path_for",
+    "catalog_snapshots",
     "catalog_summary",
     "compile_policy",
     "countries_at",
@@ -88,6 +102,7 @@ __all__ = [
     "itrs_to_topocentric",
     "latlng_to_cells",
     "load_catalog",
+    "load_catalog_for",
     "load_scenario",
     "parse_instant",
     "plan_sweep",
@@ -102,6 +117,7 @@ __all__ = [
     "sweep",
     "teme_to_itrs",
     "time_grid",
+    "update_catalog",
     "visible",
     "walker_shell",
     "world_cells",

@@ -7,18 +7,15 @@ from typing import Annotated
 
 import typer
 
-from leolink import api
 from leolink.cli._common import (
     AtOption,
     CatalogOption,
     FormatOption,
     StrictOption,
-    load_catalog,
-    parse_at,
+    catalog_at,
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
 
 
 def route(
@@ -40,9 +37,9 @@ def route(
     ] = None,
     catalog: CatalogOption = None,
     isl: Annotated[
-        IslPattern,
-        typer.Option("--isl", help="Laser links: the +Grid, or none (bent pipe only)."),
-    ] = IslPattern.PLUS_GRID,
+        str,
+        typer.Option("--isl", help="Laser links: plus-grid (the +Grid), or none (bent pipe only)."),
+    ] = "plus-grid",
     min_elevation_deg: Annotated[
         float | None,
         typer.Option(
@@ -55,8 +52,13 @@ def route(
         typer.Option("--max-gsl-km", help="Ground links up to this slant range instead, km."),
     ] = None,
     max_isl_km: Annotated[
-        float, typer.Option("--max-isl-km", help="Longest laser link, km.")
-    ] = DEFAULT_MAX_ISL_KM,
+        float | None,
+        typer.Option(
+            "--max-isl-km",
+            help="Longest laser link, km (default: the line of sight that clears the "
+            "atmosphere at 550 km).",
+        ),
+    ] = None,
     no_gateways: Annotated[
         bool,
         typer.Option("--no-gateways", help="Leave out the gateways and PoPs (satellites only)."),
@@ -74,6 +76,18 @@ def route(
 
     An unreachable destination is a result (reachable: false, with the reason), not an error.
     """
+    from leolink import api
+    from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+
+    try:
+        isl_pattern = IslPattern(isl)
+    except ValueError:
+        choices = ", ".join(p.value for p in IslPattern)
+        raise InputError(
+            f"--isl {isl!r} is not a laser-link pattern; expected one of: {choices}"
+        ) from None
+    if max_isl_km is None:
+        max_isl_km = DEFAULT_MAX_ISL_KM
     src = parse_lat_lon(from_, "--from")
     dst = None if to is None else parse_lat_lon(to, "--to")
     if min_elevation_deg is not None and max_gsl_km is not None:
@@ -87,14 +101,14 @@ def route(
         raise InputError(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
-    cat = load_catalog(catalog, strict)
+    cat, instant = catalog_at(catalog, strict, at)
     result = api.route(
         cat,
-        parse_at(at, cat),
+        instant,
         src,
         dst,
         pop=pop,
-        isl=isl,
+        isl=isl_pattern,
         gateways=not no_gateways,
         pops=not no_gateways,
         min_elevation_deg=None
@@ -137,12 +151,17 @@ def latency(
     Every cell centre is a terminal; its route goes up to the satellites, along the +Grid
     lasers, down to a gateway and over fibre to the PoP nearest in delay.
     """
+    from leolink import api
+
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
-    cat = load_catalog(catalog, strict)
-    instant = parse_at(at, cat)
+    cat, instant = catalog_at(catalog, strict, at)
     network = api.build_network(cat)
     rows = api.country_rtt_table(network, instant, countries=codes, resolution=resolution)
-    emit([asdict(row) for row in rows], fmt, title=f"RTT to the nearest PoP at {at}")
+    emit(
+        [asdict(row) for row in rows],
+        fmt,
+        title=f"RTT to the nearest PoP at {api.format_instant(instant)}",
+    )
 
 
 def register(app: typer.Typer) -> None:
