@@ -101,7 +101,7 @@ def test_an_existing_store_migrates_into_the_tree(store: Store):
     fill(store, 7)
     before = store.latest_checkpoint()
     with store.engine.begin() as conn:  # back to a hash chain only ...
-        command.downgrade(alembic_config(conn), "0002_idempotency_keys")
+        command.downgrade(alembic_config(conn), "0003_cell_statuses")
     assert "audit_tree_nodes" not in inspect(store.engine).get_table_names()
     upgrade(store.engine)  # ... and forward: the records are hashed into the tree
     after = store.latest_checkpoint()  # signed now, the migration holds no key

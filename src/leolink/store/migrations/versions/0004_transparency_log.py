@@ -1,7 +1,7 @@
 """The audit log becomes a Merkle-tree transparency log: tree nodes, frontier, origin, note.
 
-Revision ID: 0003_transparency_log
-Revises: 0002_idempotency_keys
+Revision ID: 0004_transparency_log
+Revises: 0003_cell_statuses
 Create Date: 2026-12-03
 
 Adds ``audit_tree_nodes`` (every complete subtree of the RFC 9162 tree over the records) and,
@@ -19,8 +19,8 @@ from alembic import op
 
 from leolink.policy.merkle import append_leaf, leaf_hash
 
-revision: str = "0003_transparency_log"
-down_revision: str | None = "0002_idempotency_keys"
+revision: str = "0004_transparency_log"
+down_revision: str | None = "0003_cell_statuses"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
