@@ -2,8 +2,9 @@
 
 Import from `leolink.api` (``route``) or from here; the modules behind are `sites` (the ground
 segment), `links` (which links exist at an instant), `graph` (the network as a sparse graph),
-`routing` (shortest paths, routes, forwarding state), `countries` (RTT country by country)
-and `hypatia` (Hypatia's shells, to check leolink against).
+`routing` (shortest paths, routes, forwarding state), `lasers` (laser links over time),
+`countries` (RTT country by country) and `hypatia` (Hypatia's shells and ``isls.txt``, to check
+leolink against).
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from leolink.network.hypatia import (
     STARLINK_550_MAX_GSL_KM,
     STARLINK_550_MAX_ISL_KM,
     HypatiaShell,
+    format_isls,
     hypatia_compatible_shell,
     hypatia_tle_lines,
+    parse_isls,
 )
+from leolink.network.lasers import SPACEX_LASERS_2024, LaserDay, laser_day
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
     SPEED_OF_LIGHT_KM_S,
@@ -68,6 +72,7 @@ __all__ = [
     "DEFAULT_MIN_ELEVATION_DEG",
     "FIBRE_VELOCITY_FACTOR",
     "HYPATIA_EPOCH",
+    "SPACEX_LASERS_2024",
     "SPEED_OF_LIGHT_KM_S",
     "STARLINK_550_MAX_GSL_KM",
     "STARLINK_550_MAX_ISL_KM",
@@ -80,6 +85,7 @@ __all__ = [
     "InternetAccess",
     "InternetTree",
     "IslPattern",
+    "LaserDay",
     "LinkKind",
     "Network",
     "NetworkGraph",
@@ -87,6 +93,7 @@ __all__ = [
     "Route",
     "build_network",
     "country_rtt_table",
+    "format_isls",
     "forwarding_state",
     "graph_from_positions",
     "great_circle_km",
@@ -97,12 +104,14 @@ __all__ = [
     "internet_rtt_ms",
     "internet_tree",
     "isl_lengths_km",
+    "laser_day",
     "load_cities",
     "load_gateways",
     "load_pops",
     "max_gsl_range_km",
     "max_isl_range_km",
     "network_graph",
+    "parse_isls",
     "parse_lat_lon",
     "plus_grid_pairs",
     "route",
