@@ -14,7 +14,7 @@ import json
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,8 +25,9 @@ from leolink.policy.audit import AuditRecord, record_from_dict
 from leolink.policy.merkle import verify_consistency, verify_inclusion
 from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint, verifier_from_vkey
 from leolink.policy.tlog import record_leaf, verify_log
-from leolink.store import Store
-from leolink.store.engine import default_url, normalise_url
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) loads when a command runs
+    from leolink.store import Store
 
 __all__ = ["register"]
 
@@ -57,6 +58,9 @@ LogOption = Annotated[
 
 def _existing_store(db: str | None, signing_key: str | None = None) -> Store:
     """Open ``db`` for reading; a SQLite file that does not exist is an error, not a new store."""
+    from leolink.store import Store
+    from leolink.store.engine import default_url, normalise_url
+
     url = normalise_url(db if db is not None else default_url())
     path = url.database
     on_disk = url.get_backend_name() == "sqlite" and path not in (None, "", ":memory:")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,17 +21,10 @@ from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.policy import _cli_actor, _open
 from leolink.errors import InputError
-from leolink.policy.availability import (
-    VENDORED_PUBLISHED,
-    MapSnapshot,
-    compare,
-    load_vendored_snapshot,
-    read_snapshot,
-)
-from leolink.policy.availability_map import comparison_map
-from leolink.policy.batch import compile_policy
-from leolink.policy.defaults import seed_if_empty
 from leolink.time import format_instant, parse_instant
+
+if TYPE_CHECKING:  # the policy engine and the map's drawing load when a command runs
+    from leolink.policy.availability import MapSnapshot
 
 __all__ = ["register"]
 
@@ -40,6 +33,12 @@ VENDORED: str = "vendored"
 
 
 def _snapshot(path: str, published: str | None, source: str | None) -> MapSnapshot:
+    from leolink.policy.availability import (
+        VENDORED_PUBLISHED,
+        load_vendored_snapshot,
+        read_snapshot,
+    )
+
     if path == VENDORED:
         return load_vendored_snapshot()
     file = Path(path)
@@ -124,6 +123,11 @@ def compare_map(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Agreement of the policy in force at --at with a snapshot, per category and country."""
+    from leolink.policy.availability import compare
+    from leolink.policy.availability_map import comparison_map
+    from leolink.policy.batch import compile_policy
+    from leolink.policy.defaults import seed_if_empty
+
     instant = parse_instant(at)
     snapshot = _snapshot(snapshot_path, published, None)
     if not out_dir.is_dir():
