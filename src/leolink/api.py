@@ -20,7 +20,16 @@ from leolink.coverage.sweep import (
 from leolink.geo.countries import Country, countries_at, get_country
 from leolink.geo.grid import latlng_to_cells, world_cells
 from leolink.geo.regions import bbox_to_cells, country_to_cells, geojson_to_cells
-from leolink.network import CountryRtt, Route, build_network, country_rtt_table, route
+from leolink.network import (
+    GEOIP_FEED_DATE,
+    CountryRtt,
+    LatencyRow,
+    Route,
+    build_network,
+    country_rtt_table,
+    latency_table,
+    route,
+)
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import (
     geodetic_to_itrs,
@@ -45,6 +54,7 @@ from leolink.policy.sources import decide_from
 from leolink.time import format_instant, parse_instant, time_grid
 
 __all__ = [
+    "GEOIP_FEED_DATE",
     "BatchDecisions",
     "Catalog",
     "Code",
@@ -53,6 +63,7 @@ __all__ = [
     "Decision",
     "DecisionSettings",
     "Ephemeris",
+    "LatencyRow",
     "Route",
     "SatellitePosition",
     "ShellMask",
@@ -86,6 +97,7 @@ __all__ = [
     "infer_structure",
     "itrs_to_geodetic",
     "itrs_to_topocentric",
+    "latency_table",
     "latlng_to_cells",
     "load_catalog",
     "load_scenario",

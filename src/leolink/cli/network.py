@@ -125,6 +125,28 @@ def latency(
         str | None,
         typer.Option("--countries", help="Comma-separated ISO codes (default: all 242)."),
     ] = None,
+    places: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--place",
+            help="A place LAT,LON (repeat the option): one row per place instead of countries.",
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--end", help="Pool the instants from --at to this one (with --step-s)."),
+    ] = None,
+    step_s: Annotated[
+        float, typer.Option("--step-s", help="Step between pooled instants, s.")
+    ] = 3600.0,
+    floor: Annotated[
+        bool,
+        typer.Option(
+            "--floor",
+            help="The propagation-only floor instead: best satellite, PoP nearest in delay "
+            "(StarPerf 2024 ground segment), light only.",
+        ),
+    ] = False,
     resolution: Annotated[
         int, typer.Option("--resolution", help="H3 resolution of the sample points (0-9).")
     ] = 3,
@@ -132,17 +154,35 @@ def latency(
     strict: StrictOption = False,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Modelled RTT to the nearest PoP, country by country, over each country's H3 cells.
+    """RTT a user measures to their PoP, per country or per place, with its components.
 
-    Every cell centre is a terminal; its route goes up to the satellites, along the +Grid
-    lasers, down to a gateway and over fibre to the PoP nearest in delay.
+    Each cell centre (or place) is a terminal homed to the PoP Starlink's GeoIP feed assigns
+    there; every satellite in view may serve it (Starlink's scheduler does not pick the best),
+    and the RTT adds propagation in space and on the ground, radio access and processing.
     """
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
+    points = None if not places else [parse_lat_lon(p, "--place") for p in places]
+    if floor and points is not None:
+        raise InputError("--floor is per country; leave out --place with it")
     cat = load_catalog(catalog, strict)
     instant = parse_at(at, cat)
-    network = api.build_network(cat)
-    rows = api.country_rtt_table(network, instant, countries=codes, resolution=resolution)
-    emit([asdict(row) for row in rows], fmt, title=f"RTT to the nearest PoP at {at}")
+    instants = [instant] if end is None else list(api.time_grid(instant, end, step_s))
+    window = at if end is None else f"{at} .. {end} every {step_s:g} s"
+    if floor:
+        network = api.build_network(cat)
+        floor_rows = api.country_rtt_table(
+            network, instants, countries=codes, resolution=resolution
+        )
+        records = [asdict(row) for row in floor_rows]
+        title = f"Propagation-only RTT floor to the nearest PoP, {window}"
+    else:
+        network = api.build_network(cat, pops=False)
+        rows = api.latency_table(
+            network, instants, countries=codes, places=points, resolution=resolution
+        )
+        records = [asdict(row) for row in rows]
+        title = f"RTT to the assigned PoP (GeoIP feed {api.GEOIP_FEED_DATE}), {window}"
+    emit(records, fmt, title=title)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,7 +2,9 @@
 
 Import from `leolink.api` (``route``) or from here; the modules behind are `sites` (the ground
 segment), `links` (which links exist at an instant), `graph` (the network as a sparse graph),
-`routing` (shortest paths, routes, forwarding state), `countries` (RTT country by country)
+`routing` (shortest paths, routes, forwarding state), `countries` (the propagation-only RTT
+floor country by country), `homing` (the 2026 PoPs and Starlink's GeoIP PoP assignment),
+`latency` (RTT as users measure it, by component)
 and `hypatia` (Hypatia's shells, to check leolink against).
 """
 
@@ -20,6 +22,13 @@ from leolink.network.graph import (
     graph_from_positions,
     network_graph,
 )
+from leolink.network.homing import (
+    GEOIP_FEED_DATE,
+    PopAssignment,
+    feed_pops_by_country,
+    load_pops_2026,
+    pop_for_places,
+)
 from leolink.network.hypatia import (
     HYPATIA_EPOCH,
     STARLINK_550_MAX_GSL_KM,
@@ -27,6 +36,15 @@ from leolink.network.hypatia import (
     HypatiaShell,
     hypatia_compatible_shell,
     hypatia_tle_lines,
+)
+from leolink.network.latency import (
+    COMPONENTS,
+    TERRESTRIAL_ROUTE_FACTOR,
+    LatencyRow,
+    RttSamples,
+    latency_table,
+    rtt_samples,
+    terrestrial_ms,
 )
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
@@ -65,14 +83,17 @@ from leolink.network.sites import (
 )
 
 __all__ = [
+    "COMPONENTS",
     "DEFAULT_MAX_ISL_KM",
     "DEFAULT_MIN_ELEVATION_DEG",
     "EARTH_MEAN_RADIUS_KM",
     "FIBRE_VELOCITY_FACTOR",
+    "GEOIP_FEED_DATE",
     "HYPATIA_EPOCH",
     "SPEED_OF_LIGHT_KM_S",
     "STARLINK_550_MAX_GSL_KM",
     "STARLINK_550_MAX_ISL_KM",
+    "TERRESTRIAL_ROUTE_FACTOR",
     "CountryRtt",
     "ForwardingState",
     "GroundSites",
@@ -82,13 +103,17 @@ __all__ = [
     "InternetAccess",
     "InternetTree",
     "IslPattern",
+    "LatencyRow",
     "LinkKind",
     "Network",
     "NetworkGraph",
     "NodeKind",
+    "PopAssignment",
     "Route",
+    "RttSamples",
     "build_network",
     "country_rtt_table",
+    "feed_pops_by_country",
     "forwarding_state",
     "graph_from_positions",
     "great_circle_km",
@@ -99,16 +124,21 @@ __all__ = [
     "internet_rtt_ms",
     "internet_tree",
     "isl_lengths_km",
+    "latency_table",
     "load_cities",
     "load_gateways",
     "load_pops",
+    "load_pops_2026",
     "max_gsl_range_km",
     "max_isl_range_km",
     "network_graph",
     "parse_lat_lon",
     "plus_grid_pairs",
+    "pop_for_places",
     "route",
     "route_in",
     "route_on",
+    "rtt_samples",
     "shortest_delays",
+    "terrestrial_ms",
 ]
