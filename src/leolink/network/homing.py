@@ -1,7 +1,7 @@
 """The 2026 ground segment: Starlink's PoPs by their own names, and which PoP serves a place.
 
 Starlink names its points of presence in reverse DNS with CLLI-like codes (``frntdeu1`` is
-Frankfurt, ``dohaqat1`` Doha): `load_pops_2026` reads the 69 of them known in May 2026
+Frankfurt, ``dohaqat1`` Doha): `load_pops_2026` reads the 63 of them placed in May 2026
 (``starlink-pops-2026.csv``).  A terminal is not served by the PoP nearest to it but by the one
 Starlink assigns to its place, which Starlink publishes in its GeoIP feed (RFC 8805) and in the
 reverse DNS of the feed's subnets (``starlink-geoip-pop-assignment-2026-05.csv``, 2026-05-13).
@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -52,13 +53,14 @@ GEOIP_FEED_DATE: Final = "2026-05-13"
 
 @cache
 def load_pops_2026() -> GroundSites:
-    """The 69 Starlink PoPs and community gateways of 2026, ids their reverse-DNS codes.
+    """The 63 placed Starlink PoPs and community gateways of 2026, ids their reverse-DNS codes.
 
-    Names are ``{city}, {country}`` (``Unknown`` for ships and test sites, kept because the
-    feed may name them).  Source: clarkzjw/starlink-geoip-data ``map/pop.json`` (facts).
+    Names are ``{city}, {country}``.  The six entries of the list without a place (ships and
+    a test site at 0, 0: ``rcxship1-3``, ``spxship1``, ``sea``, ``strespx2``) are left out:
+    they cannot be placed on a path.  Source: clarkzjw/starlink-geoip-data ``map/pop.json`` (facts).
     """
     text = resources.files("leolink.data").joinpath("starlink-pops-2026.csv").read_text("utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["country"] != "Unknown"]
     return ground_sites(
         [float(r["lat"]) for r in rows],
         [float(r["lon"]) for r in rows],
@@ -111,22 +113,34 @@ class PopAssignment:
         return [self.pops.ids[i] for i in self.pop]
 
 
-def pop_for_places(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> PopAssignment:
-    """The PoP Starlink's GeoIP feed assigns to each point (see the module docstring)."""
+def pop_for_places(
+    lat_deg: npt.ArrayLike,
+    lon_deg: npt.ArrayLike,
+    countries: Sequence[str] | None = None,
+) -> PopAssignment:
+    """The PoP Starlink's GeoIP feed assigns to each point (see the module docstring).
+
+    ``countries`` (ISO alpha-2 per point) skips the border lookup when the caller knows them.
+    """
     pops = load_pops_2026()
     lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64))
     lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64))
     km = great_circle_km(lat[:, None], lon[:, None], pops.lat_deg[None, :], pops.lon_deg[None, :])
-    lookup = countries_at(lat, lon)
-    countries = all_countries()
-    codes = tuple(countries[i].code if i >= 0 else "" for i in lookup.index.tolist())
+    if countries is None:
+        known = all_countries()
+        codes = tuple(
+            known[i].code if i >= 0 else "" for i in countries_at(lat, lon).index.tolist()
+        )
+    else:
+        codes = tuple(countries)
     feed = feed_pops_by_country()
     index = {code: i for i, code in enumerate(pops.ids)}
     allowed = np.zeros((len(lat), len(pops)), dtype=bool)
     from_feed = np.zeros(len(lat), dtype=bool)
+    code_array = np.array(codes, dtype=object)
     for country in set(codes):
         if country in feed:
-            rows = np.array([c == country for c in codes])
+            rows = code_array == country
             columns = np.array([index[c] for c in feed[country]], dtype=np.int64)
             allowed[np.ix_(rows, columns)] = True
             from_feed |= rows

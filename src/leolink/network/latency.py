@@ -146,11 +146,12 @@ def processing_ms(forwarding_nodes: npt.ArrayLike) -> FloatArray:
 
 @dataclass(frozen=True, eq=False)
 class RttSamples:
-    """RTT samples at one instant: one per (point, satellite in view) pair, ``(K,)`` each.
+    """RTT samples at one instant: one per (point, satellite that may serve it), ``(K,)`` each.
 
-    ``point`` indexes the points, ``satellite`` the catalog, ``gateway`` the network's gateways
-    (-1 where the PoP cannot be reached: the components are then NaN); ``rtt_ms`` is the sum of
-    the four components (see `COMPONENTS`).
+    The satellites that may serve a point are those in view with a path to its PoP; a point
+    without any has no sample.  ``point`` indexes the points, ``satellite`` the catalog,
+    ``gateway`` the network's gateways; ``rtt_ms`` is the sum of the four components (see
+    `COMPONENTS`).
     """
 
     point: IntArray
@@ -252,23 +253,24 @@ def rtt_samples(
         limit_links=False,
     )
     row = np.searchsorted(used, assignment.pop[links.site])
-    sat = links.satellite
-    one_way = dist[row, sat]
+    one_way = dist[row, links.satellite]
+    # The scheduler assigns only satellites with a way to the PoP (raising or decaying
+    # satellites without lasers or a gateway in view serve no one).
     ok = np.isfinite(one_way)
-    gateway = np.where(ok, below[row, sat] - gateway0, -1)
-    ground_one_way = np.where(ok, fibre_ms[np.maximum(gateway, 0), row], np.nan)
-    up_ms = links.range_km / _C_KM_PER_MS
-    space_one_way = np.where(ok, up_ms + one_way - ground_one_way, np.nan)
-    # Forwarding nodes: the satellites of the path (depth - 1 below the gateway) and the gateway.
-    nodes = np.where(ok, depth[row, sat], np.nan)
+    row, one_way, range_km = row[ok], one_way[ok], links.range_km[ok]
+    site, sat = links.site[ok], links.satellite[ok]
+    gateway = below[row, sat] - gateway0
+    ground_one_way = fibre_ms[gateway, row]
+    space_one_way = range_km / _C_KM_PER_MS + one_way - ground_one_way
+    # Forwarding nodes: the satellites on the path and the gateway (the depth below the PoP).
     return RttSamples(
-        point=links.site,
+        point=site,
         satellite=sat,
         gateway=gateway,
         propagation_space_ms=2.0 * space_one_way,
         propagation_ground_ms=2.0 * ground_one_way,
-        access_ms=np.where(ok, access_ms(links.range_km), np.nan),
-        processing_ms=processing_ms(nodes),
+        access_ms=access_ms(range_km),
+        processing_ms=processing_ms(depth[row, sat]),
     )
 
 
@@ -300,36 +302,29 @@ class LatencyRow:
 
 
 def _row(
-    code: str, name: str, assignment: PopAssignment, points: IntArray, parts: list[RttSamples]
+    code: str,
+    name: str,
+    assignment: PopAssignment,
+    points: IntArray,
+    reached: int,
+    looked: int,
+    rtt: FloatArray,
+    comp: FloatArray,
 ) -> LatencyRow:
+    """The row of one group of ``points`` from its finite samples ``rtt`` and components."""
     pops = Counter(assignment.pops.ids[assignment.pop[i]] for i in points.tolist())
     sources = Counter(assignment.source[i] for i in points.tolist())
-    pop = pops.most_common(1)[0][0] if pops else ""
-    chosen = np.isin
-    reached, looked = 0, 0
-    values: list[FloatArray] = []
-    comps: list[FloatArray] = []
-    for part in parts:
-        take = chosen(part.point, points)
-        rtt = part.rtt_ms[take]
-        good = np.isfinite(rtt)
-        values.append(rtt[good])
-        comps.append(np.stack([getattr(part, c)[take][good] for c in COMPONENTS], axis=1))
-        reached += len(np.unique(part.point[take][good]))
-        looked += len(points)
-    rtt = np.concatenate(values) if values else np.zeros(0)
-    comp = np.concatenate(comps) if comps else np.zeros((0, 4))
     nan = math.nan
     if len(rtt):
         order = np.argsort(rtt, kind="stable")
         mid = comp[order[(len(rtt) - 1) // 2]]
         stats = (float(rtt.min()), float(np.median(rtt)), float(np.percentile(rtt, 90)))
     else:
-        mid, stats = np.full(4, nan), (nan, nan, nan)
+        mid, stats = np.full(len(COMPONENTS), nan), (nan, nan, nan)
     return LatencyRow(
         code=code,
         name=name,
-        pop=pop,
+        pop=pops.most_common(1)[0][0] if pops else "",
         pop_source=sources.most_common(1)[0][0] if sources else "",
         points=len(points),
         samples=len(rtt),
@@ -342,6 +337,37 @@ def _row(
         access_ms=float(mid[2]),
         processing_ms=float(mid[3]),
     )
+
+
+def _rows(
+    groups: list[tuple[str, str, IntArray]],
+    assignment: PopAssignment,
+    parts: list[RttSamples],
+) -> list[LatencyRow]:
+    """Pool the samples of every instant by group (each point is in one group)."""
+    group_of = np.full(len(assignment.pop), -1, dtype=np.int64)
+    for g, (_, _, idx) in enumerate(groups):
+        group_of[idx] = g
+    rtt = np.concatenate([p.rtt_ms for p in parts])
+    comp = np.concatenate([np.stack([getattr(p, c) for c in COMPONENTS], axis=1) for p in parts])
+    instant = np.concatenate([np.full(len(p.point), k) for k, p in enumerate(parts)])
+    point = np.concatenate([p.point for p in parts])
+    good = np.isfinite(rtt) & (group_of[point] >= 0)
+    rtt, comp, point, instant = rtt[good], comp[good], point[good], instant[good]
+    group = group_of[point]
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(groups) + 1))
+    # (point, instant) pairs with a path, per group: each pair counted once.
+    pair = np.unique(point * len(parts) + instant)
+    reached = np.bincount(group_of[pair // len(parts)], minlength=len(groups))
+    rows = []
+    for g, (code, name, idx) in enumerate(groups):
+        take = order[bounds[g] : bounds[g + 1]]
+        looked = len(idx) * len(parts)
+        rows.append(
+            _row(code, name, assignment, idx, int(reached[g]), looked, rtt[take], comp[take])
+        )
+    return rows
 
 
 def latency_table(
@@ -365,6 +391,7 @@ def latency_table(
     raw = np.atleast_1d(np.asarray(times, dtype=object))
     instants = np.array([parse_instant(t) for t in raw], dtype="datetime64[ns]")
     groups: list[tuple[str, str, IntArray]] = []
+    known: list[str] | None = None
     if places is not None:
         lat = np.array([p[0] for p in places], dtype=np.float64)
         lon = np.array([p[1] for p in places], dtype=np.float64)
@@ -375,12 +402,14 @@ def latency_table(
         cells = [country_to_cells(c, resolution) for c in chosen]
         bounds = np.cumsum([0] + [len(c) for c in cells])
         lat, lon = cells_to_latlng(np.concatenate(cells)) if cells else (np.zeros(0),) * 2
+        known = []
         for i, country in enumerate(chosen):
             groups.append((country.code, country.name, np.arange(bounds[i], bounds[i + 1])))
+            known += [country.code] * len(cells[i])
     points = ground_sites(lat, lon, kind="terminal")
-    assignment = pop_for_places(lat, lon)
+    assignment = pop_for_places(lat, lon, None if places is not None else known)
     if places is not None:
         groups = [(code, assignment.country[int(idx[0])], idx) for code, _, idx in groups]
     r = propagate(network.catalog, instants).r_itrs_km
     parts = [rtt_samples(network, r[:, k, :], points, assignment) for k in range(len(instants))]
-    return [_row(code, name, assignment, idx, parts) for code, name, idx in groups]
+    return _rows(groups, assignment, parts)
