@@ -27,6 +27,7 @@ from leolink.network import (
     Route,
     build_network,
     country_rtt_table,
+    internet_route,
     latency_table,
     route,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "geojson_to_cells",
     "get_country",
     "infer_structure",
+    "internet_route",
     "itrs_to_geodetic",
     "itrs_to_topocentric",
     "latency_table",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,11 +32,17 @@ def route(
         typer.Option(
             "--to",
             help="Destination LAT,LON; without it, the route goes through a gateway to the "
-            "PoP nearest in delay (or --pop).",
+            "user's PoP (as Starlink's GeoIP feed assigns it, or --pop), with the RTT by "
+            "component.",
         ),
     ] = None,
     pop: Annotated[
-        str | None, typer.Option("--pop", help="Route to this PoP id (e.g. POP12) without --to.")
+        str | None,
+        typer.Option(
+            "--pop",
+            help="Route to this 2026 PoP (reverse-DNS code, e.g. frntdeu1) without --to; by "
+            "default the PoP Starlink's GeoIP feed assigns to --from.",
+        ),
     ] = None,
     catalog: CatalogOption = None,
     isl: Annotated[
@@ -88,23 +94,27 @@ def route(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
     cat = load_catalog(catalog, strict)
-    result = api.route(
-        cat,
-        parse_at(at, cat),
-        src,
-        dst,
-        pop=pop,
-        isl=isl,
-        gateways=not no_gateways,
-        pops=not no_gateways,
-        min_elevation_deg=None
+    instant = parse_at(at, cat)
+    options: dict[str, Any] = {
+        "isl": isl,
+        "min_elevation_deg": None
         if max_gsl_km is not None
         else (25.0 if min_elevation_deg is None else min_elevation_deg),
-        max_gsl_km=max_gsl_km,
-        max_isl_km=max_isl_km,
-        ground_relays=ground_relays,
-    )
+        "max_gsl_km": max_gsl_km,
+        "max_isl_km": max_isl_km,
+        "ground_relays": ground_relays,
+    }
+    breakdown = None
+    if dst is None:
+        network = api.build_network(cat, pops=False, **options)
+        result, breakdown = api.internet_route(network, instant, src, pop=pop)
+    else:
+        result = api.route(
+            cat, instant, src, dst, gateways=not no_gateways, pops=not no_gateways, **options
+        )
     record = result.as_dict()
+    if breakdown is not None:
+        record["latency"] = asdict(breakdown)
     if fmt is Format.json:
         emit(record, fmt)
         return

@@ -42,9 +42,12 @@ from leolink.network.latency import (
     TERRESTRIAL_ROUTE_FACTOR,
     LatencyRow,
     RttSamples,
+    internet_route,
     latency_table,
     rtt_samples,
     terrestrial_ms,
+    to_assigned_pop,
+    via_pop,
 )
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
@@ -121,6 +124,7 @@ __all__ = [
     "gsl_links",
     "hypatia_compatible_shell",
     "hypatia_tle_lines",
+    "internet_route",
     "internet_rtt_ms",
     "internet_tree",
     "isl_lengths_km",
@@ -141,4 +145,6 @@ __all__ = [
     "rtt_samples",
     "shortest_delays",
     "terrestrial_ms",
+    "to_assigned_pop",
+    "via_pop",
 ]

@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -54,8 +54,9 @@ from leolink.geo.countries import all_countries, get_country
 from leolink.geo.grid import cells_to_latlng
 from leolink.geo.regions import country_to_cells
 from leolink.network.graph import FIBRE_VELOCITY_FACTOR, Network, graph_from_positions
-from leolink.network.homing import PopAssignment, pop_for_places
+from leolink.network.homing import PopAssignment, load_pops_2026, pop_for_places
 from leolink.network.links import SPEED_OF_LIGHT_KM_S, gsl_links
+from leolink.network.routing import Route, route_on
 from leolink.network.sites import GroundSites, great_circle_km, ground_sites
 from leolink.orbits.propagate import propagate
 from leolink.time import parse_instant
@@ -69,9 +70,12 @@ __all__ = [
     "LatencyRow",
     "RttSamples",
     "access_ms",
+    "internet_route",
     "latency_table",
     "rtt_samples",
     "terrestrial_ms",
+    "to_assigned_pop",
+    "via_pop",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -413,3 +417,50 @@ def latency_table(
     r = propagate(network.catalog, instants).r_itrs_km
     parts = [rtt_samples(network, r[:, k, :], points, assignment) for k in range(len(instants))]
     return _rows(groups, assignment, parts)
+
+
+def via_pop(network: Network, code: str) -> Network:
+    """``network`` with one PoP, the 2026 PoP ``code`` (e.g. ``frntdeu1``), every gateway joined
+    to it by its terrestrial path (great circle × `TERRESTRIAL_ROUTE_FACTOR`).
+
+    `leolink.network.routing.route_on` over it gives the propagation path to that PoP through
+    the best satellite.
+    """
+    pops = load_pops_2026()
+    if code not in pops.ids:
+        raise InputError(
+            f"pop {code!r} is not a 2026 Starlink PoP; use a reverse-DNS code such as "
+            f"frntdeu1, one of {', '.join(pops.ids)}"
+        )
+    pop = pops.take([pops.ids.index(code)])
+    gw = network.gateways
+    km = great_circle_km(gw.lat_deg, gw.lon_deg, pop.lat_deg, pop.lon_deg)
+    return replace(
+        network,
+        pops=pop,
+        gateway_pop=np.zeros(len(gw), dtype=np.int64),
+        gateway_pop_km=np.asarray(TERRESTRIAL_ROUTE_FACTOR * km, dtype=np.float64),
+    )
+
+
+def to_assigned_pop(network: Network, lat_deg: float, lon_deg: float) -> Network:
+    """`via_pop` with the PoP Starlink's GeoIP feed assigns to the place (`pop_for_places`)."""
+    return via_pop(network, pop_for_places(lat_deg, lon_deg).codes()[0])
+
+
+def internet_route(
+    network: Network, at: str | np.datetime64, src: tuple[float, float], pop: str | None = None
+) -> tuple[Route, LatencyRow | None]:
+    """The route from ``src`` ``(lat_deg, lon_deg)`` to its PoP at ``at``, and its RTT by component.
+
+    The PoP is ``pop`` (a 2026 code) or the one the GeoIP feed assigns to ``src``; the route is
+    the propagation path through the best satellite (`via_pop`), the `LatencyRow` the RTT a
+    user measures there (every satellite that may serve, four components; None with ``pop``,
+    since Starlink homes a place to one PoP).
+    """
+    code = pop if pop is not None else pop_for_places(*src).codes()[0]
+    route = route_on(via_pop(network, code), at, src)
+    if pop is not None:
+        return route, None
+    (row,) = latency_table(network, parse_instant(at), places=[src])
+    return route, row
