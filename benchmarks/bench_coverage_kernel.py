@@ -35,16 +35,14 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from leolink.arrays import FloatArray
 from leolink.coverage import GroundPoints, count_visible, visibility
 from leolink.coverage.kernel import _sin_thresholds_of
+from leolink.earth import WGS84_A_KM, WGS84_E2
 from leolink.geo.grid import cells_to_latlng, world_cells
-from leolink.orbits.frames import WGS84_A_KM, WGS84_E2
 from leolink.orbits.loading import load_catalog
 from leolink.orbits.propagate import propagate
 from leolink.time import parse_instant
-
-FloatArray = npt.NDArray[np.float64]
-
 
 _BLOCK = 256
 _ROW_DEG = 0.1

@@ -38,10 +38,8 @@ import numpy.typing as npt
 from rich.console import Console
 from rich.table import Table
 
+from leolink.arrays import CellArray, FloatArray
 from leolink.geo import grid
-
-FloatArray = npt.NDArray[np.float64]
-CellArray = npt.NDArray[np.uint64]
 
 
 def _valid_before(flat: CellArray) -> npt.NDArray[np.bool_]:

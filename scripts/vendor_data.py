@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from leolink.earth import EARTH_MEAN_RADIUS_KM
+
 DATA = Path(__file__).resolve().parents[1] / "src" / "leolink" / "data"
 
 
@@ -164,7 +166,7 @@ def write_top_cities(target: Path, count: int = 100, merge_km: float = 50.0) -> 
         p1, p2 = math.radians(a["latitude"]), math.radians(b["latitude"])
         dl = math.radians(b["longitude"] - a["longitude"])
         h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-        return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+        return 2 * EARTH_MEAN_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
     chosen: list[dict[str, float]] = []
     for city in cities:

@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Final, cast
 
 import numpy as np
-import numpy.typing as npt
 
+from leolink.arrays import DatetimeArray, FloatArray
 from leolink.errors import TimeFormatError, TimeWindowError
 
 __all__ = [
@@ -31,9 +31,6 @@ __all__ = [
 #: Julian date of 1970-01-01T00:00:00 UTC, the zero of ``datetime64``.
 JD_UNIX_EPOCH = 2440587.5
 _NS_PER_DAY = 86_400 * 10**9
-
-DatetimeArray = npt.NDArray[np.datetime64]
-FloatArray = npt.NDArray[np.float64]
 
 
 #: The span of ``datetime64[ns]`` (whole days inside it), the instants leolink represents.

@@ -1,22 +1,22 @@
-"""The space-segment commands, run as a user runs them (the installed ``leolink`` script)."""
+"""The space-segment commands, run as a user runs them (in process; the first test through the
+installed ``leolink`` script)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-LEOLINK = str(Path(sys.executable).with_name("leolink"))
+from tests.leolink_cli import CliResult, run_leolink
+
 AT = "2026-05-13T12:00:00Z"
 
 
-def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([LEOLINK, *args], capture_output=True, text=True, check=False)
+def run(*args: str, check: bool = True, installed: bool = False) -> CliResult:
+    result = run_leolink(*args, installed=installed)
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -24,7 +24,9 @@ def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 def test_positions_json_has_the_documented_fields() -> None:
     out = json.loads(
-        run("positions", "--at", AT, "--norad", "44714,44718", "--format", "json").stdout
+        run(
+            "positions", "--at", AT, "--norad", "44714,44718", "--format", "json", installed=True
+        ).stdout
     )
     assert [row["norad_id"] for row in out] == [44714, 44718]
     assert set(out[0]) >= {

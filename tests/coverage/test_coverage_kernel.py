@@ -13,11 +13,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from leolink.arrays import FloatArray
 from leolink.coverage import (
     GroundPoints,
     Visibility,
@@ -27,8 +27,6 @@ from leolink.coverage import (
 )
 from leolink.errors import InputError
 from leolink.orbits.frames import geodetic_to_itrs, itrs_to_topocentric
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Highest elevations must agree with the brute force to this, degrees.
 MAX_ELEVATION_TOLERANCE_DEG = 1e-9

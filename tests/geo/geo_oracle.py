@@ -13,9 +13,10 @@ import numpy as np
 import shapely
 from shapely.geometry import box
 
+from leolink.earth import EARTH_MEAN_RADIUS_KM
 from leolink.geo.countries import Country, all_countries, country_geometry
 
-MEAN_RADIUS_KM = 6371.0088
+MEAN_RADIUS_KM = EARTH_MEAN_RADIUS_KM
 SPHERE_TOLERANCE = 0.005  # sphere vs WGS84
 
 

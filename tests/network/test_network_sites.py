@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
+from leolink.earth import EARTH_MEAN_RADIUS_KM
 from leolink.errors import InputError
 from leolink.network import (
-    EARTH_MEAN_RADIUS_KM,
     great_circle_km,
     ground_sites,
     load_cities,

@@ -7,19 +7,17 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sgp4.api import WGS72, Satrec
 
+from leolink.arrays import IntArray
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.loading import load_catalog
 from leolink.orbits.structure import LEFT, NEXT, PREVIOUS, RIGHT, Structure, infer_structure
 from leolink.orbits.walker import WalkerShell, walker_shell
-
-IntArray = npt.NDArray[np.int64]
 
 # Named tolerances for the real catalog.
 PLANE_WIDTH_KM = 150.0  # out-of-plane offset of an along-plane neighbour: ~1 deg of arc in LEO

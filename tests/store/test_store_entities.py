@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import ConflictError, InputError, PolicyStateError
 from leolink.geo import grid
 from leolink.store import UNCHANGED, CustomerClass, Plan, Role, Store, TerminalState
-from leolink.store.checks import EARTH_AUTHALIC_RADIUS_KM, area_geojson_km2, ring_area_km2
+from leolink.store.checks import area_geojson_km2, ring_area_km2
 
 
 def register(store: Store, tid: str = "UT-1", **overrides: object):

@@ -41,15 +41,11 @@ def load_catalog(path: Path | None, strict: bool) -> api.Catalog:
     return catalog
 
 
-#: Past this many days from the catalog's epochs, commands warn that positions are indicative.
-STALE_AFTER_DAYS = 14.0
-
-
 def parse_at(text: str, catalog: api.Catalog) -> np.datetime64:
     """Parse ``--at``, warning on stderr when the catalog's element sets are stale by then."""
     at = api.parse_instant(text)
     age_days = catalog.days_from_epochs(at)
-    if age_days > STALE_AFTER_DAYS:
+    if age_days > catalog.STALE_AFTER_DAYS:
         stderr_console.print(
             f"warning: {api.format_instant(at)} is {age_days:.0f} days from the epochs of "
             f"{catalog.source}; SGP4 errors grow by km per day, so positions are indicative only "

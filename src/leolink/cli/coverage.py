@@ -31,7 +31,6 @@ from rich.progress import (
 
 from leolink import api
 from leolink.cli._common import (
-    STALE_AFTER_DAYS,
     CatalogOption,
     FormatOption,
     StrictOption,
@@ -167,7 +166,7 @@ def _write_geojson(result: api.SweepResult, summary: dict[str, Any], path: Path)
 
 def _warn_if_stale(catalog: api.Catalog, instants: list[np.datetime64]) -> None:
     age_days = max(catalog.days_from_epochs(t) for t in instants)
-    if age_days > STALE_AFTER_DAYS:
+    if age_days > catalog.STALE_AFTER_DAYS:
         stderr_console.print(
             f"warning: the window is up to {age_days:.0f} days from the epochs of "
             f"{catalog.source}; SGP4 errors grow by km per day, so coverage is indicative only "

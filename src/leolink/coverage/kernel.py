@@ -74,9 +74,10 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from leolink.coverage._jit import njit
+from leolink._jit import njit
+from leolink.arrays import FloatArray, IntArray
+from leolink.earth import WGS84_A_KM, WGS84_E2
 from leolink.errors import InputError
-from leolink.orbits.frames import WGS84_A_KM, WGS84_E2
 
 __all__ = [
     "DEFAULT_BAND_DEG",
@@ -88,8 +89,6 @@ __all__ = [
     "visibility_brute_force",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 CountArray = npt.NDArray[np.int32]
 
 #: The elevation mask Starlink user terminals are commonly modelled with, degrees.

@@ -24,7 +24,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from leolink.arrays import FloatArray
 from leolink.coverage.sweep import SweepResult
+from leolink.earth import EARTH_MEAN_RADIUS_KM
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import all_countries, country_geometry
@@ -35,7 +37,6 @@ if TYPE_CHECKING:  # Matplotlib is imported when a map is drawn, not with leolin
 
 __all__ = ["FIGURE_LABELS", "MAX_POLYGONS", "coverage_map", "figure_label", "map_figures"]
 
-FloatArray = npt.NDArray[np.float64]
 
 #: Above this many cells the map is drawn as an image of the cells rather than polygons.
 MAX_POLYGONS: Final = 150_000
@@ -205,7 +206,7 @@ def coverage_map(
     raster = plan.cells.size > max_polygons
     west, east = float(lon.min()), float(lon.max())
     south, north = float(plan.lat_deg.min()), float(plan.lat_deg.max())
-    reach_deg = math.degrees(grid.cell_reach_km(plan.resolution) / 6371.0)
+    reach_deg = math.degrees(grid.cell_reach_km(plan.resolution) / EARTH_MEAN_RADIUS_KM)
     margin = max(reach_deg, 0.04 * max(east - west, north - south))
     west, east = west - margin, east + margin
     south, north = max(south - margin, -90.0), min(north + margin, 90.0)

@@ -30,7 +30,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
-from leolink.coverage._jit import njit
+from leolink._jit import njit
+from leolink.arrays import FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.time import parse_instant
 
@@ -42,8 +43,6 @@ __all__ = [
     "region_statistics",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Elevations are summed in integer nanodegrees, so that sums do not depend on the order.
 _NANODEGREES_PER_DEGREE = 1e9

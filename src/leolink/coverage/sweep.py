@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from sgp4.api import WGS72, WGS72OLD, WGS84, Satrec
 
+from leolink.arrays import CellArray, DatetimeArray, FloatArray
 from leolink.coverage.kernel import DEFAULT_MIN_ELEVATION_DEG, GroundPoints, visibility
 from leolink.coverage.merit import CoverageAccumulator, CoverageFigures
 from leolink.errors import InputError
@@ -56,9 +57,6 @@ __all__ = [
     "sweep_chunk",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-CellArray = npt.NDArray[np.uint64]
-DatetimeArray = npt.NDArray[np.datetime64]
 
 #: Target work of one time chunk, in cell-instants: 240 M is ~120 instants of the whole world at
 #: resolution 5 (~20 s of kernel on one core), long enough that a chunk's fixed costs (a fresh

@@ -25,15 +25,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
+from leolink.arrays import FloatArray, IndexArray
+from leolink.earth import WGS84_A_KM, WGS84_E2, WGS84_MIN_CURVATURE_RADIUS_KM
 
-#: WGS84 semi-major axis and first eccentricity squared (NIMA TR8350.2).
-WGS84_A_KM: Final = 6378.137
-WGS84_E2: Final = 6.69437999014e-3
-#: The smallest radius of curvature on WGS84 (meridional, at the equator): any ground distance
-#: is at least this many km per radian of geodetic angle, so km / R_MIN bounds the angle.
-R_MIN_KM: Final = WGS84_A_KM * (1.0 - WGS84_E2)
 #: Planar edges longer than this are split so that arc and edge stay within ~30 m.
 MAX_SEGMENT_DEG: Final = 0.5
 
@@ -47,7 +41,7 @@ def unit_vectors(lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> FloatArray:
 
 def cap_boxes(
     lat_deg: FloatArray, lon_deg: FloatArray, radius_km: float | FloatArray
-) -> tuple[IntArray, npt.NDArray[np.object_]]:
+) -> tuple[IndexArray, npt.NDArray[np.object_]]:
     """Boxes (Shapely, lon/lat) covering the cap of ``radius_km`` around each point.
 
     Returns ``(owner, boxes)``: box ``i`` belongs to point ``owner[i]``; a cap that crosses ±180°
@@ -55,7 +49,9 @@ def cap_boxes(
     """
     lat = np.asarray(lat_deg, dtype=np.float64)
     lon = (np.asarray(lon_deg, dtype=np.float64) + 180.0) % 360.0 - 180.0
-    a = np.broadcast_to(np.asarray(radius_km, dtype=np.float64) / R_MIN_KM, lat.shape)
+    a = np.broadcast_to(
+        np.asarray(radius_km, dtype=np.float64) / WGS84_MIN_CURVATURE_RADIUS_KM, lat.shape
+    )
     a_deg = np.degrees(a)
     south = lat - a_deg
     north = lat + a_deg
@@ -79,8 +75,8 @@ def cap_boxes(
 
 
 def densify_segments(
-    start_lonlat: FloatArray, end_lonlat: FloatArray, owner: IntArray
-) -> tuple[FloatArray, FloatArray, IntArray]:
+    start_lonlat: FloatArray, end_lonlat: FloatArray, owner: IndexArray
+) -> tuple[FloatArray, FloatArray, IndexArray]:
     """Split planar (lon, lat) segments longer than `MAX_SEGMENT_DEG` into equal pieces."""
     length = np.hypot(*(end_lonlat - start_lonlat).T)
     pieces = np.maximum(1, np.ceil(length / MAX_SEGMENT_DEG).astype(np.intp))
@@ -144,12 +140,12 @@ class SegmentIndex:
 
     a_xyz: FloatArray
     b_xyz: FloatArray
-    owner: IntArray
+    owner: IndexArray
     tree: shapely.STRtree
 
     @classmethod
     def build(
-        cls, start_lonlat: FloatArray, end_lonlat: FloatArray, owner: IntArray
+        cls, start_lonlat: FloatArray, end_lonlat: FloatArray, owner: IndexArray
     ) -> SegmentIndex:
         """Index planar (lon, lat) segments, split first so no piece is over 0.5° long."""
         s, e, o = densify_segments(start_lonlat, end_lonlat, owner)
@@ -168,7 +164,7 @@ class SegmentIndex:
 
     def candidates(
         self, lat_deg: FloatArray, lon_deg: FloatArray, radius_km: float | FloatArray
-    ) -> tuple[IntArray, IntArray]:
+    ) -> tuple[IndexArray, IndexArray]:
         """Pairs (point, segment) whose segment's box meets the point's cap box."""
         owner, boxes = cap_boxes(lat_deg, lon_deg, radius_km)
         if len(boxes) == 0:
@@ -187,7 +183,7 @@ class SegmentIndex:
 
     def nearest_two(
         self, lat_deg: FloatArray, lon_deg: FloatArray, radius_km: float, chunk: int = 50_000
-    ) -> tuple[FloatArray, IntArray, FloatArray, IntArray]:
+    ) -> tuple[FloatArray, IndexArray, FloatArray, IndexArray]:
         """Distance (km) to, and owner of, the nearest and the nearest other-owner segment.
 
         Only segments within ``radius_km`` count; where there is none the distance is ``inf``

@@ -19,9 +19,9 @@ import shapely.affinity
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.polygon import orient
 
-__all__ = ["spherical_rings_to_geometry", "unwrap_longitudes_deg"]
+from leolink.arrays import FloatArray
 
-FloatArray = npt.NDArray[np.float64]
+__all__ = ["spherical_rings_to_geometry", "unwrap_longitudes_deg"]
 
 
 def unwrap_longitudes_deg(lon_deg: FloatArray) -> FloatArray:

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from h3 import _cy as h3c
 
+from leolink.arrays import BoolArray, CellArray, FloatArray
 from leolink.errors import InputError
 from leolink.geo.antimeridian import spherical_rings_to_geometry
 
@@ -67,9 +68,6 @@ MAX_RESOLUTION: Final = 9
 #: H3's null index, returned for an element that has no cell (NaN or out-of-range latitude).
 NULL_CELL: Final = np.uint64(0)
 
-CellArray = npt.NDArray[np.uint64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 # H3 index layout (64 bits): 1 reserved, 4 mode, 3 reserved, 4 resolution, 7 base cell,
 # then fifteen 3-bit digits; digits finer than the resolution are all 7.

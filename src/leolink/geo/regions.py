@@ -33,6 +33,7 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
+from leolink.arrays import CellArray
 from leolink.errors import RegionError
 from leolink.geo import grid
 from leolink.geo._nearby import SegmentIndex
@@ -59,7 +60,6 @@ _log = logging.getLogger(__name__)
 #: Refuse to produce more cells than this (20 M cells are 160 MB): ask for a coarser resolution.
 MAX_CELLS: Final = 20_000_000
 
-CellArray = npt.NDArray[np.uint64]
 Polygonal: TypeAlias = Polygon | MultiPolygon
 
 

@@ -75,7 +75,6 @@ from leolink.network.routing import (
     shortest_delays,
 )
 from leolink.network.sites import (
-    EARTH_MEAN_RADIUS_KM,
     GroundSites,
     great_circle_km,
     ground_sites,
@@ -89,7 +88,6 @@ __all__ = [
     "COMPONENTS",
     "DEFAULT_MAX_ISL_KM",
     "DEFAULT_MIN_ELEVATION_DEG",
-    "EARTH_MEAN_RADIUS_KM",
     "FIBRE_VELOCITY_FACTOR",
     "GEOIP_FEED_DATE",
     "HYPATIA_EPOCH",

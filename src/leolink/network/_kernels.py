@@ -6,24 +6,15 @@ and is checked against a NumPy or `itrs_to_topocentric` formulation in the tests
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, cast
-
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from leolink._jit import njit
+
 __all__ = ["gsl_mask"]
 
-_F = TypeVar("_F", bound=Callable[..., Any])
 
-
-def _njit(function: _F) -> _F:
-    """`numba.njit` with an on-disk cache, keeping the Python signature visible to mypy."""
-    return cast(_F, numba.njit(cache=True, nogil=True)(function))
-
-
-@_njit
+@njit()
 def gsl_mask(
     r_sat: npt.NDArray[np.float64],
     p_site: npt.NDArray[np.float64],

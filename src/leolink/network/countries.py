@@ -29,8 +29,6 @@ from leolink.time import parse_instant
 
 __all__ = ["CountryRtt", "country_rtt_table"]
 
-FloatArray = npt.NDArray[np.float64]
-
 
 @dataclass(frozen=True)
 class CountryRtt:

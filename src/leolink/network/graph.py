@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
+from leolink.arrays import FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
@@ -60,8 +61,6 @@ __all__ = [
     "network_graph",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Light in optical fibre travels at about 2/3 of c (refractive index ~1.47 of silica).
 FIBRE_VELOCITY_FACTOR: Final = 2.0 / 3.0

@@ -40,8 +40,8 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 
+from leolink.arrays import IntArray
 from leolink.errors import InputError
 from leolink.network.links import max_isl_range_km
 from leolink.orbits.catalog import Catalog
@@ -58,7 +58,6 @@ __all__ = [
     "hypatia_tle_lines",
 ]
 
-IntArray = npt.NDArray[np.int64]
 
 #: Epoch of every element set Hypatia generates.
 HYPATIA_EPOCH: Final = np.datetime64("2000-01-01T00:00:00", "ns")

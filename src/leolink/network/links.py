@@ -24,6 +24,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from leolink.arrays import FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.network._kernels import gsl_mask
 from leolink.network.sites import GroundSites
@@ -42,8 +43,6 @@ __all__ = [
     "plus_grid_pairs",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Speed of light in vacuum, km/s (exact, SI definition of the metre).
 SPEED_OF_LIGHT_KM_S: Final = 299_792.458

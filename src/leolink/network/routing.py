@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse.csgraph import dijkstra
 
+from leolink.arrays import FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.network.graph import (
     FIBRE_VELOCITY_FACTOR,
@@ -54,8 +55,6 @@ __all__ = [
     "shortest_delays",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _C_KM_PER_MS = SPEED_OF_LIGHT_KM_S / 1000.0
 # SciPy marks "no predecessor" with this value.

@@ -29,11 +29,12 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from leolink.arrays import FloatArray, IntArray
+from leolink.earth import EARTH_MEAN_RADIUS_KM
 from leolink.errors import InputError
 from leolink.orbits.frames import geodetic_to_itrs
 
 __all__ = [
-    "EARTH_MEAN_RADIUS_KM",
     "GroundSites",
     "great_circle_km",
     "ground_sites",
@@ -43,12 +44,6 @@ __all__ = [
     "parse_lat_lon",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-
-#: Mean Earth radius R1 = (2a + b) / 3 of WGS84, km (Moritz 2000, "Geodetic Reference System
-#: 1980", J. Geodesy 74, 128-133): the sphere for great-circle (fibre) distances.
-EARTH_MEAN_RADIUS_KM: Final = 6371.0088
 
 #: Link limit of a site that has none (user terminals, cities, PoPs): any number of links.
 UNLIMITED: Final = -1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,11 @@ class Catalog:
     satrecs: tuple[Satrec, ...]
     source: str = "<memory>"
     problems: tuple[TLEFormatError, ...] = field(default=())
+
+    #: Past this many days from the epochs (`days_from_epochs`), SGP4 positions are off by tens
+    #: of km and more: the command line warns, the service flags its answers as indicative, and
+    #: `leolink.policy.sky.Sky` no longer checks satellite service.
+    STALE_AFTER_DAYS: ClassVar[float] = 14.0
 
     def __post_init__(self) -> None:
         if len(self.names) != len(self.satrecs):

@@ -17,21 +17,18 @@ to it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, cast
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
+from leolink._jit import njit
+from leolink.arrays import FloatArray
+from leolink.earth import WGS84_A_KM, WGS84_E2, WGS84_F
 from leolink.errors import InputError
 from leolink.time import datetime64_to_jd_fr, ut1_minus_utc_s
 
 __all__ = [
     "EARTH_ROTATION_RAD_S",
-    "WGS84_A_KM",
-    "WGS84_E2",
-    "WGS84_F",
     "geodetic_to_itrs",
     "gmst82_rad",
     "gmst82_rad_from_jd_ut1",
@@ -41,15 +38,8 @@ __all__ = [
     "teme_to_itrs_rv",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 ArrayLike = npt.ArrayLike
 
-#: WGS84 semi-major axis, km (NIMA TR8350.2, 3rd ed., Table 3.1).
-WGS84_A_KM = 6378.137
-#: WGS84 flattening (NIMA TR8350.2, Table 3.1).
-WGS84_F = 1.0 / 298.257223563
-#: WGS84 first eccentricity squared, e² = f (2 − f).
-WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 #: Earth's rotation rate used with GMST 1982 for TEME velocities, rad/s (Vallado et al. 2006,
 #: Appendix C, ``teme2ecef``; length-of-day variation, ≲ 3 ms/day, i.e. < 4e-8 relative, neglected).
 EARTH_ROTATION_RAD_S = 7.292115146706979e-5
@@ -57,11 +47,6 @@ EARTH_ROTATION_RAD_S = 7.292115146706979e-5
 _J2000_JD = 2451545.0
 _DAY_S = 86_400.0
 _TAU = 2.0 * math.pi
-
-
-def _njit(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Compile a scalar-loop kernel with numba, cached on disk next to the module."""
-    return cast(Callable[..., Any], numba.njit(cache=True)(function))
 
 
 def gmst82_rad_from_jd_ut1(jd_ut1: ArrayLike, fr_ut1: ArrayLike) -> FloatArray:
@@ -147,7 +132,7 @@ def teme_to_itrs_rv(
     return r_itrs, v_itrs
 
 
-@_njit
+@njit()
 def _itrs_to_geodetic_kernel(
     xyz: FloatArray,
     a: float,

@@ -22,13 +22,14 @@ import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 from sgp4.api import SGP4_ERRORS, SatrecArray
 
+from leolink._jit import njit
+from leolink.arrays import DatetimeArray, FloatArray
 from leolink.errors import InputError, WorkerError
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import EARTH_ROTATION_RAD_S, gmst82_rad
@@ -44,8 +45,6 @@ __all__ = [
     "propagate_teme",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-DatetimeArray = npt.NDArray[np.datetime64]
 
 #: leolink's own code for a state SGP4 returns without complaint but that cannot be real.
 RUNAWAY = 7
@@ -119,11 +118,7 @@ _TILE_SIGNATURE = (
 )
 
 
-def _njit_tile(function: Callable[..., Any]) -> Callable[..., Any]:
-    return cast(Callable[..., Any], numba.njit(_TILE_SIGNATURE, cache=True, nogil=True)(function))
-
-
-@_njit_tile
+@njit(_TILE_SIGNATURE)
 def _rotate_tile(
     e: npt.NDArray[np.uint8],
     r: FloatArray,

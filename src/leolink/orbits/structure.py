@@ -52,8 +52,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 
+from leolink.arrays import FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
 from leolink.time import datetime64_to_jd_fr, format_instant, parse_instant
@@ -69,8 +69,6 @@ __all__ = [
     "infer_structure",
 ]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 #: Columns of `Structure.neighbours`: previous and next slot in the plane, and the satellite of
 #: the plane to the west (``p - 1``) and to the east (``p + 1``).

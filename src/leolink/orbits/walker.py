@@ -27,9 +27,9 @@ from importlib import resources
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 from sgp4.api import WGS72, Satrec
 
+from leolink.arrays import IntArray
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
 from leolink.time import datetime64_to_jd_fr, format_instant, parse_instant
@@ -59,8 +59,6 @@ _WGS72_RADIUS_KM: Final = 6378.135
 
 #: Altitude agreement the mean-motion iteration stops at, km (one micrometre).
 _ALTITUDE_TOLERANCE_KM: Final = 1e-9
-
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,21 +21,18 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from leolink.arrays import BoolArray, CellArray
+from leolink.earth import WGS84_MIN_CURVATURE_RADIUS_KM
 from leolink.geo import grid
 from leolink.geo.regions import bbox_to_cells, geojson_to_geometry
 
 __all__ = ["FenceArea", "area_cells", "area_contains", "fence_area"]
 
-CellArray = npt.NDArray[np.uint64]
-BoolArray = npt.NDArray[np.bool_]
 
 #: A cell's true boundary (H3 edges are arcs of the gnomonic projection) departs from the straight
 #: (lon, lat) segments between its vertices by metres at resolution 5; a cell is taken as wholly
 #: inside only if its outline grown by this margin (~100 m) is, so no point near an edge is missed.
 _EDGE_MARGIN_DEG: Final = 1e-3
-#: The smallest radius of the WGS84 ellipsoid (polar, km): degrees of latitude from it bound the
-#: degrees a distance spans anywhere.
-_POLAR_RADIUS_KM: Final = 6356.752
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,7 +81,9 @@ def _candidate_cells(geometry: Polygon | MultiPolygon, resolution: int) -> CellA
     longitude for the highest latitude it reaches, and spans all longitudes near a pole.
     """
     west, south, east, north = geometry.bounds
-    dlat = math.degrees(grid.cell_reach_km(resolution) / _POLAR_RADIUS_KM)
+    # The smallest radius of curvature bounds the degrees a distance spans anywhere (the polar
+    # radius b, used before, is larger than the meridional radius near the equator).
+    dlat = math.degrees(grid.cell_reach_km(resolution) / WGS84_MIN_CURVATURE_RADIUS_KM)
     south, north = max(-90.0, south - dlat), min(90.0, north + dlat)
     top = max(abs(south), abs(north))
     if top >= 89.0:

@@ -35,6 +35,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from leolink.arrays import BoolArray, IntArray
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_country
@@ -65,8 +66,6 @@ from leolink.policy.sky import Serving, Sky
 
 __all__ = ["BatchDecisions", "CompiledPolicy", "compile_policy", "decide_batch"]
 
-Int64Array = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 _RANK: Final = {code: np.int8(i) for i, code in enumerate(PRECEDENCE)}
 _OKAY: Final = _RANK[Code.OKAY]
@@ -81,7 +80,7 @@ _KEY_BASE_US: Final = np.datetime64("1800-01-01T00:00:00", "us").astype(np.int64
 _KEY_SPAN_US: Final = np.int64(1) << _KEY_SHIFT
 
 
-def _key_time(t_ns: Int64Array) -> Int64Array:
+def _key_time(t_ns: IntArray) -> IntArray:
     """Instants (ns since 1970) as the time part of a key: µs since 1800, clipped to the span."""
     us = np.floor_divide(t_ns, 1000) - _KEY_BASE_US
     return np.clip(us, 0, _KEY_SPAN_US - 1)
@@ -99,15 +98,15 @@ class CompiledPolicy:
     resolution: int
     fences: tuple[Geofence, ...]  # sorted by id
     fence_areas: tuple[FenceArea, ...]
-    fence_start_ns: Int64Array  # (F,) int64 min for an open start
-    fence_end_ns: Int64Array  # (F,) int64 max for an open end
+    fence_start_ns: IntArray  # (F,) int64 min for an open start
+    fence_end_ns: IntArray  # (F,) int64 max for an open end
     fence_rank: npt.NDArray[np.int8]  # (F,) rank of the code a non-member gets
     fence_is_allowlist: BoolArray  # (F,)
     fence_class_mask: npt.NDArray[np.uint8]  # (F,) bit c: applies to _CLASSES[c]
     table_cells: npt.NDArray[np.uint64]  # (M,) sorted
     table_fence: npt.NDArray[np.int32]  # (M,)
     table_boundary: BoolArray  # (M,)
-    status_keys: Int64Array  # (C,) sorted (country << 54 | time)
+    status_keys: IntArray  # (C,) sorted (country << 54 | time)
     status_country: npt.NDArray[np.int16]  # (C,)
     status_value: npt.NDArray[np.int8]  # (C,) index into CountryStatus
     status_changes: tuple[CountryStatusChange, ...]  # (C,) in key order
@@ -222,7 +221,7 @@ class BatchDecisions:
     cell: npt.NDArray[np.uint64]
     country_index: npt.NDArray[np.int16]
     status: npt.NDArray[np.int8]
-    status_change: Int64Array
+    status_change: IntArray
     fence: npt.NDArray[np.int32]
     sky_checked: BoolArray
     serving: npt.NDArray[np.intp]
@@ -292,7 +291,7 @@ def _away_runs(
     reports: Sequence[PositionReport],
     terminal_ids: Mapping[str, int],
     home: npt.NDArray[np.int16],
-) -> tuple[Int64Array, Int64Array, BoolArray, Int64Array]:
+) -> tuple[IntArray, IntArray, BoolArray, IntArray]:
     """Reports sorted by (terminal, time): terminal, time (ns), whether at home, run start.
 
     An away run starts at the first report outside home after a report at home (or the first
@@ -318,8 +317,8 @@ def _away_runs(
 
 
 def _last_report(
-    report_tidx: Int64Array, report_t: Int64Array, row_tidx: Int64Array, row_t: Int64Array
-) -> Int64Array:
+    report_tidx: IntArray, report_t: IntArray, row_tidx: IntArray, row_t: IntArray
+) -> IntArray:
     """For each row, the index of its terminal's last report at or before its instant (-1).
 
     Rows and reports are merged and sorted by (terminal, time, report before row); the last
@@ -499,7 +498,7 @@ def _geofences(
     compiled: CompiledPolicy,
     lat: npt.NDArray[np.float64],
     lon: npt.NDArray[np.float64],
-    t_ns: Int64Array,
+    t_ns: IntArray,
     cell: npt.NDArray[np.uint64],
     klass: npt.NDArray[np.int8],
     tidx: npt.NDArray[np.intp],
@@ -564,7 +563,7 @@ def _roaming(
     settings: DecisionSettings,
     country: npt.NDArray[np.int16],
     status: npt.NDArray[np.int8],
-    t_ns: Int64Array,
+    t_ns: IntArray,
     tidx: npt.NDArray[np.intp],
     home_of: npt.NDArray[np.int16],
     plan_of: npt.NDArray[np.int8],

@@ -29,7 +29,6 @@ stays the highest one; the route may go up to another (nearer in delay to a PoP)
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Final
 
@@ -37,6 +36,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial import cKDTree
 
+from leolink.arrays import FloatArray, IndexArray
+from leolink.cache import LruCache
 from leolink.errors import InputError
 from leolink.network import (
     InternetAccess,
@@ -62,14 +63,12 @@ __all__ = [
     "SkyCheck",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 #: Minimum elevation of a user terminal's link in SpaceX's FCC authorisations (FCC 22-91).
 DEFAULT_MIN_ELEVATION_DEG: Final = 25.0
-#: Beyond this many days from the catalog's epochs SGP4 positions are off by tens of km and more:
-#: the same limit at which the command line warns (`leolink.cli.orbits.STALE_AFTER_DAYS`).
-DEFAULT_MAX_CATALOG_AGE_DAYS: Final = 14.0
+#: Beyond this many days from the catalog's epochs the sky is not checked
+#: (`Catalog.STALE_AFTER_DAYS`, where the command line and the service warn).
+DEFAULT_MAX_CATALOG_AGE_DAYS: Final = Catalog.STALE_AFTER_DAYS
 #: The angle between the ellipsoid normal and the geocentric direction never exceeds 0.1924°
 #: (at 45° latitude on WGS84); 0.2° bounds it.
 _MAX_NORMAL_TILT_DEG: Final = 0.2
@@ -145,7 +144,7 @@ class _Instant:
     tree: cKDTree | None
     r_all_itrs_km: FloatArray  # (S, 3), NaN where SGP4 failed
     r_itrs_km: FloatArray  # (S', 3)
-    catalog_index: IntArray  # (S',) index into the catalog
+    catalog_index: IndexArray  # (S',) index into the catalog
     max_radius_km: float
 
 
@@ -166,10 +165,10 @@ class Sky:
 
     ``min_elevation_deg`` is the mask; ``max_catalog_age_days`` how far from the catalog's
     epochs an instant may be and still be checked.  Positions at the last ``cache_instants``
-    instants are kept.  ``network`` gives routes to the Internet: True for the vendored
-    gateways and PoPs with the +Grid lasers and this elevation mask (`build_network`, built
-    on first use), a `Network` of one's own (over this catalog), or False for none.  Its
-    graph is kept for the last ``route_instants`` instants.
+    instants are kept (in caches that threads may share).  ``network`` gives routes to the
+    Internet: True for the vendored gateways and PoPs with the +Grid lasers and this elevation
+    mask (`build_network`, built on first use), a `Network` of one's own (over this catalog),
+    or False for none.  Its graph is kept for the last ``route_instants`` instants.
     """
 
     def __init__(
@@ -191,25 +190,19 @@ class Sky:
         self.catalog = catalog
         self.min_elevation_deg = float(min_elevation_deg)
         self.max_catalog_age_days = float(max_catalog_age_days)
-        self._cache: OrderedDict[np.datetime64, _Instant] = OrderedDict()
-        self._cache_size = max(1, int(cache_instants))
-        self._age_cache: dict[np.datetime64, float] = {}
+        self._cache: LruCache[np.datetime64, _Instant] = LruCache(max(1, int(cache_instants)))
+        self._age_cache: LruCache[np.datetime64, float] = LruCache(4096)
         if isinstance(network, Network) and network.catalog is not catalog:
             raise InputError("network is over another catalog; build it from this Sky's catalog")
         self._network: Network | bool = network
-        self._trees: OrderedDict[np.datetime64, InternetTree] = OrderedDict()
-        self._tree_size = max(1, int(route_instants))
+        self._trees: LruCache[np.datetime64, InternetTree] = LruCache(max(1, int(route_instants)))
 
     # --- instants ------------------------------------------------------------------------
 
     def catalog_age_days(self, at: np.datetime64) -> float:
         """Median distance in days of ``at`` from the catalog's epochs."""
         t = parse_instant(at)
-        if t not in self._age_cache:
-            if len(self._age_cache) > 4096:
-                self._age_cache.clear()
-            self._age_cache[t] = self.catalog.days_from_epochs(t)
-        return self._age_cache[t]
+        return self._age_cache.get_or_compute(t, lambda: self.catalog.days_from_epochs(t))
 
     def is_checkable(self, at: np.datetime64) -> bool:
         """True if ``at`` is close enough to the catalog's epochs to be checked."""
@@ -226,32 +219,27 @@ class Sky:
 
     def _at(self, at: np.datetime64) -> _Instant:
         t = parse_instant(at)
-        hit = self._cache.get(t)
-        if hit is not None:
-            self._cache.move_to_end(t)
-            return hit
+        return self._cache.get_or_compute(t, lambda: self._compute_at(t))
+
+    def _compute_at(self, t: np.datetime64) -> _Instant:
         eph = propagate(self.catalog, np.asarray([t], dtype="datetime64[ns]"))
         r = eph.r_itrs_km[:, 0, :]
         ok = (eph.error[:, 0] == 0) & np.all(np.isfinite(r), axis=1)
         index = np.flatnonzero(ok)
         r_ok = np.ascontiguousarray(r[ok])
-        state = _Instant(
+        return _Instant(
             tree=cKDTree(r_ok) if len(r_ok) else None,
             r_all_itrs_km=np.where(ok[:, None], r, np.nan),
             r_itrs_km=r_ok,
             catalog_index=index,
             max_radius_km=float(np.max(np.linalg.norm(r_ok, axis=1))) if len(r_ok) else 0.0,
         )
-        self._cache[t] = state
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return state
 
     # --- observers -----------------------------------------------------------------------
 
     def best(
         self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, at: np.datetime64
-    ) -> tuple[IntArray, FloatArray]:
+    ) -> tuple[IndexArray, FloatArray]:
         """The highest satellite above the mask from each observer at one instant.
 
         Returns the catalog index of the satellite (-1 where none is above the mask) and its
@@ -364,20 +352,15 @@ class Sky:
         return self._network if isinstance(self._network, Network) else None
 
     def _tree(self, t: np.datetime64) -> InternetTree:
-        hit = self._trees.get(t)
-        if hit is not None:
-            self._trees.move_to_end(t)
-            return hit
+        return self._trees.get_or_compute(t, lambda: self._compute_tree(t))
+
+    def _compute_tree(self, t: np.datetime64) -> InternetTree:
         network = self.network
         if network is None:
             raise InputError("this Sky has no network (network=False): routes are not computed")
         no_endpoints = ground_sites([], [], ids=[])
         graph = graph_from_positions(network, self._at(t).r_all_itrs_km, no_endpoints, at=t)
-        tree = internet_tree(graph)
-        self._trees[t] = tree
-        if len(self._trees) > self._tree_size:
-            self._trees.popitem(last=False)
-        return tree
+        return internet_tree(graph)
 
     def internet(
         self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, at: np.datetime64
@@ -396,7 +379,7 @@ class Sky:
 
     def best_many(
         self, lat_deg: FloatArray, lon_deg: FloatArray, at: npt.NDArray[np.datetime64]
-    ) -> tuple[npt.NDArray[np.bool_], IntArray, FloatArray]:
+    ) -> tuple[npt.NDArray[np.bool_], IndexArray, FloatArray]:
         """`best` for observers each at its own instant, grouped by distinct instant.
 
         Returns ``checked`` (False where the instant is too far from the catalog's epochs),

@@ -15,9 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-import numpy as np
-import numpy.typing as npt
-
+from leolink.arrays import CellArray
 from leolink.errors import InputError
 from leolink.geo import grid, regions
 from leolink.geo.countries import get_country
@@ -34,7 +32,6 @@ __all__ = [
     "too_many_cells_problem",
 ]
 
-CellArray = npt.NDArray[np.uint64]
 
 #: Average area of an H3 cell at resolution 0, km² (h3's ``average_hexagon_area``); each finer
 #: resolution has 1/7 of it.

@@ -9,9 +9,9 @@ since the version is looked up at most that often.  Every decision names the ver
 made under (``policy_version``), so a decision is never ambiguous about its policy.
 
 Terminals and their position reports (for the roaming rule) are read from the store for each
-decision that names a terminal.  The serving satellite comes from `leolink.policy.sky.Sky`
-over the service's catalog; single decisions and batches each have their own, so that a long
-batch in a worker thread never shares a cache with the event loop.
+decision that names a terminal.  The serving satellite comes from one `leolink.policy.sky.Sky`
+over the service's catalog, shared by single decisions, batches and impact previews (its caches
+are safe to share between threads).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Final
 import numpy as np
 
 from leolink import api
+from leolink.cache import LruCache
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.network import Network
@@ -42,7 +43,6 @@ from leolink.policy.records import (
 )
 from leolink.policy.sky import Sky
 from leolink.service import boxes
-from leolink.service.state import LruCache
 from leolink.store import Store
 from leolink.store.checks import check_geofence_spec
 
@@ -109,12 +109,11 @@ class Decider:
         network: Network | bool = True,
     ) -> None:
         """``network``: routes to the Internet for the serving satellites (`Sky`'s), shared by
-        the single-decision and the batch sky (built by each on first use when True)."""
+        the decisions (built on first use when True)."""
         self.store = store
         self.catalog = catalog
         self.recheck_s = recheck_s
         self.sky = Sky(catalog, network=network)
-        self._batch_sky = Sky(catalog, network=network)
         self._batch_lock = threading.Lock()
         self._lock = threading.Lock()
         self._policy: _Policy | None = None
@@ -164,10 +163,8 @@ class Decider:
         terminal: Terminal | None = None,
         reports: Sequence[PositionReport] = (),
     ) -> EngineDecision:
-        """One decision (the reference engine, every rule and reason), serving satellite included.
-
-        Uses the single-decision sky: call it from one thread at a time (the event loop).
-        """
+        """One decision (the reference engine, every rule and reason), serving satellite
+        included."""
         policy = self.policy()
         return decide(
             terminal, (lat_deg, lon_deg), at, policy.snapshot(at), reports=reports, sky=self.sky
@@ -176,7 +173,7 @@ class Decider:
     # --- impact -----------------------------------------------------------------------------
 
     def impact(self, spec: GeofenceSpec, *, step_s: float = 600.0) -> Impact:
-        """What ``spec`` would do (`leolink.policy.impact`), with the batch sky (worker thread).
+        """What ``spec`` would do (`leolink.policy.impact`), (worker thread).
 
         The satellite-hours cost a count per cell and time step: big areas get fewer steps, so
         that cells x steps stays within `IMPACT_CELL_STEPS` (the result says which step).
@@ -197,7 +194,7 @@ class Decider:
                 spec,
                 terminals=terminals,
                 last_reports=last_reports,
-                sky=self._batch_sky,
+                sky=self.sky,
                 step_s=step_s,
                 max_steps=max_steps,
             )
@@ -226,7 +223,7 @@ class Decider:
                         at,
                         policy.snapshot(at),
                         reports=reports,
-                        sky=self._batch_sky,
+                        sky=self.sky,
                     )
                 )
             return out

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
 import numpy.typing as npt
 from fastapi import Request
 
 from leolink import api
+from leolink.cache import LruCache
 from leolink.network import Network, build_network
 from leolink.store import Store
 
@@ -29,23 +28,14 @@ if TYPE_CHECKING:
     from leolink.service.decisions import Decider
 
 __all__ = [
-    "STALE_AFTER_DAYS",
     "Ephemeris1",
-    "LruCache",
     "ServiceLimits",
     "ServiceState",
     "get_state",
 ]
 
-K = TypeVar("K", bound=Hashable)
-
 #: The options `ServiceState.network` takes, with their defaults (its cache key).
 _NETWORK_OPTIONS: Final = inspect.signature(build_network)
-V = TypeVar("V")
-
-#: Past this many days from the catalog's epochs, positions are flagged as indicative only
-#: (the threshold of the command line's warning, `leolink.cli.orbits.STALE_AFTER_DAYS`).
-STALE_AFTER_DAYS: Final = 14.0
 
 
 @dataclass(frozen=True)
@@ -74,46 +64,6 @@ class ServiceLimits:
     max_reports: int = 1_000
     #: Page size of the lists when the request names none (at most 1,000 may be asked for).
     page_default: int = 100
-
-
-class LruCache(Generic[K, V]):
-    """A thread-safe least-recently-used cache of ``size`` entries.
-
-    Two threads missing the same key at once may both compute it; the values are equal, so
-    the cost is only time, and no lock is held while computing.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._data: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_compute(self, key: K, compute: Callable[[], V]) -> V:
-        """The cached value of ``key``, computing and keeping it on a miss."""
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        """Forget everything."""
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._data)
-
-    def __contains__(self, key: object) -> bool:
-        with self._lock:
-            return key in self._data
 
 
 @dataclass(frozen=True)
@@ -182,7 +132,7 @@ class ServiceState:
     def stale_warning(self, at: np.datetime64, stale_days: float | None = None) -> str | None:
         """A warning when the catalog's element sets are too old (or young) for ``at``."""
         days = self.catalog.days_from_epochs(at) if stale_days is None else stale_days
-        if days <= STALE_AFTER_DAYS:
+        if days <= self.catalog.STALE_AFTER_DAYS:
             return None
         return (
             f"{api.format_instant(at)} is {days:.0f} days from the epochs of the catalog; SGP4 "

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from shapely.geometry import MultiPolygon, Polygon
 
+from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import (
     InputError,
     PolicyStateError,
@@ -32,7 +33,6 @@ from leolink.policy.records import ChangeState, CustomerClass, GeofenceEffect, G
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
-    "EARTH_AUTHALIC_RADIUS_KM",
     "CheckedGeofence",
     "TwoPersonRule",
     "area_geojson_km2",
@@ -53,9 +53,6 @@ __all__ = [
     "same_person",
     "to_us",
 ]
-
-#: Radius of the sphere with the WGS84 ellipsoid's area (GRS80 authalic radius, Moritz 2000).
-EARTH_AUTHALIC_RADIUS_KM: Final = 6371.0072
 
 _ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _MAX_ACTOR: Final = 200
