@@ -34,6 +34,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from leolink.arrays import IntArray
 from leolink.geo.countries import all_countries, countries_at
 from leolink.network.sites import GroundSites, great_circle_km, ground_sites
 
@@ -45,7 +46,6 @@ __all__ = [
     "pop_for_places",
 ]
 
-IntArray = npt.NDArray[np.int64]
 
 #: Date of the GeoIP feed and DNS snapshot the assignment was read from.
 GEOIP_FEED_DATE: Final = "2026-05-13"

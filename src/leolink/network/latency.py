@@ -49,6 +49,7 @@ import numpy.typing as npt
 import scipy.sparse
 from scipy.sparse.csgraph import dijkstra
 
+from leolink.arrays import FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.geo.countries import all_countries, get_country
 from leolink.geo.grid import cells_to_latlng
@@ -78,8 +79,6 @@ __all__ = [
     "via_pop",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _C_KM_PER_MS: Final = SPEED_OF_LIGHT_KM_S / 1000.0
 
