@@ -21,7 +21,6 @@ from leolink.geo.countries import Country, countries_at, get_country
 from leolink.geo.grid import latlng_to_cells, world_cells
 from leolink.geo.regions import bbox_to_cells, country_to_cells, geojson_to_cells
 from leolink.network import (
-    GEOIP_FEED_DATE,
     CountryRtt,
     LatencyRow,
     Route,
@@ -55,7 +54,6 @@ from leolink.policy.sources import decide_from
 from leolink.time import format_instant, parse_instant, time_grid
 
 __all__ = [
-    "GEOIP_FEED_DATE",
     "BatchDecisions",
     "Catalog",
     "Code",

@@ -18,7 +18,7 @@ from leolink.cli._common import (
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+from leolink.network import DEFAULT_MAX_ISL_KM, GEOIP_FEED_DATE, IslPattern, parse_lat_lon
 
 
 def route(
@@ -191,7 +191,7 @@ def latency(
             network, instants, countries=codes, places=points, resolution=resolution
         )
         records = [asdict(row) for row in rows]
-        title = f"RTT to the assigned PoP (GeoIP feed {api.GEOIP_FEED_DATE}), {window}"
+        title = f"RTT to the assigned PoP (GeoIP feed {GEOIP_FEED_DATE}), {window}"
     emit(records, fmt, title=title)
 
 
