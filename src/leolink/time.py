@@ -52,7 +52,10 @@ def parse_instant(text: str | np.datetime64 | _dt.datetime) -> np.datetime64:
                 f"datetime {text!r} has no time zone; pass an aware UTC datetime "
                 "(datetime(..., tzinfo=timezone.utc))"
             )
-        utc = text.astimezone(_dt.UTC).replace(tzinfo=None)
+        try:
+            utc = text.astimezone(_dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+02:00 is before the first datetime
+            utc = _dt.datetime.min
         if not _FIRST_NS <= utc <= _LAST_NS:
             # datetime64[ns] holds 1678-2261; numpy would wrap a date outside silently.
             raise TimeFormatError(

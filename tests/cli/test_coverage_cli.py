@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from leolink.cli.main import main
+from tests.leolink_cli import CliResult, run_leolink
 
-LEOLINK = str(Path(sys.executable).with_name("leolink"))
 WINDOW = ["--start", "2026-05-13T06:00:00Z", "--end", "2026-05-13T06:04:00Z", "--step-s", "120"]
 #: Every figure-of-merit column a sweep writes, after the cell's own columns.
 FIGURE_COLUMNS = {
@@ -30,24 +27,9 @@ FIGURE_COLUMNS = {
 }
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [LEOLINK, "coverage", *args], capture_output=True, text=True, check=False, cwd=cwd
-    )
-
-
-def run_here(
-    args: list[str], cwd: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> tuple[int, str, str]:
-    """``leolink coverage ARGS`` through the same entry point, in this process (no interpreter
-    start-up for each of the many refusals): exit code, stdout, stderr."""
-    monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "argv", ["leolink", "coverage", *args])
-    with pytest.raises(SystemExit) as stopped:
-        main()
-    captured = capsys.readouterr()
-    code = stopped.value.code
-    return (code if isinstance(code, int) else 1), captured.out, captured.err
+def run(*args: str, cwd: Path | None = None, installed: bool = False) -> CliResult:
+    """``leolink coverage ARGS``, in this process unless ``installed``."""
+    return run_leolink("coverage", *args, cwd=cwd, installed=installed)
 
 
 def test_country_sweep_writes_table_geojson_and_map(tmp_path: Path) -> None:
@@ -175,11 +157,7 @@ def test_table_format_lists_one_figure_a_row() -> None:
     ],
 )
 def test_bad_input_is_one_message_exit_2_and_nothing_written(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    args: list[str],
-    message: str,
+    tmp_path: Path, args: list[str], message: str
 ) -> None:
     (tmp_path / "bad.geojson").write_text('{"type": "Polygon", "coordinates": [[[0, 0], ')
     before = sorted(p.name for p in tmp_path.iterdir())
@@ -193,7 +171,8 @@ def test_bad_input_is_one_message_exit_2_and_nothing_written(
         if option not in args
         for arg in (option, name)
     ]
-    code, out, err = run_here([*args, *outputs], tmp_path, monkeypatch, capsys)
+    result = run(*args, *outputs, cwd=tmp_path)
+    code, out, err = result.returncode, result.stdout, result.stderr
     assert code == 2, err
     assert message in err
     assert err.startswith("error: ")
@@ -204,7 +183,7 @@ def test_bad_input_is_one_message_exit_2_and_nothing_written(
 
 
 def test_bad_input_from_the_installed_command_has_no_traceback(tmp_path: Path) -> None:
-    result = run("--country", "XX", *WINDOW, "--out", "t.parquet", cwd=tmp_path)
+    result = run("--country", "XX", *WINDOW, "--out", "t.parquet", cwd=tmp_path, installed=True)
     assert result.returncode == 2
     assert result.stderr.startswith("error: unknown country code 'XX'")
     assert "Traceback" not in result.stderr

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -16,19 +14,15 @@ from leolink.policy.defaults import seed_if_empty
 from leolink.policy.records import Role
 from leolink.service import create_app
 from leolink.store import Store
+from tests.leolink_cli import run_leolink
 
-LEOLINK = str(Path(sys.executable).with_name("leolink"))
 AT = "2026-05-13T12:00:00Z"
 
 
 def _load(db: str, key: Path) -> dict[str, object]:
-    result = subprocess.run(
-        [LEOLINK, "terminals", "load-demo", "--db", db, "--signing-key", str(key), "--at", AT],
-        capture_output=True,
-        text=True,
-        check=False,
+    result = run_leolink(
+        *("terminals", "load-demo", "--db", db, "--signing-key", str(key), "--at", AT),
         env={**os.environ, "XDG_DATA_HOME": str(key.parent / "data")},
-        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "synthetic" in result.stderr

@@ -1,4 +1,5 @@
-"""The service-control commands, run as a user runs them (the installed ``leolink`` script).
+"""The service-control commands, run as a user runs them: in process (`run_leolink`), and the
+first through the installed ``leolink`` script.
 
 The user's data directory (the default store and signing key) is a temporary one
 (``XDG_DATA_HOME``), so nothing touches the real one.
@@ -9,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,8 @@ from leolink.geo import grid
 from leolink.policy.defaults import load_default_dataset
 from leolink.policy.records import GeofenceSpec
 from leolink.store import Store
+from tests.leolink_cli import CliResult, run_leolink
 
-LEOLINK = str(Path(sys.executable).with_name("leolink"))
 DATA = Path(__file__).resolve().parents[1] / "policy" / "data"
 DECISION_FIELDS = {
     "allowed",
@@ -40,10 +39,8 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "COLUMNS": "250"}
 
 
-def run(env: dict[str, str], *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [LEOLINK, *args], capture_output=True, text=True, check=False, env=env, timeout=600
-    )
+def run(env: dict[str, str], *args: str, code: int = 0, installed: bool = False) -> CliResult:
+    result = run_leolink(*args, env=env, installed=installed)
     assert result.returncode == code, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     return result
@@ -57,7 +54,12 @@ def refused(env: dict[str, str], *args: str) -> str:
 
 
 def test_check_seeds_the_default_store_and_prints_the_decision(env: dict[str, str]) -> None:
-    kyiv = run(env, "check", "--lat", "50.4501", "--lon", "30.5234", "--at", "2026-05-13T12:00:00Z")
+    kyiv = run(
+        env,
+        "check",
+        *("--lat", "50.4501", "--lon", "30.5234", "--at", "2026-05-13T12:00:00Z"),
+        installed=True,
+    )
     assert "seeded the default store with the default policy policy-defaults-2026-05" in kyiv.stderr
     decision = json.loads(kyiv.stdout)
     assert set(decision) == DECISION_FIELDS

@@ -1,30 +1,31 @@
-"""``leolink route``, run as a user runs it (the installed ``leolink`` script)."""
+"""``leolink route``, run as a user runs it (in process; the first test through the installed
+``leolink`` script)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from leolink.network import hypatia_tle_lines, parse_lat_lon, route
 from leolink.orbits.loading import load_catalog
+from tests.leolink_cli import CliResult, run_leolink
 
-LEOLINK = str(Path(sys.executable).with_name("leolink"))
 AT = "2026-05-13T12:00:00Z"
 PARIS, LUANDA = "48.85341,2.3488", "-8.83682,13.23432"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([LEOLINK, *args], capture_output=True, text=True, check=False)
+def run(*args: str, installed: bool = False) -> CliResult:
+    return run_leolink(*args, installed=installed)
 
 
 def test_route_json_between_two_points() -> None:
-    done = run("route", "--from", PARIS, "--to", LUANDA, "--at", AT, "--format", "json")
+    done = run(
+        "route", "--from", PARIS, "--to", LUANDA, "--at", AT, "--format", "json", installed=True
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["reachable"] is True

@@ -1,4 +1,5 @@
-"""``leolink keys`` and ``leolink serve`` as a user runs them."""
+"""``leolink keys`` (in process) and ``leolink serve`` (the installed script), as a user runs
+them."""
 
 from __future__ import annotations
 
@@ -7,20 +8,17 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.leolink_cli import LEOLINK, CliResult, run_leolink
+
 from leolink.store import Store
 
-LEOLINK = str(Path(sys.executable).with_name("leolink"))
 
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [LEOLINK, *args], capture_output=True, text=True, timeout=120, check=False
-    )
+def _run(*args: str) -> CliResult:
+    return run_leolink(*args)
 
 
 def test_keys_create_prints_a_token_once_that_authenticates(db_url: str, tmp_path: Path) -> None:

@@ -69,9 +69,11 @@ def test_position_reports_get_their_cells(store: Store):
     assert store.position_reports(start="2026-05-13T10:30:00Z") == reports[1:]
     assert store.position_reports(end="2026-05-13T10:30:00Z") == reports[:1]
     assert store.position_reports(cells=[expected_cells[1]]) == reports[1:]
-    # One instant for several positions broadcasts; ISO strings are accepted.
-    more = store.report_positions("UT-1", "2026-05-13T12:00:00Z", [1.0, 2.0], 3.0, actor="t")
-    assert [r.reported_at for r in more] == [np.datetime64("2026-05-13T12:00:00", "ns")] * 2
+    # One position for several instants broadcasts; ISO strings are accepted.  (Several
+    # positions at one instant are refused: a terminal is in one place at a time.)
+    later = ["2026-05-13T12:00:00Z", "2026-05-13T12:01:00Z"]
+    more = store.report_positions("UT-1", later, 1.0, 3.0, actor="t")
+    assert [r.reported_at for r in more] == [np.datetime64(t.rstrip("Z"), "ns") for t in later]
     (rec,) = store.audit_log(entity="terminal", after_seq=1, limit=1)
     assert rec.action == "terminal.report_positions"
     assert isinstance(rec.after, dict)

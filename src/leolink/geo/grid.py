@@ -49,6 +49,7 @@ __all__ = [
     "cell_reach_km",
     "cells_to_boundaries",
     "cells_to_children",
+    "cells_to_disks",
     "cells_to_hex",
     "cells_to_latlng",
     "cells_to_parents",
@@ -309,3 +310,21 @@ def world_cells(resolution: int = DEFAULT_RESOLUTION) -> CellArray:
     2,016,842 cells (2 + 120 x 7^5, h3 ``get_num_cells``) and takes about 0.2 s.
     """
     return _world_cells(check_resolution(resolution))
+
+
+def cells_to_disks(cells: npt.ArrayLike, k: int = 1) -> tuple[CellArray, CellArray]:
+    """Every cell within ``k`` grid steps of each cell: ``(origin, cell)`` pairs, flat arrays.
+
+    The pairs include each cell with itself.  Invalid cells give no pair.  A loop over h3's
+    ``grid_disk`` (no array form in h3-py 4), used to join neighbouring cells into areas.
+    """
+    flat, _ = _flat_cells(cells)
+    origins: list[int] = []
+    members: list[int] = []
+    for cell in flat.tolist():
+        if not h3c.is_valid_cell(cell):
+            continue
+        disk = h3i.grid_disk(cell, k)
+        origins.extend(repeat(cell, len(disk)))
+        members.extend(disk)
+    return np.array(origins, dtype=np.uint64), np.array(members, dtype=np.uint64)

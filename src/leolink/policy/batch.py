@@ -22,14 +22,16 @@ batches with few instants; without it the decisions are policy only (``sky_check
 The rows that keep service also get their route to the Internet (`Sky.internet_many`): one
 network graph and one search per distinct instant, then a ground-link test per row.
 
-`BatchDecisions.decision` gives row i as a full `Decision`, with every rule and reason, by
-running the reference `decide` on it; the batch and the reference are tested to agree.
+`BatchDecisions.decisions` gives the rows as full `Decision`s, with every rule and reason, from
+`leolink.policy.decide.explain` over what the batch located (cells, countries, satellites are
+not looked up again); the batch and the reference `decide` are tested to agree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Final
 
 import numpy as np
@@ -47,7 +49,7 @@ from leolink.policy.decide import (
     Code,
     Decision,
     DecisionSettings,
-    decide,
+    explain,
     geofence_code,
 )
 from leolink.policy.records import (
@@ -58,11 +60,12 @@ from leolink.policy.records import (
     GeofenceEffect,
     Plan,
     PolicyHistory,
+    PolicySnapshot,
     PositionReport,
     Terminal,
     TerminalState,
 )
-from leolink.policy.sky import Serving, Sky
+from leolink.policy.sky import Serving, Sky, SkyCheck
 
 __all__ = ["BatchDecisions", "CompiledPolicy", "compile_policy", "decide_batch"]
 
@@ -115,6 +118,16 @@ class CompiledPolicy:
     def version(self) -> int:
         """The policy version the history was read at."""
         return self.history.version
+
+    @cached_property
+    def status_ids(self) -> IntArray:
+        """The ids of ``status_changes``."""
+        return np.asarray([c.id for c in self.status_changes], dtype=np.int64)
+
+    @cached_property
+    def fence_index(self) -> dict[str, int]:
+        """Each geofence's index in ``fences``, by id."""
+        return {f.id: k for k, f in enumerate(self.fences)}
 
 
 def _fence_code(fence: Geofence) -> Code:
@@ -262,19 +275,83 @@ class BatchDecisions:
         return self.sky.serving_of(k, float(self.elevation_deg[i]), self.internet, i)
 
     def decision(self, i: int) -> Decision:
-        """Row i as a full `Decision` (all rules and reasons), from the reference `decide`."""
-        k = int(self.terminal_index[i])
-        terminal = self.terminals[k] if k >= 0 else None
-        t = self.at[i]
-        return decide(
-            terminal,
-            (float(self.lat_deg[i]), float(self.lon_deg[i])),
-            t,
-            self.policy.history.snapshot(t),
-            reports=self.reports,
-            sky=self.sky,
-            settings=self.settings,
-        )
+        """Row i as a full `Decision` (all rules and reasons)."""
+        return self.decisions([i])[0]
+
+    def decisions(self, rows: Sequence[int] | None = None) -> list[Decision]:
+        """Rows ``rows`` (default: all) as full `Decision`s, every rule and reason in words.
+
+        The rows are explained (`leolink.policy.decide.explain`) where this batch located
+        them: their cells, countries and serving satellites are not looked up again, and the
+        policy in force is read once per distinct instant.
+        """
+        index = range(len(self)) if rows is None else rows
+        table = self.policy.table_cells
+        lo = np.searchsorted(table, self.cell, side="left")
+        hi = np.searchsorted(table, self.cell, side="right")
+        snapshots: dict[np.datetime64, PolicySnapshot] = {}
+        cells = grid.cells_to_hex(self.cell[list(index)]) if len(index) else []
+        out = []
+        for i, cell in zip(index, cells, strict=True):
+            k = int(self.terminal_index[i])
+            t = self.at[i]
+            snapshot = snapshots.get(t)
+            if snapshot is None:
+                snapshot = snapshots[t] = self.policy.history.snapshot(t)
+            lat, lon = float(self.lat_deg[i]), float(self.lon_deg[i])
+            located = self.cell[i] != 0  # no position: no cell (H3 has no cell 0)
+            out.append(
+                explain(
+                    self.terminals[k] if k >= 0 else None,
+                    (lat, lon),
+                    t,
+                    snapshot,
+                    cell if located else None,
+                    int(self.country_index[i]),
+                    reports=self.reports,
+                    sky_check=self._sky_check(i),
+                    inside=self._inside(i, int(lo[i]), int(hi[i])),
+                    settings=self.settings,
+                )
+            )
+        return out
+
+    def _inside(self, i: int, lo: int, hi: int) -> Callable[[Geofence], bool]:
+        """Whether row i is in a geofence: its cell in the fence's table (``lo:hi`` are the
+        row's entries), exactly tested only on a cell at the fence's edge."""
+        policy = self.policy
+        entries = {
+            int(policy.table_fence[k]): bool(policy.table_boundary[k]) for k in range(lo, hi)
+        }
+        index = policy.fence_index
+
+        def inside(fence: Geofence) -> bool:
+            f = index.get(fence.id, -1)
+            if f not in entries:
+                return False
+            if not entries[f]:
+                return True
+            lat, lon = self.lat_deg[i], self.lon_deg[i]
+            return bool(area_contains(policy.fence_areas[f], lat, lon)[0])
+
+        return inside
+
+    def _sky_check(self, i: int) -> Callable[[], SkyCheck | None]:
+        sky = self.sky
+
+        def check() -> SkyCheck | None:
+            if sky is None:
+                return None
+            return sky.check_of(
+                self.at[i],
+                bool(self.sky_checked[i]),
+                int(self.serving[i]),
+                float(self.elevation_deg[i]),
+                self.internet,
+                i,
+            )
+
+        return check
 
 
 def _terminal_columns(
@@ -426,8 +503,7 @@ def decide_batch(
         k = np.searchsorted(compiled.status_keys, keys, side="right") - 1
         hit = (k >= 0) & (compiled.status_country[np.maximum(k, 0)] == country[rows])
         status[rows[hit]] = compiled.status_value[k[hit]]
-        ids = np.asarray([c.id for c in compiled.status_changes], dtype=np.int64)
-        status_change[rows[hit]] = ids[k[hit]]
+        status_change[rows[hit]] = compiled.status_ids[k[hit]]
     code_of = {s: np.int8(_STATUSES.index(s)) for s in CountryStatus}
     fire(on_land & (status == code_of[CountryStatus.BLOCKED]), Code.BLOCKED_COUNTRY)
     fire(

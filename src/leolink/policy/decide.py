@@ -59,7 +59,7 @@ log only); statuses, geofences and allow-lists are those in force at the instant
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
@@ -82,7 +82,7 @@ from leolink.policy.records import (
     Terminal,
     TerminalState,
 )
-from leolink.policy.sky import Serving, Sky
+from leolink.policy.sky import Serving, Sky, SkyCheck
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
@@ -344,6 +344,51 @@ def decide(
             f"the policy snapshot is for {format_instant(policy.at)}, not for "
             f"{format_instant(t)}: read the policy in force at the instant decided"
         )
+    lat, lon = (float("nan"), float("nan")) if position is None else map(float, position)
+    cell: str | None = None
+    country_index = -1
+    if _is_position(lat, lon):
+        cell = grid.cells_to_hex(grid.latlng_to_cells(lat, lon, settings.resolution))[0]
+        country_index = int(countries_at(lat, lon).index)
+
+    def sky_check() -> SkyCheck | None:
+        return None if sky is None else sky.serving(lat, lon, t)
+
+    return explain(
+        terminal,
+        None if position is None else (lat, lon),
+        t,
+        policy,
+        cell,
+        country_index,
+        reports=reports,
+        sky_check=sky_check,
+        settings=settings,
+    )
+
+
+def explain(
+    terminal: Terminal | None,
+    position: tuple[float, float] | None,
+    t: np.datetime64,
+    policy: PolicySnapshot,
+    cell: str | None,
+    country_index: int,
+    *,
+    reports: Sequence[PositionReport] = (),
+    sky_check: Callable[[], SkyCheck | None] = lambda: None,
+    inside: Callable[[Geofence], bool] | None = None,
+    settings: DecisionSettings = DEFAULT_SETTINGS,
+) -> Decision:
+    """The decision with every rule and reason, once the position is located: its ``cell``
+    (None for no position) and ``country_index`` into `all_countries` (-1 at sea).
+    ``inside(fence)`` says whether the position is in a geofence's area (default: the exact
+    test; the batch engine answers from its cell tables, testing only cells on an edge).
+
+    `decide` locates one position; the batch engine locates all its rows at once and explains
+    each with this.  ``sky_check`` gives the serving satellite's check, asked only when no
+    rule refused (None: no sky given).
+    """
     fired: list[FiredRule] = []
     notes: list[str] = []
     admitted: list[str] = []
@@ -366,8 +411,8 @@ def decide(
                     f"operator (since {format_instant(terminal.updated_at)})",
                 )
             )
-    lat, lon = (float("nan"), float("nan")) if position is None else map(float, position)
-    if not _is_position(lat, lon):
+    lat, lon = (float("nan"), float("nan")) if position is None else position
+    if cell is None:
         fired.append(
             FiredRule(
                 Code.UNKNOWN_LOCATION,
@@ -379,16 +424,16 @@ def decide(
         )
         return _finish(fired, [], [], None, None, None, policy.version, None)
 
-    cell = grid.cells_to_hex(grid.latlng_to_cells(lat, lon, settings.resolution))[0]
-    lookup = countries_at(lat, lon)
-    index = int(lookup.index)
-    country = all_countries()[index] if index >= 0 else None
+    country = all_countries()[country_index] if country_index >= 0 else None
     klass = settings.prospective_class if terminal is None else terminal.customer_class
 
     for fence in sorted(policy.geofences, key=lambda f: f.id):
         if not fence.applies_to(klass):
             continue
-        if not bool(area_contains(fence_area(fence.area_geojson, fence.cells), lat, lon)[0]):
+        if inside is not None:
+            if not inside(fence):
+                continue
+        elif not bool(area_contains(fence_area(fence.area_geojson, fence.cells), lat, lon)[0]):
             continue
         members = policy.allowlists.get(fence.id, frozenset())
         if (
@@ -436,7 +481,7 @@ def decide(
         country.code if country is not None else None,
         change,
         policy.version,
-        (sky, lat, lon, t),
+        sky_check,
     )
 
 
@@ -487,21 +532,16 @@ def _finish(
     country: str | None,
     change: CountryStatusChange | None,
     version: int,
-    sky_query: tuple[Sky | None, float, float, np.datetime64] | None,
+    sky_check: Callable[[], SkyCheck | None] | None,
 ) -> Decision:
     fired.sort(key=lambda r: _RANK[r.code])
     status = None if change is None else change.status
     serving = None
-    if not fired and sky_query is not None:
-        sky, lat, lon, t = sky_query
-        if sky is not None:
-            check = sky.serving(lat, lon, t)
+    if not fired and sky_check is not None:
+        check = sky_check()
+        if check is not None:
             if check.checked and check.serving is None:
-                fired.append(
-                    FiredRule(
-                        Code.NO_SATELLITE_IN_VIEW, f"sky:{sky.min_elevation_deg:g}deg", check.note
-                    )
-                )
+                fired.append(FiredRule(Code.NO_SATELLITE_IN_VIEW, check.rule, check.note))
             else:
                 serving = check.serving
                 notes.append(check.note)

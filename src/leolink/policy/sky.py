@@ -135,6 +135,8 @@ class SkyCheck:
     checked: bool
     serving: Serving | None
     note: str
+    #: The rule id a decision names when no satellite serves (the elevation mask).
+    rule: str = "sky"
 
 
 @dataclass(frozen=True, eq=False)
@@ -286,25 +288,42 @@ class Sky:
         """The serving satellite at one point and instant, or why the sky was not checked."""
         t = parse_instant(at)
         if not self.is_checkable(t):
-            return SkyCheck(False, None, self.not_checked_note(t))
+            return self.check_of(t, False, -1, np.nan, None, 0)
         index, elevation = self.best(lat_deg, lon_deg, t)
         i = int(index[0])
-        if i < 0:
+        access = self.internet(lat_deg, lon_deg, t) if i >= 0 else None
+        return self.check_of(t, True, i, float(elevation[0]), access, 0)
+
+    def check_of(
+        self,
+        t: np.datetime64,
+        checked: bool,
+        index: int,
+        elevation_deg: float,
+        access: InternetAccess | None,
+        row: int,
+    ) -> SkyCheck:
+        """The check at ``t`` in words, from what `serving` or `best_many` found: catalog
+        satellite ``index`` (-1: none above the mask) and row ``row`` of its routes."""
+        rule = f"sky:{self.min_elevation_deg:g}deg"
+        if not checked:
+            return SkyCheck(False, None, self.not_checked_note(t), rule)
+        if index < 0:
             return SkyCheck(
                 True,
                 None,
                 f"no satellite of {self.catalog.source} is {self.min_elevation_deg:g}° or more "
                 f"above the horizon at {format_instant(t)}",
+                rule,
             )
-        access = self.internet(lat_deg, lon_deg, t)
-        serving = self.serving_of(i, float(elevation[0]), access, 0)
+        serving = self.serving_of(index, elevation_deg, access, row)
         note = (
             f"served by {serving.name} (NORAD {serving.norad_id}) at "
             f"{serving.elevation_deg:.1f}° elevation"
         )
         if access is not None:
-            note += "; " + self.route_note(serving, access, 0, t)
-        return SkyCheck(True, serving, note)
+            note += "; " + self.route_note(serving, access, row, t)
+        return SkyCheck(True, serving, note, rule)
 
     def serving_of(
         self, index: int, elevation_deg: float, access: InternetAccess | None, row: int

@@ -113,8 +113,15 @@ class CoverageRequest:
 def instants(start: np.datetime64, end: np.datetime64, step_s: float) -> int:
     """How many instants `leolink.time.time_grid` has from ``start`` to ``end`` every ``step_s``
     (counted, not listed: a year at 1 s would be 32 million)."""
-    span_ns = int((end - start).astype("timedelta64[ns]").astype(np.int64))
-    return span_ns // round(step_s * 1e9) + 1
+    return _span_ns(start, end) // round(step_s * 1e9) + 1
+
+
+def _span_ns(start: np.datetime64, end: np.datetime64) -> int:
+    """``end - start`` in ns as a Python int: a window of centuries overflows int64 ns
+    (292 years), which would wrap to a negative count."""
+    return int(np.asarray(end, "datetime64[ns]").astype(np.int64)) - int(
+        np.asarray(start, "datetime64[ns]").astype(np.int64)
+    )
 
 
 def _step_for(start: np.datetime64, end: np.datetime64, max_steps: int) -> int | None:
@@ -122,7 +129,7 @@ def _step_for(start: np.datetime64, end: np.datetime64, max_steps: int) -> int |
     instants; None if no step of at most a day does."""
     if max_steps < 2:
         return None
-    span_s = int((end - start).astype("timedelta64[ns]").astype(np.int64)) / 1e9
+    span_s = _span_ns(start, end) / 1e9
     step = max(1, math.ceil(span_s / (max_steps - 1)))
     return step if step <= 86_400 else None
 

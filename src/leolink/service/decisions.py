@@ -8,10 +8,18 @@ and within `POLICY_RECHECK_S` after one made elsewhere (another worker, the comm
 since the version is looked up at most that often.  Every decision names the version it was
 made under (``policy_version``), so a decision is never ambiguous about its policy.
 
+Every decision, single or in a batch, goes through the vectorised engine
+(`leolink.policy.batch.decide_batch`) over the policy compiled once per version, and is put in
+words by `leolink.policy.decide.explain` (the scalar `decide` is the engine's test oracle).
+Decisions run in worker threads, at most `ServiceLimits.max_concurrent_decisions` at once:
+each takes a `leolink.policy.sky.Sky` of its own from a pool of that many (a sky caches per
+instant and is not shared between threads), so no lock is held across a request and a small
+request waits behind a large one only for a turn, not for its whole length.
+
 Terminals and their position reports (for the roaming rule) are read from the store for each
 decision that names a terminal.  The serving satellite comes from one `leolink.policy.sky.Sky`
-over the service's catalog, shared by single decisions, batches and impact previews (its caches
-are safe to share between threads).
+over the service's catalog, shared by every decision and impact preview (its caches are safe to
+share between threads).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+import anyio
 import numpy as np
 
 from leolink import api
@@ -32,7 +41,7 @@ from leolink.geo import grid
 from leolink.network import Network
 from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
 from leolink.policy.decide import Decision as EngineDecision
-from leolink.policy.decide import DecisionSettings, decide
+from leolink.policy.decide import DecisionSettings
 from leolink.policy.impact import Impact, geofence_impact
 from leolink.policy.records import (
     GeofenceSpec,
@@ -107,14 +116,17 @@ class Decider:
         *,
         recheck_s: float = POLICY_RECHECK_S,
         network: Network | bool = True,
+        concurrency: int = 4,
     ) -> None:
         """``network``: routes to the Internet for the serving satellites (`Sky`'s), shared by
-        the decisions (built on first use when True)."""
+        the decisions (built on first use when True); ``concurrency``: how many decisions run
+        at once."""
         self.store = store
         self.catalog = catalog
         self.recheck_s = recheck_s
         self.sky = Sky(catalog, network=network)
-        self._batch_lock = threading.Lock()
+        #: Turns to decide (`ServiceLimits.max_concurrent_decisions`), taken in arrival order.
+        self.turns = anyio.CapacityLimiter(max(1, concurrency))
         self._lock = threading.Lock()
         self._policy: _Policy | None = None
         self._checked_at = -math.inf
@@ -156,19 +168,11 @@ class Decider:
         return terminal, reports
 
     def decide(
-        self,
-        lat_deg: float,
-        lon_deg: float,
-        at: np.datetime64,
-        terminal: Terminal | None = None,
-        reports: Sequence[PositionReport] = (),
+        self, lat_deg: float, lon_deg: float, at: np.datetime64, terminal_id: str | None = None
     ) -> EngineDecision:
-        """One decision (the reference engine, every rule and reason), serving satellite
-        included."""
-        policy = self.policy()
-        return decide(
-            terminal, (lat_deg, lon_deg), at, policy.snapshot(at), reports=reports, sky=self.sky
-        )
+        """One decision, every rule and reason, serving satellite included (a worker thread's
+        work: see `decide_many`)."""
+        return self.decide_many([(lat_deg, lon_deg, at, terminal_id)])[0]
 
     # --- impact -----------------------------------------------------------------------------
 
@@ -189,44 +193,49 @@ class Decider:
         max_steps = int(min(288, max(6, IMPACT_CELL_STEPS / max(cells_estimate, 1.0))))
         terminals = self.store.terminals()
         last_reports = self.store.last_position_reports()
-        with self._batch_lock:
-            return geofence_impact(
-                spec,
-                terminals=terminals,
-                last_reports=last_reports,
-                sky=self.sky,
-                step_s=step_s,
-                max_steps=max_steps,
-            )
+        return geofence_impact(
+            spec,
+            terminals=terminals,
+            last_reports=last_reports,
+            sky=self.sky,
+            step_s=step_s,
+            max_steps=max_steps,
+        )
 
     # --- batches ---------------------------------------------------------------------------
 
     def decide_many(
         self, rows: Sequence[tuple[float, float, np.datetime64, str | None]]
     ) -> list[EngineDecision]:
-        """Decisions for rows of (lat, lon, at, terminal id or None), in order (worker thread)."""
+        """Decisions for rows of (lat, lon, at, terminal id or None), in order: one pass of the
+        vectorised engine, then each row in words (`BatchDecisions.decisions`).
+
+        Blocking (store reads, NumPy): call it from a worker thread holding a turn
+        (`turns`); `NotFoundError` for an unknown terminal.
+        """
         policy = self.policy()
-        terminals: dict[str, tuple[Terminal | None, list[PositionReport]]] = {}
+        ids = list(dict.fromkeys(tid for *_, tid in rows if tid is not None))
         last = max((t for _, _, t, tid in rows if tid is not None), default=None)
-        for _, _, _, tid in rows:
-            if tid is not None and tid not in terminals:
-                assert last is not None
-                terminals[tid] = self.terminal_and_reports(tid, last)
-        with self._batch_lock:
-            out = []
-            for lat, lon, at, tid in rows:
-                terminal, reports = terminals[tid] if tid is not None else (None, [])
-                out.append(
-                    decide(
-                        terminal,
-                        (lat, lon),
-                        at,
-                        policy.snapshot(at),
-                        reports=reports,
-                        sky=self.sky,
-                    )
-                )
-            return out
+        terminals: list[Terminal] = []
+        reports: list[PositionReport] = []
+        for tid in ids:
+            assert last is not None
+            terminal, mine = self.terminal_and_reports(tid, last)
+            assert terminal is not None
+            terminals.append(terminal)
+            reports += mine
+        position = {tid: k for k, tid in enumerate(ids)}
+        batch = decide_batch(
+            policy.compiled_at(grid.DEFAULT_RESOLUTION),
+            np.asarray([r[0] for r in rows], dtype=np.float64),
+            np.asarray([r[1] for r in rows], dtype=np.float64),
+            np.asarray([r[2] for r in rows], dtype="datetime64[ns]"),
+            terminals=terminals,
+            terminal_index=[-1 if r[3] is None else position[r[3]] for r in rows],
+            reports=reports,
+            sky=self.sky,
+        )
+        return batch.decisions()
 
     def cells(
         self,

@@ -81,6 +81,7 @@ _HTTP_TITLES: Final = {
     403: ("forbidden", "Forbidden"),
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
+    408: ("timeout", "Request timeout"),
     413: ("too-large", "Request too large"),
     422: ("invalid-request", "Invalid request"),
     503: ("unavailable", "Service unavailable"),
@@ -214,6 +215,9 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         "Internal error",
         "the service failed on this request; this is a bug in leolink, not in the request: "
         "please report it with the request",
+        # The server closes the connection after an unhandled error; say so, so that a
+        # keep-alive client opens a new one instead of sending into a reset.
+        headers={"Connection": "close"},
     )
 
 

@@ -9,9 +9,9 @@ page (null on the last one).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leolink.policy.decide import Code
 from leolink.policy.records import (
@@ -86,10 +86,28 @@ Instant = Annotated[
         examples=["2026-05-13T12:00:00Z"],
     ),
 ]
-Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False, examples=[50.45])]
-Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False, examples=[30.52])]
-Text = Annotated[str, Field(min_length=1, max_length=2_000)]
-ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _not_boolean(value: Any) -> Any:
+    """Refuse JSON ``true``/``false`` where a number is expected (pydantic would take 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not a boolean")
+    return value
+
+
+#: A number, never a boolean.
+Number = BeforeValidator(_not_boolean)
+Latitude = Annotated[float, Number, Field(ge=-90.0, le=90.0, allow_inf_nan=False, examples=[50.45])]
+Longitude = Annotated[
+    float, Number, Field(ge=-180.0, le=180.0, allow_inf_nan=False, examples=[30.52])
+]
+#: Free text: no control characters but tab and line breaks (NUL cannot be stored in
+#: PostgreSQL's text; refusing it keeps both stores alike).
+_FREE_TEXT: Final = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+#: One line of text: no control characters at all.
+_LINE: Final = r"^[^\x00-\x1f\x7f]*$"
+Text = Annotated[str, Field(min_length=1, max_length=2_000, pattern=_FREE_TEXT)]
+ShortText = Annotated[str, Field(min_length=1, max_length=200, pattern=_LINE)]
 EntityId = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$", examples=["UT-0001"])
 ]
@@ -192,7 +210,7 @@ class CountryStatusProposal(_In):
     status: CountryStatus
     effective_from: Instant
     source: Text = Field(description="Where the status comes from: a URL or a citation.")
-    note: Annotated[str, Field(max_length=2_000)] = ""
+    note: Annotated[str, Field(max_length=2_000, pattern=_FREE_TEXT)] = ""
     reason: Text
 
 
@@ -217,7 +235,7 @@ class CountryStatusChangeOut(BaseModel):
 # --- geofences ------------------------------------------------------------------------------
 
 Position = Annotated[
-    list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=3)
+    list[Annotated[float, Number, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=3)
 ]
 Ring = Annotated[list[Position], Field(min_length=4, max_length=100_000)]
 
@@ -284,7 +302,7 @@ class GeofenceProposal(_In):
 class GeofenceDecision(_In):
     """Approve, reject or withdraw a geofence at the version the caller saw."""
 
-    expected_version: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    expected_version: Annotated[int, Number, Field(ge=1, le=2**31 - 1)]
     reason: Text
 
 
@@ -323,7 +341,7 @@ class TerminalIn(_In):
     home_country: CountryCode
     customer_class: CustomerClass
     plan: Plan = Plan.STANDARD
-    funding_party: Annotated[str, Field(max_length=200)] | None = None
+    funding_party: Annotated[str, Field(max_length=200, pattern=_LINE)] | None = None
     reason: Text
 
 
@@ -377,7 +395,7 @@ class Suspension(_In):
     """Suspend a terminal, optionally only if it is still at ``expected_version``."""
 
     reason: Text
-    expected_version: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    expected_version: Annotated[int, Number, Field(ge=1, le=2**31 - 1)] | None = None
 
 
 class TerminalPositionOut(BaseModel):

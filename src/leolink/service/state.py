@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import numpy as np
@@ -64,6 +64,18 @@ class ServiceLimits:
     max_reports: int = 1_000
     #: Page size of the lists when the request names none (at most 1,000 may be asked for).
     page_default: int = 100
+    #: Bytes of one request body (above: 413 before the body is parsed or the key checked).  A
+    #: geofence of 100,000 vertices is ~4 MB of JSON.
+    max_body_bytes: int = 8 * 1024 * 1024
+    #: Seconds a request body may take to arrive (above: 408), so a stalled client holds
+    #: nothing for long.
+    body_timeout_s: float = 30.0
+    #: Decisions computed at once (worker threads); more wait their turn, in arrival order.
+    max_concurrent_decisions: int = 4
+
+    def markdown(self) -> str:
+        """The limits as a Markdown list, for the OpenAPI document."""
+        return "\n".join(f"- `{f.name}`: {getattr(self, f.name):,}" for f in fields(self))
 
 
 @dataclass(frozen=True)
@@ -145,7 +157,12 @@ class ServiceState:
 
         # The decisions' serving satellites route over the same network as GET /v1/routes's
         # default (the vendored gateways and PoPs, +Grid lasers, the 25 degree mask).
-        self.decider = Decider(self.store, self.catalog, network=self.network())
+        self.decider = Decider(
+            self.store,
+            self.catalog,
+            network=self.network(),
+            concurrency=self.limits.max_concurrent_decisions,
+        )
         self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
 
     def policy_changed(self) -> None:

@@ -19,9 +19,21 @@ import re
 import secrets
 from typing import Final
 
-__all__ = ["hash_secret", "new_salt", "new_token", "parse_token", "secret_matches"]
+__all__ = [
+    "ABSENT_KEY_HASH",
+    "hash_secret",
+    "new_salt",
+    "new_token",
+    "parse_token",
+    "secret_matches",
+]
 
 _TOKEN: Final = re.compile(r"lk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
+
+
+#: A (salt, hash) no secret matches, compared against when a token names no key: the lookup of
+#: an unknown key id then costs what a known one does.
+ABSENT_KEY_HASH: Final = ("00" * 16, "-" * 64)
 
 
 def new_token() -> tuple[str, str, str]:

@@ -268,6 +268,13 @@ def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
     return CheckedGeofence(name, effect, reason, geojson, cells, classes, start, end, size)
 
 
+#: The dates a position report may carry: from the first Starlink satellites (launched May 2019;
+#: 2019-01-01 keeps the round year) to the end of the century (a date far in the future is a
+#: clock error, not a report).
+REPORTS_FROM: Final = np.datetime64("2019-01-01T00:00:00", "us")
+REPORTS_UNTIL: Final = np.datetime64("2100-01-01T00:00:00", "us")
+
+
 def check_positions(
     reported_at: npt.ArrayLike, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike
 ) -> tuple[list[np.datetime64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
@@ -295,6 +302,13 @@ def check_positions(
         )
     if lat.size == 0:
         raise InputError("give at least one position")
+    for i, t in enumerate(times):
+        if not REPORTS_FROM <= t < REPORTS_UNTIL:
+            raise InputError(
+                f"reported_at {i} ({format_instant(t)}) is outside the dates a position report "
+                f"may have ({format_instant(REPORTS_FROM)} to {format_instant(REPORTS_UNTIL)}, "
+                "exclusive): give the instant the terminal was there"
+            )
     return [times[i] for i in t_idx.ravel().tolist()], lat.ravel(), lon.ravel()
 
 

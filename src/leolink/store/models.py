@@ -36,6 +36,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -63,6 +64,7 @@ __all__ = [
     "CountryStatusRow",
     "GeofenceCellRow",
     "GeofenceRow",
+    "IdempotencyRow",
     "PolicyVersionRow",
     "PositionReportRow",
     "SigningKeyRow",
@@ -357,3 +359,20 @@ class ApiKeyRow(Base):
     created_at: Mapped[np.datetime64]
     created_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     revoked_at: Mapped[np.datetime64 | None]
+
+
+class IdempotencyRow(Base):
+    """A POST sent with an ``Idempotency-Key``: who sent it, a fingerprint of the request and,
+    once answered, the response to replay (``status`` None while the first is in flight)."""
+
+    __tablename__ = "idempotency_keys"
+
+    #: SHA-256 of the request's credentials (empty for none): keys are per client.
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: SHA-256 of the method, path, query and body.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[np.datetime64]
+    status: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)

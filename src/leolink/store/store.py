@@ -90,6 +90,7 @@ from leolink.store.checks import (
     to_us,
 )
 from leolink.store.engine import WRITE_OPTION, make_engine
+from leolink.store.idempotency import IdempotencyKeys
 from leolink.store.migrate import current_revision, head_revision, upgrade
 from leolink.store.models import (
     AllowlistMembershipRow,
@@ -106,7 +107,7 @@ from leolink.store.models import (
 )
 from leolink.store.signing import default_key_path, load_or_create_key
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
-from leolink.time import parse_instant
+from leolink.time import format_instant, parse_instant
 
 __all__ = ["UNCHANGED", "Store", "Unchanged"]
 
@@ -238,6 +239,11 @@ class Store:
 
     def _now(self) -> np.datetime64:
         return to_us(self._clock())
+
+    @property
+    def idempotency(self) -> IdempotencyKeys:
+        """The idempotency keys of POSTs made through the service (`leolink.store.idempotency`)."""
+        return IdempotencyKeys(self._write_sessions, self._now)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
@@ -749,16 +755,55 @@ class Store:
 
         The H3 cell of each position is computed at ``resolution``.  A batch is one audit
         record listing its reports.  Positions must be finite, |lat| <= 90, |lon| <= 180.
+
+        A report is one per (terminal, instant): one sent again (a retry after a write whose
+        outcome the sender did not learn) is not stored twice, and a batch that adds nothing
+        new writes nothing, not even an audit record; the same instant with another position
+        is a `DuplicateError`.  Returns the reports as stored, in the order given.
         """
         times, lat, lon = check_positions(reported_at, lat_deg, lon_deg)
         cells = grid.cells_to_hex(grid.latlng_to_cells(lat, lon, resolution))
         reason = check_reason(reason)
         with self._write(actor) as tx:
             terminal = repo.get_terminal(tx.session, terminal_id)
-            reports = [
+            given = [
                 PositionReport(terminal.id, t, float(a), float(o), c)
                 for t, a, o, c in zip(times, lat.tolist(), lon.tolist(), cells, strict=True)
             ]
+            known = {
+                r.reported_at: r
+                for r in tx.session.scalars(
+                    select(PositionReportRow).where(
+                        PositionReportRow.terminal_id == terminal.id,
+                        PositionReportRow.reported_at >= min(times),
+                        PositionReportRow.reported_at <= max(times),
+                    )
+                )
+            }
+            reports: list[PositionReport] = []
+            for report in given:
+                row = known.get(report.reported_at)
+                if row is not None and (row.lat_deg, row.lon_deg) != (
+                    report.lat_deg,
+                    report.lon_deg,
+                ):
+                    raise DuplicateError(
+                        f"terminal {terminal.id} already reported ({row.lat_deg}, "
+                        f"{row.lon_deg}) at {format_instant(report.reported_at)}, not "
+                        f"({report.lat_deg}, {report.lon_deg}): a terminal is in one place at "
+                        "an instant"
+                    )
+                if row is None:
+                    known[report.reported_at] = PositionReportRow(
+                        terminal_id=report.terminal_id,
+                        reported_at=report.reported_at,
+                        lat_deg=report.lat_deg,
+                        lon_deg=report.lon_deg,
+                        cell=report.cell,
+                    )
+                    reports.append(report)
+            if not reports:
+                return given  # nothing new: the unit commits nothing and logs nothing
             tx.session.add_all(
                 PositionReportRow(
                     terminal_id=r.terminal_id,
@@ -775,7 +820,7 @@ class Store:
                 ]
             }
             tx.log("terminal.report_positions", "terminal", terminal.id, None, after, reason)
-        return reports
+        return given
 
     def position_reports(
         self,
@@ -856,9 +901,13 @@ class Store:
         key_id, secret = parsed
         with self._read() as session:
             row = session.get(ApiKeyRow, key_id)
-            if row is None or row.revoked_at is not None:
-                return None
-            if not apikeys.secret_matches(secret, row.salt, row.secret_hash):
+            # The hash is compared whether or not the key exists, so that the time taken does
+            # not tell a caller which key ids exist.
+            salt, expected = (
+                (row.salt, row.secret_hash) if row is not None else apikeys.ABSENT_KEY_HASH
+            )
+            matches = apikeys.secret_matches(secret, salt, expected)
+            if row is None or row.revoked_at is not None or not matches:
                 return None
             return repo.row_to_api_key(row)
 

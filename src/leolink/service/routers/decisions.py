@@ -1,22 +1,24 @@
 """Decisions, public: availability at a point and per cell, single and batch decisions.
 
-A single decision is computed on the event loop (it takes well under a millisecond once the
-policy is cached, less than a hop to a worker thread would cost); the store reads it needs for
-a named terminal, and batches and cell queries, run in worker threads.
+Every decision runs in a worker thread with a turn of the decider
+(`leolink.service.decisions.Decider.turns`): the event loop only parses and answers, so a
+large batch never stalls the small requests around it, and at most
+`ServiceLimits.max_concurrent_decisions` are computed at once.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
+import anyio
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 
 from leolink.errors import InputError
 from leolink.policy.decide import Decision
-from leolink.policy.records import CountryStatus, PositionReport, Terminal
+from leolink.policy.records import CountryStatus
 from leolink.service.boxes import TooManyCells, parse_bbox, too_many_cells_problem
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
 from leolink.service.schemas import (
@@ -41,6 +43,7 @@ StateDep = Annotated[ServiceState, Depends(get_state)]
 MAX_BATCH_INSTANTS = 100
 
 _STATUSES = list(CountryStatus)
+T = TypeVar("T")
 
 
 def decision_json(decision: Decision, at: np.datetime64) -> dict[str, Any]:
@@ -64,7 +67,8 @@ async def availability(
 ) -> Response:
     """Would a new terminal get service here at ``at`` (default now), and why (not)."""
     t = instant_or_now(at)
-    return _json_response(decision_json(state.decider.decide(lat, lon, t), t))
+    decision = await _in_turn(state, state.decider.decide, lat, lon, t)
+    return _json_response(decision_json(decision, t))
 
 
 @router.post("/decisions", response_model=DecisionOut, responses=errors(400, 404))
@@ -75,14 +79,13 @@ async def post_decision(state: StateDep, body: DecisionRequest) -> Response:
     with ``POST /v1/terminals/{id}/reports``).
     """
     t = instant_or_now(body.at)
-    terminal: Terminal | None = None
-    reports: list[PositionReport] = []
-    if body.terminal_id is not None:
-        terminal, reports = await run_in_threadpool(
-            state.decider.terminal_and_reports, body.terminal_id, t
-        )
-    decision = state.decider.decide(body.lat, body.lon, t, terminal, reports)
+    decision = await _in_turn(state, state.decider.decide, body.lat, body.lon, t, body.terminal_id)
     return _json_response(decision_json(decision, t))
+
+
+async def _in_turn(state: ServiceState, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` in a worker thread once a turn to decide is free."""
+    return await anyio.to_thread.run_sync(work, *args, limiter=state.decider.turns)
 
 
 def _batch(state: ServiceState, body: BatchRequest) -> bytes:
@@ -111,7 +114,7 @@ async def post_batch(state: StateDep, body: BatchRequest) -> Response:
 
     Each decision is the one ``POST /v1/decisions`` would give; nothing is written.
     """
-    body_bytes = await run_in_threadpool(_batch, state, body)
+    body_bytes = await _in_turn(state, _batch, state, body)
     return Response(body_bytes, media_type="application/json")
 
 
@@ -159,7 +162,7 @@ async def availability_cells(
     """
     t = instant_or_now(at)
     try:
-        body = await run_in_threadpool(_cells, state, bbox, t, resolution)
+        body = await _in_turn(state, _cells, state, bbox, t, resolution)
     except TooManyCells as exc:
         raise too_many_cells_problem(exc) from None
     return Response(body, media_type="application/json")
