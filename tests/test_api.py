@@ -1,4 +1,4 @@
-"""The facade: a sorted, complete ``__all__`` and the layering contract of DESIGN.md."""
+"""The facade: a sorted, complete ``__all__`` and the layering contract of docs/DESIGN.md."""
 
 from __future__ import annotations
 

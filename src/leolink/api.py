@@ -1,7 +1,7 @@
 """The public facade of leolink: what the command line, the service and users' scripts call.
 
 Everything here is re-exported from the implementation modules; import from here, not from
-them.  Names follow DESIGN.md: ``load_catalog``, ``propagate``, ``visible``, ...
+them.  Names follow docs/DESIGN.md: ``load_catalog``, ``propagate``, ``visible``, ...
 """
 
 from __future__ import annotations

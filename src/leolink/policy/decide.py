@@ -49,7 +49,7 @@ in another country "up to 2 months per trip", and only where the map marks the p
 "Available" or "Waitlist", else service "may be suspended immediately" (Starlink support,
 Roam plans: https://www.starlink.com/support/article/dd5b43b5-20e1-b29b-2d7d-a7ffd0541988 and
 https://www.starlink.com/sw-ke/support/article/0dd1c2c0-7bae-8c8f-43d4-9a64eb66662f).  Starlink
-states that allowance for its Roam plans; DESIGN.md's plans are ``standard`` (served at home)
+states that allowance for its Roam plans; docs/DESIGN.md's plans are ``standard`` (served at home)
 and ``roam`` (anywhere available), so the model gives the 2 months to ``standard`` and leaves
 ``roam`` unlimited — both settable in `DecisionSettings`.
 
@@ -208,7 +208,7 @@ class Decision:
     fired: tuple[FiredRule, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields of DESIGN.md: allowed, code, reasons, cell, country, ..., serving."""
+        """The fields of docs/DESIGN.md: allowed, code, reasons, cell, country, ..., serving."""
         return {
             "allowed": self.allowed,
             "code": self.code.value,

@@ -1,7 +1,7 @@
 """What the engine needs from where the policy is kept, as small protocols, and decisions from it.
 
 The pure core never imports the store; it states what it reads and writes as protocols
-(habit 5 of STYLE.md).  `leolink.store.Store` satisfies all of them, and a `PolicyHistory` of
+(habit 5 of docs/STYLE.md).  `leolink.store.Store` satisfies all of them, and a `PolicyHistory` of
 plain records is the in-memory twin of what is read (`leolink.policy.records`), which is how
 the engine is tested without a database.
 """
