@@ -30,6 +30,16 @@ from leolink.network import (
     latency_table,
     route,
 )
+from leolink.orbits.archive import (
+    CatalogSnapshot,
+    UpdateResult,
+    catalog_path_for,
+    load_catalog_for,
+    update_catalog,
+)
+from leolink.orbits.archive import (
+    snapshots as catalog_snapshots,
+)
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import (
     geodetic_to_itrs,
@@ -56,6 +66,7 @@ from leolink.time import format_instant, parse_instant, time_grid
 __all__ = [
     "BatchDecisions",
     "Catalog",
+    "CatalogSnapshot",
     "Code",
     "Country",
     "CountryRtt",
@@ -72,10 +83,13 @@ __all__ = [
     "Structure",
     "SweepPlan",
     "SweepResult",
+    "UpdateResult",
     "VisibleSatellite",
     "WalkerShell",
     "bbox_to_cells",
     "build_network",
+    "catalog_path_for",
+    "catalog_snapshots",
     "catalog_summary",
     "compile_policy",
     "countries_at",
@@ -100,6 +114,7 @@ __all__ = [
     "latency_table",
     "latlng_to_cells",
     "load_catalog",
+    "load_catalog_for",
     "load_scenario",
     "parse_instant",
     "plan_sweep",
@@ -114,6 +129,7 @@ __all__ = [
     "sweep",
     "teme_to_itrs",
     "time_grid",
+    "update_catalog",
     "visible",
     "walker_shell",
     "world_cells",

@@ -315,7 +315,12 @@ def test_withdrawn_geofence_stops_at_its_withdrawal() -> None:
 
 def test_known_at_rewinds_approvals() -> None:
     """A geofence approved in 2024 for a 2022 window: in force then, unless asked as of 2023."""
-    late = fence("gf-late", area_geojson=box(30, 50, 31, 51), approved_at="2024-01-01T00:00:00Z")
+    late = fence(
+        "gf-late",
+        area_geojson=box(30, 50, 31, 51),
+        start="2022-01-01T00:00:00Z",  # without a start it would apply from its approval
+        approved_at="2024-01-01T00:00:00Z",
+    )
     at = t("2022-06-01T00:00:00Z")
     now = history(europe_statuses(), [late])
     then = history(europe_statuses(), [late], known_at=t("2023-01-01T00:00:00Z"))

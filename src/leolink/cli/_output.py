@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 stderr_console = Console(stderr=True, soft_wrap=True)
 
@@ -59,11 +60,24 @@ def emit(
                 {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in row.items()}
             )
         return
-    table = Table(title=title or None)
-    for column in columns:
-        table.add_column(column, justify="right" if _is_numeric(rows, column) else "left")
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
+    # Every cell is a Text, never markup: "[confidence: high]" is data to show, not a style.
+    table = Table(title=Text(title) if title else None)
+    if isinstance(data, dict):
+        # One record reads down, as key and value; values wrap instead of being cut, so that
+        # codes, cell ids and reasons are shown whole.
+        table.add_column("field", style="bold", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        for key, value in data.items():
+            table.add_row(Text(str(key)), Text(_cell(value)))
+    else:
+        for column in columns:
+            table.add_column(
+                Text(column),
+                justify="right" if _is_numeric(rows, column) else "left",
+                overflow="fold",
+            )
+        for row in rows:
+            table.add_row(*(Text(_cell(row.get(c))) for c in columns))
     console = Console()
     if not console.is_terminal:  # files and pipes get the whole table, not 80 columns of it
         console = Console(width=1000)

@@ -16,20 +16,11 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from leolink import api
 from leolink.cli._common import (
     CatalogOption,
     FormatOption,
@@ -37,10 +28,10 @@ from leolink.cli._common import (
     load_catalog,
 )
 from leolink.cli._output import Format, emit, stderr_console
-from leolink.coverage.maps import figure_label, map_figures
 from leolink.errors import InputError, RegionError
-from leolink.geo.grid import cells_to_polygons
-from leolink.jobs import make_executor
+
+if TYPE_CHECKING:  # the model loads when the command runs, not for --help
+    from leolink import api
 
 #: Sweeps of at least this many cell-instants show a progress bar (when stderr is a terminal).
 PROGRESS_FROM_CELL_STEPS = 20_000_000
@@ -147,6 +138,8 @@ def _write_geojson(result: api.SweepResult, summary: dict[str, Any], path: Path)
     """A FeatureCollection of the cells (polygons cut at the antimeridian), one at a time."""
     import shapely
 
+    from leolink.geo.grid import cells_to_polygons
+
     columns = result.columns()
     names = list(columns)
     rows = [columns[name].tolist() for name in names]
@@ -182,6 +175,15 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[int, int], None] | N
     if not show:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     bar = Progress(
         TextColumn("sweeping"),
         BarColumn(),
@@ -249,9 +251,9 @@ def coverage(
         str,
         typer.Option(
             "--figure",
-            help="Figure for --png: "
-            + ", ".join(map_figures())
-            + ", pct_time_at_least_K (K >= 2).",
+            help="Figure for --png: a per-cell figure of the summary (pct_time_covered, "
+            "mean_visible, max_gap_s, ...) or pct_time_at_least_K (K >= 2); a wrong name "
+            "lists them all.",
         ),
     ] = "pct_time_covered",
     workers: Annotated[
@@ -275,6 +277,10 @@ def coverage(
     are area-weighted over the cells; min_visible, max_visible, max_gap_s and
     max_elevation_deg are extremes over cells.
     """
+    from leolink import api
+    from leolink.coverage.maps import figure_label, map_figures
+    from leolink.jobs import make_executor
+
     # Everything is checked before any cell is swept or any worker started.
     api.time_grid(start, end, step_s)
     ks = _at_least(at_least)
@@ -303,7 +309,7 @@ def coverage(
     )
     if geojson is not None:
         label = f"GeoJSON {geojson.name}"
-    cat = load_catalog(catalog, strict)
+    cat = load_catalog(catalog, strict, api.parse_instant(start))
     in_process = workers is None and scheduler is None
     plan = api.plan_sweep(
         cells,

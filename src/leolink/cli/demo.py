@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import numpy as np
 import typer
@@ -23,8 +23,10 @@ from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
 from leolink.policy.records import CustomerClass, Plan, TerminalState
-from leolink.store import Store
 from leolink.time import format_instant, parse_instant
+
+if TYPE_CHECKING:
+    from leolink.store import Store
 
 __all__ = ["DEMO_ACTOR", "DemoTerminal", "demo_fleet", "load_demo", "terminals_load_demo"]
 
@@ -152,6 +154,8 @@ def terminals_load_demo(
     fmt: FormatOption = Format.json,
 ) -> None:
     """Register the synthetic demo fleet (account 'demo') with its position reports, audited."""
+    from leolink.store import Store
+
     now = parse_instant(at)
     with Store.open(db, signing_key=signing_key) as store:
         done = load_demo(store, now)

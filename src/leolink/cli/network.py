@@ -7,18 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from leolink import api
 from leolink.cli._common import (
     AtOption,
     CatalogOption,
     FormatOption,
     StrictOption,
-    load_catalog,
-    parse_at,
+    catalog_at,
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.network import DEFAULT_MAX_ISL_KM, GEOIP_FEED_DATE, IslPattern, parse_lat_lon
 
 
 def route(
@@ -32,8 +29,7 @@ def route(
         typer.Option(
             "--to",
             help="Destination LAT,LON; without it, the route goes through a gateway to the "
-            "user's PoP (as Starlink's GeoIP feed assigns it, or --pop), with the RTT by "
-            "component.",
+            "user's PoP (as Starlink's GeoIP feed assigns it, or --pop), with its RTT.",
         ),
     ] = None,
     pop: Annotated[
@@ -46,9 +42,9 @@ def route(
     ] = None,
     catalog: CatalogOption = None,
     isl: Annotated[
-        IslPattern,
-        typer.Option("--isl", help="Laser links: the +Grid, or none (bent pipe only)."),
-    ] = IslPattern.PLUS_GRID,
+        str,
+        typer.Option("--isl", help="Laser links: plus-grid (the +Grid), or none (bent pipe only)."),
+    ] = "plus-grid",
     min_elevation_deg: Annotated[
         float | None,
         typer.Option(
@@ -61,8 +57,13 @@ def route(
         typer.Option("--max-gsl-km", help="Ground links up to this slant range instead, km."),
     ] = None,
     max_isl_km: Annotated[
-        float, typer.Option("--max-isl-km", help="Longest laser link, km.")
-    ] = DEFAULT_MAX_ISL_KM,
+        float | None,
+        typer.Option(
+            "--max-isl-km",
+            help="Longest laser link, km (default: the line of sight that clears the "
+            "atmosphere at 550 km).",
+        ),
+    ] = None,
     no_gateways: Annotated[
         bool,
         typer.Option("--no-gateways", help="Leave out the gateways and PoPs (satellites only)."),
@@ -80,6 +81,18 @@ def route(
 
     An unreachable destination is a result (reachable: false, with the reason), not an error.
     """
+    from leolink import api
+    from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+
+    try:
+        isl_pattern = IslPattern(isl)
+    except ValueError:
+        choices = ", ".join(p.value for p in IslPattern)
+        raise InputError(
+            f"--isl {isl!r} is not a laser-link pattern; expected one of: {choices}"
+        ) from None
+    if max_isl_km is None:
+        max_isl_km = DEFAULT_MAX_ISL_KM
     src = parse_lat_lon(from_, "--from")
     dst = None if to is None else parse_lat_lon(to, "--to")
     if min_elevation_deg is not None and max_gsl_km is not None:
@@ -93,10 +106,9 @@ def route(
         raise InputError(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
-    cat = load_catalog(catalog, strict)
-    instant = parse_at(at, cat)
+    cat, instant = catalog_at(catalog, strict, at)
     options: dict[str, Any] = {
-        "isl": isl,
+        "isl": isl_pattern,
         "min_elevation_deg": None
         if max_gsl_km is not None
         else (25.0 if min_elevation_deg is None else min_elevation_deg),
@@ -170,12 +182,14 @@ def latency(
     there; every satellite in view may serve it (Starlink's scheduler does not pick the best),
     and the RTT adds propagation in space and on the ground, radio access and processing.
     """
+    from leolink import api
+    from leolink.network import GEOIP_FEED_DATE, parse_lat_lon
+
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
     points = None if not places else [parse_lat_lon(p, "--place") for p in places]
     if floor and points is not None:
         raise InputError("--floor is per country; leave out --place with it")
-    cat = load_catalog(catalog, strict)
-    instant = parse_at(at, cat)
+    cat, instant = catalog_at(catalog, strict, at)
     instants = [instant] if end is None else list(api.time_grid(instant, end, step_s))
     window = at if end is None else f"{at} .. {end} every {step_s:g} s"
     if floor:

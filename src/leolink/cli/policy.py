@@ -14,38 +14,28 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
+from leolink.cli._common import (
+    CatalogOption,
+    DbOption,
+    FormatOption,
+    SigningKeyOption,
+    load_catalog,
+)
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.demo import terminals_load_demo
 from leolink.errors import InputError
-from leolink.orbits.loading import load_catalog
-from leolink.policy.defaults import (
-    DEFAULT_APPROVER,
-    DEFAULT_PROPOSER,
-    apply_defaults,
-    load_default_dataset,
-    seed_if_empty,
-)
-from leolink.policy.enforcement import find_violations, suspend
-from leolink.policy.impact import geofence_impact
 from leolink.policy.records import CustomerClass, GeofenceEffect, GeofenceSpec
-from leolink.policy.scenarios import (
-    ScenarioClock,
-    StepOutcome,
-    load_scenario,
-    run_scenario,
-    scenario_names,
-)
-from leolink.policy.sky import DEFAULT_MIN_ELEVATION_DEG, Sky
-from leolink.policy.sources import decide_from
-from leolink.store import Store
 from leolink.time import format_instant, parse_instant
+
+if TYPE_CHECKING:  # the store, the sky and the scenarios load when a command runs
+    from leolink.policy.scenarios import ScenarioClock, StepOutcome
+    from leolink.policy.sky import Sky
+    from leolink.store import Store
 
 __all__ = ["register"]
 
@@ -54,8 +44,11 @@ NoSatellitesOption = Annotated[
     typer.Option("--no-satellites", help="Decide on policy only; do not look for a satellite."),
 ]
 ElevationOption = Annotated[
-    float,
-    typer.Option("--min-elevation-deg", help="Elevation mask for the serving satellite, degrees."),
+    float | None,
+    typer.Option(
+        "--min-elevation-deg",
+        help="Elevation mask for the serving satellite, degrees (default: the sky's, 25).",
+    ),
 ]
 
 
@@ -69,6 +62,8 @@ def _cli_actor() -> str:
 
 
 def _open(db: str | None, signing_key: str | None = None) -> Store:
+    from leolink.store import Store
+
     return Store.open(db, signing_key=signing_key)
 
 
@@ -76,10 +71,18 @@ def _note(text: str) -> None:
     stderr_console.print(text, markup=False, highlight=False)
 
 
-def _sky(catalog: Path | None, no_satellites: bool, min_elevation_deg: float) -> Sky | None:
+def _sky(
+    catalog: Path | None,
+    no_satellites: bool,
+    min_elevation_deg: float | None,
+    at: np.datetime64 | None = None,
+) -> Sky | None:
+    from leolink.policy.sky import DEFAULT_MIN_ELEVATION_DEG, Sky
+
     if no_satellites:
         return None
-    return Sky(load_catalog(catalog), min_elevation_deg=min_elevation_deg)
+    mask_deg = DEFAULT_MIN_ELEVATION_DEG if min_elevation_deg is None else min_elevation_deg
+    return Sky(load_catalog(catalog, False, at), min_elevation_deg=mask_deg)
 
 
 def check(
@@ -100,10 +103,13 @@ def check(
     signing_key: SigningKeyOption = None,
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
-    min_elevation_deg: ElevationOption = DEFAULT_MIN_ELEVATION_DEG,
+    min_elevation_deg: ElevationOption = None,
     fmt: FormatOption = Format.json,
 ) -> None:
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
+    from leolink.policy.defaults import DEFAULT_APPROVER, DEFAULT_PROPOSER, seed_if_empty
+    from leolink.policy.sources import decide_from
+
     if not (np.isfinite(lat) and abs(lat) <= 90.0 and np.isfinite(lon) and abs(lon) <= 180.0):
         raise InputError(
             f"--lat {lat} --lon {lon} is not a position: give a latitude within ±90 and a "
@@ -124,7 +130,7 @@ def check(
             terminal,
             (lat, lon),
             instant,
-            sky=_sky(catalog, no_satellites, min_elevation_deg),
+            sky=_sky(catalog, no_satellites, min_elevation_deg, instant),
             known_at=known_at,
         )
     emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
@@ -150,6 +156,8 @@ def load_defaults(
     fmt: FormatOption = Format.json,
 ) -> None:
     """Load the default country statuses (two system actors propose and approve); idempotent."""
+    from leolink.policy.defaults import apply_defaults, load_default_dataset
+
     data = load_default_dataset(dataset)
     with _open(db, signing_key) as store:
         result = apply_defaults(store, data)
@@ -158,6 +166,8 @@ def load_defaults(
 
 def scenario_list(fmt: FormatOption = Format.table) -> None:
     """List the shipped scenarios."""
+    from leolink.policy.scenarios import load_scenario, scenario_names
+
     rows = []
     for name in scenario_names():
         scenario = load_scenario(name)
@@ -166,6 +176,10 @@ def scenario_list(fmt: FormatOption = Format.table) -> None:
 
 
 def _scenario_store(clock: ScenarioClock) -> Store:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from leolink.store import Store
+
     # A fresh in-memory store with a throw-away key: nothing of a run outlives it.
     return Store.open("sqlite://", signing_key=Ed25519PrivateKey.generate(), clock=clock)
 
@@ -182,8 +196,13 @@ def scenario_run(
     Exits 1 when an expectation is not met, and 2 (with the store's message) when a step is
     refused as bad input (an unknown country code, a duplicate id, ...): the file is wrong.
     """
+    from leolink.orbits.loading import load_catalog as load_catalog_file
+    from leolink.policy.scenarios import load_scenario, run_scenario
+    from leolink.policy.sky import Sky
+
     scenario = load_scenario(name)
-    sky = Sky(load_catalog(catalog)) if scenario.satellites else None
+    # The scenarios' expectations were written against the embedded catalog, not a snapshot.
+    sky = Sky(load_catalog_file(catalog)) if scenario.satellites else None
     run = run_scenario(scenario, _scenario_store, sky=sky)
     refused = [o for o in run.outcomes if o.actual.startswith("error: ")]
     if refused:
@@ -239,6 +258,8 @@ def terminals_enforce(
     fmt: FormatOption = Format.json,
 ) -> None:
     """Terminals whose position reports place them in a blocked country or area, with evidence."""
+    from leolink.policy.enforcement import find_violations, suspend
+
     if do_suspend and not (reason and reason.strip()):
         raise InputError(
             "--suspend needs --reason: the audit log records why terminals were suspended"
@@ -317,10 +338,12 @@ def geofence_impact_command(
     db: DbOption = None,
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
-    min_elevation_deg: ElevationOption = DEFAULT_MIN_ELEVATION_DEG,
+    min_elevation_deg: ElevationOption = None,
     fmt: FormatOption = Format.json,
 ) -> None:
     """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
+    from leolink.policy.impact import geofence_impact
+
     if geojson is None and cells is None:
         raise InputError("give the area: --geojson FILE and/or --cells CELL,CELL,...")
     area = None

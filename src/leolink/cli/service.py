@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
+from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
-from leolink.policy.defaults import seed_if_empty
 from leolink.policy.records import Role
-from leolink.store import Store, default_url
+
+if TYPE_CHECKING:
+    from leolink.store import Store
 
 __all__ = ["register"]
 
@@ -39,6 +40,8 @@ def _address(host: str, port: int) -> str:
 
 def _seed_defaults(store: Store) -> str | None:
     """Load the default policy into a store that has none; what was done, or None."""
+    from leolink.policy.defaults import seed_if_empty
+
     loaded = seed_if_empty(store)
     if loaded is None:
         return None
@@ -54,6 +57,7 @@ def serve(
     db: DbOption = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Worker processes.")] = 1,
     signing_key: SigningKeyOption = None,
+    catalog: CatalogOption = None,
     seed: Annotated[
         bool,
         typer.Option(
@@ -67,7 +71,9 @@ def serve(
     """Run the operator service: the HTTP API (/v1, docs at /docs) and the web map at /."""
     import uvicorn
 
-    from leolink.service.app import ENV_DB_URL, ENV_SIGNING_KEY
+    from leolink import api
+    from leolink.service.app import ENV_CATALOG, ENV_DB_URL, ENV_SIGNING_KEY
+    from leolink.store import Store, default_url
 
     url = db or default_url()
     with Store.open(url, signing_key=signing_key) as store:  # migrates, once, here
@@ -76,6 +82,9 @@ def serve(
     os.environ[ENV_DB_URL] = url
     if signing_key:
         os.environ[ENV_SIGNING_KEY] = signing_key
+    if catalog is not None:
+        api.load_catalog(catalog)  # a bad file is refused here, not in every worker
+        os.environ[ENV_CATALOG] = str(catalog.resolve())
     typer.echo(_address(host, port))
     uvicorn.run(
         "leolink.service.app:create_app_from_env",
@@ -110,6 +119,8 @@ def keys_create(
     """Make an API key and print its token, which is shown this once only."""
     import secrets
 
+    from leolink.store import Store
+
     key_name = name if name is not None else f"{role.value}-{secrets.token_hex(3)}"
     with Store.open(db, signing_key=signing_key) as store:
         key, token = store.create_api_key(role, name=key_name, actor=_cli_actor(), reason=reason)
@@ -127,6 +138,8 @@ def keys_create(
 
 def keys_list(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
     """List the API keys (never their secrets)."""
+    from leolink.store import Store
+
     with Store.open(db) as store:
         emit([k.to_dict() for k in store.api_keys()], fmt, title="API keys")
 
@@ -139,6 +152,8 @@ def keys_revoke(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Revoke an API key: its token authenticates no more."""
+    from leolink.store import Store
+
     with Store.open(db, signing_key=signing_key) as store:
         key = store.revoke_api_key(key_id, actor=_cli_actor(), reason=reason)
     emit(key.to_dict(), fmt, title="Revoked")

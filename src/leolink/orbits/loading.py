@@ -20,7 +20,13 @@ from leolink.orbits.catalog import Catalog
 from leolink.orbits.omm import parse_omm_csv, parse_omm_json
 from leolink.orbits.tle import parse_tle
 
-__all__ = ["EMBEDDED_CATALOG", "CatalogFormat", "detect_catalog_format", "load_catalog"]
+__all__ = [
+    "EMBEDDED_CATALOG",
+    "CatalogFormat",
+    "detect_catalog_format",
+    "load_catalog",
+    "parse_catalog_bytes",
+]
 
 #: The real Starlink catalog shipped in ``leolink/data`` (see its ``PROVENANCE.md``).
 EMBEDDED_CATALOG: Final = "starlink-2026-05-13.tle.gz"
@@ -157,3 +163,10 @@ def load_catalog(path: str | os.PathLike[str] | None = None, *, strict: bool = F
     except OSError as error:
         raise CatalogError(f"cannot read catalog file {source!r} ({error.strerror})") from None
     return _parse(_decode(data, source), source, source, strict)
+
+
+def parse_catalog_bytes(data: bytes, name: str, *, source: str | None = None) -> Catalog:
+    """A catalog from the bytes of a file called ``name`` (as `load_catalog` reads a file),
+    e.g. one just downloaded; ``source`` names it in messages (default: ``name``)."""
+    source = name if source is None else source
+    return _parse(_decode(data, source), name, source, strict=False)

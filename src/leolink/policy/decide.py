@@ -231,10 +231,13 @@ def geofence_code(fence: Geofence) -> Code:
 
 
 def _window(fence: Geofence) -> str:
-    start = "always" if fence.window_start is None else f"from {format_instant(fence.window_start)}"
+    if fence.window_start is not None:
+        start = f"from {format_instant(fence.window_start)}"
+    elif fence.approved_at is not None:
+        start = f"from its approval at {format_instant(fence.approved_at)}"
+    else:
+        start = "from its approval"
     end = "" if fence.window_end is None else f" until {format_instant(fence.window_end)}"
-    if fence.window_start is None and fence.window_end is not None:
-        return f"until {format_instant(fence.window_end)}"
     return start + end
 
 

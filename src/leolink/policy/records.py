@@ -235,15 +235,18 @@ class Geofence:
     ) -> tuple[np.datetime64 | None, np.datetime64 | None] | None:
         """``[start, end)`` of the instants the geofence applies to (None: an open end).
 
-        None if it was never approved (by ``known_at``, when given).  A withdrawal known by
-        then ends the interval at ``withdrawn_at``; an empty interval is returned as is.
+        None if it was never approved (by ``known_at``, when given).  A geofence proposed
+        without a start takes effect when it is approved, not from the beginning of time (a
+        reconstruction of the past gives its start).  A withdrawal known by then ends the
+        interval at ``withdrawn_at``; an empty interval is returned as is.
         """
         if not _before(self.approved_at, known_at):
             return None
+        start = self.window_start if self.window_start is not None else self.approved_at
         end = self.window_end
         if self.withdrawn_at is not None and _before(self.withdrawn_at, known_at):
             end = self.withdrawn_at if end is None else min(end, self.withdrawn_at)
-        return self.window_start, end
+        return start, end
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields, times as ISO 8601 ``Z`` strings (the GeoJSON as text)."""

@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
 import leolink
 from leolink import api
 from leolink.service import basemap
+from leolink.service.docs import install_docs
 from leolink.service.idempotency import IdempotentPosts
 from leolink.service.middleware import RequestGuard
 from leolink.service.problems import install_problem_handlers
+from leolink.service.query import reject_unknown_query
 from leolink.service.routers import (
     audit,
     coverage,
@@ -38,13 +40,20 @@ from leolink.service.static import DEFAULT_STATIC_DIR, install_static
 from leolink.store import Store
 from leolink.time import parse_instant
 
-__all__ = ["ENV_DB_URL", "ENV_SIGNING_KEY", "create_app", "create_app_from_env"]
+__all__ = [
+    "ENV_CATALOG",
+    "ENV_DB_URL",
+    "ENV_SIGNING_KEY",
+    "create_app",
+    "create_app_from_env",
+]
 
 _log = logging.getLogger(__name__)
 
 #: Environment variables through which `leolink serve` configures its worker processes.
 ENV_DB_URL: Final = "LEOLINK_DB_URL"
 ENV_SIGNING_KEY: Final = "LEOLINK_SIGNING_KEY"
+ENV_CATALOG: Final = "LEOLINK_CATALOG"
 
 _DESCRIPTION = """\
 The operator service of leolink, an open model of a Starlink-class satellite-internet system.
@@ -73,7 +82,8 @@ def create_app(
     The store is ``store`` if given (the caller keeps and closes it), else opened at
     ``store_url`` (default: the SQLite file in the user's data directory), its schema migrated
     unless ``migrate=False``, with ``signing_key`` for its audit checkpoints; the app closes it
-    on shutdown.  ``catalog`` defaults to the embedded real catalog.  ``static_dir`` holds the
+    on shutdown.  ``catalog`` defaults to the newest kept snapshot (``leolink catalog
+    update``), else the embedded real catalog.  ``static_dir`` holds the
     built web map.
     """
     own = store is None
@@ -82,7 +92,7 @@ def create_app(
     try:
         state = ServiceState(
             store=store,
-            catalog=catalog if catalog is not None else api.load_catalog(),
+            catalog=catalog if catalog is not None else api.load_catalog_for(),
             limits=limits or ServiceLimits(),
             owns_store=own,
         )
@@ -112,6 +122,9 @@ def create_app(
         description=f"{_DESCRIPTION}\nLimits of one request (`ServiceLimits`):\n\n"
         f"{state.limits.markdown()}\n",
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.leolink = state
     install_problem_handlers(app)
@@ -135,6 +148,7 @@ def create_app(
         forensics,
     ):
         app.include_router(module.router)
+    install_docs(app)
     install_static(app, static_dir)
     app.openapi = _openapi_with_problems(app)  # type: ignore[method-assign]
     return app
@@ -158,7 +172,8 @@ def _openapi_with_problems(app: FastAPI) -> Callable[[], dict[str, Any]]:
 
 
 def create_app_from_env() -> FastAPI:
-    """`create_app` configured by `ENV_DB_URL` and `ENV_SIGNING_KEY` (for uvicorn workers).
+    """`create_app` configured by `ENV_DB_URL`, `ENV_SIGNING_KEY` and `ENV_CATALOG` (for uvicorn
+    workers).
 
     The schema is not migrated here: `leolink serve` migrates once before starting workers,
     so that several workers do not race to do it.
@@ -166,5 +181,6 @@ def create_app_from_env() -> FastAPI:
     return create_app(
         os.environ.get(ENV_DB_URL) or None,
         signing_key=os.environ.get(ENV_SIGNING_KEY) or None,
+        catalog=api.load_catalog(catalog) if (catalog := os.environ.get(ENV_CATALOG)) else None,
         migrate=False,
     )
