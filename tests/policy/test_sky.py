@@ -7,6 +7,7 @@ import pytest
 
 from leolink import api
 from leolink.errors import InputError
+from leolink.network import ground_sites, network_graph, route_in
 from leolink.orbits.frames import itrs_to_topocentric
 from leolink.orbits.propagate import propagate
 from leolink.policy.batch import decide_batch
@@ -23,9 +24,12 @@ def sky() -> Sky:
     return Sky(api.load_catalog())
 
 
-def test_serving_is_the_highest_satellite_visible_reports(sky: Sky) -> None:
+def test_without_routes_serving_is_the_highest_broadband_satellite_visible_reports() -> None:
+    """No network: the highest satellite above the mask that ``visible`` lists, not a [DTC] one."""
+    sky = Sky(api.load_catalog(), network=False)
     for lat, lon in [(50.45, 30.52), (25.03, 121.56), (-77.8, 166.7), (0.0, -150.0), (89.9, 10.0)]:
         visible = api.visible(sky.catalog, lat_deg=lat, lon_deg=lon, at=AT, min_elevation_deg=25.0)
+        visible = [v for v in visible if "[DTC]" not in v.name]
         check = sky.serving(lat, lon, AT)
         assert check.checked
         assert check.serving is not None
@@ -42,6 +46,7 @@ def test_best_is_exact_against_brute_force(sky: Sky) -> None:
     eph = propagate(sky.catalog, np.asarray([AT]))
     el, _, _ = itrs_to_topocentric(eph.r_itrs_km[:, 0, :][None], lat[:, None], lon[:, None], 0.0)
     el = np.where(np.isfinite(el), el, -90.0)
+    el[:, np.array(["[DTC]" in name for name in sky.catalog.names])] = -90.0  # never serve
     best = np.argmax(el, axis=1)
     top = el[np.arange(len(lat)), best]
     above = top >= 25.0
@@ -107,12 +112,8 @@ def test_route_to_the_internet_equals_network_route(sky: Sky) -> None:
         assert serving.gateway is not None
         assert serving.gateway.id == route.path[-2].id
         assert serving.hops == route.hops
-        first = int(route.path[1].id)
-        if first == serving.norad_id:
-            assert serving.route_satellite is None
-        else:
-            assert serving.route_satellite is not None
-            assert serving.route_satellite.norad_id == first
+        assert serving.norad_id == int(route.path[1].id)  # the route's first hop serves
+        assert serving.elevation_deg >= sky.min_elevation_deg
 
 
 def test_internet_many_answers_each_instant_from_its_own_graph(sky: Sky) -> None:
@@ -161,3 +162,31 @@ def test_batch_routes_equal_single_decisions(sky: Sky) -> None:
         assert serving is not None
         assert serving.rtt_ms is not None
         assert serving == batch.decision(i).serving
+
+
+def test_serving_satellite_is_the_first_hop_and_never_direct_to_cell(sky: Sky) -> None:
+    """At 60 places and three instants of the catalog's day: the decision's serving satellite is
+    the first satellite of `route_in`'s route to the nearest PoP, and never a [DTC] one."""
+    network = sky.network
+    assert network is not None
+    rng = np.random.default_rng(11)
+    lat = np.degrees(np.arcsin(rng.uniform(-0.85, 0.85, 60)))
+    lon = rng.uniform(-180, 180, 60)
+    places = ground_sites(lat, lon, ids=[str(i) for i in range(60)], kind="terminal")
+    served = 0
+    for hours in (0, 9, 17):
+        t = AT + np.timedelta64(hours, "h") - np.timedelta64(12, "h")
+        graph = network_graph(network, t, places)
+        for i in range(60):
+            serving = sky.serving(float(lat[i]), float(lon[i]), t).serving
+            route = route_in(graph, i)
+            if serving is None or serving.pop is None:
+                assert not route.reachable
+                continue
+            served += 1
+            assert "[DTC]" not in serving.name
+            assert route.path[1].kind == "satellite"
+            assert serving.norad_id == int(route.path[1].id)
+            assert serving.rtt_ms is not None
+            assert abs(serving.rtt_ms - route.rtt_ms) < RTT_TOLERANCE_MS
+    assert served > 100

@@ -52,7 +52,7 @@ def test_countries_layer_is_small_and_carries_statuses_as_of_at(
     assert len(now.content) < 2_000_000
     layer = now.json()
     assert layer["type"] == "FeatureCollection"
-    assert len(layer["features"]) == 242
+    assert len(layer["features"]) == 248
     by_code = {f["properties"]["iso_a3"]: f for f in layer["features"]}
     taiwan = by_code["TWN"]["properties"]
     assert taiwan == {

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from leolink.cli import coverage, forensics, network, orbits, policy, service
+from leolink.cli import availability, coverage, forensics, network, orbits, policy, service
 from leolink.cli._output import stderr_console
 from leolink.errors import LeolinkError
 
@@ -28,6 +28,7 @@ network.register(app)
 coverage.register(app)
 service.register(app)
 policy.register(app)
+availability.register(app)
 forensics.register(app)
 
 

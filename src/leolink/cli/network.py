@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -56,12 +57,18 @@ def route(
         float | None,
         typer.Option("--max-gsl-km", help="Ground links up to this slant range instead, km."),
     ] = None,
+    isl_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--isl-file",
+            help="Lasers from a Hypatia isls.txt (two satellite indices a line, catalog order "
+            "from 0) instead of the inferred +Grid.",
+        ),
+    ] = None,
     max_isl_km: Annotated[
         float | None,
         typer.Option(
-            "--max-isl-km",
-            help="Longest laser link, km (default: the line of sight that clears the "
-            "atmosphere at 550 km).",
+            "--max-isl-km", help="Longest laser link, km (default 5,400, SpaceX's stated range)."
         ),
     ] = None,
     no_gateways: Annotated[
@@ -82,7 +89,7 @@ def route(
     An unreachable destination is a result (reachable: false, with the reason), not an error.
     """
     from leolink import api
-    from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon
+    from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_isls, parse_lat_lon
 
     try:
         isl_pattern = IslPattern(isl)
@@ -107,8 +114,18 @@ def route(
             "without --to the route ends at a PoP through a gateway; drop --no-gateways"
         )
     cat, instant = catalog_at(catalog, strict, at)
+    isl_pairs = None
+    if isl_file is not None:
+        if isl_pattern is IslPattern.NONE:
+            raise InputError(f"--isl none leaves out the lasers; drop --isl-file {isl_file}")
+        try:
+            text = isl_file.read_text()
+        except OSError as error:
+            raise InputError(f"--isl-file {isl_file}: cannot read it ({error.strerror})") from None
+        isl_pairs = parse_isls(text, len(cat), source=str(isl_file))
     options: dict[str, Any] = {
         "isl": isl_pattern,
+        "isl_pairs": isl_pairs,
         "min_elevation_deg": None
         if max_gsl_km is not None
         else (25.0 if min_elevation_deg is None else min_elevation_deg),
@@ -145,7 +162,7 @@ def latency(
     at: AtOption,
     countries: Annotated[
         str | None,
-        typer.Option("--countries", help="Comma-separated ISO codes (default: all 242)."),
+        typer.Option("--countries", help="Comma-separated ISO codes (default: all 248)."),
     ] = None,
     places: Annotated[
         list[str] | None,

@@ -42,7 +42,8 @@ def catalog_info(
     if fmt is Format.table:
         stderr_console.print(
             f"{summary['satellites']} satellites from {cat.source}, "
-            f"{summary['unassigned']} not in a shell (raising, lowering or decaying), "
+            f"{summary['unassigned']} in no shell; 'satellites' are those settled in a shell, "
+            "'manoeuvring' those raising, lowering or parked off it (no lasers until settled), "
             f"{summary['skipped']} record(s) skipped",
             markup=False,
             highlight=False,

@@ -1,7 +1,9 @@
 """Countries: the vendored borders, lookup by ISO code, and point -> country with territorial seas.
 
-The borders are Natural Earth 1:50m admin-0 (``data/countries-50m.geojson.gz``, 242 entries, the
-UN view of disputed areas: Crimea in Ukraine, Taiwan as TW; see ``data/PROVENANCE.md``).
+The borders are Natural Earth 1:50m admin-0 (``data/countries-50m.geojson.gz``, 248 entries, the
+UN view of disputed areas: Crimea in Ukraine, Taiwan as TW; see ``data/PROVENANCE.md``), with the
+places Starlink lists on their own as their own entries: Réunion, French Guiana, Martinique,
+Guadeloupe, Mayotte, Christmas Island, the Cocos (Keeling) Islands; Ceuta and Melilla in Spain.
 
 Point -> country (`countries_at`) follows the law of the sea as a service map needs it: a point
 on land belongs to the country whose polygon holds it; a point at sea within the 12-nautical-
@@ -72,8 +74,8 @@ _COMMON_ALIASES: Final = {"UK": "GB", "EL": "GR", "KS": "XK"}
 class Country:
     """One entry of the borders: its position in `all_countries` and its codes and name.
 
-    ``iso_a2`` is None for the five entities that have no ISO alpha-2 code (Somaliland,
-    N. Cyprus, Siachen Glacier, Indian Ocean Ter., Ashmore and Cartier Is.); ``code`` is then
+    ``iso_a2`` is None for the four entities that have no ISO alpha-2 code (Somaliland,
+    N. Cyprus, Siachen Glacier, Ashmore and Cartier Is.); ``code`` is then
     the alpha-3 code.
     """
 
@@ -146,7 +148,7 @@ def _borders() -> _Borders:
 
 
 def all_countries() -> tuple[Country, ...]:
-    """The 242 entries of the borders, sorted by alpha-3 code (``index`` is the position)."""
+    """The 248 entries of the borders, sorted by alpha-3 code (``index`` is the position)."""
     return _borders().countries
 
 

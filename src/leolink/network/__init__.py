@@ -2,10 +2,10 @@
 
 Import from `leolink.api` (``route``) or from here; the modules behind are `sites` (the ground
 segment), `links` (which links exist at an instant), `graph` (the network as a sparse graph),
-`routing` (shortest paths, routes, forwarding state), `countries` (the propagation-only RTT
-floor country by country), `homing` (the 2026 PoPs and Starlink's GeoIP PoP assignment),
-`latency` (RTT as users measure it, by component)
-and `hypatia` (Hypatia's shells, to check leolink against).
+`routing` (shortest paths, routes, forwarding state), `lasers` (laser links over time),
+`countries` (the propagation-only RTT floor country by country), `homing` (the 2026 PoPs and
+Starlink's GeoIP PoP assignment), `latency` (RTT as users measure it, by component) and
+`hypatia` (Hypatia's shells and ``isls.txt``, to check leolink against).
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ from leolink.network.hypatia import (
     STARLINK_550_MAX_GSL_KM,
     STARLINK_550_MAX_ISL_KM,
     HypatiaShell,
+    format_isls,
     hypatia_compatible_shell,
     hypatia_tle_lines,
+    parse_isls,
 )
 from leolink.network.latency import (
     COMPONENTS,
@@ -49,6 +51,7 @@ from leolink.network.latency import (
     to_assigned_pop,
     via_pop,
 )
+from leolink.network.lasers import SPACEX_LASERS_2024, LaserDay, laser_day
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
     SPEED_OF_LIGHT_KM_S,
@@ -91,6 +94,7 @@ __all__ = [
     "FIBRE_VELOCITY_FACTOR",
     "GEOIP_FEED_DATE",
     "HYPATIA_EPOCH",
+    "SPACEX_LASERS_2024",
     "SPEED_OF_LIGHT_KM_S",
     "STARLINK_550_MAX_GSL_KM",
     "STARLINK_550_MAX_ISL_KM",
@@ -105,6 +109,7 @@ __all__ = [
     "InternetTree",
     "IslPattern",
     "LatencyRow",
+    "LaserDay",
     "LinkKind",
     "Network",
     "NetworkGraph",
@@ -115,6 +120,7 @@ __all__ = [
     "build_network",
     "country_rtt_table",
     "feed_pops_by_country",
+    "format_isls",
     "forwarding_state",
     "graph_from_positions",
     "great_circle_km",
@@ -127,6 +133,7 @@ __all__ = [
     "internet_tree",
     "isl_lengths_km",
     "latency_table",
+    "laser_day",
     "load_cities",
     "load_gateways",
     "load_pops",
@@ -134,6 +141,7 @@ __all__ = [
     "max_gsl_range_km",
     "max_isl_range_km",
     "network_graph",
+    "parse_isls",
     "parse_lat_lon",
     "plus_grid_pairs",
     "pop_for_places",

@@ -55,7 +55,7 @@ def country_rtt_table(
     countries: Sequence[str] | None = None,
     resolution: int = 3,
 ) -> list[CountryRtt]:
-    """Per country (all 242 by default, or ISO ``countries``), the RTT to the nearest PoP.
+    """Per country (all 248 by default, or ISO ``countries``), the RTT to the nearest PoP.
 
     ``times`` is one UTC instant or several; the network needs gateways and PoPs.  Rows come
     in the order of ``countries``, or of `leolink.geo.countries.all_countries`.

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 
-from leolink.arrays import FloatArray, IntArray
+from leolink.arrays import BoolArray, FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
@@ -40,11 +40,11 @@ from leolink.network.links import (
     IslPattern,
     gsl_links,
     isl_lengths_km,
-    max_isl_range_km,
     plus_grid_pairs,
 )
 from leolink.network.sites import GroundSites, great_circle_km, load_gateways, load_pops
 from leolink.orbits.catalog import Catalog
+from leolink.orbits.payload import serves_dishes
 from leolink.orbits.propagate import propagate
 from leolink.orbits.structure import infer_structure
 from leolink.time import parse_instant
@@ -65,10 +65,13 @@ __all__ = [
 #: Light in optical fibre travels at about 2/3 of c (refractive index ~1.47 of silica).
 FIBRE_VELOCITY_FACTOR: Final = 2.0 / 3.0
 
-#: Longest laser link unless told otherwise, km: Hypatia's Starlink value, `max_isl_range_km`
-#: at 550 km (5,016.591 km).  The +Grid links of full shells are much shorter (in-plane ~1,960
-#: km for 22 satellites a plane, cross-plane less); only sparsely filled planes come near it.
-DEFAULT_MAX_ISL_KM: Final = max_isl_range_km(550.0)
+#: Longest laser link unless told otherwise, km: SpaceX's stated range of its lasers, "more
+#: than 5,400 km" (T. Brashears, SpaceX, SPIE Photonics West, January 2024, as reported by PCMag,
+#: 31 Jan 2024; see `leolink.network.lasers`).  Hypatia's geometric limit for Starlink-550
+#: (`max_isl_range_km` at 550 km, 5,016.591 km) is shorter; give it to compare with Hypatia.
+#: The +Grid links of settled shells are much shorter (in-plane ~1,960 km for 22 satellites a
+#: plane, cross-plane less); only sparsely filled planes come near either.
+DEFAULT_MAX_ISL_KM: Final = 5_400.0
 
 _C_KM_PER_MS: Final = SPEED_OF_LIGHT_KM_S / 1000.0
 
@@ -99,7 +102,10 @@ class Network:
     an instant when both ends have positions and are at most ``max_isl_km`` apart.  Each
     gateway is backhauled by fibre to its nearest PoP by great circle: ``gateway_pop`` ``(G,)``
     (-1 without PoPs) at ``gateway_pop_km``.  Ground links follow ``min_elevation_deg`` and
-    ``max_gsl_km`` as in `leolink.network.links.gsl_links`.  Build one with `build_network`.
+    ``max_gsl_km`` as in `leolink.network.links.gsl_links`.  ``serves_users`` ``(S,)`` says
+    which satellites may carry a user terminal's link (not Direct-to-Cell ones, by default:
+    `leolink.orbits.payload.serves_dishes`); the others still relay over lasers and reach
+    gateways.  Build one with `build_network`.
     """
 
     catalog: Catalog
@@ -112,6 +118,11 @@ class Network:
     max_gsl_km: float | None
     max_isl_km: float
     ground_relays: bool
+    serves_users: BoolArray
+
+    def user_positions(self, r_sat_itrs_km: FloatArray) -> FloatArray:
+        """Positions ``(S, 3)`` with NaN for the satellites that do not serve user terminals."""
+        return np.where(self.serves_users[:, None], r_sat_itrs_km, np.nan)
 
     def __repr__(self) -> str:
         return (
@@ -150,23 +161,30 @@ def build_network(
     *,
     isl: IslPattern | str = IslPattern.PLUS_GRID,
     neighbours: npt.ArrayLike | None = None,
+    isl_pairs: npt.ArrayLike | None = None,
     gateways: GroundSites | bool = True,
     pops: GroundSites | bool = True,
     min_elevation_deg: float | None = DEFAULT_MIN_ELEVATION_DEG,
     max_gsl_km: float | None = None,
     max_isl_km: float = DEFAULT_MAX_ISL_KM,
     ground_relays: bool = False,
+    serves_users: npt.ArrayLike | None = None,
 ) -> Network:
     """Prepare the time-independent part of the network of ``catalog``.
 
     ``isl`` is ``plus-grid`` (lasers to the next satellite in the plane and to the neighbour in
     the plane to the east) or ``none`` (bent pipe only).  The +Grid comes from ``neighbours``
     (``(S, 4)`` as `Structure.neighbours`), inferred from the catalog with
-    `leolink.orbits.structure.infer_structure` when not given; satellites outside any inferred
-    shell (raising, lowering or decaying) then have no lasers.  ``gateways`` and ``pops`` are
+    `leolink.orbits.structure.infer_structure` when not given; satellites not settled in an
+    inferred shell (raising, lowering or decaying) then have no lasers.  ``isl_pairs``
+    (``(L, 2)`` satellite indices, e.g. from a Hypatia ``isls.txt`` read with
+    `leolink.network.hypatia.parse_isls`) gives the lasers instead.  ``gateways`` and ``pops`` are
     True for the vendored Starlink sets (`load_gateways`, `load_pops`), False for none, or the
     sites to use.  Ground links need ``min_elevation_deg`` and/or ``max_gsl_km`` (None to drop
     one of them).  ``ground_relays`` lets paths pass through endpoints and gateways.
+    ``serves_users`` (``(S,)`` booleans) names the satellites a user terminal may link to; by
+    default those with a broadband payload (`leolink.orbits.payload.serves_dishes`: no
+    Direct-to-Cell satellite serves a dish unless asked).
     """
     try:
         pattern = IslPattern(isl)
@@ -187,16 +205,41 @@ def build_network(
         raise InputError(f"min_elevation_deg={min_elevation_deg!r} must be in [-90, 90] degrees")
 
     if pattern is IslPattern.NONE:
+        if isl_pairs is not None:
+            raise InputError("isl='none' leaves out the lasers; drop isl_pairs or use plus-grid")
         pairs = np.zeros((0, 2), dtype=np.int64)
+    elif isl_pairs is not None:
+        pairs = np.asarray(isl_pairs, dtype=np.int64).reshape(-1, 2)
+        bad = (pairs < 0) | (pairs >= len(catalog))
+        if np.any(bad) or np.any(pairs[:, 0] == pairs[:, 1]):
+            raise InputError(
+                f"isl_pairs must link two different satellites of the catalog's {len(catalog)} "
+                "(indices from 0, in catalog order)"
+            )
+    elif neighbours is None:
+        # Lasers only to partners in range when the structure is inferred: a cross-plane
+        # neighbour across a gap in a sparse shell is no partner (see `leolink.network.lasers`).
+        structure = infer_structure(catalog)
+        pairs = plus_grid_pairs(structure.neighbours)
+        pairs = pairs[isl_lengths_km(structure.r_teme_km, pairs) <= max_isl_km]
     else:
-        table = infer_structure(catalog).neighbours if neighbours is None else neighbours
-        table = np.asarray(table, dtype=np.int64)
+        table = np.asarray(neighbours, dtype=np.int64)
         if table.shape[0] != len(catalog):
             raise InputError(
                 f"neighbours has {table.shape[0]} rows but the catalog has {len(catalog)} "
                 "satellites; give one row per satellite, in catalog order"
             )
         pairs = plus_grid_pairs(table)
+
+    if serves_users is None:
+        users = serves_dishes(catalog.names)
+    else:
+        users = np.asarray(serves_users, dtype=bool).reshape(-1)
+        if users.shape != (len(catalog),):
+            raise InputError(
+                f"serves_users has {users.size} values but the catalog has {len(catalog)} "
+                "satellites; give one boolean per satellite, in catalog order"
+            )
 
     gw = _sites(gateways, load_gateways, "gateway")
     pp = _sites(pops, load_pops, "pop")
@@ -220,6 +263,7 @@ def build_network(
         max_gsl_km=None if max_gsl_km is None else float(max_gsl_km),
         max_isl_km=float(max_isl_km),
         ground_relays=bool(ground_relays),
+        serves_users=users,
     )
 
 
@@ -342,7 +386,7 @@ def graph_from_positions(
     add(b, a, ms)
 
     rules = {"min_elevation_deg": network.min_elevation_deg, "max_range_km": network.max_gsl_km}
-    user = gsl_links(r, endpoints, limit_links=False, **rules)
+    user = gsl_links(network.user_positions(r), endpoints, limit_links=False, **rules)
     ms = user.range_km / _C_KM_PER_MS
     add(source0 + user.site, user.satellite, ms)
     add(user.satellite, sink0 + user.site, ms)

@@ -26,6 +26,11 @@ plane), so `leolink.orbits.walker.walker_shell` cannot make this shell.
 Link limits for Starlink-550 (``main_starlink_550.py``): ground links up to
 ``sqrt(940.7^2 + 550^2)`` = 1,089.686 km of slant range (the FCC filing's coverage-cone radius
 at 25 deg; no elevation test), lasers up to 5,016.591 km (`max_isl_range_km` at 550 km).
+Hypatia keeps a constellation's lasers in ``isls.txt``: one link a line, the two satellites'
+node ids (their order in ``tles.txt``, from 0) separated by a space.  `parse_isls` reads that
+text into leolink's laser pairs (``build_network(..., isl_pairs=...)``, ``leolink route
+--isl-file``) and `format_isls` writes them, so that lasers can go both ways between the two.
+
 Distances are straight lines.  Hypatia computes them with PyEphem (its own SGP4, sidereal
 time and Earth model for the observers), leolink with Vallado's SGP4, GMST 1982 at UT1 and
 WGS84 observers at zero height; over Hypatia's own 224 reference routes
@@ -40,6 +45,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import numpy.typing as npt
 
 from leolink.arrays import IntArray
 from leolink.errors import InputError
@@ -54,8 +60,10 @@ __all__ = [
     "STARLINK_550_MAX_GSL_KM",
     "STARLINK_550_MAX_ISL_KM",
     "HypatiaShell",
+    "format_isls",
     "hypatia_compatible_shell",
     "hypatia_tle_lines",
+    "parse_isls",
 ]
 
 
@@ -187,3 +195,39 @@ def hypatia_compatible_shell(
         max_isl_km=float(max_isl_km),
         epoch=parse_instant(HYPATIA_EPOCH),
     )
+
+
+def parse_isls(text: str, satellites: int, *, source: str = "<isls>") -> IntArray:
+    """Laser links from the text of a Hypatia ``isls.txt``, as pairs ``(L, 2)``, ``a < b``.
+
+    Each non-blank line is two satellite indices (catalog order, from 0) separated by
+    whitespace; a repeated link is kept once.  A malformed line, an index outside
+    ``[0, satellites)`` or a satellite linked to itself is refused, naming ``source`` and the
+    line.
+    """
+    rows: list[tuple[int, int]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split()
+        if not fields:
+            continue
+        where = f"{source}, line {number}: {line.strip()!r}"
+        if len(fields) != 2 or not all(f.isdigit() for f in fields):
+            raise InputError(f"{where} is not a link; expected two satellite indices, e.g. '0 1'")
+        a, b = int(fields[0]), int(fields[1])
+        if a >= satellites or b >= satellites:
+            raise InputError(
+                f"{where} names satellite {max(a, b)}, but the catalog has {satellites} "
+                f"(indices 0 to {satellites - 1}, in catalog order)"
+            )
+        if a == b:
+            raise InputError(f"{where} links a satellite to itself")
+        rows.append((min(a, b), max(a, b)))
+    if not rows:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.array(rows, dtype=np.int64), axis=0).reshape(-1, 2)
+
+
+def format_isls(pairs: npt.ArrayLike) -> str:
+    """Laser pairs ``(L, 2)`` as the text of a Hypatia ``isls.txt`` (``a b`` a line)."""
+    table = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return "".join(f"{int(a)} {int(b)}\n" for a, b in table)

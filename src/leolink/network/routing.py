@@ -162,13 +162,15 @@ def forwarding_state(graph: NetworkGraph, destination_nodes: npt.ArrayLike) -> F
 class InternetAccess:
     """The way to the Internet from each of E ground points, ``(E,)`` each (see `InternetTree`).
 
-    ``satellite`` is the first satellite of the route (catalog index), ``one_way_ms`` the
-    one-way delay to the PoP (NaN without a route), ``hops`` the number of links (-1),
+    ``satellite`` is the first satellite of the route (catalog index), the one that serves the
+    point, seen at ``elevation_deg`` (NaN without a route), ``one_way_ms`` the one-way delay to
+    the PoP (NaN without a route), ``hops`` the number of links (-1),
     ``gateway`` and ``pop`` indices into the network's gateways and PoPs (-1), and ``in_view``
     whether any satellite is in view under the network's ground-link rule.
     """
 
     satellite: IntArray
+    elevation_deg: FloatArray
     one_way_ms: FloatArray
     hops: IntArray
     gateway: IntArray
@@ -180,6 +182,7 @@ class InternetAccess:
         """``n`` points without a route (and not looked at)."""
         return cls(
             satellite=np.full(n, -1, dtype=np.int64),
+            elevation_deg=np.full(n, np.nan),
             one_way_ms=np.full(n, np.nan),
             hops=np.full(n, -1, dtype=np.int64),
             gateway=np.full(n, -1, dtype=np.int64),
@@ -196,7 +199,15 @@ class InternetAccess:
 
     def put(self, rows: npt.NDArray[np.intp], part: InternetAccess) -> None:
         """Write ``part`` (one entry per row) into ``rows`` of these arrays, in place."""
-        for name in ("satellite", "one_way_ms", "hops", "gateway", "pop", "in_view"):
+        for name in (
+            "satellite",
+            "elevation_deg",
+            "one_way_ms",
+            "hops",
+            "gateway",
+            "pop",
+            "in_view",
+        ):
             getattr(self, name)[rows] = getattr(part, name)
 
 
@@ -231,8 +242,9 @@ class InternetTree:
         network = self.graph.network
         e = len(points)
         access = InternetAccess.none(e)
+        r_user = network.user_positions(self.graph.r_sat_itrs_km)
         links = gsl_links(
-            self.graph.r_sat_itrs_km,
+            r_user,
             points,
             min_elevation_deg=network.min_elevation_deg,
             max_range_km=network.max_gsl_km,
@@ -247,6 +259,10 @@ class InternetTree:
         site, best = site[ok], best[ok]
         satellite = links.satellite[best]
         access.satellite[site] = satellite
+        # Elevation from the WGS84 normal, as `gsl_links` tests it.
+        look = r_user[satellite] - points.r_itrs_km[site]
+        sin_el = np.einsum("ij,ij->i", look, points.up[site]) / links.range_km[best]
+        access.elevation_deg[site] = np.degrees(np.arcsin(np.clip(sin_el, -1.0, 1.0)))
         access.one_way_ms[site] = total_ms[best]
         access.hops[site] = self.links[satellite] + 1
         access.gateway[site] = self.gateway[satellite]
@@ -494,6 +510,7 @@ def route(
     pop: str | None = None,
     isl: str = "plus-grid",
     neighbours: npt.ArrayLike | None = None,
+    isl_pairs: npt.ArrayLike | None = None,
     gateways: GroundSites | bool = True,
     pops: GroundSites | bool = True,
     min_elevation_deg: float | None = 25.0,
@@ -514,6 +531,7 @@ def route(
         catalog,
         isl=isl,
         neighbours=neighbours,
+        isl_pairs=isl_pairs,
         gateways=gateways,
         pops=pops,
         min_elevation_deg=min_elevation_deg,

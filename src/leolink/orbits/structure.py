@@ -7,14 +7,30 @@ default), where the inclination, right ascension of the ascending node (RAAN) an
 latitude are read from the TEME position and velocity; the altitude is the mean semi-major
 axis altitude of the element set (`Catalog.mean_altitude_km`).  Then:
 
-1. **Shells.** Sort by inclination and split where consecutive inclinations differ by more than
-   ``inclination_gap_deg`` (default 0.1 deg: the osculating inclination of one shell wanders by
-   about +-0.02 deg with J2's short-period terms, while designed shells differ by 0.2 deg or
-   more).  Within each group, sort by altitude and split at gaps over ``altitude_gap_km``
-   (default 0.5 km: a Starlink shell's element sets agree within about +-0.5 km, designed shells
-   are 5 km or more apart).  A cluster of fewer than ``min_shell_satellites`` (default 100,
-   about four Falcon 9 launches) is a launch batch in its parking or drift orbit, or a scatter
-   of satellites raising, lowering or decaying: "unassigned", shell -1.
+1. **Shells, and who is settled in them.**  Sort by inclination and split where consecutive
+   inclinations differ by more than ``inclination_gap_deg`` (default 0.1 deg: the osculating
+   inclination of one shell wanders by about +-0.02 deg with J2's short-period terms, while
+   designed shells differ by 0.2 deg or more).  Within each inclination group, a shell is an
+   altitude band of ``2 settled_band_km`` (default +-2 km: a settled Starlink shell's mean
+   altitudes agree within about +-0.5 km, designed shells are 5 km or more apart) holding at
+   least ``min_shell_satellites`` (default 100, about four Falcon 9 launches): the densest such
+   band is taken first, then the next densest of what is left, and so on.  The densest band of
+   a group is a shell; a further band is one only if its planes are filled, at least
+   ``min_sats_per_plane`` (default 10) at the median — a step of a lowering has a few
+   satellites in each of many planes (SpaceX is taking its 550 km shell down to about 480 km,
+   FCC order of January 2026; the catalog of 2026-05-13 holds such steps of 100 to 550
+   satellites at 440, 463 and 471 km below the 475 km shell, 4 to 8 a plane).
+   A shell's satellites are *settled*.  The others of the group are *manoeuvring* to or from
+   the group's shell nearest in altitude (``home_shell``); their mean motion's trend (the
+   element set's ``ndot``) says how (`Manoeuvre`): falling faster than drag makes it (``ndot``
+   below ``-MANOEUVRE_NDOT_REV_PER_DAY2``), *raising*; rising faster, *lowering*; otherwise
+   *parked* off the shell (holding at a step, or drifting with drag).
+   A satellite of a group with no shell — a launch batch in its parking orbit, a lone test
+   satellite — is *unassigned*.  Only settled satellites get planes, slots and neighbours:
+   a manoeuvring satellite's plane drifts against the shell's (its RAAN precesses at another
+   J2 rate, ``-3/2 n J2 (R/a)^2 cos i``, and its altitude keeps changing), so it has no lasers
+   until it settles.  The planes are found at one common instant, to which every satellite
+   is propagated, so that the different epochs' J2 drift of the RAAN is accounted for.
 2. **Planes.** Sort a shell's RAANs around the circle; a gap between consecutive satellites
    starts a new plane when it exceeds 50 times the median gap, clipped to [0.2, 1.0] deg.  The
    median gap is the typical spacing of satellites within one plane (differential J2
@@ -34,7 +50,14 @@ axis altitude of the element set (`Catalog.mean_altitude_km`).  Then:
    the adjacent pairs agree with it within 0.25 (otherwise ``None``, and no offset is removed).
    In plane ``p`` the offset ``360 F p / (P S)`` is removed from ``u`` and the satellites are
    ordered by what remains, counted from a quarter of a slot spacing below 0 deg: slot 0 is the
-   satellite nearest the ascending node.
+   satellite nearest the ascending node.  Planes that alternate by half a slot (odd planes
+   shifted by half a slot, even planes not: ``F = P / 2`` for an even ``P``) are the pattern of
+   Hypatia's generator (``satgen.generate_tles_from_scratch_manual``, whatever ``P``): there
+   every cross-plane partner is half a slot ahead or behind, equally near, and leolink
+   follows Hypatia's convention — only the half-slot shift of odd planes is removed, so slots
+   count from the ascending node in every plane and slot ``s`` links to slot ``s`` of planes
+   ``p +- 1`` (``generate_plus_grid_isls``), not to the Walker numbering's slot ``s`` that
+   shifts by one every second plane.
 5. **Neighbours.** Along the plane, the previous and next slot (cyclically).  Across planes,
    the satellite of the plane west (``left``, plane ``p - 1``) and east (``right``, ``p + 1``)
    with the nearest phase-corrected argument of latitude, cyclically when the planes span 360
@@ -48,6 +71,8 @@ plane whose argument of latitude is counted from the TEME x axis.
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -60,9 +85,11 @@ from leolink.time import datetime64_to_jd_fr, format_instant, parse_instant
 
 __all__ = [
     "LEFT",
+    "MANOEUVRE_NDOT_REV_PER_DAY2",
     "NEXT",
     "PREVIOUS",
     "RIGHT",
+    "Manoeuvre",
     "ShellSummary",
     "Structure",
     "catalog_summary",
@@ -83,7 +110,24 @@ _PLANE_GAP_MAX_DEG: Final = 1.0
 _SEAM_FACTOR: Final = 2.5
 _PHASE_TOLERANCE: Final = 0.25  # in units of F, i.e. of 1/P of a slot spacing
 _FULL_PLANE_RESULTANT: Final = 0.9  # evenly spaced satellites give 1.0
+_ALTERNATION_TOLERANCE: Final = 0.1  # of a slot: Hypatia's 4-decimal angles are far within
 _EQUATORIAL_DEG: Final = 1.0
+
+
+class Manoeuvre(enum.IntEnum):
+    """What a satellite is doing relative to its shell (see the module docstring)."""
+
+    UNASSIGNED = -1
+    SETTLED = 0
+    RAISING = 1
+    LOWERING = 2
+    PARKED = 3
+
+
+#: Mean-motion trend beyond which a satellite is thrusting, rev/day^2: five times the largest
+#: drag trend of settled Starlink satellites (``ndot`` up to ~4e-4 rev/day^2 at 475 km in the
+#: 2026-05-13 catalog, 90th percentile); electric-propulsion raising and lowering show 1e-2.
+MANOEUVRE_NDOT_REV_PER_DAY2: Final = 2e-3
 
 
 @dataclass(frozen=True)
@@ -91,7 +135,9 @@ class ShellSummary:
     """One inferred shell.
 
     ``altitude_km`` and ``inclination_deg`` are medians over its satellites; ``sats_per_plane``
-    is the median plane population (rounded); ``phasing_f`` the Walker ``F`` estimate, ``None``
+    is the median plane population (rounded); ``satellites`` counts the settled ones,
+    ``manoeuvring`` those raising, lowering or decaying with this as their home shell;
+    ``phasing_f`` the Walker ``F`` estimate, ``None``
     when the planes do not agree on one; ``planes_span_360`` tells whether the planes go round
     the whole equator (so that plane ``P - 1`` neighbours plane 0).
     """
@@ -103,6 +149,7 @@ class ShellSummary:
     sats_per_plane: int
     phasing_f: int | None
     planes_span_360: bool
+    manoeuvring: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,9 +158,12 @@ class Structure:
 
     Arrays are in catalog order, shape ``(S,)`` unless noted.  ``shell`` indexes ``shells``;
     ``plane`` (``0..P-1``) and ``slot`` count within the shell and plane; all three are -1 for
-    an unassigned satellite.  ``neighbours`` (``(S, 4)``) holds catalog indices in the columns
-    `PREVIOUS`, `NEXT`, `LEFT`, `RIGHT`, -1 where there is none.  The angles and the TEME
-    position are those at the common instant ``at`` (NaN where SGP4 failed).
+    a satellite that is not settled in a shell.  ``home_shell`` is the shell of a settled
+    satellite and the shell a manoeuvring one is moving from or to (-1: unassigned), and
+    ``manoeuvre`` says which (`Manoeuvre` values).  ``neighbours`` (``(S, 4)``) holds catalog
+    indices in the columns `PREVIOUS`, `NEXT`, `LEFT`, `RIGHT`, -1 where there is none.  The
+    angles and the TEME position are those at the common instant ``at`` (NaN where SGP4
+    failed).
     """
 
     at: np.datetime64
@@ -123,6 +173,8 @@ class Structure:
     neighbours: IntArray
     shells: tuple[ShellSummary, ...]
     unassigned: int
+    home_shell: IntArray
+    manoeuvre: IntArray
     altitude_km: FloatArray
     inclination_deg: FloatArray
     raan_deg: FloatArray
@@ -158,8 +210,9 @@ def infer_structure(
     at: str | np.datetime64 | None = None,
     *,
     inclination_gap_deg: float = 0.1,
-    altitude_gap_km: float = 0.5,
+    settled_band_km: float = 2.0,
     min_shell_satellites: int = 100,
+    min_sats_per_plane: int = 10,
 ) -> Structure:
     """Group a catalog's satellites into shells, planes and slots, and find their neighbours.
 
@@ -169,12 +222,14 @@ def infer_structure(
     """
     if not (np.isfinite(inclination_gap_deg) and inclination_gap_deg > 0):
         raise InputError(f"inclination_gap_deg={inclination_gap_deg!r} must be positive")
-    if not (np.isfinite(altitude_gap_km) and altitude_gap_km > 0):
-        raise InputError(f"altitude_gap_km={altitude_gap_km!r} must be positive")
+    if not (np.isfinite(settled_band_km) and settled_band_km > 0):
+        raise InputError(f"settled_band_km={settled_band_km!r} must be positive")
     if isinstance(min_shell_satellites, bool) or not isinstance(min_shell_satellites, int):
         raise InputError(f"min_shell_satellites={min_shell_satellites!r} must be an integer >= 1")
     if min_shell_satellites < 1:
         raise InputError(f"min_shell_satellites={min_shell_satellites!r} must be >= 1")
+    if isinstance(min_sats_per_plane, bool) or not isinstance(min_sats_per_plane, int):
+        raise InputError(f"min_sats_per_plane={min_sats_per_plane!r} must be an integer >= 1")
 
     n = len(catalog)
     instant: np.datetime64
@@ -191,6 +246,8 @@ def infer_structure(
     plane = np.full(n, -1, dtype=np.int64)
     slot = np.full(n, -1, dtype=np.int64)
     neighbours = np.full((n, 4), -1, dtype=np.int64)
+    home_shell = np.full(n, -1, dtype=np.int64)
+    manoeuvre = np.full(n, int(Manoeuvre.UNASSIGNED), dtype=np.int64)
     if n == 0:
         nothing = np.zeros(0, dtype=np.float64)
         return Structure(
@@ -201,6 +258,8 @@ def infer_structure(
             neighbours=neighbours,
             shells=(),
             unassigned=0,
+            home_shell=home_shell,
+            manoeuvre=manoeuvre,
             altitude_km=nothing,
             inclination_deg=nothing,
             raan_deg=nothing,
@@ -219,12 +278,34 @@ def infer_structure(
     altitude_km = np.asarray(catalog.mean_altitude_km, dtype=np.float64)
 
     usable = np.flatnonzero(~failed & np.isfinite(altitude_km) & np.isfinite(inclination_deg))
+    # SGP4 keeps ndot in rad/min^2.
+    ndot = np.array([sat.ndot for sat in catalog.satrecs], dtype=np.float64)
+    ndot_rev_per_day2 = ndot * 1440.0**2 / (2.0 * np.pi)
     clusters: list[IntArray] = []
     for group in _split_at_gaps(usable, inclination_deg[usable], inclination_gap_deg):
-        for cluster in _split_at_gaps(group, altitude_km[group], altitude_gap_km):
-            if len(cluster) >= min_shell_satellites:
-                clusters.append(cluster)
-    # Clusters come out by increasing inclination group, then increasing altitude: the order of
+        bands = _settled_bands(group, altitude_km, settled_band_km, min_shell_satellites)
+        bands = [
+            band
+            for k, band in enumerate(bands)
+            if k == 0 or _median_plane_size(band, raan_deg) >= min_sats_per_plane
+        ]
+        bands.sort(key=lambda b: float(np.median(altitude_km[b])))
+        if not bands:
+            continue
+        first = len(clusters)
+        clusters += bands
+        centres = np.array([np.median(altitude_km[b]) for b in bands])
+        settled = np.concatenate(bands)
+        rest = np.setdiff1d(group, settled)
+        nearest = np.argmin(np.abs(altitude_km[rest, None] - centres[None, :]), axis=1)
+        home_shell[rest] = first + nearest
+        trend = ndot_rev_per_day2[rest]
+        manoeuvre[rest] = np.select(
+            [trend < -MANOEUVRE_NDOT_REV_PER_DAY2, trend > MANOEUVRE_NDOT_REV_PER_DAY2],
+            [Manoeuvre.RAISING, Manoeuvre.LOWERING],
+            Manoeuvre.PARKED,
+        )
+    # Shells come out by increasing inclination group, then increasing altitude: the order of
     # `Structure.shells`, independent of catalog order.
 
     summaries = []
@@ -235,6 +316,14 @@ def infer_structure(
             )
         )
         shell[members] = index
+        home_shell[members] = index
+        manoeuvre[members] = Manoeuvre.SETTLED
+    summaries = [
+        dataclasses.replace(
+            summary, manoeuvring=int(np.count_nonzero((home_shell == k) & (shell < 0)))
+        )
+        for k, summary in enumerate(summaries)
+    ]
 
     return Structure(
         at=instant,
@@ -243,7 +332,9 @@ def infer_structure(
         slot=slot,
         neighbours=neighbours,
         shells=tuple(summaries),
-        unassigned=int(np.count_nonzero(shell < 0)),
+        unassigned=int(np.count_nonzero(home_shell < 0)),
+        home_shell=home_shell,
+        manoeuvre=manoeuvre,
         altitude_km=altitude_km,
         inclination_deg=inclination_deg,
         raan_deg=raan_deg,
@@ -288,6 +379,34 @@ def _split_at_gaps(indices: IntArray, values: FloatArray, gap: float) -> list[In
     order = np.argsort(values, kind="stable")
     cuts = np.flatnonzero(np.diff(values[order]) > gap) + 1
     return list(np.split(indices[order], cuts))
+
+
+def _settled_bands(
+    group: IntArray, altitude_km: FloatArray, half_width_km: float, min_satellites: int
+) -> list[IntArray]:
+    """The candidate shells of one inclination group: altitude bands, densest first.
+
+    Each band is the ``2 half_width_km`` window holding the most of the satellites left,
+    recentred on their median; a band of fewer than ``min_satellites`` ends the search.
+    """
+    left = group[np.argsort(altitude_km[group], kind="stable")]
+    bands: list[IntArray] = []
+    while len(left) >= min_satellites:
+        alt = altitude_km[left]
+        ends = np.searchsorted(alt, alt + 2.0 * half_width_km, side="right")
+        start = int(np.argmax(ends - np.arange(len(alt))))
+        centre = float(np.median(alt[start : ends[start]]))
+        inside = np.abs(alt - centre) <= half_width_km
+        if np.count_nonzero(inside) < min_satellites:
+            break
+        bands.append(left[inside])
+        left = left[~inside]
+    return bands
+
+
+def _median_plane_size(members: IntArray, raan_deg: FloatArray) -> float:
+    planes, _ = _find_planes(members, raan_deg)
+    return float(np.median([len(p) for p in planes]))
 
 
 def _circular_mean_deg(angles_deg: FloatArray) -> float:
@@ -376,8 +495,15 @@ def _label_shell(
     slot_spacing_deg = 360.0 / sats_per_plane
     search_u: list[FloatArray] = []  # per plane, phase-corrected u sorted ascending
     search_sats: list[IntArray] = []  # the satellites in that order
+    alternating = spans_360 and _alternates(planes, u_deg, sats_per_plane)
     for p, sats in enumerate(planes):
-        offset_deg = 0.0 if phasing_f is None else p * phasing_f * slot_spacing_deg / count
+        if alternating:
+            # Hypatia's pattern: slots counted from the ascending node in every plane.
+            offset_deg = (p % 2) * slot_spacing_deg / 2.0
+        elif phasing_f is None:
+            offset_deg = 0.0
+        else:
+            offset_deg = p * phasing_f * slot_spacing_deg / count
         uc = (u_deg[sats] - offset_deg) % 360.0
         margin = 90.0 / max(sats_per_plane, len(sats))
         order = np.argsort((uc + margin) % 360.0, kind="stable")
@@ -450,6 +576,25 @@ def _estimate_phasing(
     return int(f)
 
 
+def _alternates(planes: list[IntArray], u_deg: FloatArray, sats_per_plane: int) -> bool:
+    """True when the full planes' slot lattices alternate by half a slot (Hypatia's pattern).
+
+    Plane ``p``'s phase (circular mean of ``S u``) must be plane 0's plus ``p mod 2`` half
+    slots, within `_ALTERNATION_TOLERANCE` of a slot, for every full plane (at least two).
+    """
+    if len(planes) < 2:
+        return False
+    offsets = []
+    for p, sats in enumerate(planes):
+        phase, length = _resultant(sats_per_plane * u_deg[sats])
+        if len(sats) == sats_per_plane and length >= _FULL_PLANE_RESULTANT:
+            offsets.append((phase / 360.0 - 0.5 * (p % 2)) % 1.0)
+    if len(offsets) < 2:
+        return False
+    deviation = (np.array(offsets) - offsets[0] + 0.5) % 1.0 - 0.5
+    return bool(np.all(np.abs(deviation) <= _ALTERNATION_TOLERANCE))
+
+
 def _nearest_on_circle(source_deg: FloatArray, target_sorted_deg: FloatArray) -> IntArray:
     """For each source angle, the index of the nearest target angle around the circle."""
     m = len(target_sorted_deg)
@@ -464,8 +609,9 @@ def _nearest_on_circle(source_deg: FloatArray, target_sorted_deg: FloatArray) ->
 def catalog_summary(catalog: Catalog) -> dict[str, Any]:
     """What ``leolink catalog info`` prints: satellites, inferred shells, unassigned, skipped.
 
-    Shells are listed with their median altitude and inclination, number of planes, satellites
-    and median satellites per plane, so that a reader can check them against the filings.
+    Shells are listed with their median altitude and inclination, number of planes, settled
+    satellites, satellites manoeuvring to or from them and median satellites per plane, so
+    that a reader can check them against the filings.
     """
     structure = infer_structure(catalog)
     epochs = catalog.epochs
@@ -481,6 +627,7 @@ def catalog_summary(catalog: Catalog) -> dict[str, Any]:
                 "inclination_deg": round(shell.inclination_deg, 2),
                 "planes": shell.planes,
                 "satellites": shell.satellites,
+                "manoeuvring": shell.manoeuvring,
                 "sats_per_plane": shell.sats_per_plane,
                 "phasing_f": shell.phasing_f,
             }

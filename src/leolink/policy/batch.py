@@ -10,6 +10,8 @@ number of NumPy passes:
   geofence needs no more, a cell on its edge sends its few points to the exact test
   (`leolink.policy._areas`); windows and customer classes are compared per (row, geofence)
   pair, allow-list membership by a sorted key table;
+- cell statuses (Starlink's map categories) by the same kind of sorted (cell, change) table at
+  resolution 5, the map's; windows compared per (row, change) pair;
 - country statuses by their history: one sorted key (country, effective-from) table, so the
   status in force for a row at its own instant is one ``searchsorted``;
 - roaming by the terminals' position reports: the start of each away run is computed once
@@ -37,13 +39,14 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from leolink.arrays import BoolArray, IntArray
+from leolink.arrays import BoolArray, IndexArray, IntArray
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_country
 from leolink.network import InternetAccess
 from leolink.policy._areas import FenceArea, area_cells, area_contains, fence_area
 from leolink.policy.decide import (
+    CELL_STATUS_RESOLUTION,
     DEFAULT_SETTINGS,
     PRECEDENCE,
     Code,
@@ -53,6 +56,8 @@ from leolink.policy.decide import (
     geofence_code,
 )
 from leolink.policy.records import (
+    CellEffect,
+    CellStatusChange,
     CountryStatus,
     CountryStatusChange,
     CustomerClass,
@@ -77,7 +82,7 @@ _STATUSES: Final = tuple(CountryStatus)
 _INT64_MIN: Final = np.iinfo(np.int64).min
 _INT64_MAX: Final = np.iinfo(np.int64).max
 #: Keys of (country, instant) for the status history: the instant in µs since 1800-01-01 in the
-#: low 54 bits (good to the year 2370), the country's index (242 of them) in the 9 bits above.
+#: low 54 bits (good to the year 2370), the country's index (248 of them) in the 9 bits above.
 _KEY_SHIFT: Final = np.int64(54)
 _KEY_BASE_US: Final = np.datetime64("1800-01-01T00:00:00", "us").astype(np.int64)
 _KEY_SPAN_US: Final = np.int64(1) << _KEY_SHIFT
@@ -113,6 +118,12 @@ class CompiledPolicy:
     status_country: npt.NDArray[np.int16]  # (C,)
     status_value: npt.NDArray[np.int8]  # (C,) index into CountryStatus
     status_changes: tuple[CountryStatusChange, ...]  # (C,) in key order
+    cell_changes: tuple[CellStatusChange, ...]  # (K,) with an effect on service
+    cell_start_ns: IntArray  # (K,)
+    cell_end_ns: IntArray  # (K,) int64 max for an open end
+    cell_effect: npt.NDArray[np.int8]  # (K,) index into CellEffect
+    cell_table_cells: npt.NDArray[np.uint64]  # (L,) sorted, resolution 5
+    cell_table_change: npt.NDArray[np.int32]  # (L,)
 
     @property
     def version(self) -> int:
@@ -171,6 +182,20 @@ def compile_policy(
         t_us = int(_key_time(np.asarray([_ns(c.effective_from, 0)], dtype=np.int64))[0])
         changes.append(((country << int(_KEY_SHIFT)) | t_us, c.id, country, c))
     changes.sort(key=lambda x: (x[0], x[1]))
+    cell_changes = tuple(
+        c
+        for c in sorted(history.cell_statuses, key=lambda c: c.id)
+        if c.effect is not CellEffect.NONE and c.in_force_interval(history.known_at) is not None
+    )
+    cell_intervals = [c.in_force_interval(history.known_at) for c in cell_changes]
+    cell_cells = [grid.hex_to_cells(sorted(c.cells)) for c in cell_changes]
+    cell_table = np.concatenate(cell_cells) if cell_cells else np.zeros(0, np.uint64)
+    cell_owner = (
+        np.concatenate([np.full(c.size, k, np.int32) for k, c in enumerate(cell_cells)])
+        if cell_cells
+        else np.zeros(0, np.int32)
+    )
+    cell_order = np.argsort(cell_table, kind="stable")
     assert len(all_countries()) < 1 << (63 - int(_KEY_SHIFT))  # the country index fits its bits
     return CompiledPolicy(
         history=history,
@@ -202,6 +227,16 @@ def compile_policy(
         status_country=np.asarray([x[2] for x in changes], dtype=np.int16),
         status_value=np.asarray([_STATUSES.index(x[3].status) for x in changes], dtype=np.int8),
         status_changes=tuple(x[3] for x in changes),
+        cell_changes=cell_changes,
+        cell_start_ns=np.asarray(
+            [_ns(i[0], _INT64_MIN) for i in cell_intervals if i is not None], dtype=np.int64
+        ),
+        cell_end_ns=np.asarray(
+            [_ns(i[1], _INT64_MAX) for i in cell_intervals if i is not None], dtype=np.int64
+        ),
+        cell_effect=np.asarray([list(CellEffect).index(c.effect) for c in cell_changes], np.int8),
+        cell_table_cells=cell_table[cell_order],
+        cell_table_change=cell_owner[cell_order],
     )
 
 
@@ -494,6 +529,8 @@ def decide_batch(
     fence = np.full(n, -1, dtype=np.int32)
     _geofences(compiled, lat_v, lon_v, t_ns, cell, klass, tidx, terms, fired, fence)
 
+    _cell_statuses(compiled, lat_v, lon_v, cell, t_ns, tidx, fired)
+
     status = np.full(n, -1, dtype=np.int8)
     status_change = np.full(n, -1, dtype=np.int64)
     on_land = country != NO_COUNTRY
@@ -570,6 +607,19 @@ def decide_batch(
     )
 
 
+def _table_pairs(
+    table: npt.NDArray[np.uint64], cell: npt.NDArray[np.uint64]
+) -> tuple[IndexArray, IndexArray]:
+    """Every (row, position in ``table``) where the sorted ``table`` holds the row's cell."""
+    lo = np.searchsorted(table, cell, side="left")
+    count = np.searchsorted(table, cell, side="right") - lo
+    rows = np.flatnonzero(count)
+    per = count[rows]
+    pair_row = np.repeat(rows, per)
+    first = np.repeat(np.cumsum(per) - per, per)
+    return pair_row, np.repeat(lo[rows], per) + (np.arange(pair_row.size) - first)
+
+
 def _geofences(
     compiled: CompiledPolicy,
     lat: npt.NDArray[np.float64],
@@ -583,19 +633,9 @@ def _geofences(
     fence: npt.NDArray[np.int32],
 ) -> None:
     """Fire the geofence rules: rows whose cell is in the table, then windows, classes, edges."""
-    table = compiled.table_cells
-    if table.size == 0:
+    pair_row, pair_pos = _table_pairs(compiled.table_cells, cell)
+    if pair_row.size == 0:
         return
-    lo = np.searchsorted(table, cell, side="left")
-    hi = np.searchsorted(table, cell, side="right")
-    count = hi - lo
-    rows = np.flatnonzero(count)
-    if rows.size == 0:
-        return
-    per = count[rows]
-    pair_row = np.repeat(rows, per)
-    first = np.repeat(np.cumsum(per) - per, per)
-    pair_pos = np.repeat(lo[rows], per) + (np.arange(pair_row.size) - first)
     pair_fence = compiled.table_fence[pair_pos]
     keep = (
         (compiled.fence_start_ns[pair_fence] <= t_ns[pair_row])
@@ -633,6 +673,40 @@ def _geofences(
     np.minimum.at(first_fence, pair_row[on_best], pair_fence[on_best])
     hit = first_fence != np.iinfo(np.int32).max
     fence[hit] = first_fence[hit]
+
+
+def _cell_statuses(
+    compiled: CompiledPolicy,
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    cell: npt.NDArray[np.uint64],
+    t_ns: IntArray,
+    tidx: npt.NDArray[np.intp],
+    fired: npt.NDArray[np.uint16],
+) -> None:
+    """Fire the cell-status rules: blacklisted cells for all, closed cells for new terminals."""
+    table = compiled.cell_table_cells
+    if table.size == 0:
+        return
+    map_cell = (
+        cell
+        if compiled.resolution == CELL_STATUS_RESOLUTION
+        else grid.latlng_to_cells(lat, lon, CELL_STATUS_RESOLUTION)
+    )
+    pair_row, pair_pos = _table_pairs(table, map_cell)
+    if pair_row.size == 0:
+        return
+    pair_change = compiled.cell_table_change[pair_pos]
+    live = (compiled.cell_start_ns[pair_change] <= t_ns[pair_row]) & (
+        t_ns[pair_row] < compiled.cell_end_ns[pair_change]
+    )
+    effect = compiled.cell_effect[pair_change]
+    disabled = live & (effect == list(CellEffect).index(CellEffect.DISABLED))
+    closed = (
+        live & (effect == list(CellEffect).index(CellEffect.CLOSED_TO_NEW)) & (tidx[pair_row] < 0)
+    )
+    fired[pair_row[disabled]] |= np.uint16(1 << int(_RANK[Code.CELL_IS_DISABLED]))
+    fired[pair_row[closed]] |= np.uint16(1 << int(_RANK[Code.UNLICENSED_COUNTRY]))
 
 
 def _roaming(

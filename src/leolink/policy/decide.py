@@ -17,10 +17,14 @@ rank   code                    fires when
 4      BLOCKED_AREA            inside a *deny* geofence drawn as a region (GeoJSON), or inside an
                                *allowlist* geofence the terminal is not a member of
 5      CELL_IS_DISABLED        inside a *deny* geofence given only as explicit H3 cells: the
-                               operator switched those cells off
+                               operator switched those cells off; or in a cell that Starlink's
+                               availability map marks ``blacklisted`` (a cell status)
 6      BLOCKED_COUNTRY         in a country whose status is ``blocked``
 7      UNLICENSED_COUNTRY      in a country that is ``coming_soon`` or ``service_date_unknown``,
-                               or has no status on record (nothing licensed is assumed)
+                               or has no status on record (nothing licensed is assumed); or, for a
+                               new terminal (``terminal=None``), in a cell the map marks
+                               ``waitlisted_*`` or ``coming_soon_*`` (sold out, expanding in a
+                               year, service date unknown)
 8      IN_OCEAN                beyond any territorial sea (12 nmi), for classes other than
                                ``maritime`` and ``aviation``
 9      ROAM_RESTRICTED         away from the home country in a country whose status is not one
@@ -37,6 +41,20 @@ country's licence, strongest first; the ocean; the customer's plan; and last the
 which is only looked at when policy allows service.  A geofence is told apart from a cell
 switch-off by how the operator drew it: a region (possibly with extra cells) is an area
 decision, BLOCKED_AREA; a list of cells alone is CELL_IS_DISABLED.
+
+Cell statuses, country statuses and geofences — one precedence.  A cell status
+(`leolink.policy.records.CellStatusChange`, Starlink's own map category of an H3 resolution-5
+cell) is more specific than its country's status and less specific than an operator's
+geofence, so it sits between them: a region geofence (BLOCKED_AREA) outranks a blacklisted
+cell, which outranks any country status (a blacklisted cell in an ``available`` country is
+off; in a ``blocked`` country the cell's CELL_IS_DISABLED is the code and BLOCKED_COUNTRY is
+listed after it).  A waitlisted or coming-soon cell refuses a new terminal with
+UNLICENSED_COUNTRY — Starlink's terminal vocabulary has no waitlist code, and "not licensed for
+this place (yet)" is what the map says there — while a registered terminal keeps service
+(Starlink lets existing customers keep service in a sold-out cell); categories with no effect
+(``test``, ``faq``, ones not seen before) change nothing.  Cell statuses only ever withdraw
+service: a cell status never opens a cell that its country's status closes.  Cells are matched
+at resolution 5, the map's, whatever the decision's resolution.
 
 A terminal may be None: a prospective terminal asking "would I get service here".  It has no
 account to check, is of class ``residential`` (settable) on a ``standard`` plan, is at home
@@ -71,6 +89,8 @@ from leolink.geo import grid
 from leolink.geo.countries import all_countries, countries_at
 from leolink.policy._areas import area_contains, fence_area
 from leolink.policy.records import (
+    CellEffect,
+    CellStatusChange,
     CountryStatus,
     CountryStatusChange,
     CustomerClass,
@@ -93,6 +113,7 @@ __all__ = [
     "Decision",
     "DecisionSettings",
     "FiredRule",
+    "cell_status_rule",
     "decide",
     "geofence_code",
     "status_words",
@@ -189,7 +210,7 @@ class Decision:
     """The answer for (terminal, position, instant), with everything needed to account for it.
 
     ``cell`` is the H3 cell (resolution 5 by default) as hex, ``country`` the ISO alpha-2 code
-    (None at sea; an alpha-3 code for the five places without one), ``country_status`` its
+    (None at sea; an alpha-3 code for the four places without one), ``country_status`` its
     status in force (None at sea or with none on record), ``rules`` the ids of the rules that
     fired (ordered by precedence, the deciding one first), ``reasons`` a line per rule (for an
     allowed decision: why it is allowed), ``serving`` the serving satellite when allowed and
@@ -265,6 +286,34 @@ def _fence_rule(fence: Geofence, terminal: Terminal | None, members: frozenset[s
         f"only registered terminals get service in {name}, {_window(fence)}, and {who} not "
         f"among its {len(members)}; {_who(fence)}: {fence.reason}",
     )
+
+
+#: The resolution of Starlink's availability map, at which cell statuses are matched.
+CELL_STATUS_RESOLUTION: Final = 5
+
+
+def cell_status_rule(
+    change: CellStatusChange, cell: str, terminal: Terminal | None
+) -> FiredRule | None:
+    """The rule a cell status fires for ``terminal`` in ``cell`` (None: it keeps service).
+
+    The reason names the map category in Starlink's words, the map's publication date and its
+    source; the rule id names the cell-status change (whose audit record keeps who approved it).
+    """
+    rule = f"cell_status:{change.id}"
+    where = (
+        f"cell {cell}: '{change.words}' on Starlink's availability map published "
+        f"{change.published} ({change.source})"
+    )
+    if change.effect is CellEffect.DISABLED:
+        return FiredRule(Code.CELL_IS_DISABLED, rule, f"{where}: the cell is switched off")
+    if change.effect is CellEffect.CLOSED_TO_NEW and terminal is None:
+        return FiredRule(
+            Code.UNLICENSED_COUNTRY,
+            rule,
+            f"{where}: not open to new terminals (registered terminals keep service)",
+        )
+    return None
 
 
 def _status_rule(name: str, code: str, change: CountryStatusChange | None) -> FiredRule | None:
@@ -448,6 +497,20 @@ def explain(
             admitted.append(f"allowlist:{fence.id}")
             continue
         fired.append(_fence_rule(fence, terminal, members))
+
+    if policy.cell_statuses:
+        map_cell = grid.cells_to_hex(grid.latlng_to_cells(lat, lon, CELL_STATUS_RESOLUTION))[0]
+        for cell_change in sorted(policy.cell_statuses, key=lambda c: c.id):
+            if map_cell not in cell_change.cells:
+                continue
+            cell_rule = cell_status_rule(cell_change, map_cell, terminal)
+            if cell_rule is not None:
+                fired.append(cell_rule)
+            elif cell_change.effect is CellEffect.CLOSED_TO_NEW:
+                notes.append(
+                    f"cell {map_cell}: '{cell_change.words}' on Starlink's map; a registered "
+                    "terminal keeps service"
+                )
 
     change = None
     if country is None:

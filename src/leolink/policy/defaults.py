@@ -9,6 +9,12 @@ actor (``defaults-loader``) proposes each status and a second one (``defaults-ap
 approves it, both in the audit log.  Loading is idempotent: a status already approved with
 the same country, status and effective date is left alone, and a proposal the loader left
 behind (an interrupted load) is approved rather than proposed again.
+
+The same load puts Starlink's own map in force as cell statuses: the vendored snapshot
+(`leolink.policy.availability.load_vendored_snapshot`, the map as published in January 2025),
+one change per category that affects service (blacklisted, waitlisted and coming-soon
+categories; ``test`` and ``faq`` are left out), effective from the month it was published, its
+date and source in every reason a decision gives.
 """
 
 from __future__ import annotations
@@ -23,7 +29,18 @@ import yaml
 
 from leolink.errors import InputError, UnknownCountryError
 from leolink.geo.countries import get_country
-from leolink.policy.records import ChangeState, CountryStatus, Geofence
+from leolink.policy.availability import (
+    VENDORED_EFFECTIVE_FROM,
+    MapSnapshot,
+    load_vendored_snapshot,
+)
+from leolink.policy.records import (
+    CellEffect,
+    ChangeState,
+    CountryStatus,
+    Geofence,
+    cell_category_effect,
+)
 from leolink.policy.sources import StatusWriter
 from leolink.time import format_instant, parse_instant
 
@@ -36,6 +53,7 @@ __all__ = [
     "LoadResult",
     "SeedTarget",
     "apply_defaults",
+    "apply_map_snapshot",
     "dataset_names",
     "load_default_dataset",
     "parse_dataset",
@@ -105,6 +123,8 @@ class LoadResult:
     proposed: int
     approved: int
     unchanged: int
+    cell_categories: int = 0
+    cells: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -113,6 +133,8 @@ class LoadResult:
             "proposed": self.proposed,
             "approved": self.approved,
             "unchanged": self.unchanged,
+            "cell_categories": self.cell_categories,
+            "cells": self.cells,
         }
 
 
@@ -272,7 +294,55 @@ def apply_defaults(
             proposed += 1
         writer.approve_country_status(change_id, actor=approver, reason=reason)
         approved += 1
-    return LoadResult(dataset.name, proposed, approved, unchanged)
+    categories, cells = apply_map_snapshot(
+        writer, load_vendored_snapshot(), proposer=proposer, approver=approver
+    )
+    return LoadResult(dataset.name, proposed, approved, unchanged, categories, cells)
+
+
+def apply_map_snapshot(
+    writer: StatusWriter,
+    snapshot: MapSnapshot,
+    *,
+    effective_from: str | np.datetime64 = VENDORED_EFFECTIVE_FROM,
+    proposer: str = DEFAULT_PROPOSER,
+    approver: str = DEFAULT_APPROVER,
+) -> tuple[int, int]:
+    """Put the categories of ``snapshot`` that affect service in force as cell statuses.
+
+    Idempotent: a category already approved from the same source and start is left alone,
+    and a proposal the loader left behind is approved.  Returns (categories, cells) written.
+    """
+    reason = (
+        f"Starlink's availability map as published {snapshot.published}, loaded as the "
+        "default policy's cell statuses"
+    )
+    start = format_instant(parse_instant(effective_from))
+    existing = {
+        (c.category, format_instant(c.effective_from), c.source): c
+        for c in writer.cell_status_changes()
+    }
+    categories = cells = 0
+    for category, members in snapshot.by_category().items():
+        if cell_category_effect(category) is CellEffect.NONE:
+            continue
+        old = existing.get((category, start, snapshot.source))
+        if old is not None and old.state is not ChangeState.PROPOSED:
+            continue
+        if old is None:
+            old = writer.propose_cell_statuses(
+                category,
+                members,
+                effective_from=start,
+                published=snapshot.published,
+                source=snapshot.source,
+                actor=proposer,
+                reason=reason,
+            )
+        writer.approve_cell_statuses(old.id, actor=approver, reason=reason)
+        categories += 1
+        cells += len(members)
+    return categories, cells
 
 
 class SeedTarget(StatusWriter, Protocol):

@@ -30,6 +30,8 @@ from leolink.time import format_instant
 
 __all__ = [
     "ApiKey",
+    "CellEffect",
+    "CellStatusChange",
     "ChangeState",
     "CountryStatus",
     "CountryStatusChange",
@@ -44,6 +46,8 @@ __all__ = [
     "Role",
     "Terminal",
     "TerminalState",
+    "cell_category_effect",
+    "cell_category_words",
     "statuses_in_force",
 ]
 
@@ -167,6 +171,124 @@ class CountryStatusChange:
             "rejected_at": _instant(self.rejected_at),
             "withdrawn_at": _instant(self.withdrawn_at),
         }
+
+
+class CellEffect(StrEnum):
+    """What a category of Starlink's availability map does to service in its cells.
+
+    ``disabled``: no terminal is served (``blacklisted``: CELL_IS_DISABLED).
+    ``closed_to_new``: terminals already registered keep service, a new terminal is refused
+    (every ``waitlisted_*`` and ``coming_soon_*`` category: sold out, expanding in a year,
+    service date unknown; UNLICENSED_COUNTRY, see `leolink.policy.decide`).
+    ``none``: shown on the map for information (``test``, ``faq``, ``available`` and any
+    category not seen before), no effect on decisions.
+    """
+
+    DISABLED = "disabled"
+    CLOSED_TO_NEW = "closed_to_new"
+    NONE = "none"
+
+
+def cell_category_effect(category: str) -> CellEffect:
+    """The effect of a map category (any string: categories not seen before have none)."""
+    if category == "blacklisted":
+        return CellEffect.DISABLED
+    if category.startswith(("waitlisted", "coming_soon")):
+        return CellEffect.CLOSED_TO_NEW
+    return CellEffect.NONE
+
+
+def cell_category_words(category: str) -> str:
+    """A category in the map's own wording: ``waitlisted_Sold_Out`` -> 'waitlisted: Sold Out'."""
+    for prefix in ("waitlisted", "coming_soon"):
+        if category.startswith(prefix + "_"):
+            rest = category.removeprefix(prefix + "_").replace("_", " ")
+            return f"{prefix.replace('_', ' ')}: {rest}"
+    return category.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class CellStatusChange:
+    """A set of H3 resolution-5 cells in one category of Starlink's availability map.
+
+    ``published`` is the date Starlink published the map it comes from (``2025-01``), ``source``
+    where it was taken from.  It is in force in ``[effective_from, effective_until)`` once
+    approved (or ``active``: a change with no effect on service needs no second operator);
+    a withdrawal ends it at ``withdrawn_at``.  ``audit_seq`` is the audit record that put it in
+    force (approved or activated), for forensics.
+    """
+
+    id: int
+    category: str
+    cells: frozenset[str]
+    effective_from: np.datetime64
+    effective_until: np.datetime64 | None
+    published: str
+    source: str
+    state: ChangeState
+    proposer: str
+    approver: str | None
+    proposed_at: np.datetime64
+    approved_at: np.datetime64 | None
+    rejected_at: np.datetime64 | None
+    withdrawn_at: np.datetime64 | None
+    audit_seq: int | None = None
+
+    @property
+    def effect(self) -> CellEffect:
+        """What the category does to service (`cell_category_effect`)."""
+        return cell_category_effect(self.category)
+
+    @property
+    def words(self) -> str:
+        """The category in the map's wording."""
+        return cell_category_words(self.category)
+
+    def in_force_interval(
+        self, known_at: np.datetime64 | None = None
+    ) -> tuple[np.datetime64, np.datetime64 | None] | None:
+        """``[start, end)`` of the instants it applies to, None if never put in force."""
+        if self.state not in (ChangeState.APPROVED, ChangeState.ACTIVE, ChangeState.WITHDRAWN):
+            return None
+        if not _before(self.approved_at, known_at):
+            return None
+        end = self.effective_until
+        if self.withdrawn_at is not None and _before(self.withdrawn_at, known_at):
+            end = self.withdrawn_at if end is None else min(end, self.withdrawn_at)
+        return self.effective_from, end
+
+    def is_in_force(self, at: np.datetime64, known_at: np.datetime64 | None = None) -> bool:
+        """True if the change applies at instant ``at``."""
+        interval = self.in_force_interval(known_at)
+        if interval is None:
+            return False
+        start, end = interval
+        return bool(start <= at and (end is None or at < end))
+
+    def to_dict(self, *, with_cells: bool = True) -> dict[str, Any]:
+        """JSON-ready fields, times as ISO 8601 ``Z`` strings, cells sorted."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "category": self.category,
+            "words": self.words,
+            "effect": self.effect.value,
+            "cell_count": len(self.cells),
+            "effective_from": format_instant(self.effective_from),
+            "effective_until": _instant(self.effective_until),
+            "published": self.published,
+            "source": self.source,
+            "state": self.state.value,
+            "proposer": self.proposer,
+            "approver": self.approver,
+            "proposed_at": format_instant(self.proposed_at),
+            "approved_at": _instant(self.approved_at),
+            "rejected_at": _instant(self.rejected_at),
+            "withdrawn_at": _instant(self.withdrawn_at),
+            "audit_seq": self.audit_seq,
+        }
+        if with_cells:
+            out["cells"] = sorted(self.cells)
+        return out
 
 
 @dataclass(frozen=True)
@@ -364,7 +486,8 @@ class PolicySnapshot:
     ``version`` is the policy version current when it was read: a decision made from this
     snapshot cites it.  ``country_statuses`` maps alpha-2 codes to the change in force (codes
     without any are absent); ``geofences`` are those in force; ``allowlists`` maps each
-    allow-list geofence in force to its member terminals.
+    allow-list geofence in force to its member terminals; ``cell_statuses`` the map categories
+    in force (`CellStatusChange`).
     """
 
     version: int
@@ -373,6 +496,7 @@ class PolicySnapshot:
     country_statuses: Mapping[str, CountryStatusChange]
     geofences: tuple[Geofence, ...]
     allowlists: Mapping[str, frozenset[str]]
+    cell_statuses: tuple[CellStatusChange, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -384,7 +508,8 @@ class PolicyHistory:
     the approved country-status changes (by ``known_at``, when given), oldest first;
     ``geofences`` those approved (by ``known_at``), whatever they became later (a withdrawn
     one stays in force until its withdrawal); ``allowlists`` maps each allow-list geofence
-    among them to its current member terminals.  `snapshot` gives what `Store.policy_at` gives.
+    among them to its current member terminals; ``cell_statuses`` the cell-status changes
+    ever put in force (by ``known_at``).  `snapshot` gives what `Store.policy_at` gives.
     """
 
     version: int
@@ -392,6 +517,7 @@ class PolicyHistory:
     status_changes: tuple[CountryStatusChange, ...]
     geofences: tuple[Geofence, ...]
     allowlists: Mapping[str, frozenset[str]]
+    cell_statuses: tuple[CellStatusChange, ...] = ()
 
     def snapshot(self, at: np.datetime64) -> PolicySnapshot:
         """The policy in force at ``at``: the same statuses, geofences and allow-lists."""
@@ -405,7 +531,8 @@ class PolicyHistory:
             for f in fences
             if f.effect is GeofenceEffect.ALLOWLIST
         }
-        return PolicySnapshot(self.version, t, self.known_at, statuses, fences, allowlists)
+        cells = tuple(c for c in self.cell_statuses if c.is_in_force(t, self.known_at))
+        return PolicySnapshot(self.version, t, self.known_at, statuses, fences, allowlists, cells)
 
 
 def statuses_in_force(

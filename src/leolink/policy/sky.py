@@ -1,10 +1,12 @@
-"""Which satellite would serve a terminal: the highest above the elevation mask, at an instant.
+"""Which satellite would serve a terminal at an instant: the first hop of its route to the Internet.
 
-A decision that policy allows still needs a satellite in view: the one at the highest
-elevation above the mask (25° by default, the minimum elevation in SpaceX's FCC
-authorisations, see ``data/starlink-shells-fcc.csv``) among the catalog's satellites, propagated
-with SGP4 (`leolink.orbits.propagate`).  Elevation is measured from the plane normal to the
-WGS84 ellipsoid, as `leolink.orbits.frames.itrs_to_topocentric` (and ``leolink visible``) do.
+A decision that policy allows still needs a satellite in view above the mask (25° by default,
+the minimum elevation in SpaceX's FCC authorisations, see ``data/starlink-shells-fcc.csv``)
+among the catalog's satellites, propagated with SGP4 (`leolink.orbits.propagate`).  Only
+satellites with a broadband payload serve dishes: Direct-to-Cell satellites (``[DTC]`` in the
+catalog, `leolink.orbits.payload`) are never looked at here, unless the `Network` given says
+they serve users.  Elevation is measured from the plane normal to the WGS84 ellipsoid, as
+`leolink.orbits.frames.itrs_to_topocentric` (and ``leolink visible``) do.
 
 Speed: positions are propagated once per distinct instant (about 5 ms for the 10,361
 satellites of the embedded catalog) and put in a k-d tree; each observer then looks only at
@@ -21,9 +23,11 @@ terminal up to the satellites, along the +Grid lasers, down to a gateway and ove
 PoP nearest in delay (`leolink.network`), with its gateway, PoP, RTT and number of links.  The
 network's graph and its shortest-path tree into the PoPs (`leolink.network.internet_tree`) are
 built once per instant from the positions above and kept for the last few instants; each
-terminal then costs a ground-link test against the satellites, not a search.  ``satellite``
-stays the highest one; the route may go up to another (nearer in delay to a PoP), reported as
-``route_satellite``.
+terminal then costs a ground-link test against the satellites, not a search.  The serving
+satellite is the route's first hop (the satellite whose uplink plus the rest of the path is
+shortest in delay, not always the highest); its elevation, gateway, PoP and RTT all belong to
+that one path.  Without a route (no gateway reachable, or routes not asked for) the serving
+satellite is the highest one above the mask.
 """
 
 from __future__ import annotations
@@ -50,13 +54,13 @@ from leolink.network import (
 )
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import geodetic_to_itrs
+from leolink.orbits.payload import serves_dishes
 from leolink.orbits.propagate import propagate
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
     "DEFAULT_MAX_CATALOG_AGE_DAYS",
     "DEFAULT_MIN_ELEVATION_DEG",
-    "SatelliteRef",
     "Serving",
     "SiteRef",
     "Sky",
@@ -84,22 +88,13 @@ class SiteRef:
 
 
 @dataclass(frozen=True)
-class SatelliteRef:
-    """A satellite: its NORAD id and name."""
-
-    norad_id: int
-    name: str
-
-
-@dataclass(frozen=True)
 class Serving:
-    """The satellite that would serve (NORAD id, name, elevation) and the route to the Internet.
+    """The satellite that would serve (NORAD id, name, elevation) and its route to the Internet.
 
     ``gateway``, ``pop``, ``rtt_ms`` and ``hops`` (the number of links, terminal to PoP)
-    describe the lowest-delay route to the PoP nearest in delay; all None when there is no
-    route (the decision's reasons say why) or routes were not asked for.  The route goes up to
-    the satellite that minimises the delay, not always the highest: ``route_satellite`` names
-    it when it is not the serving one, and is None otherwise.
+    describe the lowest-delay route to the PoP nearest in delay, whose first hop is this
+    satellite; all None when there is no route (the decision's reasons say why; the satellite
+    is then the highest above the mask) or routes were not asked for.
     """
 
     norad_id: int
@@ -109,11 +104,9 @@ class Serving:
     pop: SiteRef | None = None
     rtt_ms: float | None = None
     hops: int | None = None
-    route_satellite: SatelliteRef | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready fields (``gateway``, ``pop``: ``{id, name}``; ``route_satellite``:
-        ``{norad_id, name}``; null where absent)."""
+        """JSON-ready fields (``gateway``, ``pop``: ``{id, name}``; null where absent)."""
         return {
             "norad_id": self.norad_id,
             "name": self.name,
@@ -122,9 +115,6 @@ class Serving:
             "pop": None if self.pop is None else asdict(self.pop),
             "rtt_ms": self.rtt_ms,
             "hops": self.hops,
-            "route_satellite": None
-            if self.route_satellite is None
-            else asdict(self.route_satellite),
         }
 
 
@@ -197,6 +187,9 @@ class Sky:
         if isinstance(network, Network) and network.catalog is not catalog:
             raise InputError("network is over another catalog; build it from this Sky's catalog")
         self._network: Network | bool = network
+        self._serves = (
+            network.serves_users if isinstance(network, Network) else serves_dishes(catalog.names)
+        )
         self._trees: LruCache[np.datetime64, InternetTree] = LruCache(max(1, int(route_instants)))
 
     # --- instants ------------------------------------------------------------------------
@@ -227,8 +220,8 @@ class Sky:
         eph = propagate(self.catalog, np.asarray([t], dtype="datetime64[ns]"))
         r = eph.r_itrs_km[:, 0, :]
         ok = (eph.error[:, 0] == 0) & np.all(np.isfinite(r), axis=1)
-        index = np.flatnonzero(ok)
-        r_ok = np.ascontiguousarray(r[ok])
+        index = np.flatnonzero(ok & self._serves)
+        r_ok = np.ascontiguousarray(r[index])
         return _Instant(
             tree=cKDTree(r_ok) if len(r_ok) else None,
             r_all_itrs_km=np.where(ok[:, None], r, np.nan),
@@ -328,24 +321,21 @@ class Sky:
     def serving_of(
         self, index: int, elevation_deg: float, access: InternetAccess | None, row: int
     ) -> Serving:
-        """The `Serving` of catalog satellite ``index`` with the route of ``access[row]``."""
+        """The `Serving` of a point: the first hop of the route ``access[row]`` when it has one,
+        else catalog satellite ``index`` (the highest above the mask) at ``elevation_deg``."""
         catalog = self.catalog
-        satellite = Serving(int(catalog.norad_ids[index]), catalog.names[index], elevation_deg)
         network = self.network
         if access is None or network is None or access.pop[row] < 0:
-            return satellite
+            return Serving(int(catalog.norad_ids[index]), catalog.names[index], elevation_deg)
         gateway, pop, first = (int(x[row]) for x in (access.gateway, access.pop, access.satellite))
         return Serving(
-            satellite.norad_id,
-            satellite.name,
-            elevation_deg,
+            int(catalog.norad_ids[first]),
+            catalog.names[first],
+            float(access.elevation_deg[row]),
             gateway=SiteRef(network.gateways.ids[gateway], network.gateways.names[gateway]),
             pop=SiteRef(network.pops.ids[pop], network.pops.names[pop]),
             rtt_ms=2.0 * float(access.one_way_ms[row]),
             hops=int(access.hops[row]),
-            route_satellite=None
-            if first == index
-            else SatelliteRef(int(catalog.norad_ids[first]), catalog.names[first]),
         )
 
     def route_note(

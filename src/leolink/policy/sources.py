@@ -15,6 +15,7 @@ import numpy as np
 
 from leolink.policy.decide import DEFAULT_SETTINGS, Decision, DecisionSettings, decide
 from leolink.policy.records import (
+    CellStatusChange,
     ChangeState,
     CountryStatus,
     CountryStatusChange,
@@ -83,6 +84,27 @@ class StatusWriter(Protocol):
     def country_status_changes(
         self, country_code: str | None = ..., *, state: ChangeState | str | None = ...
     ) -> list[CountryStatusChange]: ...
+
+    def propose_cell_statuses(
+        self,
+        category: str,
+        cells: Iterable[str],
+        *,
+        effective_from: str | np.datetime64,
+        effective_until: str | np.datetime64 | None = ...,
+        published: str,
+        source: str,
+        actor: str,
+        reason: str,
+    ) -> CellStatusChange: ...
+
+    def approve_cell_statuses(
+        self, change_id: int, *, actor: str, reason: str
+    ) -> CellStatusChange: ...
+
+    def cell_status_changes(
+        self, *, state: ChangeState | str | None = ...
+    ) -> list[CellStatusChange]: ...
 
 
 class TerminalWriter(Protocol):

@@ -25,6 +25,7 @@ from leolink.service.problems import install_problem_handlers
 from leolink.service.query import reject_unknown_query
 from leolink.service.routers import (
     audit,
+    availability,
     coverage,
     decisions,
     forensics,
@@ -143,6 +144,7 @@ def create_app(
         decisions,
         statuses,
         geofences,
+        availability,
         terminals,
         audit,
         forensics,

@@ -61,7 +61,6 @@ __all__ = [
     "Reason",
     "RouteOut",
     "SatelliteColumns",
-    "SatelliteRefOut",
     "Satellites",
     "ServingOut",
     "SiteRefOut",
@@ -495,20 +494,10 @@ class SiteRefOut(BaseModel):
     name: str
 
 
-class SatelliteRefOut(BaseModel):
-    """A satellite: its NORAD id and name."""
-
-    norad_id: int
-    name: str
-
-
 class ServingOut(BaseModel):
-    """The satellite that would serve, highest above the mask (25°), and the route to the
-    Internet: gateway, PoP, RTT and number of links (null when no route; the reasons say why).
-
-    ``route_satellite`` is the route's first satellite when it is not the serving one (the
-    lowest-delay route may go up to a lower satellite nearer a gateway), else null.
-    """
+    """The satellite that would serve, the first hop of the route to the Internet, and that
+    route: gateway, PoP, RTT and number of links (null when no route, the reasons say why; the
+    satellite is then the highest above the mask, 25°)."""
 
     norad_id: int
     name: str
@@ -517,7 +506,6 @@ class ServingOut(BaseModel):
     pop: SiteRefOut | None
     rtt_ms: float | None
     hops: int | None
-    route_satellite: SatelliteRefOut | None
 
 
 class HopOut(BaseModel):

@@ -61,6 +61,8 @@ __all__ = [
     "AuditHeadRow",
     "AuditRecordRow",
     "Base",
+    "CellStatusCellRow",
+    "CellStatusRow",
     "CountryStatusRow",
     "GeofenceCellRow",
     "GeofenceRow",
@@ -226,6 +228,54 @@ class CountryStatusRow(Base):
     approved_at: Mapped[np.datetime64 | None]
     rejected_at: Mapped[np.datetime64 | None]
     withdrawn_at: Mapped[np.datetime64 | None]
+
+
+class CellStatusRow(Base):
+    """A set of cells in one category of Starlink's availability map, from an instant on.
+
+    The category is free text (the map gains categories; an importer must take them all);
+    its effect on service is derived from it (`leolink.policy.records.cell_category_effect`).
+    """
+
+    __tablename__ = "cell_statuses"
+    __table_args__ = (
+        _one_of("state", ChangeState),
+        CheckConstraint(
+            "effective_until IS NULL OR effective_until > effective_from",
+            name="window_order",
+        ),
+        Index(None, "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    category: Mapped[str] = mapped_column(String(200))
+    effective_from: Mapped[np.datetime64]
+    effective_until: Mapped[np.datetime64 | None]
+    published: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    proposer: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
+    approver: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    proposed_at: Mapped[np.datetime64]
+    approved_at: Mapped[np.datetime64 | None]
+    rejected_at: Mapped[np.datetime64 | None]
+    withdrawn_at: Mapped[np.datetime64 | None]
+
+    cells: Mapped[list[CellStatusCellRow]] = relationship(
+        cascade="all, delete-orphan", order_by="CellStatusCellRow.cell", lazy="selectin"
+    )
+
+
+class CellStatusCellRow(Base):
+    """One H3 resolution-5 cell of a cell-status change."""
+
+    __tablename__ = "cell_status_cells"
+    __table_args__ = (Index(None, "cell"),)
+
+    cell_status_id: Mapped[int] = mapped_column(
+        ForeignKey("cell_statuses.id", ondelete="CASCADE"), primary_key=True
+    )
+    cell: Mapped[str] = mapped_column(String(CELL_LENGTH), primary_key=True)
 
 
 class GeofenceRow(Base):

@@ -18,6 +18,7 @@ from leolink.errors import ConflictError, NotFoundError
 from leolink.policy.audit import AuditRecord, Checkpoint, JSONValue
 from leolink.policy.records import (
     ApiKey,
+    CellStatusChange,
     ChangeState,
     CountryStatus,
     CountryStatusChange,
@@ -35,6 +36,7 @@ from leolink.store.models import (
     AuditCheckpointRow,
     AuditHeadRow,
     AuditRecordRow,
+    CellStatusRow,
     CountryStatusRow,
     GeofenceRow,
     PolicyVersionRow,
@@ -102,6 +104,27 @@ def allowlist_members(session: Session, geofence_id: str) -> list[str]:
         .order_by(AllowlistMembershipRow.terminal_id)
     )
     return list(session.scalars(query))
+
+
+def row_to_cell_status(row: CellStatusRow, audit_seq: int | None = None) -> CellStatusChange:
+    """The frozen record of a cell-status row and its cells."""
+    return CellStatusChange(
+        id=row.id,
+        category=row.category,
+        cells=frozenset(c.cell for c in row.cells),
+        effective_from=row.effective_from,
+        effective_until=row.effective_until,
+        published=row.published,
+        source=row.source,
+        state=ChangeState(row.state),
+        proposer=row.proposer,
+        approver=row.approver,
+        proposed_at=row.proposed_at,
+        approved_at=row.approved_at,
+        rejected_at=row.rejected_at,
+        withdrawn_at=row.withdrawn_at,
+        audit_seq=audit_seq,
+    )
 
 
 def row_to_country_change(row: CountryStatusRow) -> CountryStatusChange:

@@ -54,6 +54,8 @@ from leolink.policy.audit import (
 )
 from leolink.policy.records import (
     ApiKey,
+    CellEffect,
+    CellStatusChange,
     ChangeState,
     CountryStatus,
     CountryStatusChange,
@@ -68,6 +70,7 @@ from leolink.policy.records import (
     Role,
     Terminal,
     TerminalState,
+    cell_category_effect,
     statuses_in_force,
 )
 from leolink.store import apikeys
@@ -81,6 +84,7 @@ from leolink.store.checks import (
     check_id,
     check_positions,
     check_reason,
+    check_window,
     choice,
     instant,
     iso_alpha2,
@@ -98,6 +102,8 @@ from leolink.store.models import (
     AuditCheckpointRow,
     AuditHeadRow,
     AuditRecordRow,
+    CellStatusCellRow,
+    CellStatusRow,
     CountryStatusRow,
     GeofenceCellRow,
     GeofenceRow,
@@ -402,6 +408,178 @@ class Store:
             query = query.where(CountryStatusRow.state == choice(ChangeState, state, "state").value)
         with self._read() as session:
             return [repo.row_to_country_change(r) for r in session.scalars(query)]
+
+    # --- cell statuses (Starlink's availability-map categories) ------------------------------
+
+    def propose_cell_statuses(
+        self,
+        category: str,
+        cells: Iterable[str],
+        *,
+        effective_from: str | np.datetime64,
+        effective_until: str | np.datetime64 | None = None,
+        published: str,
+        source: str,
+        actor: str,
+        reason: str,
+    ) -> CellStatusChange:
+        """Propose that ``cells`` (H3 resolution 5) are in map ``category`` in a time window.
+
+        Any category is accepted (Starlink's map gains new ones).  A category that withdraws
+        service (`leolink.policy.records.CellEffect`) waits for a second operator, as every
+        change that withdraws service does; one without effect is ``active`` at once.
+        ``published`` is the date of the map the cells come from, ``source`` where it was taken.
+        """
+        category = str(category).strip()
+        if not category or len(category) > 200:
+            raise InputError(
+                f"the map category {category!r} must be 1 to 200 characters (e.g. blacklisted)"
+            )
+        hexes, _ = check_cells(cells)
+        if not hexes:
+            raise InputError(f"category {category!r}: give at least one H3 cell")
+        bad = [
+            h
+            for h, r in zip(
+                hexes, grid.cells_to_resolution(grid.hex_to_cells(hexes)).tolist(), strict=True
+            )
+            if r != 5
+        ]
+        if bad:
+            raise InputError(
+                f"cell {bad[0]} is not at resolution 5, the resolution of Starlink's availability "
+                "map: give resolution-5 cells"
+            )
+        start = instant(effective_from, "effective_from")
+        end = None if effective_until is None else instant(effective_until, "effective_until")
+        check_window(start, end, f"cell status {category!r}")
+        source, published = str(source).strip(), str(published).strip()
+        if not source or not published:
+            raise InputError(
+                "give the source of the cell statuses and the date the map was published: "
+                "both are required"
+            )
+        reason = check_reason(reason)
+        needs_second = cell_category_effect(category) is not CellEffect.NONE
+        with self._write(actor) as tx:
+            row = CellStatusRow(
+                category=category,
+                effective_from=start,
+                effective_until=end,
+                published=published,
+                source=source,
+                state=(ChangeState.PROPOSED if needs_second else ChangeState.ACTIVE).value,
+                proposer=tx.actor,
+                proposed_at=tx.now,
+                approved_at=None if needs_second else tx.now,
+                cells=[CellStatusCellRow(cell=h) for h in hexes],
+            )
+            tx.session.add(row)
+            tx.session.flush()
+            change = repo.row_to_cell_status(row)
+            tx.policy_changed = not needs_second
+            tx.log(
+                "cell_status.propose" if needs_second else "cell_status.activate",
+                "cell_status",
+                str(row.id),
+                None,
+                change.to_dict(),
+                reason,
+            )
+        return change
+
+    def approve_cell_statuses(self, change_id: int, *, actor: str, reason: str) -> CellStatusChange:
+        """Approve proposed cell statuses (a second operator); in force from their start."""
+        return self._decide_cell_statuses(change_id, ChangeState.APPROVED, actor, reason)
+
+    def reject_cell_statuses(self, change_id: int, *, actor: str, reason: str) -> CellStatusChange:
+        """Refuse proposed cell statuses (a second operator's decision)."""
+        return self._decide_cell_statuses(change_id, ChangeState.REJECTED, actor, reason)
+
+    def withdraw_cell_statuses(
+        self, change_id: int, *, actor: str, reason: str
+    ) -> CellStatusChange:
+        """Take back cell statuses: one's own proposal, or ones in force (they stop now)."""
+        return self._decide_cell_statuses(change_id, ChangeState.WITHDRAWN, actor, reason)
+
+    def _decide_cell_statuses(
+        self, change_id: int, decision: ChangeState, actor: str, reason: str
+    ) -> CellStatusChange:
+        reason = check_reason(reason)
+        with self._write(actor) as tx:
+            in_range = 1 <= int(change_id) <= 2**31 - 1
+            row = tx.session.get(CellStatusRow, int(change_id)) if in_range else None
+            if row is None:
+                raise NotFoundError(f"there is no cell-status change with id {change_id!r}")
+            what = f"cell-status change {row.id} ({row.category}, {len(row.cells)} cells)"
+            state = ChangeState(row.state)
+            in_force = state in (ChangeState.APPROVED, ChangeState.ACTIVE)
+            if decision is ChangeState.WITHDRAWN and in_force:
+                pass  # ending statuses in force gives service back: one operator may
+            else:
+                require_proposed(what, state)
+                if decision is ChangeState.WITHDRAWN:
+                    require_proposer(what, row.proposer, tx.actor)
+                else:
+                    require_second_person(what, row.proposer, tx.actor, decision)
+            before = repo.row_to_cell_status(row).to_dict()
+            row.state = decision.value
+            if decision is ChangeState.APPROVED:
+                row.approver, row.approved_at = tx.actor, tx.now
+                tx.policy_changed = True
+            elif decision is ChangeState.REJECTED:
+                row.approver, row.rejected_at = tx.actor, tx.now
+            else:
+                row.withdrawn_at = tx.now
+                tx.policy_changed = in_force
+            change = repo.row_to_cell_status(row)
+            action = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[
+                decision
+            ]
+            tx.log(
+                f"cell_status.{action}",
+                "cell_status",
+                str(row.id),
+                before,
+                change.to_dict(),
+                reason,
+            )
+        return change
+
+    def cell_status_changes(
+        self, *, state: ChangeState | str | None = None
+    ) -> list[CellStatusChange]:
+        """Cell-status changes, oldest first, optionally in one state."""
+        query = select(CellStatusRow).order_by(CellStatusRow.id)
+        if state is not None:
+            query = query.where(CellStatusRow.state == choice(ChangeState, state, "state").value)
+        with self._read() as session:
+            return [repo.row_to_cell_status(r) for r in session.scalars(query)]
+
+    def cell_statuses_at(
+        self, at: str | np.datetime64 = "now", *, known_at: str | np.datetime64 | None = None
+    ) -> list[CellStatusChange]:
+        """The cell statuses in force at ``at``, each with ``audit_seq``: the audit record
+        that put it in force (its approval, or its activation)."""
+        t = instant(at, "at")
+        known = None if known_at is None else instant(known_at, "known_at")
+        with self._read() as session:
+            changes = [c for c in _cell_statuses(session, known) if c.is_in_force(t, known)]
+            if not changes:
+                return []
+            seqs: dict[str, int] = {
+                entity_id: seq
+                for entity_id, seq in session.execute(
+                    select(AuditRecordRow.entity_id, func.max(AuditRecordRow.seq))
+                    .where(
+                        AuditRecordRow.entity == "cell_status",
+                        AuditRecordRow.entity_id.in_([str(c.id) for c in changes]),
+                        AuditRecordRow.action.in_(["cell_status.approve", "cell_status.activate"]),
+                    )
+                    .group_by(AuditRecordRow.entity_id)
+                )
+            }
+        return [replace(c, audit_seq=seqs.get(str(c.id))) for c in changes]
 
     # --- geofences ---------------------------------------------------------------------------
 
@@ -962,7 +1140,8 @@ class Store:
                 for f in fences
                 if f.effect is GeofenceEffect.ALLOWLIST
             }
-        return PolicySnapshot(version, t, known, statuses, fences, allowlists)
+            cells = tuple(c for c in _cell_statuses(session, known) if c.is_in_force(t, known))
+        return PolicySnapshot(version, t, known, statuses, fences, allowlists, cells)
 
     def policy_history(self, *, known_at: str | np.datetime64 | None = None) -> PolicyHistory:
         """All policy ever in force (as known at ``known_at``), read in one snapshot.
@@ -999,7 +1178,8 @@ class Store:
                 for f in fences
                 if f.effect is GeofenceEffect.ALLOWLIST
             }
-        return PolicyHistory(version, known, changes, fences, allowlists)
+            cells = tuple(_cell_statuses(session, known))
+        return PolicyHistory(version, known, changes, fences, allowlists, cells)
 
     def last_position_reports(
         self, *, before: str | np.datetime64 | None = None
@@ -1135,6 +1315,22 @@ class Store:
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _cell_statuses(session: Session, known: np.datetime64 | None) -> list[CellStatusChange]:
+    """Cell-status changes ever put in force (by ``known``), oldest first."""
+    rows = session.scalars(
+        select(CellStatusRow)
+        .where(
+            CellStatusRow.state.in_(
+                [s.value for s in (ChangeState.APPROVED, ChangeState.ACTIVE, ChangeState.WITHDRAWN)]
+            ),
+            CellStatusRow.approved_at.is_not(None),
+        )
+        .order_by(CellStatusRow.id)
+    ).all()
+    changes = (repo.row_to_cell_status(r) for r in rows)
+    return [c for c in changes if c.in_force_interval(known) is not None]
 
 
 def _new_id(prefix: str) -> str:
