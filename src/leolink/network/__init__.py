@@ -39,6 +39,7 @@ from leolink.network.hypatia import (
     hypatia_tle_lines,
     parse_isls,
 )
+from leolink.network.lasers import SPACEX_LASERS_2024, LaserDay, laser_day
 from leolink.network.latency import (
     COMPONENTS,
     TERRESTRIAL_ROUTE_FACTOR,
@@ -51,7 +52,6 @@ from leolink.network.latency import (
     to_assigned_pop,
     via_pop,
 )
-from leolink.network.lasers import SPACEX_LASERS_2024, LaserDay, laser_day
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
     SPEED_OF_LIGHT_KM_S,
@@ -108,8 +108,8 @@ __all__ = [
     "InternetAccess",
     "InternetTree",
     "IslPattern",
-    "LatencyRow",
     "LaserDay",
+    "LatencyRow",
     "LinkKind",
     "Network",
     "NetworkGraph",
@@ -132,8 +132,8 @@ __all__ = [
     "internet_rtt_ms",
     "internet_tree",
     "isl_lengths_km",
-    "latency_table",
     "laser_day",
+    "latency_table",
     "load_cities",
     "load_gateways",
     "load_pops",

@@ -207,16 +207,11 @@ def rtt_samples(
     reaches every PoP (no PoP is unreachable by construction) and traffic lands at whichever
     gateway gives the least delay to the user's PoP.
     """
-    bare = Network(
-        catalog=network.catalog,
-        isl_pairs=network.isl_pairs,
-        gateways=network.gateways,
+    bare = replace(
+        network,
         pops=ground_sites([], [], kind="pop"),
         gateway_pop=np.full(len(network.gateways), -1, dtype=np.int64),
         gateway_pop_km=np.full(len(network.gateways), np.nan),
-        min_elevation_deg=network.min_elevation_deg,
-        max_gsl_km=network.max_gsl_km,
-        max_isl_km=network.max_isl_km,
         ground_relays=False,
     )
     graph = graph_from_positions(bare, r_sat_itrs_km, ground_sites([], [], kind="terminal"))
