@@ -99,7 +99,8 @@ def test_load_defaults_is_idempotent_and_audit_verify_finds_tampering(
     second = json.loads(run(env, "policy", "load-defaults", "--db", db).stdout)
     assert (second["proposed"], second["unchanged"]) == (0, n)
     ok = json.loads(run(env, "audit", "verify", "--db", db).stdout)
-    assert (ok["ok"], ok["records"], ok["first_bad"]) == (True, 2 * n, None)
+    records = 2 * n + 2 * first["cell_categories"]  # each status and map category: propose, approve
+    assert (ok["ok"], ok["records"], ok["first_bad"]) == (True, records, None)
     with sqlite3.connect(tmp_path / "p.db") as conn:
         conn.execute("UPDATE audit_records SET reason = 'nothing to see' WHERE seq = 7")
     bad = json.loads(run(env, "audit", "verify", "--db", db, code=1).stdout)

@@ -29,6 +29,9 @@ PUBLIC = {
     ("get", "/v1/routes"),
     ("post", "/v1/decisions"),
     ("post", "/v1/decisions/batch"),
+    ("get", "/v1/log/checkpoint"),
+    ("get", "/v1/log/proof/inclusion"),
+    ("get", "/v1/log/proof/consistency"),
 }
 
 #: The role table as documented (leolink.service.auth); the code must grant exactly this.

@@ -33,7 +33,7 @@ Tamper = Callable[..., None]
 CELL = "85283473fffffff"  # one H3 resolution-5 cell near San Francisco (h3 docs' example)
 
 
-def fill(store: Store, n: int) -> None:
+def fill(store: Store, n: int, actor: str = "op:alice", why: str = "order") -> None:
     """Make ``n`` audited changes: terminals registered one by one."""
     for i in range(n):
         store.register_terminal(
@@ -41,8 +41,8 @@ def fill(store: Store, n: int) -> None:
             account=f"acct-{i}",
             home_country="UA",
             customer_class="residential",
-            actor="op:alice",
-            reason=f"order {i}",
+            actor=actor,
+            reason=f"{why} {i}",
         )
 
 
@@ -317,7 +317,9 @@ def test_a_wiped_log_is_caught_by_an_exported_checkpoint(store: Store, tamper: T
     tamper(
         "DELETE FROM audit_records",
         "DELETE FROM audit_checkpoints",
-        "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "', signature = NULL",
+        "DELETE FROM audit_tree_nodes",
+        "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "', signature = NULL, "
+        "note = NULL, frontier = NULL",
     )
     assert store.verify().ok  # looks like a new, empty store ...
     result = store.verify(anchors=[anchor])  # ... unless a checkpoint was kept elsewhere

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import typer
 
+from leolink.cli import audit
 from leolink.cli._common import (
     CatalogOption,
     DbOption,
@@ -134,17 +135,6 @@ def check(
             known_at=known_at,
         )
     emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
-
-
-def audit_verify(
-    db: DbOption = None, signing_key: SigningKeyOption = None, fmt: FormatOption = Format.json
-) -> None:
-    """Verify the audit log's hash chain, checkpoints and signed head; exit 1 if broken."""
-    with _open(db, signing_key) as store:
-        result = store.verify()
-    emit(result.to_dict(), fmt, title="Audit log")
-    if not result.ok:
-        raise typer.Exit(1)
 
 
 def load_defaults(
@@ -387,7 +377,7 @@ def register(app: typer.Typer) -> None:
     scenario_app.command("run")(scenario_run)
     app.add_typer(scenario_app, name="scenario")
     audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
-    audit_app.command("verify")(audit_verify)
+    audit.register(audit_app)
     app.add_typer(audit_app, name="audit")
     policy_app = typer.Typer(help="The policy data.", no_args_is_help=True)
     policy_app.command("load-defaults")(load_defaults)

@@ -48,6 +48,7 @@ __all__ = [
     "public_key_from_hex",
     "public_key_id",
     "public_key_to_hex",
+    "record_from_dict",
     "sign_checkpoint",
     "verify_chain",
     "verify_checkpoint",
@@ -124,6 +125,27 @@ class AuditRecord:
     def to_dict(self) -> dict[str, JSONValue]:
         """The record as JSON-ready data, as the CLI and the HTTP API show it."""
         return {**self.body(), "hash": self.hash}
+
+
+def record_from_dict(data: Mapping[str, JSONValue]) -> AuditRecord:
+    """Inverse of `AuditRecord.to_dict` (a saved log read back for offline verification)."""
+    try:
+        ts = str(data["ts"])
+        return AuditRecord(
+            seq=int(data["seq"]),  # type: ignore[arg-type]
+            ts=np.datetime64(ts.removesuffix("Z"), "us"),
+            actor=str(data["actor"]),
+            action=str(data["action"]),
+            entity=str(data["entity"]),
+            entity_id=str(data["entity_id"]),
+            before=data["before"],
+            after=data["after"],
+            reason=str(data["reason"]),
+            prev_hash=str(data["prev_hash"]),
+            hash=str(data["hash"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not an audit record ({exc}): {dict(data)!r:.200}") from exc
 
 
 def new_record(

@@ -34,6 +34,7 @@ from leolink.service.routers import (
     routes,
     statuses,
     terminals,
+    transparency,
 )
 from leolink.service.schemas import ProblemDetails
 from leolink.service.state import ServiceLimits, ServiceState
@@ -147,6 +148,7 @@ def create_app(
         availability,
         terminals,
         audit,
+        transparency,
         forensics,
     ):
         app.include_router(module.router)

@@ -38,6 +38,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "AuditCheckpointRow",
     "AuditHeadRow",
     "AuditRecordRow",
+    "AuditTreeNodeRow",
     "Base",
     "CellStatusCellRow",
     "CellStatusRow",
@@ -86,6 +88,7 @@ NAMING_CONVENTION: Final = {
 ACTOR_LENGTH: Final = 200
 ID_LENGTH: Final = 64
 CELL_LENGTH: Final = 15
+ORIGIN_LENGTH: Final = 200
 
 
 class UTCInstant(TypeDecorator[np.datetime64]):
@@ -178,6 +181,22 @@ class AuditHeadRow(Base):
     ts: Mapped[np.datetime64 | None]
     key_id: Mapped[str | None] = mapped_column(String(16))
     signature: Mapped[str | None] = mapped_column(String(128))
+    # The Merkle tree over the records (see `leolink.policy.merkle`): the log's origin line,
+    # the tree's frontier (its parentless complete subtrees, largest first, 32 bytes each) and
+    # the newest signed checkpoint note over (origin, seq, root).
+    origin: Mapped[str] = mapped_column(String(ORIGIN_LENGTH))
+    frontier: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditTreeNodeRow(Base):
+    """Every complete subtree of the Merkle tree, so that any proof reads O(log n) rows."""
+
+    __tablename__ = "audit_tree_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class AuditCheckpointRow(Base):

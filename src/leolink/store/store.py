@@ -31,7 +31,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -52,6 +52,16 @@ from leolink.policy.audit import (
     sign_checkpoint,
     verify_chain,
 )
+from leolink.policy.merkle import (
+    Subtree,
+    consistency_proof,
+    hashes_by_subtree,
+    inclusion_proof,
+    root_hash,
+    subtrees_for_consistency,
+    subtrees_for_inclusion,
+)
+from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint
 from leolink.policy.records import (
     ApiKey,
     CellEffect,
@@ -73,6 +83,8 @@ from leolink.policy.records import (
     cell_category_effect,
     statuses_in_force,
 )
+from leolink.policy.tiles import TILE_HEIGHT, TILE_WIDTH, entry_bundle
+from leolink.policy.tlog import sign_log_checkpoint, verify_log
 from leolink.store import apikeys
 from leolink.store import repository as repo
 from leolink.store.checks import (
@@ -102,6 +114,7 @@ from leolink.store.models import (
     AuditCheckpointRow,
     AuditHeadRow,
     AuditRecordRow,
+    AuditTreeNodeRow,
     CellStatusCellRow,
     CellStatusRow,
     CountryStatusRow,
@@ -1265,6 +1278,121 @@ class Store:
             session.add(repo.checkpoint_to_row(cp))
             return cp
 
+    # --- the transparency log (see `leolink.policy.tlog`) ----------------------------------
+
+    def latest_checkpoint(self) -> SignedCheckpoint:
+        """The newest signed checkpoint note (signed now if the log has none yet, e.g. right
+        after the migration that made the log a Merkle tree)."""
+        with self._read() as session:
+            head = session.get(AuditHeadRow, 1)
+            if head is not None and head.note is not None:
+                return parse_checkpoint(head.note)
+        key = self._signing_key()
+        with self._write_sessions() as session, session.begin():
+            head = lock_head(session)
+            if head.note is None:
+                root = root_hash(head.seq, _frontier_subtrees(session, head.seq))
+                head.note = sign_log_checkpoint(head.origin, head.seq, root, key).note()
+            return parse_checkpoint(head.note)
+
+    def log_verifier(self) -> Verifier:
+        """The verifier key of this store's own signing key under the log's origin; refused when
+        the store was given no existing key (a verifier must bring the key, see `verify`)."""
+        key = self._configured_public_key()
+        if key is None:
+            raise InputError(
+                "this store has no signing key file to take the public key from: give the "
+                "log's public key (--public-key) instead"
+            )
+        return Verifier(self.log_origin(), key)
+
+    def log_origin(self) -> str:
+        """The log's origin line (the key name its checkpoints are signed under)."""
+        with self._read() as session:
+            head = session.get(AuditHeadRow, 1)
+            if head is None:
+                raise StoreError("the audit log has no head row")
+            return head.origin
+
+    def inclusion_proof(self, seq: int, size: int | None = None) -> tuple[int, list[bytes]]:
+        """``(size, proof)``: the RFC 9162 audit path of record ``seq`` in the tree of the first
+        ``size`` records (default: the whole log); O(log n) rows read in one query."""
+        with self._read() as session:
+            size = self._tree_size(session, size)
+            if not 1 <= seq <= size:
+                raise NotFoundError(f"record {seq} is not in a log of {size} records (1..{size})")
+            wanted = subtrees_for_inclusion(seq - 1, size)
+            nodes = _nodes(session, wanted)
+            return size, inclusion_proof(seq - 1, size, nodes.__getitem__)
+
+    def consistency_proof(self, size1: int, size2: int | None = None) -> tuple[int, list[bytes]]:
+        """``(size2, proof)``: the RFC 9162 proof that the log of ``size2`` records (default: the
+        whole log) extends its first ``size1``."""
+        with self._read() as session:
+            size2 = self._tree_size(session, size2)
+            if not 0 <= size1 <= size2:
+                raise InputError(
+                    f"size1={size1} must be between 0 and the log's size {size2}: a consistency "
+                    "proof goes from an older, smaller log to a newer one"
+                )
+            nodes = _nodes(session, subtrees_for_consistency(size1, size2))
+            return size2, consistency_proof(size1, size2, nodes.__getitem__)
+
+    def tree_root(self, size: int | None = None) -> tuple[int, bytes]:
+        """``(size, root)`` of the tree of the first ``size`` records (default: all)."""
+        with self._read() as session:
+            size = self._tree_size(session, size)
+            return size, root_hash(size, _frontier_subtrees(session, size))
+
+    def tile(self, tile_level: int, index: int, width: int) -> bytes:
+        """The C2SP hash tile ``(tile_level, index)`` of ``width`` hashes, concatenated (see
+        `leolink.policy.tiles`); refused unless the log is large enough to fill it."""
+        level = TILE_HEIGHT * tile_level
+        first = index * TILE_WIDTH
+        with self._read() as session:
+            size = self._tree_size(session, None)
+            if (first + width) << level > size or level > 62:
+                raise NotFoundError(
+                    f"tile {tile_level}/{index} of width {width} is not in a log of {size} records"
+                )
+            rows = session.execute(
+                select(AuditTreeNodeRow.hash)
+                .where(AuditTreeNodeRow.level == level)
+                .where(AuditTreeNodeRow.idx >= first, AuditTreeNodeRow.idx < first + width)
+                .order_by(AuditTreeNodeRow.idx)
+            ).all()
+        if len(rows) != width:
+            raise StoreError(
+                f"the audit log's Merkle tree lacks nodes of tile {tile_level}/{index}"
+            )
+        return b"".join(bytes(r[0]) for r in rows)
+
+    def entry_tile(self, index: int, width: int) -> bytes:
+        """The C2SP entry tile ``index``: the records' 32-byte hashes (the tree's entries)."""
+        first = index * TILE_WIDTH
+        with self._read() as session:
+            size = self._tree_size(session, None)
+            if first + width > size:
+                raise NotFoundError(
+                    f"entry tile {index} of width {width} is not in a log of {size}"
+                )
+            hashes = session.scalars(
+                select(AuditRecordRow.hash)
+                .where(AuditRecordRow.seq > first, AuditRecordRow.seq <= first + width)
+                .order_by(AuditRecordRow.seq)
+            ).all()
+        return entry_bundle(bytes.fromhex(h) for h in hashes)
+
+    @staticmethod
+    def _tree_size(session: Session, size: int | None) -> int:
+        head = session.get(AuditHeadRow, 1)
+        total = head.seq if head is not None else 0
+        if size is None:
+            return total
+        if not 0 <= size <= total:
+            raise InputError(f"size={size} must be between 0 and the log's size {total}")
+        return size
+
     def signing_keys(self) -> dict[str, Ed25519PublicKey]:
         """The public keys recorded as having signed, by key id."""
         with self._read() as session:
@@ -1278,6 +1406,8 @@ class Store:
         trusted_keys: Iterable[Ed25519PublicKey] | None = None,
         *,
         anchors: Iterable[Checkpoint] = (),
+        log_key: Verifier | None = None,
+        earlier: Sequence[SignedCheckpoint] = (),
     ) -> ChainVerification:
         """Check the whole log: chain, checkpoints, signed head (see `leolink.policy.audit`).
 
@@ -1285,6 +1415,11 @@ class Store:
         signing key when it has one, else by the keys recorded in the database (which someone
         able to rewrite the database could also replace: the result says so).  ``anchors``
         are checkpoints kept outside the database, checked like the ones inside.
+
+        The Merkle tree is checked too: the records must hash to the root of the newest signed
+        checkpoint note and extend every checkpoint note in ``earlier`` (saved by a verifier or
+        a witness), all signed by ``log_key`` (by default the trusted key under this log's
+        origin).  Only ``earlier`` catches a history rebuilt by someone holding the key.
         """
         note = ""
         if trusted_keys is not None:
@@ -1305,16 +1440,58 @@ class Store:
             rows = session.execute(
                 repo.audit_select().order_by(AuditRecordRow.seq).execution_options(yield_per=500)
             )
+            records = [repo.row_to_audit_record(r) for r in rows]
             result = verify_chain(
-                (repo.row_to_audit_record(r) for r in rows),
-                checkpoints=[*cps, *anchors],
-                head=head,
-                public_keys=keys,
+                records, checkpoints=[*cps, *anchors], head=head, public_keys=keys
             )
+            head_row = session.get(AuditHeadRow, 1)
+        if head_row is not None and (keys or log_key is not None):
+            verifier = log_key or Verifier(head_row.origin, next(iter(keys.values())))
+            latest = parse_checkpoint(head_row.note) if head_row.note else None
+            tree = verify_log(records, latest=latest, earlier=earlier, verifier=verifier)
+            result = _combine(result, tree.ok, tree.first_bad, tree.reason)
         return replace(result, reason=result.reason + note) if note else result
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _combine(
+    chain: ChainVerification, ok: bool, first_bad: int | None, reason: str
+) -> ChainVerification:
+    """The chain's verdict joined with the Merkle tree's."""
+    if ok:
+        return chain
+    if chain.ok:
+        return ChainVerification(False, chain.records, first_bad, reason)
+    # The chain names the first bad record more sharply than a root mismatch ("one of 1..n").
+    return ChainVerification(False, chain.records, chain.first_bad, f"{chain.reason}; {reason}")
+
+
+def _nodes(session: Session, wanted: list[Subtree]) -> dict[Subtree, bytes]:
+    """The stored hashes of complete subtrees ``wanted``, in one query."""
+    if not wanted:
+        return {}
+    pairs = tuple_(AuditTreeNodeRow.level, AuditTreeNodeRow.idx)
+    rows = session.execute(
+        select(AuditTreeNodeRow.level, AuditTreeNodeRow.idx, AuditTreeNodeRow.hash).where(
+            pairs.in_(sorted(set(wanted)))
+        )
+    )
+    try:
+        return dict(hashes_by_subtree(wanted, ((r[0], r[1], bytes(r[2])) for r in rows)))
+    except LookupError as exc:
+        raise StoreError(f"the audit log's Merkle tree is incomplete: {exc}") from exc
+
+
+def _frontier_subtrees(session: Session, size: int) -> Callable[[Subtree], bytes]:
+    """A subtree lookup holding the complete subtrees that make up the first ``size`` leaves."""
+    wanted = [
+        (level, (size >> (level + 1)) << 1)
+        for level in range(size.bit_length())
+        if size >> level & 1
+    ]
+    return _nodes(session, wanted).__getitem__
 
 
 def _cell_statuses(session: Session, known: np.datetime64 | None) -> list[CellStatusChange]:

@@ -5,7 +5,8 @@ in PostgreSQL; in SQLite the transaction began with ``BEGIN IMMEDIATE``, see
 `leolink.store.engine`), so writers queue and the chain cannot fork.  The caller changes rows
 and appends audit records with `UnitOfWork.log`; on leaving the block the unit bumps the
 policy version if asked to, signs a checkpoint at every multiple of ``checkpoint_every``,
-re-signs the head and commits.  An exception anywhere rolls all of it back.
+re-signs the head, adds the records' leaves to the Merkle tree (`leolink.policy.tlog`), signs
+the new checkpoint note and commits.  An exception anywhere rolls all of it back.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,8 +30,16 @@ from leolink.policy.audit import (
     public_key_to_hex,
     sign_checkpoint,
 )
+from leolink.policy.merkle import Subtree, append_leaf, root_from_frontier
+from leolink.policy.tlog import record_leaf, sign_log_checkpoint
 from leolink.store import repository as repo
-from leolink.store.models import AuditHeadRow, AuditRecordRow, PolicyVersionRow, SigningKeyRow
+from leolink.store.models import (
+    AuditHeadRow,
+    AuditRecordRow,
+    AuditTreeNodeRow,
+    PolicyVersionRow,
+    SigningKeyRow,
+)
 
 __all__ = ["UnitOfWork", "lock_head", "write"]
 
@@ -49,6 +58,12 @@ class UnitOfWork:
     now: np.datetime64
     records: list[AuditRecord] = field(default_factory=list)
     policy_changed: bool = False
+    frontier: list[bytes] = field(default_factory=list)
+    nodes: list[tuple[Subtree, bytes]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        raw = self.head.frontier or b""
+        self.frontier = [raw[i : i + 32] for i in range(0, len(raw), 32)]
 
     def log(
         self,
@@ -87,6 +102,8 @@ class UnitOfWork:
                 hash=rec.hash,
             )
         )
+        self.frontier, made = append_leaf(self.frontier, rec.seq - 1, record_leaf(rec))
+        self.nodes += made
         self.head.seq, self.head.hash = rec.seq, rec.hash
         self.records.append(rec)
         return rec
@@ -114,6 +131,15 @@ class UnitOfWork:
                 session.add(repo.checkpoint_to_row(cp))
         head = sign_checkpoint(key, "head", last.seq, last.hash, self.now)
         self.head.ts, self.head.key_id, self.head.signature = head.ts, head.key_id, head.signature
+        session.execute(
+            insert(AuditTreeNodeRow),
+            [{"level": lv, "idx": ix, "hash": h} for (lv, ix), h in self.nodes],
+        )
+        self.head.frontier = b"".join(self.frontier)
+        note = sign_log_checkpoint(
+            self.head.origin, last.seq, root_from_frontier(self.frontier), key
+        )
+        self.head.note = note.note()
 
 
 def lock_head(session: Session) -> AuditHeadRow:

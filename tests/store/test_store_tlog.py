@@ -1,0 +1,117 @@
+"""The audit log as a Merkle-tree transparency log in the database, on SQLite and PostgreSQL.
+
+Proofs read from the store verify against its signed checkpoints; a history rebuilt from
+scratch by someone who holds the database *and* the signing key is caught by any verifier
+holding an earlier checkpoint; an existing store migrates into the tree.
+"""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import inspect
+
+from leolink.errors import InputError, NotFoundError
+from leolink.policy.merkle import MemoryTree, verify_consistency, verify_inclusion
+from leolink.policy.notes import Verifier, parse_checkpoint
+from leolink.policy.tlog import record_leaf
+from leolink.store import Store
+from leolink.store.migrate import alembic_config, upgrade
+
+from .test_store_audit import Tamper, fill
+
+WIPE = (
+    "DELETE FROM position_reports",
+    "DELETE FROM allowlist_memberships",
+    "DELETE FROM terminals",
+    "DELETE FROM policy_versions",
+    "DELETE FROM audit_records",
+    "DELETE FROM audit_checkpoints",
+    "DELETE FROM audit_tree_nodes",
+    "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "', signature = NULL, "
+    "note = NULL, frontier = NULL",
+)
+
+
+def _verifier(store: Store) -> Verifier:
+    key = store._signing_key().public_key()  # the verifier was given this public key
+    return Verifier(store.log_origin(), key)
+
+
+def test_every_proof_verifies_against_the_signed_checkpoint(store: Store):
+    fill(store, 11)
+    cp = store.latest_checkpoint()
+    assert cp.size == 11
+    assert cp.signed_by(_verifier(store))
+    records = store.audit_log()
+    tree = MemoryTree(record_leaf(r) for r in records)
+    assert tree.root() == cp.root
+    for rec in records:
+        size, proof = store.inclusion_proof(rec.seq)
+        assert size == 11
+        assert verify_inclusion(rec.seq - 1, size, record_leaf(rec), proof, cp.root)
+    for size1 in range(12):
+        _, proof = store.consistency_proof(size1)
+        assert verify_consistency(size1, 11, proof, tree.root(size1), cp.root)
+        assert store.tree_root(size1) == (size1, tree.root(size1))
+
+
+def test_proof_requests_outside_the_log_are_refused(store: Store):
+    fill(store, 2)
+    with pytest.raises(NotFoundError, match="record 3 is not in a log of 2"):
+        store.inclusion_proof(3)
+    with pytest.raises(InputError, match="size1=5"):
+        store.consistency_proof(5)
+
+
+@pytest.mark.parametrize("rebuilt_size", [6, 9])
+def test_a_history_rebuilt_with_the_signing_key_is_caught_by_an_earlier_checkpoint(
+    store: Store, tamper: Tamper, rebuilt_size: int
+):
+    fill(store, 6)
+    saved = store.latest_checkpoint().note()  # a witness or a journalist kept this
+    tamper(*WIPE)
+    # The operator replays a different history through leolink itself, with its own key.
+    fill(store, rebuilt_size, actor="op:mallory", why="backdated order")
+    assert store.verify(log_key=_verifier(store)).ok  # consistent in itself, freshly signed
+    result = store.verify(log_key=_verifier(store), earlier=[parse_checkpoint(saved)])
+    assert not result.ok
+    assert "not an append-only extension of the earlier checkpoint of size 6" in result.reason
+
+
+def test_a_rolled_back_log_is_caught_by_an_earlier_checkpoint(store: Store, tamper: Tamper):
+    fill(store, 4)
+    saved = parse_checkpoint(store.latest_checkpoint().note())
+    tamper(*WIPE)
+    result = store.verify(log_key=_verifier(store), earlier=[saved])
+    assert (result.ok, result.first_bad) == (False, 1)
+    assert "records after 0 were deleted" in result.reason
+
+
+def test_a_checkpoint_signed_by_another_key_is_not_trusted(store: Store):
+    fill(store, 3)
+    stranger = Verifier(store.log_origin(), Ed25519PrivateKey.generate().public_key())
+    result = store.verify(log_key=stranger)
+    assert not result.ok
+    assert "not signed by the key given" in result.reason
+
+
+def test_an_existing_store_migrates_into_the_tree(store: Store):
+    fill(store, 7)
+    before = store.latest_checkpoint()
+    with store.engine.begin() as conn:  # back to a hash chain only ...
+        command.downgrade(alembic_config(conn), "0003_cell_statuses")
+    assert "audit_tree_nodes" not in inspect(store.engine).get_table_names()
+    upgrade(store.engine)  # ... and forward: the records are hashed into the tree
+    after = store.latest_checkpoint()  # signed now, the migration holds no key
+    assert (after.size, after.root) == (before.size, before.root)
+    store.register_terminal(
+        "UT-9999",
+        account="acct",
+        home_country="UA",
+        customer_class="residential",
+        actor="op:alice",
+        reason="after the upgrade",
+    )
+    assert store.verify(log_key=_verifier(store)).ok
