@@ -11,8 +11,10 @@ deterministically (gzip mtime 0) so that re-running without new input changes no
 from __future__ import annotations
 
 import argparse
+import csv
 import gzip
 import hashlib
+import io
 import shutil
 from pathlib import Path
 
@@ -114,6 +116,39 @@ def copy_network_sites(shared_data: Path) -> None:
         (DATA / name).write_text(text, encoding="utf-8")
 
 
+def write_starlink_2026_ground(shared_data: Path) -> None:
+    """The 2026 PoPs and Starlink's GeoIP PoP assignment, facts only.
+
+    From the PoP list the code, DNS name, city, country, coordinates and kind are kept; the
+    curator's free-text notes (``note_short``) are dropped, and so are rows without a code
+    (they cannot be named as Starlink names them).  The assignment is copied with its columns
+    checked.
+    """
+    pops = list(
+        csv.DictReader(
+            io.StringIO((shared_data / "starlink-pops-2026.csv").read_text(encoding="utf-8"))
+        )
+    )
+    keep = ["code", "dns", "city", "country", "lat", "lon", "type"]
+    if not pops or list(pops[0])[: len(keep)] != keep:
+        raise SystemExit("starlink-pops-2026.csv: columns changed; check the source")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=keep, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(row for row in pops if row["code"].strip())
+    (DATA / "starlink-pops-2026.csv").write_text(out.getvalue(), encoding="utf-8")
+
+    name = "starlink-geoip-pop-assignment-2026-05.csv"
+    text = (shared_data / name).read_text(encoding="utf-8")
+    header = (
+        "country,region,city,pop_code,subnets_v4,subnets_v6,pop_source,"
+        "n_ptr_differs_from_pop_column"
+    )
+    if text.splitlines()[0].strip() != header:
+        raise SystemExit(f"{shared_data / name}: header is not {header!r}; check the source")
+    (DATA / name).write_text(text.replace("\r\n", "\n"), encoding="utf-8")
+
+
 def write_top_cities(target: Path, count: int = 100, merge_km: float = 50.0) -> None:
     """The ``count`` most populous GeoNames cities, one per agglomeration, as CSV.
 
@@ -175,6 +210,7 @@ def main() -> None:
     write_ut1_utc(DATA / "ut1-utc.csv.gz")
     write_countries(src / "countries-50m.geojson", DATA / "countries-50m.geojson.gz")
     copy_network_sites(src)
+    write_starlink_2026_ground(src)
     shutil.copyfile(
         src / "starlink-availability-cells.csv.gz",
         DATA / "starlink-availability-cells-2025-01.csv.gz",

@@ -20,7 +20,16 @@ from leolink.coverage.sweep import (
 from leolink.geo.countries import Country, countries_at, get_country
 from leolink.geo.grid import latlng_to_cells, world_cells
 from leolink.geo.regions import bbox_to_cells, country_to_cells, geojson_to_cells
-from leolink.network import CountryRtt, Route, build_network, country_rtt_table, route
+from leolink.network import (
+    CountryRtt,
+    LatencyRow,
+    Route,
+    build_network,
+    country_rtt_table,
+    internet_route,
+    latency_table,
+    route,
+)
 from leolink.orbits.archive import (
     CatalogSnapshot,
     UpdateResult,
@@ -64,6 +73,7 @@ __all__ = [
     "Decision",
     "DecisionSettings",
     "Ephemeris",
+    "LatencyRow",
     "Route",
     "SatellitePosition",
     "ShellMask",
@@ -98,8 +108,10 @@ __all__ = [
     "geojson_to_cells",
     "get_country",
     "infer_structure",
+    "internet_route",
     "itrs_to_geodetic",
     "itrs_to_topocentric",
+    "latency_table",
     "latlng_to_cells",
     "load_catalog",
     "load_catalog_for",

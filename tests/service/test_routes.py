@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -33,12 +34,18 @@ def test_paris_to_luanda_is_api_route(client: TestClient, catalog: api.Catalog) 
     assert expected["hops"] > 2
 
 
-def test_without_to_the_route_ends_at_a_pop(client: TestClient, catalog: api.Catalog) -> None:
-    nearest = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT}).json()
-    assert nearest == api.route(catalog, AT, PARIS).as_dict()
-    assert nearest["path"][-1]["kind"] == "pop"
-    chosen = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT, "pop": "POP5"})
-    assert chosen.json()["path"][-1]["id"] == "POP5"
+def test_without_to_the_route_ends_at_the_assigned_pop(
+    client: TestClient, catalog: api.Catalog
+) -> None:
+    assigned = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT}).json()
+    route, latency = api.internet_route(api.build_network(catalog), AT, PARIS)
+    assert latency is not None
+    assert assigned == {**route.as_dict(), "latency": asdict(latency)}
+    assert assigned["path"][-1]["id"] == "lndngbr1"  # Paris is homed to London by the feed
+    assert assigned["latency"]["median_rtt_ms"] > assigned["rtt_ms"]
+    chosen = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT, "pop": "frntdeu1"})
+    assert chosen.json()["path"][-1]["id"] == "frntdeu1"
+    assert chosen.json()["latency"] is None
 
 
 def test_the_network_is_built_once_per_set_of_link_options(
@@ -87,7 +94,7 @@ def test_unreachable_is_200_with_the_reason(client: TestClient) -> None:
         ({"from": "95,2"}, "from"),
         ({"from": "48.85,2.35", "to": "north"}, "to"),
         ({"from": "48.85,2.35", "min_elevation_deg": 25, "max_gsl_km": 1000}, "max_gsl_km"),
-        ({"from": "48.85,2.35", "to": "-8.8,13.2", "pop": "POP5"}, "pop"),
+        ({"from": "48.85,2.35", "to": "-8.8,13.2", "pop": "frntdeu1"}, "pop"),
         ({"from": "48.85,2.35", "gateways": "false"}, "gateways"),
     ],
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -30,11 +30,16 @@ def route(
         typer.Option(
             "--to",
             help="Destination LAT,LON; without it, the route goes through a gateway to the "
-            "PoP nearest in delay (or --pop).",
+            "user's PoP (as Starlink's GeoIP feed assigns it, or --pop), with its RTT.",
         ),
     ] = None,
     pop: Annotated[
-        str | None, typer.Option("--pop", help="Route to this PoP id (e.g. POP12) without --to.")
+        str | None,
+        typer.Option(
+            "--pop",
+            help="Route to this 2026 PoP (reverse-DNS code, e.g. frntdeu1) without --to; by "
+            "default the PoP Starlink's GeoIP feed assigns to --from.",
+        ),
     ] = None,
     catalog: CatalogOption = None,
     isl: Annotated[
@@ -118,24 +123,27 @@ def route(
         except OSError as error:
             raise InputError(f"--isl-file {isl_file}: cannot read it ({error.strerror})") from None
         isl_pairs = parse_isls(text, len(cat), source=str(isl_file))
-    result = api.route(
-        cat,
-        instant,
-        src,
-        dst,
-        pop=pop,
-        isl=isl_pattern,
-        isl_pairs=isl_pairs,
-        gateways=not no_gateways,
-        pops=not no_gateways,
-        min_elevation_deg=None
+    options: dict[str, Any] = {
+        "isl": isl_pattern,
+        "isl_pairs": isl_pairs,
+        "min_elevation_deg": None
         if max_gsl_km is not None
         else (25.0 if min_elevation_deg is None else min_elevation_deg),
-        max_gsl_km=max_gsl_km,
-        max_isl_km=max_isl_km,
-        ground_relays=ground_relays,
-    )
+        "max_gsl_km": max_gsl_km,
+        "max_isl_km": max_isl_km,
+        "ground_relays": ground_relays,
+    }
+    breakdown = None
+    if dst is None:
+        network = api.build_network(cat, pops=False, **options)
+        result, breakdown = api.internet_route(network, instant, src, pop=pop)
+    else:
+        result = api.route(
+            cat, instant, src, dst, gateways=not no_gateways, pops=not no_gateways, **options
+        )
     record = result.as_dict()
+    if breakdown is not None:
+        record["latency"] = asdict(breakdown)
     if fmt is Format.json:
         emit(record, fmt)
         return
@@ -156,6 +164,28 @@ def latency(
         str | None,
         typer.Option("--countries", help="Comma-separated ISO codes (default: all 248)."),
     ] = None,
+    places: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--place",
+            help="A place LAT,LON (repeat the option): one row per place instead of countries.",
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--end", help="Pool the instants from --at to this one (with --step-s)."),
+    ] = None,
+    step_s: Annotated[
+        float, typer.Option("--step-s", help="Step between pooled instants, s.")
+    ] = 3600.0,
+    floor: Annotated[
+        bool,
+        typer.Option(
+            "--floor",
+            help="The propagation-only floor instead: best satellite, PoP nearest in delay "
+            "(StarPerf 2024 ground segment), light only.",
+        ),
+    ] = False,
     resolution: Annotated[
         int, typer.Option("--resolution", help="H3 resolution of the sample points (0-9).")
     ] = 3,
@@ -163,22 +193,37 @@ def latency(
     strict: StrictOption = False,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Modelled RTT to the nearest PoP, country by country, over each country's H3 cells.
+    """RTT a user measures to their PoP, per country or per place, with its components.
 
-    Every cell centre is a terminal; its route goes up to the satellites, along the +Grid
-    lasers, down to a gateway and over fibre to the PoP nearest in delay.
+    Each cell centre (or place) is a terminal homed to the PoP Starlink's GeoIP feed assigns
+    there; every satellite in view may serve it (Starlink's scheduler does not pick the best),
+    and the RTT adds propagation in space and on the ground, radio access and processing.
     """
     from leolink import api
+    from leolink.network import GEOIP_FEED_DATE, parse_lat_lon
 
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
+    points = None if not places else [parse_lat_lon(p, "--place") for p in places]
+    if floor and points is not None:
+        raise InputError("--floor is per country; leave out --place with it")
     cat, instant = catalog_at(catalog, strict, at)
-    network = api.build_network(cat)
-    rows = api.country_rtt_table(network, instant, countries=codes, resolution=resolution)
-    emit(
-        [asdict(row) for row in rows],
-        fmt,
-        title=f"RTT to the nearest PoP at {api.format_instant(instant)}",
-    )
+    instants = [instant] if end is None else list(api.time_grid(instant, end, step_s))
+    window = at if end is None else f"{at} .. {end} every {step_s:g} s"
+    if floor:
+        network = api.build_network(cat)
+        floor_rows = api.country_rtt_table(
+            network, instants, countries=codes, resolution=resolution
+        )
+        records = [asdict(row) for row in floor_rows]
+        title = f"Propagation-only RTT floor to the nearest PoP, {window}"
+    else:
+        network = api.build_network(cat, pops=False)
+        rows = api.latency_table(
+            network, instants, countries=codes, places=points, resolution=resolution
+        )
+        records = [asdict(row) for row in rows]
+        title = f"RTT to the assigned PoP (GeoIP feed {GEOIP_FEED_DATE}), {window}"
+    emit(records, fmt, title=title)
 
 
 def register(app: typer.Typer) -> None:

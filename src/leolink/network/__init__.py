@@ -3,8 +3,9 @@
 Import from `leolink.api` (``route``) or from here; the modules behind are `sites` (the ground
 segment), `links` (which links exist at an instant), `graph` (the network as a sparse graph),
 `routing` (shortest paths, routes, forwarding state), `lasers` (laser links over time),
-`countries` (RTT country by country) and `hypatia` (Hypatia's shells and ``isls.txt``, to check
-leolink against).
+`countries` (the propagation-only RTT floor country by country), `homing` (the 2026 PoPs and
+Starlink's GeoIP PoP assignment), `latency` (RTT as users measure it, by component) and
+`hypatia` (Hypatia's shells and ``isls.txt``, to check leolink against).
 """
 
 from __future__ import annotations
@@ -21,6 +22,13 @@ from leolink.network.graph import (
     graph_from_positions,
     network_graph,
 )
+from leolink.network.homing import (
+    GEOIP_FEED_DATE,
+    PopAssignment,
+    feed_pops_by_country,
+    load_pops_2026,
+    pop_for_places,
+)
 from leolink.network.hypatia import (
     HYPATIA_EPOCH,
     STARLINK_550_MAX_GSL_KM,
@@ -32,6 +40,18 @@ from leolink.network.hypatia import (
     parse_isls,
 )
 from leolink.network.lasers import SPACEX_LASERS_2024, LaserDay, laser_day
+from leolink.network.latency import (
+    COMPONENTS,
+    TERRESTRIAL_ROUTE_FACTOR,
+    LatencyRow,
+    RttSamples,
+    internet_route,
+    latency_table,
+    rtt_samples,
+    terrestrial_ms,
+    to_assigned_pop,
+    via_pop,
+)
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
     SPEED_OF_LIGHT_KM_S,
@@ -68,14 +88,17 @@ from leolink.network.sites import (
 )
 
 __all__ = [
+    "COMPONENTS",
     "DEFAULT_MAX_ISL_KM",
     "DEFAULT_MIN_ELEVATION_DEG",
     "FIBRE_VELOCITY_FACTOR",
+    "GEOIP_FEED_DATE",
     "HYPATIA_EPOCH",
     "SPACEX_LASERS_2024",
     "SPEED_OF_LIGHT_KM_S",
     "STARLINK_550_MAX_GSL_KM",
     "STARLINK_550_MAX_ISL_KM",
+    "TERRESTRIAL_ROUTE_FACTOR",
     "CountryRtt",
     "ForwardingState",
     "GroundSites",
@@ -86,13 +109,17 @@ __all__ = [
     "InternetTree",
     "IslPattern",
     "LaserDay",
+    "LatencyRow",
     "LinkKind",
     "Network",
     "NetworkGraph",
     "NodeKind",
+    "PopAssignment",
     "Route",
+    "RttSamples",
     "build_network",
     "country_rtt_table",
+    "feed_pops_by_country",
     "format_isls",
     "forwarding_state",
     "graph_from_positions",
@@ -101,21 +128,29 @@ __all__ = [
     "gsl_links",
     "hypatia_compatible_shell",
     "hypatia_tle_lines",
+    "internet_route",
     "internet_rtt_ms",
     "internet_tree",
     "isl_lengths_km",
     "laser_day",
+    "latency_table",
     "load_cities",
     "load_gateways",
     "load_pops",
+    "load_pops_2026",
     "max_gsl_range_km",
     "max_isl_range_km",
     "network_graph",
     "parse_isls",
     "parse_lat_lon",
     "plus_grid_pairs",
+    "pop_for_places",
     "route",
     "route_in",
     "route_on",
+    "rtt_samples",
     "shortest_delays",
+    "terrestrial_ms",
+    "to_assigned_pop",
+    "via_pop",
 ]

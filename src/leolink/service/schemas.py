@@ -522,6 +522,25 @@ class HopOut(BaseModel):
     delay_ms: float
 
 
+class LatencyOut(BaseModel):
+    """RTT a user measures to their PoP, by component (`leolink.network.LatencyRow`)."""
+
+    code: str
+    name: str
+    pop: str
+    pop_source: str
+    points: int
+    samples: int
+    reachable_pct: float | None
+    min_rtt_ms: float | None
+    median_rtt_ms: float | None
+    p90_rtt_ms: float | None
+    propagation_space_ms: float | None
+    propagation_ground_ms: float | None
+    access_ms: float | None
+    processing_ms: float | None
+
+
 class RouteOut(BaseModel):
     """The lowest-delay route at one instant (`leolink.network.Route.as_dict`).
 
@@ -536,6 +555,7 @@ class RouteOut(BaseModel):
     hops: int
     path: list[HopOut]
     reason: str
+    latency: LatencyOut | None = None
 
 
 class DecisionOut(BaseModel):

@@ -11,13 +11,20 @@ the graph with its two endpoints and one search (`leolink.network.route_on`).
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from leolink.errors import InputError
-from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_lat_lon, route_on
+from leolink.network import (
+    DEFAULT_MAX_ISL_KM,
+    IslPattern,
+    internet_route,
+    parse_lat_lon,
+    route_on,
+)
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
 from leolink.service.schemas import RouteOut
 from leolink.service.state import ServiceState, get_state
@@ -33,7 +40,13 @@ _POINT = "LAT,LON in decimal degrees, latitude first (e.g. 48.8534,2.3488)."
 def _route(state: ServiceState, route: dict[str, Any], links: dict[str, Any]) -> bytes:
     """`leolink.api.route` with ``route`` (at, src, dst, pop) and link options ``links``, over
     the network the state keeps for those options, as JSON."""
-    record = route_on(state.network(**links), **route).as_dict()
+    network = state.network(**links)
+    if route["dst"] is None:
+        found, latency = internet_route(network, route["at"], route["src"], pop=route["pop"])
+        record = found.as_dict()
+        record["latency"] = None if latency is None else asdict(latency)
+    else:
+        record = route_on(network, **route).as_dict()
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -46,12 +59,14 @@ async def routes(
         Query(
             max_length=64,
             description="Destination: " + _POINT + " Without it, the route goes down to a "
-            "gateway and over fibre to the PoP nearest in delay (or ``pop``).",
+            "gateway and over fibre to the PoP Starlink's GeoIP feed assigns to the start (or "
+            "``pop``), with the RTT by component in ``latency``.",
         ),
     ] = None,
     at: AtQuery = None,
     pop: Annotated[
-        str | None, Query(max_length=32, description="Route to this PoP id (e.g. POP12).")
+        str | None,
+        Query(max_length=32, description="Route to this 2026 PoP (reverse-DNS code, frntdeu1)."),
     ] = None,
     isl: Annotated[
         IslPattern, Query(description="Laser links: the +Grid, or none (bent pipe only).")
@@ -79,7 +94,8 @@ async def routes(
     """Lowest-delay route at ``at`` (default now), with its hops, RTT and number of links.
 
     The JSON of ``leolink route --format json``: ``{at, reachable, rtt_ms, one_way_ms, hops,
-    path, reason}``.  Ground links follow ``min_elevation_deg`` (default 25°) or
+    path, reason}``, and to the Internet ``latency`` (`leolink.network.LatencyRow`).  Ground
+    links follow ``min_elevation_deg`` (default 25°) or
     ``max_gsl_km``, not both.
     """
     t = instant_or_now(at)
