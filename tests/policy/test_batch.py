@@ -97,6 +97,7 @@ def _busy_policy() -> tuple[PolicyHistory, list[Terminal], list[PositionReport]]
             reports.append(report(f"T{i}", f"{at}Z", (lat, lon)))
     reports.append(report("T0", "2022-01-01T00:00:00Z", KYIV))
     reports.append(report("T0", "2022-01-05T00:00:00Z", WARSAW))
+
     def block(lat: float, lon: float) -> list[str]:  # 343 resolution-5 cells, ~87,000 km²
         parent = grid.cells_to_parents(grid.latlng_to_cells(lat, lon, 5), 2)
         return grid.cells_to_hex(grid.cells_to_children(parent, 5))
@@ -107,7 +108,9 @@ def _busy_policy() -> tuple[PolicyHistory, list[Terminal], list[PositionReport]]
         cell_status(3, "test", block(52.0, 20.0)),
         cell_status(4, "blacklisted", block(52.5, 26.0), end="2023-06-01T00:00:00Z"),
         cell_status(
-            5, "coming_soon_Service_date_is_unknown_at_this_time", block(55.0, 37.0),
+            5,
+            "coming_soon_Service_date_is_unknown_at_this_time",
+            block(55.0, 37.0),
             withdrawn_at="2023-01-01T00:00:00Z",
         ),
         cell_status(6, "a_category_never_seen", block(46.0, 24.0)),
