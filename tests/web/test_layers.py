@@ -187,3 +187,46 @@ def test_terminals_layer_shows_operators_where_terminals_are(
         service, f"/v1/audit?entity=terminal&entity_id={violating}", service.tokens["audrey"]
     )["items"]
     assert any("blocked country" in json.dumps(record) for record in trail)
+
+
+def test_starlink_map_layer_shows_where_the_policy_agrees_with_starlinks_map(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    """Starlink's map of early 2025 over Ukraine: every imported cell drawn where it is,
+    outlined as agreeing with the default policy at 2025-02-01 (which imports that map)."""
+    at = "2025-02-01T00:00:00Z"
+    expected = api(service, f"/v1/availability/compare?at={at}")
+    cells = expected["cells"]
+    assert expected["full_agreement"]
+    open_map(page, service, f"at={at}&c=48.5,35&z=5")
+    before = canvas_pixels(page)
+    page.locator('input[data-layer="starlinkMap"]').check()
+    page.wait_for_function(
+        "window.leolink.layerSummary()['starlink-map']?.count > 0", timeout=READY_MS
+    )
+    assert page.evaluate("window.leolink.layerSummary()['starlink-map'].count") == len(
+        cells["cell"]
+    )
+    # A blacklisted cell of the front line is drawn at its own place, saying the policy agrees.
+    row = next(
+        i
+        for i, (c, country) in enumerate(zip(cells["category"], cells["country"], strict=True))
+        if c == "blacklisted" and country == "UA"
+    )
+    picked = pick(page, *h3.cell_to_latlng(cells["cell"][row]))
+    assert picked is not None
+    assert picked["layer"] == "starlink-map"
+    assert picked["object"]["cell"] == cells["cell"][row]
+    assert picked["object"]["agrees"] is True
+    assert picked["object"]["code"] == "CELL_IS_DISABLED"
+    legend = page.locator("#legend").inner_text().lower()  # headings are set in capitals
+    assert f"starlink's map ({expected['published']})" in legend
+    agree_row = page.locator('#legend [data-agreement="agree"]').inner_text()
+    assert agree_row.split()[-1] == str(len(cells["cell"]))
+    page.wait_for_timeout(400)
+    changed = (np.abs(canvas_pixels(page) - before).max(axis=2) > 40).mean()
+    assert changed > 0.01, f"only {changed:.1%} of the map changed with Starlink's map layer"
+    page.screenshot(path=screenshots / "starlink-map-ukraine.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "starlink-map-ukraine-phone.png")

@@ -29,12 +29,13 @@ import {
   statusKey,
 } from "./palette";
 import { SatelliteFeed } from "./satellites";
+import { StarlinkMapLayer } from "./starlinkmap";
 import { TerminalsLayer } from "./terminals";
 import { isoZ, parseIsoZ, TimeControl } from "./time";
 
 // ---------------------------------------------------------------- state
 
-type LayerName = "countries" | "cells" | "coverage" | "geofences" | "satellites" | "terminals";
+type LayerName = "countries" | "cells" | "starlinkMap" | "coverage" | "geofences" | "satellites" | "terminals";
 
 interface Cell {
   cell: string;
@@ -47,6 +48,7 @@ interface Cell {
 const LAYER_LABEL: Record<LayerName, string> = {
   countries: "Availability by country",
   cells: "Availability by H3 cell",
+  starlinkMap: "Starlink's own map vs the policy",
   coverage: "Coverage figures (a sweep of the cells in view)",
   geofences: "Geofences (operators)",
   satellites: "Satellites",
@@ -65,7 +67,7 @@ const FRAME_MS = 125;
 
 const params = new URLSearchParams(location.search);
 const state = {
-  visible: { countries: true, cells: true, coverage: false, geofences: true, satellites: true, terminals: true } as Record<
+  visible: { countries: true, cells: true, starlinkMap: false, coverage: false, geofences: true, satellites: true, terminals: true } as Record<
     LayerName,
     boolean
   >,
@@ -151,6 +153,11 @@ const coverage = new CoverageLayer(() => {
   renderLayerPanel();
   renderLegend();
 });
+const starlinkMap = new StarlinkMapLayer(() => {
+  renderLayers();
+  renderLayerPanelNotes();
+  renderLegend();
+});
 const terminals = new TerminalsLayer(() => {
   renderLayers();
   renderLayerPanelNotes();
@@ -163,6 +170,7 @@ function onTimeChange(): void {
   void loadCountries();
   void loadCells();
   void loadCoverage();
+  void starlinkMap.load(time.at);
   void terminals.load(time.at);
   renderLayers();
   if (state.pick) void decide(state.pick.lat, state.pick.lon, false);
@@ -379,6 +387,8 @@ function renderLayers(): void {
       }),
     );
   }
+  const starlinkMapLayer = starlinkMap.layer();
+  if (starlinkMapLayer) layers.push(starlinkMapLayer);
   const coverageLayer = coverage.layer();
   if (coverageLayer) layers.push(coverageLayer);
   if (state.visible.geofences && state.geofences.length) {
@@ -492,6 +502,8 @@ function tooltip(layerId: string | undefined, object: any, index: number): any {
     html = `<strong>${escapeHtml(s.name[index])}</strong><br/>NORAD ${s.noradId[index]} · ${Math.round(s.altKm[index])} km`;
   } else if (layerId === "cells" && object) {
     html = `<code>${escapeHtml(object.cell)}</code><br/>${escapeHtml(object.code)} · ${escapeHtml(object.country ?? "")}`;
+  } else if (layerId === "starlink-map" && object) {
+    html = starlinkMap.tooltip(object);
   } else if (layerId === "coverage" && object) {
     html = coverage.tooltip(object);
   } else if (layerId === "terminals" && object) {
@@ -578,6 +590,10 @@ function renderLayerPanel(): void {
         void loadCoverage();
         renderLayerPanel();
       }
+      if (name === "starlinkMap") {
+        starlinkMap.visible = input.checked;
+        void starlinkMap.load(time.at);
+      }
       if (name === "terminals") {
         terminals.visible = input.checked;
         void terminals.load(time.at);
@@ -604,6 +620,7 @@ function renderLegend(): void {
     <div class="legend-row"><span class="swatch-line allowlist"></span>Geofence: allow-list</div>
     <div class="legend-row"><span class="swatch-line proposed"></span>Geofence: proposed</div>
     <div class="legend-row"><span class="dot"></span>Satellite</div>
+    ${starlinkMap.legend()}
     ${terminals.legend()}
     ${coverage.legend()}`;
 }
@@ -647,6 +664,7 @@ setInterval(() => renderLayerPanelNotes(), 2000);
 function layerNotes(): Partial<Record<LayerName, string>> {
   return {
     cells: state.cellsNote,
+    starlinkMap: starlinkMap.note,
     coverage: coverage.note,
     satellites: satelliteNote(),
     geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
@@ -687,6 +705,7 @@ window.leolink = {
   overlay,
   satellites,
   coverage,
+  starlinkMap,
   terminals,
   time,
   decide,

@@ -291,6 +291,18 @@ class Comparison:
             )
         return {"type": "FeatureCollection", "features": features}
 
+    def imported_cells(self) -> dict[str, list[Any]]:
+        """The cells of imported categories, columnar: what the map says and what the policy
+        answers there (what the web map's comparison layer draws; a few hundred cells)."""
+        rows = np.flatnonzero(self.imported)
+        return {
+            "cell": grid.cells_to_hex(self.cells[rows]),
+            "category": [self.category[r] for r in rows.tolist()],
+            "country": [self.country[r] for r in rows.tolist()],
+            "code": [self.code[r] for r in rows.tolist()],
+            "agrees": self.agrees[rows].tolist(),
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no per-cell rows)."""
         return {

@@ -166,6 +166,10 @@ class ComparisonOut(BaseModel):
     countries: list[AgreementOut]
     differences: int
     differences_geojson: dict[str, Any]
+    cells: dict[str, list[Any]] = Field(
+        description="The cells of imported categories, columnar (cell, category, country, code, "
+        "agrees): the map's comparison layer."
+    )
 
 
 @router.get(
@@ -182,7 +186,11 @@ async def availability_compare(state: StateDep, at: AtQuery = None) -> Compariso
         policy = state.decider.policy().compiled_at(5)
         result = compare(load_vendored_snapshot(), policy, instant)
         return ComparisonOut.model_validate(
-            {**result.to_dict(), "differences_geojson": result.differences_geojson()}
+            {
+                **result.to_dict(),
+                "differences_geojson": result.differences_geojson(),
+                "cells": result.imported_cells(),
+            }
         )
 
     return await run_in_threadpool(run)
