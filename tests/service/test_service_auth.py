@@ -23,6 +23,8 @@ PUBLIC = {
     ("get", "/v1/countries"),
     ("get", "/v1/availability"),
     ("get", "/v1/availability/cells"),
+    ("get", "/v1/availability/compare"),
+    ("get", "/v1/cell-statuses/in-force"),
     ("get", "/v1/coverage"),
     ("get", "/v1/satellites"),
     ("get", "/v1/visible"),

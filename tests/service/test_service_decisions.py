@@ -222,7 +222,13 @@ def test_cells_are_the_batch_engines_policy_decisions(
 ) -> None:
     _approve_status(store, "UA", "available")
     store.propose_geofence(
-        GeofenceSpec(name="off", effect="deny", reason="t", cells=("851e6387fffffff",)),
+        GeofenceSpec(
+            name="off",
+            effect="deny",
+            reason="t",
+            cells=("851e6387fffffff",),
+            window_start="2026-01-01T00:00:00Z",  # without a start: from its approval, after T0
+        ),
         actor="a",
     )
     body = client.get(

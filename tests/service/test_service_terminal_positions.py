@@ -105,6 +105,9 @@ def _register(
 
 
 DAY_H = 24.0
+#: Fences start here, before every instant asked (a fence without a start takes effect when
+#: approved, which is after T0 on the store's clock).
+IN_FORCE = "2026-01-01T00:00:00Z"
 
 
 @pytest.fixture
@@ -115,14 +118,22 @@ def fleet(store: Store) -> Store:
     _approve_status(store, "RU", "blocked")
     store.propose_geofence(
         GeofenceSpec(
-            name="Kharkiv centre", effect="deny", reason="test", area_geojson=_box_around(*KHARKIV)
+            name="Kharkiv centre",
+            effect="deny",
+            reason="test",
+            window_start=IN_FORCE,
+            area_geojson=_box_around(*KHARKIV),
         ),
         actor="a",
         geofence_id="gf-kharkiv",
     )
     store.propose_geofence(
         GeofenceSpec(
-            name="Odesa port", effect="allowlist", reason="test", area_geojson=_box_around(*ODESA)
+            name="Odesa port",
+            effect="allowlist",
+            reason="test",
+            window_start=IN_FORCE,
+            area_geojson=_box_around(*ODESA),
         ),
         actor="a",
         geofence_id="gf-odesa",
@@ -375,14 +386,22 @@ def test_a_larger_fleet_is_decided_as_the_reference_engine_does(
     _approve_status(store, "RU", "blocked")
     store.propose_geofence(
         GeofenceSpec(
-            name="Kharkiv", effect="deny", reason="t", area_geojson=_box_around(*KHARKIV, 0.2)
+            name="Kharkiv",
+            effect="deny",
+            reason="t",
+            window_start=IN_FORCE,
+            area_geojson=_box_around(*KHARKIV, 0.2),
         ),
         actor="a",
         geofence_id="gf-kharkiv",
     )
     store.propose_geofence(
         GeofenceSpec(
-            name="Odesa", effect="allowlist", reason="t", area_geojson=_box_around(*ODESA, 0.2)
+            name="Odesa",
+            effect="allowlist",
+            reason="t",
+            window_start=IN_FORCE,
+            area_geojson=_box_around(*ODESA, 0.2),
         ),
         actor="a",
         geofence_id="gf-odesa",
