@@ -79,7 +79,9 @@ def test_the_map_sees_every_kind_of_terminal(tmp_path: Path) -> None:
         "DEMO-LT-KA",
         "DEMO-PL-MO",
         "DEMO-UA-RU",
+        "DEMO-UA-BD",  # its cell is blacklisted on Starlink's map (the border band)
     }
+    assert items["DEMO-UA-BD"]["code"] == "CELL_IS_DISABLED"
     assert {i for i, item in items.items() if item["state"] == "suspended"} == {
         "DEMO-PL-BY",
         "DEMO-UA-LV",
