@@ -210,6 +210,8 @@ def _place_weights(
     most fixes at is its track, however long the spoofed stretch alone is.
     """
     weight = seg_size.astype(np.int64).copy()
+    if seg_term.size == 0:  # no dish has a valid fix
+        return weight
     starts = np.flatnonzero(_group_starts(seg_term))
     ends = np.append(starts[1:], seg_term.size)
     for a, b in zip(starts.tolist(), ends.tolist(), strict=True):

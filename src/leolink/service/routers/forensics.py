@@ -34,7 +34,7 @@ class ForensicsRequest(BaseModel):
     reports: list[dict[str, Any]] = Field(max_length=MAX_REPORTS)
 
 
-@router.post("", responses=errors(401, 403, 422))
+@router.post("", responses=errors(400, 401, 403, 422))
 def forensics(body: ForensicsRequest, state: StateDep, _who: Auditor) -> dict[str, Any]:
     """Findings from the reports, each policy restriction matched against the log.
 
