@@ -17,3 +17,6 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 export PATH="$root/.venv/bin:$PATH"
+# Compile the numba kernels into their on-disk caches now rather than in a user's first request
+# (~20 s once after an install or a change of a kernel, ~1 s when they are cached).
+.venv/bin/python -m leolink.warmup >&2

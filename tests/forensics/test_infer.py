@@ -25,6 +25,7 @@ from leolink.forensics import (
     Simulation,
     disk,
     infer,
+    reports_from_records,
     simulate,
 )
 from leolink.network.sites import great_circle_km, load_gateways
@@ -171,3 +172,18 @@ def test_simulation_is_reproducible_and_noisy(seed: int) -> None:
     assert 0.9 * expected < len(a) < 0.99 * expected  # ~5 % of reports missing
     assert (~a.gps_valid).any()  # stale GPS
     assert (a.outage >= 0).any()  # obstruction outages
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [],
+        [{"terminal_id": "UT-1", "time": "2026-05-13T00:00:00Z", "state": "CONNECTED"}],
+    ],
+    ids=["no-reports", "no-fix"],
+)
+def test_reports_without_a_position_give_no_finding(records: list[dict[str, object]]) -> None:
+    inference = infer(reports_from_records(records).reports)
+    assert inference.findings == ()
+    assert inference.summary["located_reports"] == 0
+    assert inference.summary["reports"] == len(records)

@@ -233,6 +233,8 @@ def _reachable(
     A segment before the main one is compared by its last fix with the main one's first fix, a
     segment after it by its first fix with the main one's last fix.
     """
+    if seg.size == 0:  # no dish has a valid fix
+        return np.zeros(0, dtype=bool)
     first = np.flatnonzero(_group_starts(seg))
     last = np.append(first[1:] - 1, seg.size - 1)
     f_row, l_row = fi[first], fi[last]
