@@ -31,9 +31,12 @@ def _kernels() -> dict[str, CPUDispatcher]:
             continue  # no kernels there; migration scripts run only under Alembic
         module = importlib.import_module(info.name)
         for name, value in vars(module).items():
-            if isinstance(value, CPUDispatcher) and value.__module__ == info.name:
-                if value.targetoptions.get("inline") != "always":
-                    found[f"{info.name}.{name}"] = value
+            if (
+                isinstance(value, CPUDispatcher)
+                and value.__module__ == info.name
+                and value.targetoptions.get("inline") != "always"
+            ):
+                found[f"{info.name}.{name}"] = value
     return found
 
 
