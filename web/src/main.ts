@@ -6,6 +6,7 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
 
 import { MapboxOverlay } from "@deck.gl/mapbox";
+import { getResolution, latLngToCell } from "h3-js";
 import { H3HexagonLayer } from "@deck.gl/geo-layers";
 import { PathLayer, PolygonLayer, ScatterplotLayer } from "@deck.gl/layers";
 import { type GeoJSONSource, Map as MapLibreMap, type StyleSpecification } from "maplibre-gl";
@@ -28,14 +29,19 @@ import {
   STATUS_ORDER,
   statusKey,
 } from "./palette";
+import { CatalogOffer } from "./catalog";
+import { Land } from "./land";
+import { Orbits } from "./orbits";
+import { Places, type SearchResult } from "./places";
 import { SatelliteFeed } from "./satellites";
+import { SearchBox } from "./search";
 import { StarlinkMapLayer } from "./starlinkmap";
 import { TerminalsLayer } from "./terminals";
 import { isoZ, parseIsoZ, TimeControl } from "./time";
 
 // ---------------------------------------------------------------- state
 
-type LayerName = "countries" | "cells" | "starlinkMap" | "coverage" | "geofences" | "satellites" | "terminals";
+type LayerName = "labels" | "countries" | "cells" | "starlinkMap" | "coverage" | "geofences" | "satellites" | "terminals";
 
 interface Cell {
   cell: string;
@@ -46,6 +52,7 @@ interface Cell {
 }
 
 const LAYER_LABEL: Record<LayerName, string> = {
+  labels: "Place and country names",
   countries: "Availability by country",
   cells: "Availability by H3 cell",
   starlinkMap: "Starlink's own map vs the policy",
@@ -67,7 +74,7 @@ const FRAME_MS = 125;
 
 const params = new URLSearchParams(location.search);
 const state = {
-  visible: { countries: true, cells: true, starlinkMap: false, coverage: false, geofences: true, satellites: true, terminals: true } as Record<
+  visible: { labels: true, countries: true, cells: true, starlinkMap: false, coverage: false, geofences: true, satellites: true, terminals: true } as Record<
     LayerName,
     boolean
   >,
@@ -82,6 +89,10 @@ const state = {
   /** The terminal shown in the Decision tab (clicked on the map), by id. */
   pickedTerminal: null as string | null,
   satelliteCount: 0,
+  /** The country chosen in the search box: layers about land keep to it. */
+  country: null as { code: string; name: string } | null,
+  /** The cells an impact preview lists, outlined on the map. */
+  impactCells: [] as string[],
   ready: false,
 };
 
@@ -110,7 +121,12 @@ const style: StyleSpecification = {
       id: "country-line",
       type: "line",
       source: "countries",
-      paint: { "line-color": BORDER_HEX, "line-width": 0.6, "line-opacity": 0.7 },
+      // Drawn above the cells (their deck.gl layers go before this one), wider close in.
+      paint: {
+        "line-color": BORDER_HEX,
+        "line-width": ["interpolate", ["linear"], ["zoom"], 1, 0.6, 5, 1.2, 9, 2] as any,
+        "line-opacity": 0.85,
+      },
     },
   ],
 };
@@ -165,7 +181,90 @@ const terminals = new TerminalsLayer(() => {
   showPickedTerminal();
 });
 
+const places = new Places(() => {
+  placeLabels();
+  renderLayerPanelNotes();
+});
+const land = new Land();
+const orbits = new Orbits(() => {
+  renderLayers();
+  renderLegend();
+  const note = document.getElementById("track-note");
+  if (note) {
+    note.innerHTML = orbits.trackNote();
+    note.querySelector("#track-clear")?.addEventListener("click", () => orbits.clearTrack());
+  }
+});
+// Coverage is about land: its cells at sea are dropped, and outside the chosen country.
+coverage.keep = (lat, lon) => {
+  if (!land.ready) return true;
+  const code = land.countryAt(lat, lon);
+  return code !== null && (!state.country || code === state.country.code);
+};
+const catalogOffer = new CatalogOffer(document.getElementById("catalog-offer")!, (at) => time.set(at));
+
+/** Choose the labels for the view (after it stopped moving) and draw them. */
+function placeLabels(): void {
+  const canvas = map.getCanvas();
+  places.place(map.getZoom(), (lonLat) => map.project(lonLat), canvas.clientWidth, canvas.clientHeight);
+  renderLayers();
+}
+
+function searchAll(query: string): SearchResult[] {
+  const found = places.search(query);
+  const q = query.trim().toUpperCase();
+  const snapshot = satellites.latest;
+  if (snapshot && q.length >= 3 && found.length < 8) {
+    for (let i = 0; i < snapshot.name.length && found.length < 8; i++) {
+      if (snapshot.name[i].toUpperCase().includes(q) || String(snapshot.noradId[i]) === q) {
+        found.push({ kind: "satellite", label: snapshot.name[i], detail: `satellite · NORAD ${snapshot.noradId[i]}`, lat: snapshot.latDeg[i], lon: snapshot.lonDeg[i], code: String(snapshot.noradId[i]) });
+      }
+    }
+  }
+  return found;
+}
+
+function chooseCountry(country: { code: string; name: string } | null): void {
+  state.country = country;
+  const chip = document.getElementById("country-chip")!;
+  chip.hidden = !country;
+  chip.innerHTML = country
+    ? `Layers about land keep to <strong>${escapeHtml(country.name)}</strong> <button type="button" class="small" id="country-clear" aria-label="show every country">✕</button>`
+    : "";
+  chip.querySelector("#country-clear")?.addEventListener("click", () => chooseCountry(null));
+  void loadCells();
+  void loadCoverage();
+}
+
+function chooseResult(result: SearchResult): void {
+  if (result.kind === "country" && result.code) {
+    chooseCountry({ code: result.code, name: result.label });
+    const feature = state.countries?.features.find((f) => f.properties?.iso_a2 === result.code);
+    const points = feature ? ((feature.geometry as any).coordinates as unknown[]).flat(3) : [];
+    const lons: number[] = [];
+    const lats: number[] = [];
+    for (let i = 0; i + 1 < points.length; i += 2) {
+      lons.push(points[i] as number);
+      lats.push(points[i + 1] as number);
+    }
+    if (lons.length) map.fitBounds([Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)], { padding: 60, maxZoom: 7 });
+    else map.flyTo({ center: [result.lon, result.lat], zoom: 5 });
+    return;
+  }
+  if (result.kind === "satellite" && result.code) {
+    void orbits.showTrack(Number(result.code), time.at);
+    map.flyTo({ center: [result.lon, result.lat], zoom: Math.min(map.getZoom(), 3) });
+    return;
+  }
+  map.flyTo({ center: [result.lon, result.lat], zoom: Math.max(map.getZoom(), 7) });
+  void decide(result.lat, result.lon);
+}
+
+new SearchBox(document.getElementById("search") as HTMLFormElement, searchAll, chooseResult);
+
 function onTimeChange(): void {
+  catalogOffer.update(time.isLive ? new Date() : null);
+  if (orbits.track) void orbits.showTrack(orbits.track.norad_id, time.at);
   satellites.start(time.isLive ? null : time.at);
   void loadCountries();
   void loadCells();
@@ -188,6 +287,10 @@ async function loadCountries(): Promise<void> {
       state.countryStatusCounts[key] = (state.countryStatusCounts[key] ?? 0) + 1;
     }
     (map.getSource("countries") as GeoJSONSource | undefined)?.setData(fc);
+    places.setCountries(fc);
+    land.setCountries(fc);
+    coverage.select(coverage.figure); // its land filter needs the borders
+    placeLabels();
     renderLegend();
   } catch (error) {
     setStatus(`Countries: ${(error as Error).message}`, "error");
@@ -244,7 +347,7 @@ async function loadCells(): Promise<void> {
     const { payload, resolution } = await atFittingResolution(cellsResolution(map.getZoom()), ask);
     state.cellsResolution = resolution;
     // Cells at sea are left undrawn (the ocean shows through) unless a rule switched them off.
-    state.cells = (payload.cells ?? []).filter((c) => c.code !== "IN_OCEAN");
+    state.cells = (payload.cells ?? []).filter((c) => c.code !== "IN_OCEAN" && (!state.country || c.country === state.country.code));
     state.cellsTruncated = Boolean(payload.truncated);
     state.cellsNote = `${state.cells.length.toLocaleString("en")} cells at resolution ${state.cellsResolution}${state.cellsTruncated ? " (truncated: zoom in)" : ""}`;
   } catch (error) {
@@ -258,6 +361,7 @@ async function loadCells(): Promise<void> {
 
 async function loadCoverage(): Promise<void> {
   coverage.visible = state.visible.coverage;
+  coverage.country = state.country?.code ?? null;
   await coverage.load(viewBbox(), time.at, map.getZoom());
 }
 
@@ -316,6 +420,16 @@ const operator = new OperatorPane(document.getElementById("pane-operator")!, {
     const lats = points.map((p) => p[1]);
     map.fitBounds([Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)], { padding: 80, maxZoom: 8 });
   },
+  showImpactCells: (cells) => {
+    state.impactCells = cells ?? [];
+    renderLayers();
+  },
+  peopleIn: (cells) => {
+    const set = new Set(cells);
+    const resolution = cells.length ? getResolution(cells[0]) : 5;
+    const { people, places: count } = places.peopleWhere((lat, lon) => set.has(latLngToCell(lat, lon, resolution)));
+    return { people, places: count, minPopulation: places.minPopulation };
+  },
 });
 
 const audit = new AuditPane(document.getElementById("pane-audit")!);
@@ -343,10 +457,14 @@ function showPickedTerminal(): void {
 map.on("click", (event) => {
   if (drawer.active) return;
   const picked = overlay.pickObject({ x: event.point.x, y: event.point.y, radius: 4, layerIds: ["terminals"] });
+  // A satellite hit exactly (the dot under the pointer, as its tooltip shows): its ground track.
+  const satellite = picked?.object ? null : overlay.pickObject({ x: event.point.x, y: event.point.y, radius: 0, layerIds: ["satellites"] });
   if (picked?.object) showTerminal(picked.object.id);
+  else if (satellite && lastSatelliteOrder) void orbits.showTrack(lastSatelliteOrder.order.noradId[satellite.index], time.at);
   else void decide(event.lngLat.lat, event.lngLat.lng);
 });
 map.on("moveend", scheduleViewLoads);
+map.on("moveend", () => placeLabels());
 
 // ---------------------------------------------------------------- deck.gl layers
 
@@ -376,6 +494,8 @@ function renderLayers(): void {
     layers.push(
       new H3HexagonLayer<Cell>({
         id: "cells",
+        // Under the borders (interleaved mode reads `beforeId`; not in the layer's typings).
+        ...({ beforeId: "country-line" } as object),
         data: state.cells,
         getHexagon: (d) => d.cell,
         getFillColor: cellColor,
@@ -388,7 +508,7 @@ function renderLayers(): void {
     );
   }
   const starlinkMapLayer = starlinkMap.layer();
-  if (starlinkMapLayer) layers.push(starlinkMapLayer);
+  if (starlinkMapLayer) layers.push(starlinkMapLayer.clone({ ...({ beforeId: "country-line" } as object) }));
   const coverageLayer = coverage.layer();
   if (coverageLayer) layers.push(coverageLayer);
   if (state.visible.geofences && state.geofences.length) {
@@ -437,12 +557,19 @@ function renderLayers(): void {
   if (state.visible.satellites) {
     lastSatelliteOrder = satellites.positionsAt(Date.now());
     if (lastSatelliteOrder) {
-      const { positions } = lastSatelliteOrder;
+      const { positions, order } = lastSatelliteOrder;
       state.satelliteCount = positions.length / 2;
+      const colours = orbits.coloursFor(order);
       layers.push(
         new ScatterplotLayer({
           id: "satellites",
-          data: { length: positions.length / 2, attributes: { getPosition: { value: positions, size: 2 } } } as any,
+          data: {
+            length: positions.length / 2,
+            attributes: {
+              getPosition: { value: positions, size: 2 },
+              ...(colours ? { getFillColor: { value: colours, size: 4, normalized: true } } : {}),
+            },
+          } as any,
           getRadius: 1.2,
           radiusUnits: "pixels",
           radiusMinPixels: 1,
@@ -452,8 +579,27 @@ function renderLayers(): void {
       );
     }
   }
+  layers.push(...orbits.layers());
   const terminalsLayer = terminals.layer();
   if (terminalsLayer) layers.push(terminalsLayer);
+  const labels = state.visible.labels ? places.layer() : null;
+  if (labels) layers.push(labels);
+  if (state.impactCells.length) {
+    layers.push(
+      new H3HexagonLayer<string>({
+        id: "impact-cells",
+        data: state.impactCells,
+        getHexagon: (d) => d,
+        filled: true,
+        stroked: true,
+        extruded: false,
+        getFillColor: [255, 214, 10, 70],
+        getLineColor: [255, 214, 10, 255],
+        lineWidthUnits: "pixels",
+        getLineWidth: 1.5,
+      }),
+    );
+  }
   const drafting = drawer.active ? drawer.vertices : (operator.draftRing ?? []);
   if (drafting.length) {
     const path = drawer.active && drawer.cursor ? [...drafting, drawer.cursor] : drafting;
@@ -499,7 +645,7 @@ function tooltip(layerId: string | undefined, object: any, index: number): any {
   let html = "";
   if (layerId === "satellites" && lastSatelliteOrder) {
     const s = lastSatelliteOrder.order;
-    html = `<strong>${escapeHtml(s.name[index])}</strong><br/>NORAD ${s.noradId[index]} · ${Math.round(s.altKm[index])} km`;
+    html = `<strong>${escapeHtml(s.name[index])}</strong><br/>NORAD ${s.noradId[index]} · ${Math.round(s.altKm[index])} km<br/>${escapeHtml(orbits.shellText(s.noradId[index]))}<br/><span class="muted">click: its ground track</span>`;
   } else if (layerId === "cells" && object) {
     html = `<code>${escapeHtml(object.cell)}</code><br/>${escapeHtml(object.code)} · ${escapeHtml(object.country ?? "")}`;
   } else if (layerId === "starlink-map" && object) {
@@ -559,10 +705,20 @@ function renderLayerPanel(): void {
       (name) => `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${state.visible[name] ? "checked" : ""} />
         ${LAYER_LABEL[name]}<span class="muted layer-note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>${
           name === "coverage" && state.visible.coverage ? coverage.controls() : ""
+        }${
+          name === "satellites"
+            ? `<label class="layer-toggle sub"><input type="checkbox" id="satellites-by-shell" ${orbits.byShell ? "checked" : ""} /> coloured by shell</label><div id="track-note">${orbits.trackNote()}</div>`
+            : ""
         }`,
     )
     .join("")}
     <p class="muted small-print">Coverage: satellites above a 25° elevation mask at each cell's centre, sampled over the window from the map's time.</p>`;
+  pane.querySelector<HTMLInputElement>("#satellites-by-shell")?.addEventListener("change", (event) => {
+    orbits.byShell = (event.target as HTMLInputElement).checked;
+    renderLayers();
+    renderLegend();
+  });
+  pane.querySelector<HTMLButtonElement>("#track-clear")?.addEventListener("click", () => orbits.clearTrack());
   pane.querySelector<HTMLSelectElement>("#coverage-figure")?.addEventListener("change", (event) => {
     coverage.select((event.target as HTMLSelectElement).value);
     renderLayers();
@@ -581,6 +737,7 @@ function renderLayerPanel(): void {
         for (const id of ["country-fill", "country-line"]) map.setLayoutProperty(id, "visibility", input.checked ? "visible" : "none");
       }
       if (name === "cells") void loadCells();
+      if (name === "labels") placeLabels();
       if (name === "coverage") {
         // Two layers of hexagons hide each other: coverage on takes availability by cell off.
         if (input.checked && state.visible.cells) {
@@ -619,7 +776,8 @@ function renderLegend(): void {
     <div class="legend-row"><span class="swatch-line deny"></span>Geofence: deny</div>
     <div class="legend-row"><span class="swatch-line allowlist"></span>Geofence: allow-list</div>
     <div class="legend-row"><span class="swatch-line proposed"></span>Geofence: proposed</div>
-    <div class="legend-row"><span class="dot"></span>Satellite</div>
+    ${orbits.legend() || '<div class="legend-row"><span class="dot"></span>Satellite</div>'}
+    ${orbits.track ? '<div class="legend-row"><span class="swatch-line track"></span>Ground track</div>' : ""}
     ${starlinkMap.legend()}
     ${terminals.legend()}
     ${coverage.legend()}`;
@@ -649,8 +807,22 @@ function frame(now: number): void {
 
 renderLayerPanel();
 renderLegend();
+// On a phone the legend folds away behind its button (it would cover the map), open elsewhere.
+{
+  const legend = document.getElementById("legend")!;
+  const toggle = document.getElementById("legend-toggle")!;
+  const setFolded = (folded: boolean) => {
+    legend.classList.toggle("folded", folded);
+    toggle.setAttribute("aria-expanded", String(!folded));
+  };
+  setFolded(window.matchMedia("(max-width: 640px)").matches);
+  toggle.addEventListener("click", () => setFolded(!legend.classList.contains("folded")));
+}
 map.on("load", async () => {
   satellites.start(time.isLive ? null : time.at);
+  void places.load();
+  void orbits.loadShells();
+  void catalogOffer.load().then(() => catalogOffer.update(time.isLive ? new Date() : null));
   await Promise.all([loadCountries(), loadCells(), operator.refresh(), loadCoverage()]);
   if (apiKey()) void operator.loadTerminals();
   const lat = Number(params.get("lat"));
@@ -667,6 +839,7 @@ function layerNotes(): Partial<Record<LayerName, string>> {
     starlinkMap: starlinkMap.note,
     coverage: coverage.note,
     satellites: satelliteNote(),
+    labels: places.payload ? `${places.payload.places.name.length.toLocaleString("en")} places (GeoNames) · ${places.labels.length} shown` : "",
     geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
     terminals: terminals.note,
   };
@@ -709,6 +882,10 @@ window.leolink = {
   terminals,
   time,
   decide,
+  places,
+  orbits,
+  land,
+  catalogOffer,
   /** Each deck.gl layer drawn: its number of objects. */
   layerSummary: () =>
     Object.fromEntries(lastLayers.map((layer) => [layer.id, { count: layer.props.data?.length ?? 0 }])),

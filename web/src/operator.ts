@@ -2,7 +2,7 @@
 // impact shown before proposing, the list of geofences with approve / reject / withdraw (a
 // second operator's key approves: the two-person rule), and the terminals layer.
 
-import { ApiError, apiKey, getAll, post, setApiKey } from "./api";
+import { ApiError, apiKey, get, getAll, post, setApiKey, url } from "./api";
 import { escapeHtml } from "./decision";
 import type { LonLat, PolygonDrawer } from "./draw";
 import { isoZ, parseIsoZ } from "./time";
@@ -54,16 +54,62 @@ function person(g: Geofence, role: "proposer" | "approver"): string | null {
   return typeof value === "object" ? String((value as any).name ?? (value as any).id ?? JSON.stringify(value)) : String(value);
 }
 
+/** The calling key as GET /v1/keys/me describes it. */
+export interface Me {
+  name: string;
+  role: string;
+  permissions: string[];
+}
+
+/** What POST /v1/geofences/impact answers (with list_cells=true). */
+interface Impact {
+  name: string;
+  effect: string;
+  cells: number;
+  area_km2: number;
+  terminals_affected: number;
+  terminals: Record<string, unknown>[];
+  window_start: string;
+  window_end: string;
+  open_ended: boolean;
+  satellite_hours: number | null;
+  basis: string;
+  cell_list: string[] | null;
+}
+
+function sameName(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/** The actions `me` can take on `g` (what the service would refuse is not offered). */
+export function actionsFor(g: Geofence, me: Me | null): string[] {
+  if (!me?.permissions.includes("manage_policy")) return [];
+  const state = geofenceState(g);
+  const mine = sameName(person(g, "proposer"), me.name);
+  if (state === "proposed" || state === "pending") return mine ? ["withdraw"] : ["approve", "reject"];
+  if (state === "approved" || state === "active") return ["withdraw"];
+  return [];
+}
+
+function compact(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)} M` : n >= 1e4 ? `${Math.round(n / 1e3)} k` : n.toLocaleString("en");
+}
+
 interface Dependencies {
   drawer: PolygonDrawer;
   at: () => Date;
   onGeofences: (geofences: Geofence[]) => void;
   onPolicyChange: () => void;
   zoomTo: (g: Geofence) => void;
+  /** Highlight the cells an impact preview lists (null: clear). */
+  showImpactCells: (cells: string[] | null) => void;
+  /** People in the listed places within `cells`, and how many places. */
+  peopleIn: (cells: string[]) => { people: number; places: number; minPopulation: number };
 }
 
 export class OperatorPane {
   geofences: Geofence[] = [];
+  me: Me | null = null;
   private ring: LonLat[] | null = null;
   private readonly el: <T extends HTMLElement>(selector: string) => T;
 
@@ -82,6 +128,8 @@ export class OperatorPane {
       <h2>Geofences <button id="op-refresh" type="button" class="small">Refresh</button></h2>
       <div id="op-geofences" class="list"></div>
       <h2>New geofence</h2>
+      <p id="op-cannot-propose" class="muted" hidden></p>
+      <div id="op-new">
       <div class="row">
         <button id="op-draw" type="button">Draw on the map</button>
         <span id="op-draw-state" class="muted"></span>
@@ -106,6 +154,7 @@ export class OperatorPane {
         </div>
       </form>
       <div id="op-impact-result"></div>
+      </div>
       <div id="op-message" role="status"></div>
       <h2>Terminals <button id="op-terminals" type="button" class="small">Load</button></h2>
       <p id="op-terminals-state" class="muted"></p>
@@ -117,6 +166,7 @@ export class OperatorPane {
     });
     this.el("#op-key-forget").addEventListener("click", () => {
       setApiKey(null);
+      this.me = null;
       this.showKey();
       this.geofences = [];
       this.renderGeofences();
@@ -143,6 +193,7 @@ export class OperatorPane {
   setRing(ring: LonLat[] | null): void {
     this.ring = ring;
     this.el("#op-impact-result").innerHTML = "";
+    this.deps.showImpactCells(null);
     this.showDrawState();
   }
 
@@ -163,9 +214,25 @@ export class OperatorPane {
 
   private showKey(): void {
     const key = apiKey();
+    const me = this.me;
     this.el("#op-key-state").textContent = key
-      ? `Using a key ending in …${key.slice(-4)} (kept for this tab only).`
+      ? `Using ${me ? `${me.name}'s key (${me.role})` : "a key"} ending in …${key.slice(-4)} (kept for this tab only).`
       : "No key: public views only.";
+    const canPropose = !key || !me || me.permissions.includes("manage_policy");
+    this.el("#op-new").hidden = !canPropose;
+    const cannot = this.el("#op-cannot-propose");
+    cannot.hidden = canPropose;
+    cannot.textContent = me ? `A ${me.role}'s key cannot propose geofences (an operator's can).` : "";
+  }
+
+  /** Who the key is (GET /v1/keys/me), so that only the actions it can take are offered. */
+  private async loadMe(): Promise<void> {
+    try {
+      this.me = apiKey() ? await get<Me>("/v1/keys/me", {}, true) : null;
+    } catch {
+      this.me = null;
+    }
+    this.showKey();
   }
 
   private useKey(): void {
@@ -174,6 +241,7 @@ export class OperatorPane {
     if (!key) return;
     setApiKey(key);
     input.value = "";
+    this.me = null;
     this.showKey();
     void this.refresh();
   }
@@ -215,20 +283,44 @@ export class OperatorPane {
     const out = this.el("#op-impact-result");
     out.innerHTML = '<p class="muted">Computing impact…</p>';
     try {
-      const result = await post<Record<string, unknown>>("/v1/geofences/impact", body);
-      const rows = Object.entries(result)
-        .filter(([, v]) => v === null || typeof v !== "object" || Array.isArray(v))
-        .map(([k, v]) => {
-          const shown = Array.isArray(v) ? `${v.length} items` : typeof v === "number" ? v.toLocaleString("en") : String(v);
-          return `<dt>${escapeHtml(k.replaceAll("_", " "))}</dt><dd>${escapeHtml(shown)}</dd>`;
-        })
-        .join("");
-      out.innerHTML = `<div class="impact"><h3>Impact if approved</h3><dl>${rows}</dl></div>`;
+      const result = await post<Impact>(url("/v1/geofences/impact", { list_cells: "true" }), body);
+      out.innerHTML = this.renderImpact(result);
+      this.deps.showImpactCells(result.cell_list ?? null);
       this.message("");
     } catch (error) {
       out.innerHTML = "";
       this.message((error as Error).message, "error");
     }
+  }
+
+  private renderImpact(r: Impact): string {
+    const cells = r.cell_list ?? [];
+    const people = cells.length ? this.deps.peopleIn(cells) : null;
+    const denies = r.effect === "deny";
+    const figure = (value: string, what: string, key: string) =>
+      `<div class="figure" data-figure="${key}"><strong>${escapeHtml(value)}</strong><span>${escapeHtml(what)}</span></div>`;
+    const terminalIds = r.terminals.map((t) => String(t.id ?? t.terminal_id ?? "")).filter(Boolean);
+    const window = `${r.window_start} → ${r.open_ended ? "open end" : r.window_end}`;
+    return `<div class="impact" data-cells="${r.cells}">
+      <h3>If approved, “${escapeHtml(r.name)}” ${denies ? "switches service off in" : "keeps only listed terminals in"}</h3>
+      <div class="headline">
+        ${figure(r.cells.toLocaleString("en"), r.cells === 1 ? "cell (H3 res. 5)" : "cells (H3 res. 5)", "cells")}
+        ${figure(`${compact(Math.round(r.area_km2))} km²`, "of land and sea", "area")}
+        ${figure(r.terminals_affected.toLocaleString("en"), r.terminals_affected === 1 ? "terminal affected" : "terminals affected", "terminals")}
+        ${figure(r.satellite_hours === null ? "—" : compact(Math.round(r.satellite_hours)), "satellite-hours withdrawn", "satellite-hours")}
+      </div>
+      ${
+        people
+          ? `<p class="people" data-people="${people.people}">${
+              people.places
+                ? `At least <strong>${escapeHtml(compact(people.people))} people</strong> live in the ${people.places} listed town${people.places === 1 ? "" : "s"} inside`
+                : "No listed town inside"
+            } <span class="muted">(GeoNames towns of ≥ ${people.minPopulation.toLocaleString("en")}; smaller places are not counted)</span></p>`
+          : ""
+      }
+      ${terminalIds.length ? `<p class="small">Terminals: ${terminalIds.slice(0, 8).map((id) => `<code>${escapeHtml(id)}</code>`).join(", ")}${terminalIds.length > 8 ? ` and ${terminalIds.length - 8} more` : ""}</p>` : ""}
+      <p class="muted small">When: ${escapeHtml(window)}. The affected cells are outlined on the map.<br/>${escapeHtml(r.basis)}</p>
+    </div>`;
   }
 
   private async propose(): Promise<void> {
@@ -239,6 +331,7 @@ export class OperatorPane {
       this.message(`Proposed “${created.name ?? body.name}” (id ${created.id}); it is ${geofenceState(created)}. A second operator approves it.`);
       this.ring = null;
       this.el("#op-impact-result").innerHTML = "";
+      this.deps.showImpactCells(null);
       this.showDrawState();
       await this.refresh();
       this.deps.onPolicyChange();
@@ -252,6 +345,7 @@ export class OperatorPane {
       this.renderGeofences();
       return;
     }
+    if (!this.me) await this.loadMe();
     try {
       this.geofences = await getAll<Geofence>("/v1/geofences", {}, true);
       this.renderGeofences();
@@ -276,11 +370,14 @@ export class OperatorPane {
         const state = geofenceState(g);
         const proposer = person(g, "proposer");
         const approver = person(g, "approver");
-        const actions =
-          state === "proposed" || state === "pending"
-            ? `<input class="reason" placeholder="reason" aria-label="reason" />
-               <button data-act="approve">Approve</button><button data-act="reject">Reject</button><button data-act="withdraw">Withdraw</button>`
-            : "";
+        const allowed = actionsFor(g, this.me);
+        const label: Record<string, string> = { approve: "Approve", reject: "Reject", withdraw: state === "proposed" || state === "pending" ? "Withdraw" : "End it" };
+        const waiting = (state === "proposed" || state === "pending") && allowed.includes("withdraw")
+          ? '<span class="muted small">Your proposal: a second operator approves it.</span>'
+          : "";
+        const actions = allowed.length
+          ? `<input class="reason" placeholder="reason" aria-label="reason" />${allowed.map((a) => `<button data-act="${a}">${label[a]}</button>`).join("")}${waiting}`
+          : "";
         return `<div class="geofence ${escapeHtml(g.effect)}" data-id="${escapeHtml(g.id)}" data-state="${escapeHtml(state)}">
           <div><span class="swatch-line ${escapeHtml(g.effect)}"></span><strong>${escapeHtml(g.name)}</strong>
             <span class="badge">${escapeHtml(g.effect)}</span> <span class="badge state-${escapeHtml(state)}">${escapeHtml(state)}</span>

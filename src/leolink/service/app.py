@@ -30,6 +30,9 @@ from leolink.service.routers import (
     decisions,
     forensics,
     geofences,
+    keys,
+    orbits,
+    places,
     public,
     routes,
     statuses,
@@ -150,6 +153,9 @@ def create_app(
         audit,
         transparency,
         forensics,
+        places,
+        orbits,
+        keys,
     ):
         app.include_router(module.router)
     install_docs(app)
