@@ -49,6 +49,9 @@ def test_page_loads_and_draws_countries_and_satellites(
     page.wait_for_timeout(500)
     page.screenshot(path=screenshots / "world.png")
 
+    # White dots (not coloured by shell) for the pixel count below.
+    page.locator("#satellites-by-shell").uncheck()
+    page.wait_for_timeout(400)
     with_satellites = canvas_pixels(page)
     page.locator('input[data-layer="satellites"]').uncheck()
     page.wait_for_timeout(400)
@@ -119,7 +122,7 @@ def test_operators_geofence_blocks_the_area(page: Any, service: Service, screens
     page.click("#op-impact")
     impact = page.locator("#op-impact-result .impact")
     impact.wait_for(timeout=60_000)
-    assert "area km2" in impact.inner_text()
+    assert "km²" in impact.inner_text()
     page.screenshot(path=screenshots / "geofence-impact.png")
     page.click("#op-propose")
     proposed = page.locator('.geofence[data-state="proposed"]')

@@ -6,7 +6,7 @@ import "maplibre-gl/dist/maplibre-gl.css";
 import "./style.css";
 
 import { MapboxOverlay } from "@deck.gl/mapbox";
-import { getResolution, latLngToCell } from "h3-js";
+import { cellToLatLng, getResolution, latLngToCell } from "h3-js";
 import { H3HexagonLayer } from "@deck.gl/geo-layers";
 import { PathLayer, PolygonLayer, ScatterplotLayer } from "@deck.gl/layers";
 import { type GeoJSONSource, Map as MapLibreMap, type StyleSpecification } from "maplibre-gl";
@@ -818,6 +818,15 @@ renderLegend();
   setFolded(window.matchMedia("(max-width: 640px)").matches);
   toggle.addEventListener("click", () => setFolded(!legend.classList.contains("folded")));
 }
+// On a phone the panel and the time bar cover the bottom of the map: the map's centre (and
+// what it zooms and flies to) is kept in the part that shows.
+function fitPadding(): void {
+  const phone = window.matchMedia("(max-width: 640px)").matches;
+  const covered = document.getElementById("panel")!.offsetHeight + document.getElementById("timebar")!.offsetHeight + 12;
+  map.setPadding(phone ? { top: 80, bottom: covered, left: 0, right: 0 } : { top: 0, bottom: 0, left: 0, right: 0 });
+}
+fitPadding();
+window.addEventListener("resize", fitPadding);
 map.on("load", async () => {
   satellites.start(time.isLive ? null : time.at);
   void places.load();
@@ -886,6 +895,12 @@ window.leolink = {
   orbits,
   land,
   catalogOffer,
+  /** An H3 cell's centre as [lat, lon] (for the tests' land checks). */
+  h3center: (cell: string) => cellToLatLng(cell),
+  /** The data of a deck.gl layer drawn now, by id. */
+  layerData: (id: string) => lastLayers.find((layer) => layer.id === id)?.props.data,
+  /** The MapLibre layer a deck.gl layer is drawn before (null: on top). */
+  layerBeforeId: (id: string) => lastLayers.find((layer) => layer.id === id)?.props.beforeId ?? null,
   /** Each deck.gl layer drawn: its number of objects. */
   layerSummary: () =>
     Object.fromEntries(lastLayers.map((layer) => [layer.id, { count: layer.props.data?.length ?? 0 }])),

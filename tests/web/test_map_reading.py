@@ -1,0 +1,305 @@
+"""End to end: the map as a person reads it, in Debian's Chromium against the real service.
+
+Place and country names on the map and a search box (places, countries, coordinates,
+satellites) from the vendored gazetteer; borders drawn above the cells; coverage kept to land,
+or to the country chosen in the search box; satellites coloured by shell and a ground track on
+demand; a phone-sized layout whose panels do not overlap; the impact preview in words with the
+affected cells outlined; only the actions a key can take; the audit newest first with filters;
+and the offer to jump to the catalog's date when "now" is far from it.  Screenshots (desktop and
+phone) are saved for a human eye.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import h3
+import pytest
+
+from tests.web.conftest import AT, Service
+from tests.web.pages import READY_MS, api, click_at, open_map
+
+pytestmark = pytest.mark.slow
+
+#: A box in western Ukraine around Lviv (~150 km a side): big enough for the two-person rule.
+BOX = [(49.3, 23.3), (49.3, 25.3), (50.3, 25.3), (50.3, 23.3)]
+PHONE = {"width": 390, "height": 844}
+
+
+def search(page: Any, text: str) -> list[dict[str, str]]:
+    """Type ``text`` in the search box; the results listed, as {kind, text}."""
+    page.fill("#search-input", text)
+    page.wait_for_selector("#search-results li", timeout=10_000)
+    return page.evaluate(
+        """Array.from(document.querySelectorAll('#search-results li'))
+             .map((li) => ({kind: li.dataset.kind, text: li.innerText}))"""
+    )
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_names_on_the_map_and_search_for_places_and_coordinates(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    open_map(page, service, f"at={AT}&c=48,20&z=3.6")
+    page.wait_for_function("window.leolink.layerSummary().labels?.count > 10", timeout=READY_MS)
+    shown = page.evaluate("window.leolink.places.labels.map((l) => l.text)")
+    assert {"UKRAINE", "POLAND"} <= set(shown)
+    assert {"Paris", "Kyiv"} & set(shown)
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "labels-europe.png")
+
+    results = search(page, "kyiv")
+    assert results[0]["kind"] == "place" and results[0]["text"].startswith("Kyiv")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('#pane-decision .decision')?.dataset.code === 'OKAY'",
+        timeout=30_000,
+    )
+    assert "50.45" in page.locator("#pane-decision .decision").inner_text()
+    page.wait_for_function("Math.abs(window.leolink.map.getCenter().lat - 50.45) < 0.1")
+
+    # Accents do not matter; coordinates are latitude first.
+    assert search(page, "sao paulo")[0]["text"].startswith("São Paulo")
+    results = search(page, "48.85, 2.35")
+    assert results[0]["kind"] == "coordinates"
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.querySelector('#pane-decision .decision')?.textContent.includes('48.8500')",
+        timeout=30_000,
+    )
+    assert "FR" in page.locator("#pane-decision .decision").inner_text()
+    page.fill("#search-input", "qqqzzz")
+    assert page.locator("#search-results li").count() == 0
+    page.keyboard.press("Enter")
+    assert "Nothing found" in page.locator("#search-results").inner_text()
+
+
+def test_borders_are_drawn_above_the_cells(page: Any, service: Service) -> None:
+    open_map(page, service, f"at={AT}&c=49,31&z=5")
+    page.wait_for_function("window.leolink.layerSummary().cells?.count > 0", timeout=READY_MS)
+    # deck.gl's interleaved layers go into MapLibre's order in groups: the cells' group is the
+    # one before the border lines, the labels' and satellites' the one after everything.
+    order = page.evaluate("window.leolink.map.getLayersOrder()")
+    cells_group = order.index("deck-layer-group-before:country-line")
+    assert order.index("country-fill") < cells_group < order.index("country-line")
+    assert page.evaluate("window.leolink.layerBeforeId('cells')") == "country-line"
+    assert page.evaluate("window.leolink.layerBeforeId('labels')") is None
+
+
+def test_coverage_keeps_to_land_and_to_the_chosen_country(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    # The Black Sea and its coasts: many cells of the box are at sea.
+    open_map(page, service, f"at={AT}&c=44.5,33&z=5")
+    page.locator('input[data-layer="coverage"]').check()
+    page.wait_for_function("window.leolink.layerSummary().coverage?.count > 0", timeout=READY_MS)
+    at_sea = page.evaluate(
+        """window.leolink.layerData('coverage')
+             .filter((d) => window.leolink.land.countryAt(...window.leolink.h3center(d.cell)) === null).length"""
+    )
+    swept = page.evaluate("window.leolink.coverage.payload.cells.cell.length")
+    drawn = page.evaluate("window.leolink.layerSummary().coverage.count")
+    assert at_sea == 0
+    assert drawn < 0.9 * swept, "the box holds sea: fewer cells are drawn than swept"
+
+    results = search(page, "ukraine")
+    assert results[0]["kind"] == "country"
+    page.keyboard.press("Enter")
+    page.locator("#country-chip:not([hidden])").wait_for(timeout=10_000)
+    page.wait_for_function(
+        "window.leolink.coverage.payload?.region.startsWith('country UA')", timeout=READY_MS
+    )
+    cells = page.evaluate(
+        """window.leolink.layerData('coverage')
+             .map((d) => d.cell)"""
+    )
+    assert len(cells) > 50
+    countries = page.evaluate(
+        f"""{cells!r}.map((c) => window.leolink.land.countryAt(...window.leolink.h3center(c)))"""
+    )
+    assert set(countries) == {"UA"}
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "coverage-ukraine.png")
+
+
+def test_satellites_by_shell_and_a_ground_track(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    open_map(page, service, f"at={AT}&c=20,0&z=1.7")
+    page.wait_for_function("window.leolink.orbits.payload !== null", timeout=READY_MS)
+    legend = page.locator("#legend")
+    assert legend.locator("[data-shell]").count() >= 5
+    assert "53.0°" in legend.inner_text() or "53.2°" in legend.inner_text()
+    name = page.evaluate("window.leolink.satellites.latest.name[0]")
+    norad = page.evaluate("window.leolink.satellites.latest.noradId[0]")
+    results = search(page, name)
+    assert any(r["kind"] == "satellite" for r in results)
+    page.locator('#search-results li[data-kind="satellite"]').first.dispatch_event("mousedown")
+    page.wait_for_function("window.leolink.layerSummary()['ground-track']?.count > 0")
+    track = api(service, f"/v1/satellites/{norad}/track?at={AT}")
+    assert page.evaluate("window.leolink.orbits.track.norad_id") == norad
+    assert page.evaluate("window.leolink.orbits.track.times.length") == len(track["times"])
+    assert "Ground track of" in page.locator("#track-note").inner_text()
+    page.wait_for_timeout(500)
+    page.screenshot(path=screenshots / "shells-and-track.png")
+    page.click("#track-clear")
+    page.wait_for_function("!window.leolink.layerSummary()['ground-track']")
+
+
+def test_phone_layout_has_no_overlapping_panels(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    page.set_viewport_size(PHONE)
+    open_map(page, service, f"at={AT}&c=49,31&z=4")
+    page.wait_for_timeout(800)
+    panels = ["#title", "#panel", "#timebar", "#legend-toggle"]
+    boxes = {p: page.locator(p).bounding_box() for p in panels}
+    assert page.locator("#legend").is_hidden(), "the legend starts folded on a phone"
+    for i, a in enumerate(panels):
+        box = boxes[a]
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 0.5, a
+        for b in panels[i + 1 :]:
+            assert not overlaps(boxes[a], boxes[b]), f"{a} overlaps {b}"
+    page.screenshot(path=screenshots / "phone-map.png")
+    page.click("#legend-toggle")
+    legend = page.locator("#legend").bounding_box()
+    for p in ["#title", "#panel", "#timebar"]:
+        assert not overlaps(legend, boxes[p]), f"the open legend overlaps {p}"
+    page.screenshot(path=screenshots / "phone-legend.png")
+    page.click("#legend-toggle")
+    assert page.locator("#legend").is_hidden()
+    click_at(page, 50.45, 30.52)
+    page.locator("#pane-decision .decision").wait_for(timeout=30_000)
+    page.screenshot(path=screenshots / "phone-decision.png")
+
+
+def test_impact_preview_in_words_and_only_the_actions_a_key_can_take(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    open_map(page, service, f"at={AT}&c=49.8,24.3&z=6")
+    page.locator('#tabs [data-tab="operator"]').click()
+    page.fill("#op-key", service.tokens["alice"])
+    page.click("#op-key-use")
+    page.wait_for_function("document.querySelector('#op-key-state').textContent.includes('alice')")
+    page.click("#op-draw")
+    for lat, lon in BOX:
+        click_at(page, lat, lon)
+        page.wait_for_timeout(150)
+    point = page.evaluate(f"(() => window.leolink.map.project([{BOX[-1][1]}, {BOX[-1][0]}]))()")
+    page.mouse.dblclick(point["x"], point["y"])
+    page.fill('#op-form input[name="name"]', "e2e Lviv region")
+    page.fill('#op-form input[name="reason"]', "end-to-end test of the impact preview")
+    page.click("#op-impact")
+    impact = page.locator("#op-impact-result .impact")
+    impact.wait_for(timeout=60_000)
+    cells = int(impact.get_attribute("data-cells"))
+    assert cells > 20
+    text = impact.inner_text()
+    for words in ["cells (H3 res. 5)", "km²", "terminals affected", "satellite-hours withdrawn"]:
+        assert words in text
+    # Lviv (~720,000 people) is inside: the head count says at least that many.
+    assert int(impact.locator(".people").get_attribute("data-people")) >= 700_000
+    assert "people" in impact.locator(".people").inner_text()
+    page.wait_for_function(f"window.leolink.layerSummary()['impact-cells']?.count === {cells}")
+    lviv_cell = h3.latlng_to_cell(49.8397, 24.0297, 5)
+    assert lviv_cell in page.evaluate("window.leolink.state.impactCells")
+    page.locator("#op-impact-result").scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    page.screenshot(path=screenshots / "impact-preview.png")
+
+    page.click("#op-propose")
+    mine = page.locator('.geofence[data-state="proposed"]', has_text="e2e Lviv region")
+    mine.wait_for(timeout=30_000)
+    # Alice proposed it: she may withdraw it, not approve or reject it.
+    assert mine.locator('button[data-act="approve"]').count() == 0
+    assert mine.locator('button[data-act="reject"]').count() == 0
+    assert mine.locator('button[data-act="withdraw"]').count() == 1
+
+    # An auditor is offered nothing, not even the form to propose.
+    page.click("#op-key-forget")
+    page.fill("#op-key", service.tokens["audrey"])
+    page.click("#op-key-use")
+    page.wait_for_function("document.querySelector('#op-key-state').textContent.includes('audrey')")
+    theirs = page.locator('.geofence[data-state="proposed"]', has_text="e2e Lviv region")
+    assert theirs.locator("button[data-act]:not([data-act=zoom])").count() == 0
+    assert page.locator("#op-new").is_hidden()
+    assert "cannot propose" in page.locator("#op-cannot-propose").inner_text()
+
+    # Bob, a second operator, may approve or reject it, not withdraw it.
+    page.click("#op-key-forget")
+    page.fill("#op-key", service.tokens["bob"])
+    page.click("#op-key-use")
+    page.wait_for_function("document.querySelector('#op-key-state').textContent.includes('bob')")
+    theirs = page.locator('.geofence[data-state="proposed"]', has_text="e2e Lviv region")
+    assert theirs.locator('button[data-act="approve"]').count() == 1
+    assert theirs.locator('button[data-act="withdraw"]').count() == 0
+    page.screenshot(path=screenshots / "operator-actions-bob.png")
+
+
+def test_audit_is_newest_first_and_filters(page: Any, service: Service, screenshots: Any) -> None:
+    # Something in the log from two people: alice proposes, bob rejects.
+    body = {
+        "name": "e2e audit filter",
+        "effect": "deny",
+        # ~2° a side: large enough for the two-person rule, so it waits as a proposal.
+        "area": {"type": "Polygon", "coordinates": [[[10, 48], [12, 48], [12, 50], [10, 50], [10, 48]]]},
+        "window_start": AT,
+        "reason": "audit filter test",
+    }
+    fence = api(service, "/v1/geofences", service.tokens["alice"], body)
+    api(
+        service,
+        f"/v1/geofences/{fence['id']}/reject",
+        service.tokens["bob"],
+        {"expected_version": fence["version"], "reason": "audit filter test: rejected"},
+    )
+    open_map(page, service, f"at={AT}")
+    page.locator('#tabs [data-tab="operator"]').click()
+    page.fill("#op-key", service.tokens["audrey"])
+    page.click("#op-key-use")
+    page.locator('#tabs [data-tab="audit"]').click()
+    page.locator("#audit-rows tr").first.wait_for(timeout=30_000)
+    seqs = [int(s) for s in page.eval_on_selector_all("#audit-rows tr", "rs => rs.map(r => r.dataset.seq)")]
+    assert seqs == sorted(seqs, reverse=True) and len(seqs) > 1
+    page.select_option("#audit-actor", "bob")
+    actors = page.eval_on_selector_all("#audit-rows tr td:nth-child(3)", "cs => cs.map(c => c.innerText.trim())")
+    assert actors and set(actors) == {"bob"}
+    page.select_option("#audit-actor", "")
+    page.fill("#audit-text", "audit filter test")
+    rows = page.locator("#audit-rows tr")
+    assert rows.count() == 2
+    assert "reject" in rows.first.inner_text()  # the rejection came after the proposal
+    page.screenshot(path=screenshots / "audit-filtered.png")
+
+
+def test_far_from_the_catalog_the_map_offers_its_date(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    # Live, "now" is months past the embedded catalog (2026-05-13): the offer shows.
+    health = api(service, "/v1/health")
+    days = (datetime.now(UTC) - datetime.fromisoformat(health["catalog"]["epoch_max"])).days
+    if abs(days) <= 3:
+        pytest.skip(f"this machine's clock is {days} days from the catalog: nothing to offer")
+    open_map(page, service, "c=30,20&z=1.7")
+    offer = page.locator("#catalog-offer")
+    offer.wait_for(state="visible", timeout=30_000)
+    assert "days from now" in offer.inner_text()
+    page.screenshot(path=screenshots / "catalog-offer.png")
+    page.click("#catalog-jump")
+    assert offer.is_hidden()
+    assert not page.evaluate("window.leolink.time.isLive")
+    at = page.evaluate("window.leolink.time.at.toISOString()")
+    assert at[:10] == health["catalog"]["epoch_max"][:10]
+    page.wait_for_function(
+        f"window.leolink.satellites.latest?.atMs === Date.parse('{at}')", timeout=READY_MS
+    )
+    assert page.evaluate("window.leolink.satellites.latest.warning") is None
