@@ -1588,10 +1588,11 @@ def _first_of_two_lifts(row: GeofenceRow | CellStatusRow, what: str, tx: UnitOfW
         row.withdrawal_proposer, row.withdrawal_proposed_at = tx.actor, tx.now
         return True
     if same_person(first, tx.actor):
+        since = format_instant(row.withdrawal_proposed_at or tx.now)
         raise TwoPersonRuleError(
-            f"{tx.actor!r} already proposed to withdraw {what} (at "
-            f"{format_instant(row.withdrawal_proposed_at or tx.now)}); two operators put it in force, so "
-            "a second, different operator must confirm its withdrawal (two-person rule)"
+            f"{tx.actor!r} already proposed to withdraw {what} (at {since}); two operators put "
+            "it in force, so a second, different operator must confirm its withdrawal "
+            "(two-person rule)"
         )
     return False
 
