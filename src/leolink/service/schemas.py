@@ -597,6 +597,8 @@ class DecisionOut(BaseModel):
     rules: list[str]
     policy_version: int
     serving: ServingOut | None
+    #: With ``?receipt=true``: the signed receipt (`leolink.policy.receipts`), a signed note.
+    receipt: str | None = None
 
 
 class BatchRequest(_In):

@@ -456,3 +456,13 @@ class IdempotencyRow(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class WitnessedCheckpointRow(Base):
+    """A checkpoint note pushed to the witnesses, with the cosignatures gathered so far (the
+    service publishes the newest one whose cosignatures meet its witness policy)."""
+
+    __tablename__ = "witnessed_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)

@@ -67,7 +67,7 @@ from leolink.policy.merkle import (
     subtrees_for_consistency,
     subtrees_for_inclusion,
 )
-from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint
+from leolink.policy.notes import SignedCheckpoint, Verifier, note_signature, parse_checkpoint
 from leolink.policy.records import (
     ApiKey,
     CellEffect,
@@ -129,12 +129,14 @@ from leolink.store.models import (
     CountryStatusRow,
     GeofenceCellRow,
     GeofenceRow,
+    PolicyVersionRow,
     PositionReportRow,
     SigningKeyRow,
     TerminalRow,
 )
 from leolink.store.signing import default_key_path, load_or_create_key
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
+from leolink.store.witnessed import WitnessedCheckpoints
 from leolink.time import format_instant, parse_instant
 
 __all__ = ["UNCHANGED", "Store", "Unchanged"]
@@ -272,6 +274,22 @@ class Store:
     def idempotency(self) -> IdempotencyKeys:
         """The idempotency keys of POSTs made through the service (`leolink.store.idempotency`)."""
         return IdempotencyKeys(self._write_sessions, self._now)
+
+    @property
+    def witnessed(self) -> WitnessedCheckpoints:
+        """Checkpoints pushed to witnesses and their cosignatures (`leolink.store.witnessed`)."""
+        return WitnessedCheckpoints(self._write_sessions)
+
+    def sign_note(self, text: str) -> str:
+        """The log key's signed-note signature line over ``text`` (under the log's origin), for
+        statements the log vouches for besides checkpoints (decision receipts)."""
+        return note_signature(text, self.log_origin(), self._signing_key())
+
+    def policy_version_seq(self, version: int) -> int | None:
+        """The audit record that made policy ``version`` (None for version 0: no policy)."""
+        with self._read() as session:
+            row = session.get(PolicyVersionRow, version)
+            return None if row is None else int(row.audit_seq)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
