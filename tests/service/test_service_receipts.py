@@ -6,14 +6,15 @@ import json
 import urllib.request
 from pathlib import Path
 
+from tests.leolink_cli import run_leolink
+from tests.service.witness_helpers import serving
+
 from leolink import api
 from leolink.policy.defaults import seed_if_empty
 from leolink.policy.receipts import parse_receipt
 from leolink.policy.records import Role
 from leolink.service import create_app
 from leolink.store import Store
-from tests.leolink_cli import run_leolink
-from tests.service.witness_helpers import serving
 
 ASK = {"lat": 50.45, "lon": 30.52, "at": "2026-05-13T12:00:00Z"}
 
@@ -42,7 +43,9 @@ def test_a_receipt_proves_the_decision_and_that_its_policy_is_in_the_log(
         done = run_leolink("receipt", "verify", str(saved), "--public-key", vkey, "--url", base)
         assert done.returncode == 0, done.stderr
         out = json.loads(done.stdout)
-        assert out["ok"] and out["policy_in_log"] and out["consistent_with_published"]
+        assert out["ok"]
+        assert out["policy_in_log"]
+        assert out["consistent_with_published"]
         assert out["published_size"] > out["checkpoint_size"]
 
         forged = tmp_path / "forged.note"

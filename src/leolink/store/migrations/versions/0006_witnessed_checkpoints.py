@@ -1,7 +1,7 @@
 """Checkpoints cosigned by witnesses: ``witnessed_checkpoints`` (size, note with cosignatures).
 
-Revision ID: 0005_witnessed_checkpoints
-Revises: 0004_transparency_log
+Revision ID: 0006_witnessed_checkpoints
+Revises: 0005_reconstructions_and_lifts
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_witnessed_checkpoints"
-down_revision: str | None = "0004_transparency_log"
+revision: str = "0006_witnessed_checkpoints"
+down_revision: str | None = "0005_reconstructions_and_lifts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
