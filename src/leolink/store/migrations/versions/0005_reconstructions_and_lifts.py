@@ -1,7 +1,7 @@
 """Reconstructions of the past, and two-person lifts of what two people imposed.
 
-Revision ID: 0006_reconstructions_and_lifts
-Revises: 0005_witnessed_checkpoints
+Revision ID: 0005_reconstructions_and_lifts
+Revises: 0004_transparency_log
 Create Date: 2026-12-03
 
 ``reconstruction`` on geofences and country-status changes marks a record that describes the
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_reconstructions_and_lifts"
-down_revision: str | None = "0005_witnessed_checkpoints"
+revision: str = "0005_reconstructions_and_lifts"
+down_revision: str | None = "0004_transparency_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
