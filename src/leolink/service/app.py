@@ -33,6 +33,7 @@ from leolink.service.routers import (
     public,
     routes,
     statuses,
+    telemetry,
     terminals,
     transparency,
 )
@@ -150,6 +151,7 @@ def create_app(
         audit,
         transparency,
         forensics,
+        telemetry,
     ):
         app.include_router(module.router)
     install_docs(app)

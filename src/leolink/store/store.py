@@ -125,6 +125,7 @@ from leolink.store.models import (
     TerminalRow,
 )
 from leolink.store.signing import default_key_path, load_or_create_key
+from leolink.store.telemetry import TelemetryReports
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
 from leolink.time import format_instant, parse_instant
 
@@ -263,6 +264,11 @@ class Store:
     def idempotency(self) -> IdempotencyKeys:
         """The idempotency keys of POSTs made through the service (`leolink.store.idempotency`)."""
         return IdempotencyKeys(self._write_sessions, self._now)
+
+    @property
+    def telemetry(self) -> TelemetryReports:
+        """What terminals reported about themselves, for forensics (`leolink.store.telemetry`)."""
+        return TelemetryReports(self._write_sessions, self._read_sessions, self._now)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:
