@@ -20,6 +20,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import (
     InputError,
+    LimitError,
     PolicyStateError,
     RegionError,
     TimeWindowError,
@@ -28,12 +29,14 @@ from leolink.errors import (
 from leolink.geo import grid
 from leolink.geo.countries import get_country
 from leolink.geo.regions import geojson_to_geometry
+from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.policy.audit import canonical_json
 from leolink.policy.records import ChangeState, CustomerClass, GeofenceEffect, GeofenceSpec
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
     "CheckedGeofence",
+    "CheckedRegion",
     "TwoPersonRule",
     "area_geojson_km2",
     "check_actor",
@@ -42,6 +45,7 @@ __all__ = [
     "check_id",
     "check_positions",
     "check_reason",
+    "check_region",
     "check_window",
     "choice",
     "instant",
@@ -189,11 +193,51 @@ def area_geojson_km2(area: str | Mapping[str, Any]) -> tuple[str, float]:
     The region is checked (and a self-intersecting one repaired) by
     `leolink.geo.regions.geojson_to_geometry`; the text kept is the caller's, canonicalised.
     """
+    region = check_region(area)
+    return region.text, region.km2
+
+
+@dataclass(frozen=True)
+class CheckedRegion:
+    """A geofence's GeoJSON region after checking: its canonical text, area, positions (of the
+    caller's rings, before any repair) and the repaired geometry."""
+
+    text: str
+    km2: float
+    vertices: int
+    geometry: Polygon | MultiPolygon
+
+
+def _positions(obj: Any) -> int:
+    """Positions ([lon, lat] pairs) in a parsed GeoJSON object's coordinates (cheap: no parse)."""
+    if isinstance(obj, list):
+        if obj and isinstance(obj[0], int | float):
+            return 1
+        return sum(_positions(x) for x in obj)
+    if isinstance(obj, dict):
+        return sum(
+            _positions(obj[k])
+            for k in ("coordinates", "geometry", "features", "geometries")
+            if k in obj
+        )
+    return 0
+
+
+def check_region(area: str | Mapping[str, Any], max_vertices: int | None = None) -> CheckedRegion:
+    """Check a GeoJSON region: at most ``max_vertices`` positions (counted before any costly
+    repair), then `leolink.geo.regions.geojson_to_geometry`; measure it on the sphere."""
     try:
         parsed = json.loads(area) if isinstance(area, str) else area
         text = canonical_json(parsed).decode("utf-8")
-    except (json.JSONDecodeError, TypeError, ValueError) as exc:
+    except (json.JSONDecodeError, TypeError, ValueError, RecursionError) as exc:
         raise RegionError(f"the geofence area is not valid JSON: {exc}") from exc
+    vertices = _positions(parsed)
+    if max_vertices is not None and vertices > max_vertices:
+        raise LimitError(
+            f"the geofence area has {vertices:,} vertices, more than a geofence may have "
+            f"({max_vertices:,}, `max_geofence_vertices`): simplify it (e.g. shapely's "
+            "simplify with a tolerance of ~100 m) or give its H3 cells instead"
+        )
     geom = geojson_to_geometry(parsed)
     polygons = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
     total = 0.0
@@ -201,7 +245,7 @@ def area_geojson_km2(area: str | Mapping[str, Any]) -> tuple[str, float]:
         assert isinstance(poly, Polygon)
         total += ring_area_km2(np.asarray(poly.exterior.coords))
         total -= sum(ring_area_km2(np.asarray(r.coords)) for r in poly.interiors)
-    return text, total
+    return CheckedRegion(text, total, vertices, geom)
 
 
 def ring_area_km2(lonlat_deg: np.ndarray[Any, Any]) -> float:
@@ -233,19 +277,25 @@ class CheckedGeofence:
     window_start: np.datetime64 | None
     window_end: np.datetime64 | None
     size_km2: float
+    #: Positions of the region's rings as given (0 without a region).
+    vertices: int = 0
+    #: The region, repaired where it had to be (None without a region).
+    geometry: Polygon | MultiPolygon | None = None
 
 
-def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
-    """Check every field of ``spec``; measure its area for the two-person rule."""
+def check_geofence_spec(spec: GeofenceSpec, limits: WorkLimits = SERVICE_LIMITS) -> CheckedGeofence:
+    """Check every field of ``spec`` (its region within ``limits.max_geofence_vertices``);
+    measure its area for the two-person rule."""
     name = str(spec.name).strip()
     if not name or len(name) > 200:
         raise InputError(f"geofence name {spec.name!r} must be 1-200 characters")
     effect = choice(GeofenceEffect, spec.effect, "geofence effect")
     reason = check_reason(spec.reason)
     cells, cells_km2 = check_cells(spec.cells)
-    geojson, geojson_km2 = (None, 0.0)
+    geojson, geojson_km2, region = (None, 0.0, None)
     if spec.area_geojson is not None:
-        geojson, geojson_km2 = area_geojson_km2(spec.area_geojson)
+        region = check_region(spec.area_geojson, limits.max_geofence_vertices)
+        geojson, geojson_km2 = region.text, region.km2
     if geojson is None and not cells:
         raise InputError(f"geofence {name!r} has no area: give a GeoJSON region, H3 cells, or both")
     classes: tuple[CustomerClass, ...] | None = None
@@ -265,7 +315,19 @@ def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
     check_window(start, end, f"geofence {name!r}")
     # Polygon and cells are a union; their sum bounds its area from above.
     size = geojson_km2 + cells_km2
-    return CheckedGeofence(name, effect, reason, geojson, cells, classes, start, end, size)
+    return CheckedGeofence(
+        name,
+        effect,
+        reason,
+        geojson,
+        cells,
+        classes,
+        start,
+        end,
+        size,
+        vertices=0 if region is None else region.vertices,
+        geometry=None if region is None else region.geometry,
+    )
 
 
 #: The dates a position report may carry: from the first Starlink satellites (launched May 2019;
