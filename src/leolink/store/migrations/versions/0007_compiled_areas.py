@@ -1,7 +1,7 @@
 """Compiled geofence areas, and the vertices of each geofence's region.
 
-Revision ID: 0005_compiled_areas
-Revises: 0004_transparency_log
+Revision ID: 0007_compiled_areas
+Revises: 0006_witnessed_checkpoints
 Create Date: 2026-12-03
 
 ``compiled_areas`` keeps each geofence area compiled at a resolution (its interior and edge
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_compiled_areas"
-down_revision: str | None = "0004_transparency_log"
+revision: str = "0007_compiled_areas"
+down_revision: str | None = "0006_witnessed_checkpoints"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
