@@ -327,6 +327,8 @@ class GeofenceRow(Base):
     window_end: Mapped[np.datetime64 | None]
     reason: Mapped[str] = mapped_column(Text)
     size_km2: Mapped[float] = mapped_column(Double)
+    #: Positions of its GeoJSON region's rings (the per-operator daily budget counts them).
+    vertices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     needs_approval: Mapped[bool] = mapped_column(Boolean)
     state: Mapped[str] = mapped_column(String(16))
     proposer: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
@@ -484,6 +486,20 @@ class IdempotencyRow(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CompiledAreaRow(Base):
+    """A geofence area compiled at one resolution (`leolink.policy._areas.compiled_area_cells`):
+    its interior and edge cells (sorted ``uint64``, little-endian) and its repaired region as
+    WKB, keyed by the area's content, so that no process parses or repairs it again."""
+
+    __tablename__ = "compiled_areas"
+
+    area_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    interior: Mapped[bytes] = mapped_column(LargeBinary)
+    boundary: Mapped[bytes] = mapped_column(LargeBinary)
+    geometry_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class WitnessedCheckpointRow(Base):

@@ -1,7 +1,7 @@
 """Terminal telemetry: the reports terminals post about themselves, evidence for forensics.
 
-Revision ID: 0007_telemetry_reports
-Revises: 0006_witnessed_checkpoints
+Revision ID: 0008_telemetry_reports
+Revises: 0007_compiled_areas
 Create Date: 2026-12-03
 
 One row per (terminal, instant) in ``telemetry_reports`` (the primary key drops a report sent
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_telemetry_reports"
-down_revision: str | None = "0006_witnessed_checkpoints"
+revision: str = "0008_telemetry_reports"
+down_revision: str | None = "0007_compiled_areas"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
