@@ -39,6 +39,7 @@ from leolink.cache import LruCache
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.network import Network
+from leolink.policy._areas import AreaCellsStore
 from leolink.policy.asof import ViewedDecision, known_at_for
 from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
 from leolink.policy.decide import Decision as EngineDecision
@@ -81,6 +82,7 @@ class _Policy:
 
     version: int
     history: PolicyHistory
+    areas: AreaCellsStore | None = None
     snapshots: LruCache[int, PolicySnapshot] = field(default_factory=lambda: LruCache(256))
     compiled: dict[int, CompiledPolicy] = field(default_factory=dict)
     rewound: LruCache[tuple[int, int], CompiledPolicy] = field(default_factory=lambda: LruCache(8))
@@ -92,16 +94,18 @@ class _Policy:
         return self.snapshots.get_or_compute(key, lambda: self.history.snapshot(at))
 
     def compiled_at(self, resolution: int, known_at: np.datetime64 | None = None) -> CompiledPolicy:
-        """The history compiled for `decide_batch` at ``resolution`` (once per version), or
-        as it was on record at ``known_at`` (the last few kept)."""
+        """The history compiled for `decide_batch` at ``resolution`` (once per version; its
+        geofences' areas once per content, kept in ``areas`` across restarts), or as it was on
+        record at ``known_at`` (the last few kept)."""
         if known_at is not None:
             key = (int(known_at.astype("datetime64[ns]").astype(np.int64)), resolution)
             return self.rewound.get_or_compute(
-                key, lambda: compile_policy(self.history.as_known_at(known_at), resolution)
+                key,
+                lambda: compile_policy(self.history.as_known_at(known_at), resolution, self.areas),
             )
         with self.lock:
             if resolution not in self.compiled:
-                self.compiled[resolution] = compile_policy(self.history, resolution)
+                self.compiled[resolution] = compile_policy(self.history, resolution, self.areas)
             return self.compiled[resolution]
 
 
@@ -160,7 +164,7 @@ class Decider:
             version = self.store.policy_version()
             if current is None or current.version != version:
                 history = self.store.policy_history()
-                current = _Policy(history.version, history)
+                current = _Policy(history.version, history, self.store.compiled_areas)
                 self._policy = current
             self._checked_at = now
             return current
