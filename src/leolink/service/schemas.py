@@ -480,7 +480,8 @@ class AuditRecordOut(BaseModel):
 
 
 class AuditPage(BaseModel):
-    """Audit records after ``after_seq``; ``next`` is the ``after_seq`` of the next page."""
+    """A page of audit records; ``next`` continues the list (``before_seq`` newest first,
+    ``after_seq`` oldest first), null on the last page."""
 
     items: list[AuditRecordOut]
     next: int | None
