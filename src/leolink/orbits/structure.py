@@ -85,6 +85,7 @@ from leolink.orbits.walker import ShellSpec, starlink_shells
 from leolink.time import datetime64_to_jd_fr, format_instant, parse_instant
 
 __all__ = [
+    "FILING_INCLINATION_TOLERANCE_DEG",
     "LEFT",
     "MANOEUVRE_NDOT_REV_PER_DAY2",
     "NEXT",
@@ -93,7 +94,6 @@ __all__ = [
     "Manoeuvre",
     "ShellSummary",
     "Structure",
-    "FILING_INCLINATION_TOLERANCE_DEG",
     "catalog_summary",
     "filed_shells",
     "infer_structure",
