@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -35,6 +36,7 @@ from leolink.time import format_instant, parse_instant
 __all__ = [
     "CheckedGeofence",
     "TwoPersonRule",
+    "area_centre_deg",
     "area_geojson_km2",
     "check_actor",
     "check_cells",
@@ -46,6 +48,7 @@ __all__ = [
     "choice",
     "instant",
     "iso_alpha2",
+    "person_key",
     "require_proposed",
     "require_proposer",
     "require_second_person",
@@ -68,21 +71,40 @@ class TwoPersonRule:
     ``max_cells`` cells.  The defaults, 2,500 km² and 10 cells, are about ten H3 resolution-5
     cells of Starlink's availability map: a town can be switched off by one operator, a region
     takes two.  Country-status changes always take two operators, whatever this says.
+
+    The limits are a budget, not a size per request: what one operator switched off alone
+    (geofences that needed nobody else) within the last ``window_h`` hours of record, within
+    ``region_km`` of the new geofence, counts with it, so that a region cut into town-sized
+    pieces still takes two people (twelve 10-cell fences in a row: the second one waits).
+    The defaults, a day and 1,000 km (a region the size of Ukraine's width), are this
+    project's choice: a region in the sense of the rule above, and a working day of one
+    operator.
     """
 
     max_area_km2: float = 2_500.0
     max_cells: int = 10
+    window_h: float = 24.0
+    region_km: float = 1_000.0
 
     def __post_init__(self) -> None:
-        if not (self.max_area_km2 >= 0 and self.max_cells >= 0):
+        if not (
+            self.max_area_km2 >= 0
+            and self.max_cells >= 0
+            and self.window_h >= 0
+            and self.region_km >= 0
+        ):
             raise InputError(
                 f"two-person thresholds must not be negative: max_area_km2={self.max_area_km2}, "
-                f"max_cells={self.max_cells}"
+                f"max_cells={self.max_cells}, window_h={self.window_h}, "
+                f"region_km={self.region_km}"
             )
 
-    def needs_second_operator(self, size_km2: float, n_cells: int) -> bool:
-        """True if a geofence of this size needs a second operator."""
-        return size_km2 > self.max_area_km2 or n_cells > self.max_cells
+    def needs_second_operator(
+        self, size_km2: float, n_cells: int, alone_km2: float = 0.0, alone_cells: int = 0
+    ) -> bool:
+        """True if a geofence of this size needs a second operator, given what its proposer
+        already switched off alone nearby within the window (``alone_km2``, ``alone_cells``)."""
+        return size_km2 + alone_km2 > self.max_area_km2 or n_cells + alone_cells > self.max_cells
 
 
 def iso_alpha2(code: str) -> str:
@@ -233,6 +255,36 @@ class CheckedGeofence:
     window_start: np.datetime64 | None
     window_end: np.datetime64 | None
     size_km2: float
+    reconstruction: bool = False
+
+    @property
+    def centre_deg(self) -> tuple[float, float]:
+        """(lat, lon) of the area's centre, degrees (`area_centre_deg`)."""
+        return area_centre_deg(self.area_geojson, self.cells)
+
+
+def area_centre_deg(area_geojson: str | None, cells: Iterable[str]) -> tuple[float, float]:
+    """(lat, lon) in degrees of the centre of a geofence's area: the mean of the unit vectors of
+    its cells' centres and its region's centroid (so that an area across the antimeridian has
+    its centre there, not on the other side of the globe)."""
+    lats: list[float] = []
+    lons: list[float] = []
+    hexes = list(cells)
+    if hexes:
+        lat, lon = grid.cells_to_latlng(grid.hex_to_cells(hexes))
+        lats += lat.tolist()
+        lons += lon.tolist()
+    if area_geojson is not None:
+        centre = geojson_to_geometry(json.loads(area_geojson)).centroid
+        lats.append(float(centre.y))
+        lons.append(float(centre.x))
+    phi, lam = np.radians(lats), np.radians(lons)
+    x, y, z = (
+        np.mean(np.cos(phi) * np.cos(lam)),
+        np.mean(np.cos(phi) * np.sin(lam)),
+        np.mean(np.sin(phi)),
+    )
+    return float(np.degrees(np.arctan2(z, np.hypot(x, y)))), float(np.degrees(np.arctan2(y, x)))
 
 
 def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
@@ -265,7 +317,11 @@ def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
     check_window(start, end, f"geofence {name!r}")
     # Polygon and cells are a union; their sum bounds its area from above.
     size = geojson_km2 + cells_km2
-    return CheckedGeofence(name, effect, reason, geojson, cells, classes, start, end, size)
+    if not isinstance(spec.reconstruction, bool):
+        raise InputError(f"reconstruction must be true or false, not {spec.reconstruction!r}")
+    return CheckedGeofence(
+        name, effect, reason, geojson, cells, classes, start, end, size, spec.reconstruction
+    )
 
 
 #: The dates a position report may carry: from the first Starlink satellites (launched May 2019;
@@ -318,9 +374,42 @@ def require_proposed(what: str, state: ChangeState) -> None:
         raise PolicyStateError(f"{what} is {state.value}, not proposed: it cannot be decided again")
 
 
+#: Characters that draw nothing, besides the general categories Cf (format: zero-width space,
+#: joiners, bidirectional marks, soft hyphen) and Cc (controls), which are dropped whole: the
+#: Default_Ignorable_Code_Point property of Unicode's DerivedCoreProperties.txt (Unicode 15.1)
+#: that is not Cf, i.e. fillers and variation selectors.
+_INVISIBLE: Final = frozenset(
+    [
+        *(0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0),
+        *range(0x180B, 0x1810),
+        *range(0xFE00, 0xFE10),
+        *range(0xE0100, 0xE01F0),
+    ]
+)
+
+
+def person_key(name: str) -> str:
+    """The person an actor name names: what the two-person rule compares.
+
+    NFKC (compatibility forms: full-width letters, ligatures), then every character that
+    draws nothing is dropped (zero-width spaces, joiners, bidirectional marks, fillers,
+    variation selectors), runs of spaces become one, outer spaces go, and case is folded.
+    ``'Alice'``, ``' alice '``, ``'alice\u200b'`` and ``'ａｌｉｃｅ'`` are one person.
+    """
+    text = unicodedata.normalize("NFKC", str(name))
+    kept = (
+        " " if ch.isspace() else ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cf", "Cc") or ch.isspace()
+        if ord(ch) not in _INVISIBLE
+    )
+    return " ".join("".join(kept).split()).casefold()
+
+
 def same_person(a: str, b: str) -> bool:
-    """Actor names compared as people would: case and outer spaces do not make two people."""
-    return a.strip().casefold() == b.strip().casefold()
+    """Actor names compared as people would: case, spacing, compatibility forms and invisible
+    characters do not make two people (`person_key`)."""
+    return person_key(a) == person_key(b)
 
 
 def require_second_person(what: str, proposer: str, actor: str, decision: ChangeState) -> None:

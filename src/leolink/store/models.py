@@ -41,6 +41,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -247,6 +248,8 @@ class CountryStatusRow(Base):
     approved_at: Mapped[np.datetime64 | None]
     rejected_at: Mapped[np.datetime64 | None]
     withdrawn_at: Mapped[np.datetime64 | None]
+    #: It describes the past (a reconstruction of the public record), recorded later.
+    reconstruction: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CellStatusRow(Base):
@@ -279,6 +282,9 @@ class CellStatusRow(Base):
     approved_at: Mapped[np.datetime64 | None]
     rejected_at: Mapped[np.datetime64 | None]
     withdrawn_at: Mapped[np.datetime64 | None]
+    #: The first of two operators lifting statuses that two put in force (see the store).
+    withdrawal_proposer: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    withdrawal_proposed_at: Mapped[np.datetime64 | None]
 
     cells: Mapped[list[CellStatusCellRow]] = relationship(
         cascade="all, delete-orphan", order_by="CellStatusCellRow.cell", lazy="selectin"
@@ -329,6 +335,11 @@ class GeofenceRow(Base):
     rejected_at: Mapped[np.datetime64 | None]
     withdrawn_at: Mapped[np.datetime64 | None]
     version: Mapped[int] = mapped_column(Integer)
+    #: It describes the past (a reconstruction of the public record), recorded later.
+    reconstruction: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The first of two operators lifting a geofence that two put in force (see the store).
+    withdrawal_proposer: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    withdrawal_proposed_at: Mapped[np.datetime64 | None]
 
     cells: Mapped[list[GeofenceCellRow]] = relationship(
         cascade="all, delete-orphan", order_by="GeofenceCellRow.cell", lazy="selectin"
@@ -445,3 +456,13 @@ class IdempotencyRow(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class WitnessedCheckpointRow(Base):
+    """A checkpoint note pushed to the witnesses, with the cosignatures gathered so far (the
+    service publishes the newest one whose cosignatures meet its witness policy)."""
+
+    __tablename__ = "witnessed_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)

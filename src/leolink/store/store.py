@@ -14,7 +14,11 @@ so a `PolicySnapshot` or a verification never mixes data from before and after a
 The two-person rule: a country-status change, and a geofence larger than `TwoPersonRule`
 allows, are only *proposed* until a second operator, different from the one who proposed (or
 last revised) it, approves it; until then they are not in force.  Proposal, revision,
-approval, rejection and withdrawal are each an audit record.
+approval, rejection and withdrawal are each an audit record.  It cannot be split or dodged:
+what one operator switched off alone nearby within a day counts against the same limits
+(`TwoPersonRule`); a geofence or cell statuses that two operators put in force take two to
+lift (the first withdrawal only proposes it); and actor names are compared as people
+(`leolink.store.checks.person_key`: NFKC, invisible characters dropped, case folded).
 """
 
 from __future__ import annotations
@@ -41,8 +45,10 @@ from leolink.errors import (
     NotFoundError,
     PolicyStateError,
     StoreError,
+    TwoPersonRuleError,
 )
 from leolink.geo import grid
+from leolink.network.sites import great_circle_km
 from leolink.policy.audit import (
     AuditRecord,
     ChainVerification,
@@ -61,7 +67,7 @@ from leolink.policy.merkle import (
     subtrees_for_consistency,
     subtrees_for_inclusion,
 )
-from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint
+from leolink.policy.notes import SignedCheckpoint, Verifier, note_signature, parse_checkpoint
 from leolink.policy.records import (
     ApiKey,
     CellEffect,
@@ -90,6 +96,7 @@ from leolink.store import repository as repo
 from leolink.store.checks import (
     CheckedGeofence,
     TwoPersonRule,
+    area_centre_deg,
     check_actor,
     check_cells,
     check_geofence_spec,
@@ -100,9 +107,11 @@ from leolink.store.checks import (
     choice,
     instant,
     iso_alpha2,
+    person_key,
     require_proposed,
     require_proposer,
     require_second_person,
+    same_person,
     to_us,
 )
 from leolink.store.engine import WRITE_OPTION, make_engine
@@ -120,12 +129,14 @@ from leolink.store.models import (
     CountryStatusRow,
     GeofenceCellRow,
     GeofenceRow,
+    PolicyVersionRow,
     PositionReportRow,
     SigningKeyRow,
     TerminalRow,
 )
 from leolink.store.signing import default_key_path, load_or_create_key
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
+from leolink.store.witnessed import WitnessedCheckpoints
 from leolink.time import format_instant, parse_instant
 
 __all__ = ["UNCHANGED", "Store", "Unchanged"]
@@ -264,6 +275,22 @@ class Store:
         """The idempotency keys of POSTs made through the service (`leolink.store.idempotency`)."""
         return IdempotencyKeys(self._write_sessions, self._now)
 
+    @property
+    def witnessed(self) -> WitnessedCheckpoints:
+        """Checkpoints pushed to witnesses and their cosignatures (`leolink.store.witnessed`)."""
+        return WitnessedCheckpoints(self._write_sessions)
+
+    def sign_note(self, text: str) -> str:
+        """The log key's signed-note signature line over ``text`` (under the log's origin), for
+        statements the log vouches for besides checkpoints (decision receipts)."""
+        return note_signature(text, self.log_origin(), self._signing_key())
+
+    def policy_version_seq(self, version: int) -> int | None:
+        """The audit record that made policy ``version`` (None for version 0: no policy)."""
+        with self._read() as session:
+            row = session.get(PolicyVersionRow, version)
+            return None if row is None else int(row.audit_seq)
+
     @contextmanager
     def _read(self) -> Iterator[Session]:
         with self._read_sessions() as session, session.begin():
@@ -292,13 +319,15 @@ class Store:
         effective_from: str | np.datetime64,
         source: str,
         note: str = "",
+        reconstruction: bool = False,
         actor: str,
         reason: str,
     ) -> CountryStatusChange:
         """Propose that ``country_code`` has ``status`` from ``effective_from`` on.
 
         ``source`` cites where the status comes from (a URL, a news report); it is required.
-        The change is not in force until a second operator approves it.
+        The change is not in force until a second operator approves it.  ``reconstruction``
+        marks a change that describes the past (see `leolink.policy.records.Geofence`).
         """
         code = self._country_code(country_code)
         status = choice(CountryStatus, status, "country status")
@@ -317,6 +346,7 @@ class Store:
                 state=ChangeState.PROPOSED.value,
                 proposer=tx.actor,
                 proposed_at=tx.now,
+                reconstruction=bool(reconstruction),
             )
             tx.session.add(row)
             tx.session.flush()
@@ -527,8 +557,21 @@ class Store:
             what = f"cell-status change {row.id} ({row.category}, {len(row.cells)} cells)"
             state = ChangeState(row.state)
             in_force = state in (ChangeState.APPROVED, ChangeState.ACTIVE)
-            if decision is ChangeState.WITHDRAWN and in_force:
-                pass  # ending statuses in force gives service back: one operator may
+            if decision is ChangeState.WITHDRAWN and state is ChangeState.APPROVED:
+                before = repo.row_to_cell_status(row).to_dict()
+                if _first_of_two_lifts(row, what, tx):
+                    change = repo.row_to_cell_status(row)
+                    tx.log(
+                        "cell_status.propose_withdrawal",
+                        "cell_status",
+                        str(row.id),
+                        before,
+                        change.to_dict(),
+                        reason,
+                    )
+                    return change
+            elif decision is ChangeState.WITHDRAWN and in_force:
+                pass  # statuses one operator put in force, one operator may end
             else:
                 require_proposed(what, state)
                 if decision is ChangeState.WITHDRAWN:
@@ -677,11 +720,24 @@ class Store:
         with self._write(actor) as tx:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             state, what = ChangeState(row.state), f"geofence {row.id!r}"
-            if decision is ChangeState.WITHDRAWN and state in (
-                ChangeState.APPROVED,
-                ChangeState.ACTIVE,
-            ):
+            if decision is ChangeState.WITHDRAWN and state is ChangeState.APPROVED:
+                before = repo.row_to_geofence(row).to_dict()
+                if _first_of_two_lifts(row, what, tx):
+                    row.version += 1
+                    tx.session.flush()
+                    fence = repo.row_to_geofence(row)
+                    tx.log(
+                        "geofence.propose_withdrawal",
+                        "geofence",
+                        row.id,
+                        before,
+                        fence.to_dict(),
+                        reason,
+                    )
+                    return fence
                 tx.policy_changed = True
+            elif decision is ChangeState.WITHDRAWN and state is ChangeState.ACTIVE:
+                tx.policy_changed = True  # what one operator put in force, one may end
             else:
                 require_proposed(what, state)
                 if decision is ChangeState.WITHDRAWN:
@@ -706,7 +762,11 @@ class Store:
         return fence
 
     def _apply_spec(self, row: GeofenceRow, spec: CheckedGeofence, tx: UnitOfWork) -> None:
-        needs = self.two_person.needs_second_operator(spec.size_km2, len(spec.cells))
+        alone_km2, alone_cells = self._switched_off_alone(tx, row.id, spec)
+        needs = self.two_person.needs_second_operator(
+            spec.size_km2, len(spec.cells), alone_km2, alone_cells
+        )
+        row.reconstruction = spec.reconstruction
         row.name, row.effect, row.reason = spec.name, spec.effect.value, spec.reason
         row.area_geojson = spec.area_geojson
         row.cells = [GeofenceCellRow(geofence_id=row.id, cell=c) for c in spec.cells]
@@ -719,6 +779,33 @@ class Store:
         row.approver, row.approved_at = None, None if needs else tx.now
         if not needs:
             tx.policy_changed = True
+
+    def _switched_off_alone(
+        self, tx: UnitOfWork, exclude_id: str, spec: CheckedGeofence
+    ) -> tuple[float, int]:
+        """Area (km²) and cells that ``tx.actor`` put in force alone, within the rule's window
+        of record and its distance of ``spec``'s centre (`TwoPersonRule`)."""
+        rule = self.two_person
+        since = tx.now - np.timedelta64(int(rule.window_h * 3_600e6), "us")
+        rows = tx.session.scalars(
+            select(GeofenceRow).where(
+                GeofenceRow.needs_approval.is_(False),
+                GeofenceRow.approved_at.is_not(None),
+                GeofenceRow.approved_at >= since,
+                GeofenceRow.id != exclude_id,
+            )
+        ).all()
+        me = person_key(tx.actor)
+        mine = [r for r in rows if person_key(r.proposer) == me]
+        if not mine:
+            return 0.0, 0
+        lat0_deg, lon0_deg = spec.centre_deg
+        km2, cells = 0.0, 0
+        for r in mine:
+            lat_deg, lon_deg = area_centre_deg(r.area_geojson, [c.cell for c in r.cells])
+            if float(great_circle_km(lat0_deg, lon0_deg, lat_deg, lon_deg)) <= rule.region_km:
+                km2, cells = km2 + r.size_km2, cells + len(r.cells)
+        return km2, cells
 
     def geofence(self, geofence_id: str) -> Geofence:
         """The geofence ``geofence_id``; `NotFoundError` if there is none."""
@@ -1508,6 +1595,24 @@ def _cell_statuses(session: Session, known: np.datetime64 | None) -> list[CellSt
     ).all()
     changes = (repo.row_to_cell_status(r) for r in rows)
     return [c for c in changes if c.in_force_interval(known) is not None]
+
+
+def _first_of_two_lifts(row: GeofenceRow | CellStatusRow, what: str, tx: UnitOfWork) -> bool:
+    """Two operators put ``row`` in force, so two lift it: True (and the first recorded on the
+    row) if ``tx.actor`` is the first; False if a different operator proposed the withdrawal
+    and ``tx.actor`` completes it; `TwoPersonRuleError` if the same person asks again."""
+    first = row.withdrawal_proposer
+    if first is None:
+        row.withdrawal_proposer, row.withdrawal_proposed_at = tx.actor, tx.now
+        return True
+    if same_person(first, tx.actor):
+        since = format_instant(row.withdrawal_proposed_at or tx.now)
+        raise TwoPersonRuleError(
+            f"{tx.actor!r} already proposed to withdraw {what} (at {since}); two operators put "
+            "it in force, so a second, different operator must confirm its withdrawal "
+            "(two-person rule)"
+        )
+    return False
 
 
 def _new_id(prefix: str) -> str:
