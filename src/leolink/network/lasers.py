@@ -23,8 +23,9 @@ The model's assumptions, each one a choice a reader can check (`LASER_MODEL_ASSU
 3. **When a link can be up** (`leolink.network.links.isl_up`): both satellites have positions,
    they are at most the network's ``max_isl_km`` apart (SpaceX's stated 5,400 km by default,
    Brashears 2024), and the line of sight clears WGS84 by ``min_isl_clearance_km`` (80 km,
-   Hypatia's "ISLs are not allowed to dip below 80 km altitude").  Acquisition is instant (SpaceX
-   reports ~12 s at best, Brashears 2024: below the usual 60 s step).
+   Hypatia's "ISLs are not allowed to dip below 80 km altitude").  Acquisition is instant (the
+   fastest SpaceX has seen is about 12 s, from the same talk as reported by tekins.com, 2 Feb
+   2024: below the usual 60 s step).
 4. **Manoeuvring satellites have no lasers** until they settle
    (`leolink.orbits.structure`); an element set is propagated with SGP4 without manoeuvres,
    so over one catalog's day no satellite settles or leaves its shell.
@@ -69,10 +70,10 @@ SPACEX_LASERS_2024: dict[str, Any] = {
 LASER_MODEL_ASSUMPTIONS: tuple[str, ...] = (
     "partners: the +Grid of settled satellites (up to 4 lasers each; Hypatia's "
     "generate_plus_grid_isls, Kassing et al. IMC 2020) or an ISL file",
-    "links are held, not re-chosen each step; with replan_every_s the +Grid is inferred again "
-    "and only new partners are acquired",
+    "links are held, not re-chosen each step; with replan_every_s the +Grid is inferred again, "
+    "links that can still be up are kept and new partners take free lasers only",
     "a link is up within max_isl_km (5,400 km, SpaceX, Brashears SPIE 2024) with its line of "
-    "sight 80 km above WGS84 (Hypatia); acquisition is instant (SpaceX: ~12 s at best)",
+    "sight 80 km above WGS84 (Hypatia); acquisition is instant (SpaceX's fastest: ~12 s)",
     "manoeuvring satellites have no lasers; SGP4 over one element set has no manoeuvres",
     "no traffic-driven re-pointing, no cross-shell links, no terminal failures",
 )
