@@ -30,6 +30,7 @@ from leolink.time import format_instant
 
 __all__ = [
     "ApiKey",
+    "AsOf",
     "CellEffect",
     "CellStatusChange",
     "ChangeState",
@@ -121,6 +122,22 @@ class Role(StrEnum):
     OPERATOR = "operator"
     AUDITOR = "auditor"
     ADMIN = "admin"
+
+
+class AsOf(StrEnum):
+    """Which records a decision about an instant uses (`leolink.policy.asof`).
+
+    ``recorded``: only what had been recorded by that instant (as recorded then);
+    ``known``: everything recorded so far (as known now).
+    """
+
+    RECORDED = "recorded"
+    KNOWN = "known"
+
+    @property
+    def other(self) -> AsOf:
+        """The other view."""
+        return AsOf.KNOWN if self is AsOf.RECORDED else AsOf.RECORDED
 
 
 def _instant(t: np.datetime64 | None) -> str | None:
@@ -549,6 +566,28 @@ class PolicyHistory:
     geofences: tuple[Geofence, ...]
     allowlists: Mapping[str, frozenset[str]]
     cell_statuses: tuple[CellStatusChange, ...] = ()
+
+    def as_known_at(self, known_at: np.datetime64 | None) -> PolicyHistory:
+        """This history rewound to what was on record at ``known_at`` (None: as it is).
+
+        Equal to ``Store.policy_history(known_at=...)`` when this history is the store's
+        complete one (``known_at`` None): what was approved later is left out, and a later
+        withdrawal does not end what was in force then.
+        """
+        if known_at is None:
+            return self
+        k: np.datetime64 = known_at.astype("datetime64[ns]")
+        if self.known_at is not None and k > self.known_at:
+            raise ValueError("a history cannot be wound forward past its own known_at")
+        fences = tuple(f for f in self.geofences if f.in_force_interval(k) is not None)
+        return PolicyHistory(
+            self.version,
+            k,
+            tuple(c for c in self.status_changes if c.counts(k)),
+            fences,
+            {f.id: self.allowlists.get(f.id, frozenset()) for f in fences},
+            tuple(c for c in self.cell_statuses if c.in_force_interval(k) is not None),
+        )
 
     def snapshot(self, at: np.datetime64) -> PolicySnapshot:
         """The policy in force at ``at``: the same statuses, geofences and allow-lists."""

@@ -33,6 +33,7 @@ from leolink.service.routers import (
     public,
     routes,
     statuses,
+    telemetry,
     terminals,
     transparency,
 )
@@ -165,6 +166,7 @@ def create_app(
         transparency,
         witnesses_router,
         forensics,
+        telemetry,
     ):
         app.include_router(module.router)
     install_docs(app)

@@ -21,6 +21,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import (
     InputError,
+    LimitError,
     PolicyStateError,
     RegionError,
     TimeWindowError,
@@ -29,12 +30,14 @@ from leolink.errors import (
 from leolink.geo import grid
 from leolink.geo.countries import get_country
 from leolink.geo.regions import geojson_to_geometry
+from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.policy.audit import canonical_json
 from leolink.policy.records import ChangeState, CustomerClass, GeofenceEffect, GeofenceSpec
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
     "CheckedGeofence",
+    "CheckedRegion",
     "TwoPersonRule",
     "area_centre_deg",
     "area_geojson_km2",
@@ -44,6 +47,7 @@ __all__ = [
     "check_id",
     "check_positions",
     "check_reason",
+    "check_region",
     "check_window",
     "choice",
     "instant",
@@ -211,11 +215,51 @@ def area_geojson_km2(area: str | Mapping[str, Any]) -> tuple[str, float]:
     The region is checked (and a self-intersecting one repaired) by
     `leolink.geo.regions.geojson_to_geometry`; the text kept is the caller's, canonicalised.
     """
+    region = check_region(area)
+    return region.text, region.km2
+
+
+@dataclass(frozen=True)
+class CheckedRegion:
+    """A geofence's GeoJSON region after checking: its canonical text, area, positions (of the
+    caller's rings, before any repair) and the repaired geometry."""
+
+    text: str
+    km2: float
+    vertices: int
+    geometry: Polygon | MultiPolygon
+
+
+def _positions(obj: Any) -> int:
+    """Positions ([lon, lat] pairs) in a parsed GeoJSON object's coordinates (cheap: no parse)."""
+    if isinstance(obj, list):
+        if obj and isinstance(obj[0], int | float):
+            return 1
+        return sum(_positions(x) for x in obj)
+    if isinstance(obj, dict):
+        return sum(
+            _positions(obj[k])
+            for k in ("coordinates", "geometry", "features", "geometries")
+            if k in obj
+        )
+    return 0
+
+
+def check_region(area: str | Mapping[str, Any], max_vertices: int | None = None) -> CheckedRegion:
+    """Check a GeoJSON region: at most ``max_vertices`` positions (counted before any costly
+    repair), then `leolink.geo.regions.geojson_to_geometry`; measure it on the sphere."""
     try:
         parsed = json.loads(area) if isinstance(area, str) else area
         text = canonical_json(parsed).decode("utf-8")
-    except (json.JSONDecodeError, TypeError, ValueError) as exc:
+    except (json.JSONDecodeError, TypeError, ValueError, RecursionError) as exc:
         raise RegionError(f"the geofence area is not valid JSON: {exc}") from exc
+    vertices = _positions(parsed)
+    if max_vertices is not None and vertices > max_vertices:
+        raise LimitError(
+            f"the geofence area has {vertices:,} vertices, more than a geofence may have "
+            f"({max_vertices:,}, `max_geofence_vertices`): simplify it (e.g. shapely's "
+            "simplify with a tolerance of ~100 m) or give its H3 cells instead"
+        )
     geom = geojson_to_geometry(parsed)
     polygons = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
     total = 0.0
@@ -223,7 +267,7 @@ def area_geojson_km2(area: str | Mapping[str, Any]) -> tuple[str, float]:
         assert isinstance(poly, Polygon)
         total += ring_area_km2(np.asarray(poly.exterior.coords))
         total -= sum(ring_area_km2(np.asarray(r.coords)) for r in poly.interiors)
-    return text, total
+    return CheckedRegion(text, total, vertices, geom)
 
 
 def ring_area_km2(lonlat_deg: np.ndarray[Any, Any]) -> float:
@@ -256,14 +300,22 @@ class CheckedGeofence:
     window_end: np.datetime64 | None
     size_km2: float
     reconstruction: bool = False
+    #: Positions of the region's rings as given (0 without a region).
+    vertices: int = 0
+    #: The region, repaired where it had to be (None without a region).
+    geometry: Polygon | MultiPolygon | None = None
 
     @property
     def centre_deg(self) -> tuple[float, float]:
         """(lat, lon) of the area's centre, degrees (`area_centre_deg`)."""
-        return area_centre_deg(self.area_geojson, self.cells)
+        return area_centre_deg(self.area_geojson, self.cells, self.geometry)
 
 
-def area_centre_deg(area_geojson: str | None, cells: Iterable[str]) -> tuple[float, float]:
+def area_centre_deg(
+    area_geojson: str | None,
+    cells: Iterable[str],
+    geometry: Polygon | MultiPolygon | None = None,
+) -> tuple[float, float]:
     """(lat, lon) in degrees of the centre of a geofence's area: the mean of the unit vectors of
     its cells' centres and its region's centroid (so that an area across the antimeridian has
     its centre there, not on the other side of the globe)."""
@@ -275,7 +327,8 @@ def area_centre_deg(area_geojson: str | None, cells: Iterable[str]) -> tuple[flo
         lats += lat.tolist()
         lons += lon.tolist()
     if area_geojson is not None:
-        centre = geojson_to_geometry(json.loads(area_geojson)).centroid
+        region = geometry if geometry is not None else geojson_to_geometry(json.loads(area_geojson))
+        centre = region.centroid
         lats.append(float(centre.y))
         lons.append(float(centre.x))
     phi, lam = np.radians(lats), np.radians(lons)
@@ -287,17 +340,19 @@ def area_centre_deg(area_geojson: str | None, cells: Iterable[str]) -> tuple[flo
     return float(np.degrees(np.arctan2(z, np.hypot(x, y)))), float(np.degrees(np.arctan2(y, x)))
 
 
-def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
-    """Check every field of ``spec``; measure its area for the two-person rule."""
+def check_geofence_spec(spec: GeofenceSpec, limits: WorkLimits = SERVICE_LIMITS) -> CheckedGeofence:
+    """Check every field of ``spec`` (its region within ``limits.max_geofence_vertices``);
+    measure its area for the two-person rule."""
     name = str(spec.name).strip()
     if not name or len(name) > 200:
         raise InputError(f"geofence name {spec.name!r} must be 1-200 characters")
     effect = choice(GeofenceEffect, spec.effect, "geofence effect")
     reason = check_reason(spec.reason)
     cells, cells_km2 = check_cells(spec.cells)
-    geojson, geojson_km2 = (None, 0.0)
+    geojson, geojson_km2, region = (None, 0.0, None)
     if spec.area_geojson is not None:
-        geojson, geojson_km2 = area_geojson_km2(spec.area_geojson)
+        region = check_region(spec.area_geojson, limits.max_geofence_vertices)
+        geojson, geojson_km2 = region.text, region.km2
     if geojson is None and not cells:
         raise InputError(f"geofence {name!r} has no area: give a GeoJSON region, H3 cells, or both")
     classes: tuple[CustomerClass, ...] | None = None
@@ -320,7 +375,18 @@ def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
     if not isinstance(spec.reconstruction, bool):
         raise InputError(f"reconstruction must be true or false, not {spec.reconstruction!r}")
     return CheckedGeofence(
-        name, effect, reason, geojson, cells, classes, start, end, size, spec.reconstruction
+        name,
+        effect,
+        reason,
+        geojson,
+        cells,
+        classes,
+        start,
+        end,
+        size,
+        spec.reconstruction,
+        vertices=0 if region is None else region.vertices,
+        geometry=None if region is None else region.geometry,
     )
 
 

@@ -73,6 +73,7 @@ __all__ = [
     "PolicyVersionRow",
     "PositionReportRow",
     "SigningKeyRow",
+    "TelemetryReportRow",
     "TerminalRow",
     "UTCInstant",
 ]
@@ -326,6 +327,8 @@ class GeofenceRow(Base):
     window_end: Mapped[np.datetime64 | None]
     reason: Mapped[str] = mapped_column(Text)
     size_km2: Mapped[float] = mapped_column(Double)
+    #: Positions of its GeoJSON region's rings (the per-operator daily budget counts them).
+    vertices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     needs_approval: Mapped[bool] = mapped_column(Boolean)
     state: Mapped[str] = mapped_column(String(16))
     proposer: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
@@ -425,6 +428,33 @@ class PositionReportRow(Base):
     cell: Mapped[str] = mapped_column(String(CELL_LENGTH))
 
 
+class TelemetryReportRow(Base):
+    """A terminal's own report in the dish API's vocabulary (`leolink.forensics.reports`).
+
+    One per (terminal, instant): the primary key drops a report sent twice.  Names
+    (``state``, ``disablement_code``, ``outage_cause``) are kept as the dish sends them, checked
+    against the vocabularies on the way in.
+    """
+
+    __tablename__ = "telemetry_reports"
+    __table_args__ = (Index(None, "reported_at"),)
+
+    terminal_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("terminals.id", ondelete="CASCADE"), primary_key=True
+    )
+    reported_at: Mapped[np.datetime64] = mapped_column(primary_key=True)
+    lat_deg: Mapped[float | None] = mapped_column(Double)
+    lon_deg: Mapped[float | None] = mapped_column(Double)
+    gps_valid: Mapped[bool] = mapped_column(Boolean)
+    gps_sats: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str | None] = mapped_column(String(32))
+    disablement_code: Mapped[str | None] = mapped_column(String(40))
+    outage_cause: Mapped[str | None] = mapped_column(String(40))
+    pop_ping_latency_ms: Mapped[float | None] = mapped_column(Double)
+    pop_ping_drop_rate: Mapped[float | None] = mapped_column(Double)
+    received_at: Mapped[np.datetime64]
+
+
 class ApiKeyRow(Base):
     """An API key: its role and an HMAC-SHA256 of its secret under a per-key salt."""
 
@@ -456,6 +486,20 @@ class IdempotencyRow(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CompiledAreaRow(Base):
+    """A geofence area compiled at one resolution (`leolink.policy._areas.compiled_area_cells`):
+    its interior and edge cells (sorted ``uint64``, little-endian) and its repaired region as
+    WKB, keyed by the area's content, so that no process parses or repairs it again."""
+
+    __tablename__ = "compiled_areas"
+
+    area_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    interior: Mapped[bytes] = mapped_column(LargeBinary)
+    boundary: Mapped[bytes] = mapped_column(LargeBinary)
+    geometry_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class WitnessedCheckpointRow(Base):

@@ -42,13 +42,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from leolink.errors import (
     DuplicateError,
     InputError,
+    LimitError,
     NotFoundError,
     PolicyStateError,
     StoreError,
     TwoPersonRuleError,
 )
 from leolink.geo import grid
+from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.network.sites import great_circle_km
+from leolink.policy._areas import compiled_area_cells, fence_area
 from leolink.policy.audit import (
     AuditRecord,
     ChainVerification,
@@ -93,6 +96,7 @@ from leolink.policy.tiles import TILE_HEIGHT, TILE_WIDTH, entry_bundle
 from leolink.policy.tlog import sign_log_checkpoint, verify_log
 from leolink.store import apikeys
 from leolink.store import repository as repo
+from leolink.store.areas import CompiledAreas
 from leolink.store.checks import (
     CheckedGeofence,
     TwoPersonRule,
@@ -135,6 +139,7 @@ from leolink.store.models import (
     TerminalRow,
 )
 from leolink.store.signing import default_key_path, load_or_create_key
+from leolink.store.telemetry import TelemetryReports
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
 from leolink.store.witnessed import WitnessedCheckpoints
 from leolink.time import format_instant, parse_instant
@@ -181,12 +186,15 @@ class Store:
         two_person: TwoPersonRule | None = None,
         country_code: Callable[[str], str] = iso_alpha2,
         clock: Callable[[], np.datetime64] = _utc_now,
+        limits: WorkLimits = SERVICE_LIMITS,
     ) -> None:
         if checkpoint_every < 1:
             raise InputError(f"checkpoint_every={checkpoint_every} must be at least 1")
         self.engine = engine
         self.checkpoint_every = checkpoint_every
         self.two_person = two_person if two_person is not None else TwoPersonRule()
+        #: The vertices a geofence, and one operator in a day, may have (`leolink.limits`).
+        self.limits = limits
         self._country_code = country_code
         self._clock = clock
         self._key_source = signing_key
@@ -212,6 +220,7 @@ class Store:
         two_person: TwoPersonRule | None = None,
         country_code: Callable[[str], str] = iso_alpha2,
         clock: Callable[[], np.datetime64] = _utc_now,
+        limits: WorkLimits = SERVICE_LIMITS,
     ) -> Store:
         """Open the store at ``url``, migrating its schema to the newest unless ``migrate=False``.
 
@@ -236,6 +245,7 @@ class Store:
             two_person=two_person,
             country_code=country_code,
             clock=clock,
+            limits=limits,
         )
 
     def close(self) -> None:
@@ -274,6 +284,24 @@ class Store:
     def idempotency(self) -> IdempotencyKeys:
         """The idempotency keys of POSTs made through the service (`leolink.store.idempotency`)."""
         return IdempotencyKeys(self._write_sessions, self._now)
+
+    @property
+    def telemetry(self) -> TelemetryReports:
+        """What terminals reported about themselves, for forensics (`leolink.store.telemetry`)."""
+        return TelemetryReports(self._write_sessions, self._read_sessions, self._now)
+
+    @property
+    def compiled_areas(self) -> CompiledAreas:
+        """Geofence areas compiled once, kept across restarts (`leolink.store.areas`)."""
+        return CompiledAreas(self._write_sessions)
+
+    def _compile_area(self, checked: CheckedGeofence) -> None:
+        """Compile a checked geofence's area at the default resolution and keep it (once per
+        content: a region is parsed and repaired here, at its proposal, and never again)."""
+        area = fence_area(checked.area_geojson, checked.cells)
+        if checked.geometry is not None:
+            area.use_geometry(checked.geometry)  # checked (and repaired) once, just now
+        compiled_area_cells(area, grid.DEFAULT_RESOLUTION, self.compiled_areas)
 
     @property
     def witnessed(self) -> WitnessedCheckpoints:
@@ -647,11 +675,13 @@ class Store:
         A geofence within `TwoPersonRule` is ``active`` at once; a larger one is ``proposed``
         and waits for a second operator.  ``geofence_id`` defaults to a random ``gf-...`` id.
         """
-        checked = check_geofence_spec(spec)
+        checked = check_geofence_spec(spec, self.limits)
         gid = check_id(geofence_id, "geofence") if geofence_id is not None else _new_id("gf")
+        self._compile_area(checked)
         with self._write(actor) as tx:
             if tx.session.get(GeofenceRow, gid) is not None:
                 raise DuplicateError(f"geofence id {gid!r} is already taken: choose another id")
+            self._check_vertex_budget(tx, checked, None)
             row = GeofenceRow(id=gid, proposer=tx.actor, proposed_at=tx.now, version=1)
             self._apply_spec(row, checked, tx)
             tx.session.add(row)
@@ -669,11 +699,13 @@ class Store:
         revised geofence is small enough, it becomes ``active`` at once.  Geofences in force
         cannot be revised: withdraw one and propose its successor.
         """
-        checked = check_geofence_spec(spec)
+        checked = check_geofence_spec(spec, self.limits)
+        self._compile_area(checked)
         with self._write(actor) as tx:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             require_proposed(f"geofence {row.id!r}", ChangeState(row.state))
             before = repo.row_to_geofence(row).to_dict()
+            self._check_vertex_budget(tx, checked, row.id)
             row.proposer, row.proposed_at, row.version = tx.actor, tx.now, row.version + 1
             self._apply_spec(row, checked, tx)
             tx.session.flush()
@@ -761,6 +793,28 @@ class Store:
             tx.log(f"geofence.{action}", "geofence", row.id, before, fence.to_dict(), reason)
         return fence
 
+    def _check_vertex_budget(
+        self, tx: UnitOfWork, checked: CheckedGeofence, revised: str | None
+    ) -> None:
+        """Refuse a region that would take its proposer beyond the vertices one operator may
+        propose in 24 hours (`leolink.limits.WorkLimits.max_operator_vertices_per_day`)."""
+        if not checked.vertices:
+            return
+        limit = self.limits.max_operator_vertices_per_day
+        query = select(func.coalesce(func.sum(GeofenceRow.vertices), 0)).where(
+            GeofenceRow.proposer == tx.actor,
+            GeofenceRow.proposed_at > tx.now - np.timedelta64(1, "D"),
+        )
+        if revised is not None:
+            query = query.where(GeofenceRow.id != revised)
+        used = int(tx.session.scalar(query) or 0)
+        if used + checked.vertices > limit:
+            raise LimitError(
+                f"{tx.actor!r} has proposed geofences of {used:,} vertices in the last 24 hours; "
+                f"{checked.vertices:,} more would exceed the {limit:,} one operator may propose "
+                "in a day (`max_operator_vertices_per_day`): simplify the region or give cells"
+            )
+
     def _apply_spec(self, row: GeofenceRow, spec: CheckedGeofence, tx: UnitOfWork) -> None:
         alone_km2, alone_cells = self._switched_off_alone(tx, row.id, spec)
         needs = self.two_person.needs_second_operator(
@@ -769,6 +823,7 @@ class Store:
         row.reconstruction = spec.reconstruction
         row.name, row.effect, row.reason = spec.name, spec.effect.value, spec.reason
         row.area_geojson = spec.area_geojson
+        row.vertices = spec.vertices
         row.cells = [GeofenceCellRow(geofence_id=row.id, cell=c) for c in spec.cells]
         row.customer_classes = (
             None if spec.customer_classes is None else [c.value for c in spec.customer_classes]
