@@ -4,6 +4,7 @@
 
 import { get, listOf } from "./api";
 import { escapeHtml } from "./decision";
+import { TransparencyPanel } from "./transparency";
 
 interface Verify {
   ok: boolean;
@@ -34,9 +35,12 @@ export class AuditPane {
   /** Every record, newest first. */
   private records: AuditRecord[] = [];
   private shown = PAGE;
+  /** The public transparency log (checkpoints, witnesses, proofs): shown without a key. */
+  readonly transparency: TransparencyPanel;
 
   constructor(private readonly root: HTMLElement) {
     root.innerHTML = `
+      <div id="tlog"></div>
       <div class="row"><button id="audit-verify" type="button">Verify the chain</button>
         <button id="audit-reload" type="button">Reload</button></div>
       <div id="audit-result" role="status"></div>
@@ -56,6 +60,11 @@ export class AuditPane {
       this.shown += PAGE;
       this.render();
     });
+    this.transparency = new TransparencyPanel(root.querySelector("#tlog")!);
+    root.querySelector("#audit-rows")!.addEventListener("click", (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>("button.prove");
+      if (button) void this.transparency.prove(Number(button.dataset.seq), button.dataset.hash);
+    });
     for (const id of ["#audit-entity", "#audit-actor", "#audit-action", "#audit-text"]) {
       root.querySelector(id)!.addEventListener("input", () => {
         this.shown = PAGE;
@@ -70,7 +79,7 @@ export class AuditPane {
     let after = 0;
     try {
       for (let i = 0; i < MAX_FETCHES; i++) {
-        const page: any = await get("/v1/audit", { after_seq: after, limit: FETCH }, true);
+        const page: any = await get("/v1/audit", { order: "oldest", after_seq: after, limit: FETCH }, true);
         all.push(...listOf<AuditRecord>(page, "records"));
         if (page?.next == null) break;
         after = Number(page.next);
@@ -138,7 +147,8 @@ export class AuditPane {
         .filter((v) => v != null)
         .join(" ");
       const reason = pick(r, "reason");
-      return `<tr data-seq="${escapeHtml(seq)}"><td>${escapeHtml(seq)}</td><td>${escapeHtml(shortTime(pick(r, "ts", "at", "recorded_at", "time", "created_at")))}</td>
+      const hash = String(pick(r, "hash") ?? "");
+      return `<tr data-seq="${escapeHtml(seq)}"><td><button type="button" class="prove" data-seq="${seq}" data-hash="${escapeHtml(hash)}" title="Prove this record is in the published checkpoint">${escapeHtml(seq)}</button></td><td>${escapeHtml(shortTime(pick(r, "ts", "at", "recorded_at", "time", "created_at")))}</td>
           <td>${escapeHtml(pick(r, "actor", "by", "who") ?? "")}</td>
           <td><details><summary>${escapeHtml(what || "record")}${reason ? ` — <span class="muted">${escapeHtml(reason)}</span>` : ""}</summary><pre>${escapeHtml(JSON.stringify(r, null, 1))}</pre></details></td></tr>`;
     });
