@@ -12,7 +12,8 @@ def test_places_are_sorted_and_above_the_threshold() -> None:
     assert len(p) > 10_000
     assert (p.population >= places.MIN_POPULATION).all()
     assert (np.diff(p.population) <= 0).all()
-    assert (np.abs(p.lat_deg) <= 90).all() and (np.abs(p.lon_deg) <= 180).all()
+    assert (np.abs(p.lat_deg) <= 90).all()
+    assert (np.abs(p.lon_deg) <= 180).all()
     assert len(set(p.geonameid.tolist())) == len(p)
 
 
@@ -25,4 +26,5 @@ def test_known_places_are_where_geonames_puts_them() -> None:
     ]:
         i = int(np.flatnonzero(p.geonameid == geonameid)[0])
         assert (p.name[i], p.country[i]) == (name, country)
-        assert abs(p.lat_deg[i] - lat) < 1e-4 and abs(p.lon_deg[i] - lon) < 1e-4
+        assert abs(p.lat_deg[i] - lat) < 1e-4
+        assert abs(p.lon_deg[i] - lon) < 1e-4

@@ -33,7 +33,8 @@ def test_places_list_the_gazetteer_and_label_points(client: TestClient) -> None:
     # The label point is on Ukraine's land.
     found = api.countries_at(np.array([c["lat_deg"][j]]), np.array([c["lon_deg"][j]]))
     assert found.codes()[0] == "UA"
-    assert "GeoNames" in body["source"] and "Natural Earth" in body["source"]
+    assert "GeoNames" in body["source"]
+    assert "Natural Earth" in body["source"]
 
 
 def test_shells_assign_most_satellites_to_a_shell(client: TestClient, catalog: api.Catalog) -> None:
@@ -49,7 +50,8 @@ def test_shells_assign_most_satellites_to_a_shell(client: TestClient, catalog: a
     for k, shell in enumerate(shells):
         assert shell["satellites"] == int((assigned == k).sum())
     altitudes = sorted(s["altitude_km"] for s in shells)
-    assert 300 < altitudes[0] and altitudes[-1] < 700
+    assert altitudes[0] > 300
+    assert altitudes[-1] < 700
 
 
 def test_track_is_the_satellites_positions_around_at(
@@ -61,7 +63,8 @@ def test_track_is_the_satellites_positions_around_at(
         f"/v1/satellites/{norad}/track",
         params={"at": at, "before_min": 10, "after_min": 20, "step_s": 60},
     ).json()
-    assert body["norad_id"] == norad and body["at"] == at
+    assert body["norad_id"] == norad
+    assert body["at"] == at
     assert len(body["times"]) == 31
     assert body["times"][10] == at
     # The same instants propagated directly.
@@ -98,10 +101,9 @@ def test_keys_me_names_the_caller_and_its_permissions(client: TestClient, keys: 
     assert body == {
         "name": "bob",
         "role": "operator",
-        "permissions": sorted(
-            ["read", "report_positions", "manage_policy", "manage_terminals"]
-        ),
+        "permissions": sorted(["read", "report_positions", "manage_policy", "manage_terminals"]),
     }
     auditor = client.get("/v1/keys/me", headers=keys("auditor")).json()
-    assert auditor["role"] == "auditor" and "manage_policy" not in auditor["permissions"]
+    assert auditor["role"] == "auditor"
+    assert "manage_policy" not in auditor["permissions"]
     assert_problem(client.get("/v1/keys/me"), 401, "unauthenticated")

@@ -58,7 +58,8 @@ def test_names_on_the_map_and_search_for_places_and_coordinates(
     page.screenshot(path=screenshots / "labels-europe.png")
 
     results = search(page, "kyiv")
-    assert results[0]["kind"] == "place" and results[0]["text"].startswith("Kyiv")
+    assert results[0]["kind"] == "place"
+    assert results[0]["text"].startswith("Kyiv")
     page.keyboard.press("Enter")
     page.wait_for_function(
         "document.querySelector('#pane-decision .decision')?.dataset.code === 'OKAY'",
@@ -103,8 +104,9 @@ def test_coverage_keeps_to_land_and_to_the_chosen_country(
     page.locator('input[data-layer="coverage"]').check()
     page.wait_for_function("window.leolink.layerSummary().coverage?.count > 0", timeout=READY_MS)
     at_sea = page.evaluate(
-        """window.leolink.layerData('coverage')
-             .filter((d) => window.leolink.land.countryAt(...window.leolink.h3center(d.cell)) === null).length"""
+        """window.leolink.layerData('coverage').filter(
+             (d) => window.leolink.land.countryAt(...window.leolink.h3center(d.cell)) === null
+           ).length"""
     )
     swept = page.evaluate("window.leolink.coverage.payload.cells.cell.length")
     drawn = page.evaluate("window.leolink.layerSummary().coverage.count")
@@ -166,7 +168,8 @@ def test_phone_layout_has_no_overlapping_panels(
     assert page.locator("#legend").is_hidden(), "the legend starts folded on a phone"
     for i, a in enumerate(panels):
         box = boxes[a]
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 0.5, a
+        assert box["x"] >= 0, a
+        assert box["x"] + box["width"] <= PHONE["width"] + 0.5, a
         for b in panels[i + 1 :]:
             assert not overlaps(boxes[a], boxes[b]), f"{a} overlaps {b}"
     page.screenshot(path=screenshots / "phone-map.png")
@@ -251,7 +254,10 @@ def test_audit_is_newest_first_and_filters(page: Any, service: Service, screensh
         "name": "e2e audit filter",
         "effect": "deny",
         # ~2° a side: large enough for the two-person rule, so it waits as a proposal.
-        "area": {"type": "Polygon", "coordinates": [[[10, 48], [12, 48], [12, 50], [10, 50], [10, 48]]]},
+        "area": {
+            "type": "Polygon",
+            "coordinates": [[[10, 48], [12, 48], [12, 50], [10, 50], [10, 48]]],
+        },
         "window_start": AT,
         "reason": "audit filter test",
     }
@@ -268,11 +274,18 @@ def test_audit_is_newest_first_and_filters(page: Any, service: Service, screensh
     page.click("#op-key-use")
     page.locator('#tabs [data-tab="audit"]').click()
     page.locator("#audit-rows tr").first.wait_for(timeout=30_000)
-    seqs = [int(s) for s in page.eval_on_selector_all("#audit-rows tr", "rs => rs.map(r => r.dataset.seq)")]
-    assert seqs == sorted(seqs, reverse=True) and len(seqs) > 1
+    seqs = [
+        int(s)
+        for s in page.eval_on_selector_all("#audit-rows tr", "rs => rs.map(r => r.dataset.seq)")
+    ]
+    assert seqs == sorted(seqs, reverse=True)
+    assert len(seqs) > 1
     page.select_option("#audit-actor", "bob")
-    actors = page.eval_on_selector_all("#audit-rows tr td:nth-child(3)", "cs => cs.map(c => c.innerText.trim())")
-    assert actors and set(actors) == {"bob"}
+    actors = page.eval_on_selector_all(
+        "#audit-rows tr td:nth-child(3)", "cs => cs.map(c => c.innerText.trim())"
+    )
+    assert actors
+    assert set(actors) == {"bob"}
     page.select_option("#audit-actor", "")
     page.fill("#audit-text", "audit filter test")
     rows = page.locator("#audit-rows tr")

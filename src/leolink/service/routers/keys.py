@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from leolink.service.auth import Principal, require
+from leolink.service.routers._common import errors
 
 __all__ = ["router"]
 
@@ -22,7 +23,7 @@ class KeyOut(BaseModel):
     permissions: list[str]
 
 
-@router.get("/me", response_model=KeyOut)
+@router.get("/me", response_model=KeyOut, responses=errors(401))
 def me(who: Annotated[Principal, require()]) -> KeyOut:
     """The calling key: any valid key may ask (401 without one)."""
     return KeyOut(

@@ -104,7 +104,9 @@ def _track(
     ok = eph.error[0] == 0
 
     def column(values: np.ndarray, decimals: int) -> list[float | None]:
-        return [round(float(v), decimals) if good else None for v, good in zip(values, ok)]
+        return [
+            round(float(v), decimals) if good else None for v, good in zip(values, ok, strict=False)
+        ]
 
     return TrackOut(
         norad_id=norad_id,
@@ -122,9 +124,7 @@ async def track(
     state: StateDep,
     norad_id: Annotated[int, Path(ge=1, le=999_999_999, description="NORAD catalog number.")],
     at: AtQuery = None,
-    before_min: Annotated[
-        int, Query(ge=0, le=720, description="Minutes of track before at.")
-    ] = 45,
+    before_min: Annotated[int, Query(ge=0, le=720, description="Minutes of track before at.")] = 45,
     after_min: Annotated[int, Query(ge=0, le=720, description="Minutes of track after at.")] = 95,
     step_s: Annotated[int, Query(ge=10, le=600, description="Seconds between points.")] = 30,
 ) -> TrackOut:
