@@ -69,13 +69,21 @@ def test_coverage_layer_draws_the_sweep_of_the_view(
     [response] = [r for r in responses if r.status == 200][-1:]
     body = response.json()
     cells = body["cells"]["cell"]
-    assert page.evaluate("window.leolink.layerSummary().coverage.count") == len(cells)
+    # The cells drawn are those of the sweep on land (coverage is about land: not the sea).
+    on_land = np.array(
+        page.evaluate(
+            f"""{cells!r}.map(
+                  (c) => window.leolink.land.countryAt(...window.leolink.h3center(c)) !== null)"""
+        )
+    )
+    assert 0 < on_land.sum() <= len(cells)
+    assert page.evaluate("window.leolink.layerSummary().coverage.count") == on_land.sum()
     assert body["start"].startswith(AT[:16])
     assert body["step_s"] == 60
     assert body["steps"] == 61
     # The most-covered cell is drawn where it is, with its own figure.
     values = np.array([np.nan if v is None else v for v in body["cells"]["mean_visible"]])
-    best = int(np.nanargmax(values))
+    best = int(np.nanargmax(np.where(on_land, values, np.nan)))
     picked = pick(page, *h3.cell_to_latlng(cells[best]))
     assert picked is not None
     assert picked["layer"] == "coverage"

@@ -49,8 +49,9 @@ def test_page_loads_and_draws_countries_and_satellites(
     page.wait_for_timeout(500)
     page.screenshot(path=screenshots / "world.png")
 
-    # White dots (not coloured by shell) for the pixel count below.
+    # White dots (not coloured by shell) and no white place names, for the pixel count below.
     page.locator("#satellites-by-shell").uncheck()
+    page.locator('input[data-layer="labels"]').uncheck()
     page.wait_for_timeout(400)
     with_satellites = canvas_pixels(page)
     page.locator('input[data-layer="satellites"]').uncheck()

@@ -236,7 +236,20 @@ function chooseCountry(country: { code: string; name: string } | null): void {
   void loadCoverage();
 }
 
+function isPhone(): boolean {
+  return window.matchMedia("(max-width: 640px)").matches;
+}
+
+/** Pixels of map hidden under the panel and the time bar at the bottom (a phone's layout). */
+function coveredBelow(): number {
+  if (!isPhone()) return 0;
+  return document.getElementById("panel")!.offsetHeight + document.getElementById("timebar")!.offsetHeight + 12;
+}
+
 function chooseResult(result: SearchResult): void {
+  const below = coveredBelow();
+  const offset: [number, number] = [0, -below / 2];
+  const padding = { top: isPhone() ? 90 : 60, bottom: below + 30, left: 30, right: isPhone() ? 30 : 380 };
   if (result.kind === "country" && result.code) {
     chooseCountry({ code: result.code, name: result.label });
     const feature = state.countries?.features.find((f) => f.properties?.iso_a2 === result.code);
@@ -247,16 +260,16 @@ function chooseResult(result: SearchResult): void {
       lons.push(points[i] as number);
       lats.push(points[i + 1] as number);
     }
-    if (lons.length) map.fitBounds([Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)], { padding: 60, maxZoom: 7 });
-    else map.flyTo({ center: [result.lon, result.lat], zoom: 5 });
+    if (lons.length) map.fitBounds([Math.min(...lons), Math.min(...lats), Math.max(...lons), Math.max(...lats)], { padding, maxZoom: 7 });
+    else map.flyTo({ center: [result.lon, result.lat], zoom: 5, offset });
     return;
   }
   if (result.kind === "satellite" && result.code) {
     void orbits.showTrack(Number(result.code), time.at);
-    map.flyTo({ center: [result.lon, result.lat], zoom: Math.min(map.getZoom(), 3) });
+    map.flyTo({ center: [result.lon, result.lat], zoom: Math.min(map.getZoom(), 3), offset });
     return;
   }
-  map.flyTo({ center: [result.lon, result.lat], zoom: Math.max(map.getZoom(), 7) });
+  map.flyTo({ center: [result.lon, result.lat], zoom: Math.max(map.getZoom(), 7), offset });
   void decide(result.lat, result.lon);
 }
 
@@ -819,15 +832,10 @@ renderLegend();
   setFolded(window.matchMedia("(max-width: 640px)").matches);
   toggle.addEventListener("click", () => setFolded(!legend.classList.contains("folded")));
 }
-// On a phone the panel and the time bar cover the bottom of the map: the map's centre (and
-// what it zooms and flies to) is kept in the part that shows.
-function fitPadding(): void {
-  const phone = window.matchMedia("(max-width: 640px)").matches;
-  const covered = document.getElementById("panel")!.offsetHeight + document.getElementById("timebar")!.offsetHeight + 12;
-  map.setPadding(phone ? { top: 80, bottom: covered, left: 0, right: 0 } : { top: 0, bottom: 0, left: 0, right: 0 });
-}
-fitPadding();
-window.addEventListener("resize", fitPadding);
+// On a phone the panel and the time bar cover the bottom of the map: the place asked for (in
+// the URL, the search box) is shown in the part that shows.  (Not with the map's own padding:
+// deck.gl would pick objects off where it draws them.)
+if (isPhone()) map.panBy([0, coveredBelow() / 2], { animate: false });
 map.on("load", async () => {
   satellites.start(time.isLive ? null : time.at);
   void places.load();
