@@ -244,6 +244,7 @@ def test_impact_preview_in_words_and_only_the_actions_a_key_can_take(
     page.click("#op-key-use")
     page.wait_for_function("document.querySelector('#op-key-state').textContent.includes('audrey')")
     theirs = page.locator('.geofence[data-state="proposed"]', has_text="e2e Lviv region")
+    theirs.wait_for(timeout=30_000)
     assert theirs.locator("button[data-act]:not([data-act=zoom])").count() == 0
     assert page.locator("#op-new").is_hidden()
     assert "cannot propose" in page.locator("#op-cannot-propose").inner_text()
@@ -254,6 +255,7 @@ def test_impact_preview_in_words_and_only_the_actions_a_key_can_take(
     page.click("#op-key-use")
     page.wait_for_function("document.querySelector('#op-key-state').textContent.includes('bob')")
     theirs = page.locator('.geofence[data-state="proposed"]', has_text="e2e Lviv region")
+    theirs.wait_for(timeout=30_000)
     assert theirs.locator('button[data-act="approve"]').count() == 1
     assert theirs.locator('button[data-act="withdraw"]').count() == 0
     page.screenshot(path=screenshots / "operator-actions-bob.png")

@@ -834,9 +834,10 @@ renderLegend();
 }
 // On a phone the panel and the time bar cover the bottom of the map: the place asked for (in
 // the URL, the search box) is shown in the part that shows.  (Not with the map's own padding:
-// deck.gl would pick objects off where it draws them.)
-if (isPhone()) map.panBy([0, coveredBelow() / 2], { animate: false });
+// deck.gl would pick objects off where it draws them; and only once the map has loaded, when
+// deck.gl follows its moves.)
 map.on("load", async () => {
+  if (isPhone()) map.panBy([0, coveredBelow() / 2], { animate: false });
   satellites.start(time.isLive ? null : time.at);
   void places.load();
   void orbits.loadShells();

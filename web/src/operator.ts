@@ -243,6 +243,9 @@ export class OperatorPane {
     input.value = "";
     this.me = null;
     this.showKey();
+    // The list shown was for the previous key (its actions too): empty until this key's is in.
+    this.geofences = [];
+    this.el("#op-geofences").innerHTML = '<p class="muted">Loading…</p>';
     void this.refresh();
   }
 
