@@ -329,6 +329,8 @@ class GeofenceRow(Base):
     rejected_at: Mapped[np.datetime64 | None]
     withdrawn_at: Mapped[np.datetime64 | None]
     version: Mapped[int] = mapped_column(Integer)
+    #: Set for a sealed fence: its records hold a commitment (`leolink.policy.commitments`).
+    commitment_salt: Mapped[str | None] = mapped_column(String(64))
 
     cells: Mapped[list[GeofenceCellRow]] = relationship(
         cascade="all, delete-orphan", order_by="GeofenceCellRow.cell", lazy="selectin"

@@ -52,6 +52,7 @@ from leolink.policy.audit import (
     sign_checkpoint,
     verify_chain,
 )
+from leolink.policy.commitments import SEALED_REASON, new_salt
 from leolink.policy.merkle import (
     Subtree,
     consistency_proof,
@@ -83,6 +84,7 @@ from leolink.policy.records import (
     cell_category_effect,
     statuses_in_force,
 )
+from leolink.policy.replay import first_difference, replay
 from leolink.policy.tiles import TILE_HEIGHT, TILE_WIDTH, entry_bundle
 from leolink.policy.tlog import sign_log_checkpoint, verify_log
 from leolink.store import apikeys
@@ -124,6 +126,7 @@ from leolink.store.models import (
     SigningKeyRow,
     TerminalRow,
 )
+from leolink.store.replay import tables_state
 from leolink.store.signing import default_key_path, load_or_create_key
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
 from leolink.time import format_instant, parse_instant
@@ -605,16 +608,20 @@ class Store:
         and waits for a second operator.  ``geofence_id`` defaults to a random ``gf-...`` id.
         """
         checked = check_geofence_spec(spec)
+        salt = _commitment_salt(spec, checked, None)
         gid = check_id(geofence_id, "geofence") if geofence_id is not None else _new_id("gf")
         with self._write(actor) as tx:
             if tx.session.get(GeofenceRow, gid) is not None:
                 raise DuplicateError(f"geofence id {gid!r} is already taken: choose another id")
             row = GeofenceRow(id=gid, proposer=tx.actor, proposed_at=tx.now, version=1)
+            row.commitment_salt = salt
             self._apply_spec(row, checked, tx)
             tx.session.add(row)
             tx.session.flush()
             fence = repo.row_to_geofence(row)
-            tx.log("geofence.propose", "geofence", gid, None, fence.to_dict(), checked.reason)
+            logged = repo.geofence_as_logged(row)
+            why = checked.reason if salt is None else SEALED_REASON
+            tx.log("geofence.propose", "geofence", gid, None, logged, why)
         return fence
 
     def revise_geofence(
@@ -630,12 +637,14 @@ class Store:
         with self._write(actor) as tx:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             require_proposed(f"geofence {row.id!r}", ChangeState(row.state))
-            before = repo.row_to_geofence(row).to_dict()
+            before = repo.geofence_as_logged(row)
+            row.commitment_salt = _commitment_salt(spec, checked, row.commitment_salt)
             row.proposer, row.proposed_at, row.version = tx.actor, tx.now, row.version + 1
             self._apply_spec(row, checked, tx)
             tx.session.flush()
             fence = repo.row_to_geofence(row)
-            tx.log("geofence.revise", "geofence", row.id, before, fence.to_dict(), checked.reason)
+            why = checked.reason if row.commitment_salt is None else SEALED_REASON
+            tx.log("geofence.revise", "geofence", row.id, before, repo.geofence_as_logged(row), why)
         return fence
 
     def approve_geofence(
@@ -688,7 +697,7 @@ class Store:
                     require_proposer(what, row.proposer, tx.actor)
                 else:
                     require_second_person(what, row.proposer, tx.actor, decision)
-            before = repo.row_to_geofence(row).to_dict()
+            before = repo.geofence_as_logged(row)
             row.state, row.version = decision.value, row.version + 1
             if decision is ChangeState.APPROVED:
                 row.approver, row.approved_at = tx.actor, tx.now
@@ -702,7 +711,8 @@ class Store:
             action = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[
                 decision
             ]
-            tx.log(f"geofence.{action}", "geofence", row.id, before, fence.to_dict(), reason)
+            after = repo.geofence_as_logged(row)
+            tx.log(f"geofence.{action}", "geofence", row.id, before, after, reason)
         return fence
 
     def _apply_spec(self, row: GeofenceRow, spec: CheckedGeofence, tx: UnitOfWork) -> None:
@@ -1445,12 +1455,37 @@ class Store:
                 records, checkpoints=[*cps, *anchors], head=head, public_keys=keys
             )
             head_row = session.get(AuditHeadRow, 1)
+            difference = first_difference(replay(records), tables_state(session))
         if head_row is not None and (keys or log_key is not None):
             verifier = log_key or Verifier(head_row.origin, next(iter(keys.values())))
             latest = parse_checkpoint(head_row.note) if head_row.note else None
             tree = verify_log(records, latest=latest, earlier=earlier, verifier=verifier)
             result = _combine(result, tree.ok, tree.first_bad, tree.reason)
+        if difference is not None:
+            # The log itself may be sound: the tables were changed behind its back.
+            result = _combine(result, False, difference.seq, difference.describe())
         return replace(result, reason=result.reason + note) if note else result
+
+    def geofence_opening(self, geofence_id: str) -> dict[str, Any]:
+        """What an auditor is shown of a sealed fence: its commitment as logged, the salt and
+        the text it commits to (check them with `leolink.policy.commitments.opening_matches`).
+        """
+        with self._read() as session:
+            row = repo.get_geofence(session, geofence_id)
+            if row.commitment_salt is None:
+                raise PolicyStateError(
+                    f"geofence {row.id!r} is not sealed: its records hold its area and reason"
+                )
+            fence = repo.row_to_geofence(row)
+            opening: dict[str, Any] = {
+                "id": fence.id,
+                "commitment": repo.geofence_as_logged(row)["commitment"],
+                "salt": row.commitment_salt,
+                "area_geojson": fence.area_geojson,
+                "cells": list(fence.cells),
+                "reason": fence.reason,
+            }
+        return opening
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -1508,6 +1543,19 @@ def _cell_statuses(session: Session, known: np.datetime64 | None) -> list[CellSt
     ).all()
     changes = (repo.row_to_cell_status(r) for r in rows)
     return [c for c in changes if c.in_force_interval(known) is not None]
+
+
+def _commitment_salt(spec: GeofenceSpec, checked: CheckedGeofence, kept: str | None) -> str | None:
+    """The salt of a sealed fence (``kept`` if it had one), None for an open one; only a
+    government fence may be sealed."""
+    if not spec.sealed:
+        return None
+    if checked.customer_classes != (CustomerClass.GOVERNMENT,):
+        raise InputError(
+            f"geofence {checked.name!r}: only a government fence (customer_classes "
+            "['government']) may be sealed; open it (sealed=False) or limit it to government"
+        )
+    return kept or new_salt()
 
 
 def _new_id(prefix: str) -> str:
