@@ -191,16 +191,14 @@ def test_verify_against_a_running_service(log, served: str, tmp_path: Path):
 def test_a_write_with_a_missing_signing_key_is_an_error_not_a_new_key(log, tmp_path: Path):
     db, key = log
     typo = tmp_path / "kye.pem"
-    code, out = invoke(
-        "keys", "create", "--role", "viewer", "--db", db, "--signing-key", str(typo)
-    )
+    code, out = invoke("keys", "create", "--role", "viewer", "--db", db, "--signing-key", str(typo))
     assert code == 2
     assert "Invalid value for '--signing-key'" in out
     assert not typo.exists()
     with Store.open(db, signing_key=key) as store:
         assert len(store.audit_log()) == 5  # nothing was written
     code, out = invoke("audit", "new-key", str(typo))
-    assert code == 0 and len(out.strip()) == 64, out
+    assert (code, len(out.strip())) == (0, 64), out
     assert typo.stat().st_mode & 0o077 == 0
     again = runner.invoke(app, ["audit", "new-key", str(typo)])
     assert "never overwritten" in str(again.exception)

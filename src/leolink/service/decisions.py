@@ -39,6 +39,7 @@ from leolink.cache import LruCache
 from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.network import Network
+from leolink.policy._areas import AreaCellsStore
 from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
 from leolink.policy.decide import Decision as EngineDecision
 from leolink.policy.decide import DecisionSettings
@@ -78,6 +79,7 @@ class _Policy:
 
     version: int
     history: PolicyHistory
+    areas: AreaCellsStore | None = None
     snapshots: LruCache[int, PolicySnapshot] = field(default_factory=lambda: LruCache(256))
     compiled: dict[int, CompiledPolicy] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -88,10 +90,11 @@ class _Policy:
         return self.snapshots.get_or_compute(key, lambda: self.history.snapshot(at))
 
     def compiled_at(self, resolution: int) -> CompiledPolicy:
-        """The history compiled for `decide_batch` at ``resolution`` (once per version)."""
+        """The history compiled for `decide_batch` at ``resolution`` (once per version; its
+        geofences' areas once per content, kept in ``areas`` across restarts)."""
         with self.lock:
             if resolution not in self.compiled:
-                self.compiled[resolution] = compile_policy(self.history, resolution)
+                self.compiled[resolution] = compile_policy(self.history, resolution, self.areas)
             return self.compiled[resolution]
 
 
@@ -150,7 +153,7 @@ class Decider:
             version = self.store.policy_version()
             if current is None or current.version != version:
                 history = self.store.policy_history()
-                current = _Policy(history.version, history)
+                current = _Policy(history.version, history, self.store.compiled_areas)
                 self._policy = current
             self._checked_at = now
             return current

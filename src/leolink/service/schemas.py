@@ -229,6 +229,14 @@ class CountryStatusChangeOut(BaseModel):
     approved_at: str | None
     rejected_at: str | None
     withdrawn_at: str | None
+    recorded_at: str = Field(
+        description="When the store recorded it as it is now (its approval, else its proposal); "
+        "``effective_from`` is its valid time."
+    )
+    reconstruction: bool = Field(
+        description="It describes the past (a reconstruction of the public record), recorded "
+        "later than it took effect."
+    )
 
 
 # --- geofences ------------------------------------------------------------------------------
@@ -327,6 +335,19 @@ class GeofenceOut(BaseModel):
     rejected_at: str | None
     withdrawn_at: str | None
     version: int
+    recorded_at: str = Field(
+        description="When the store recorded it as it is now (its approval or activation, else "
+        "its proposal); the window is its valid time."
+    )
+    reconstruction: bool = Field(
+        description="It describes the past (a reconstruction of the public record), recorded "
+        "later than its window."
+    )
+    withdrawal_proposer: str | None = Field(
+        description="Two operators put it in force, so two lift it: the first who asked to "
+        "withdraw it (a second, different operator completes the withdrawal)."
+    )
+    withdrawal_proposed_at: str | None
 
 
 # --- terminals ------------------------------------------------------------------------------
@@ -576,6 +597,8 @@ class DecisionOut(BaseModel):
     rules: list[str]
     policy_version: int
     serving: ServingOut | None
+    #: With ``?receipt=true``: the signed receipt (`leolink.policy.receipts`), a signed note.
+    receipt: str | None = None
 
 
 class BatchRequest(_In):

@@ -31,6 +31,7 @@ from leolink.service.schemas import (
     Longitude,
 )
 from leolink.service.state import ServiceState, get_state
+from leolink.store.receipts import issue_receipt
 from leolink.time import format_instant
 
 __all__ = ["decision_json", "router"]
@@ -72,7 +73,17 @@ async def availability(
 
 
 @router.post("/decisions", response_model=DecisionOut, responses=errors(400, 404))
-async def post_decision(state: StateDep, body: DecisionRequest) -> Response:
+async def post_decision(
+    state: StateDep,
+    body: DecisionRequest,
+    receipt: Annotated[
+        bool,
+        Query(
+            description="Also return a receipt: the request, the decision and the log's "
+            "checkpoint, signed with the log's key (verify with `leolink receipt verify`)."
+        ),
+    ] = False,
+) -> Response:
     """Decide one position and instant, for ``terminal_id`` (404 if unknown) or a new terminal.
 
     Nothing is written: a decision is a question, not a report (terminals report positions
@@ -80,7 +91,16 @@ async def post_decision(state: StateDep, body: DecisionRequest) -> Response:
     """
     t = instant_or_now(body.at)
     decision = await _in_turn(state, state.decider.decide, body.lat, body.lon, t, body.terminal_id)
-    return _json_response(decision_json(decision, t))
+    out = decision_json(decision, t)
+    if receipt:
+        asked = {
+            "lat": body.lat,
+            "lon": body.lon,
+            "at": format_instant(t),
+            "terminal_id": body.terminal_id,
+        }
+        out["receipt"] = await anyio.to_thread.run_sync(issue_receipt, state.store, asked, out)
+    return _json_response(out)
 
 
 async def _in_turn(state: ServiceState, work: Callable[..., T], *args: Any) -> T:

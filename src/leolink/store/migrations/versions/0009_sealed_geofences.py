@@ -1,7 +1,7 @@
 """Sealed geofences: the salt of a fence whose log records carry a commitment, not the text.
 
-Revision ID: 0005_sealed_geofences
-Revises: 0004_transparency_log
+Revision ID: 0009_sealed_geofences
+Revises: 0008_telemetry_reports
 Create Date: 2026-12-10
 
 ``geofences.commitment_salt`` (64 hex digits) is set for a sealed (government) fence and NULL
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_sealed_geofences"
-down_revision: str | None = "0004_transparency_log"
+revision: str = "0009_sealed_geofences"
+down_revision: str | None = "0008_telemetry_reports"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
