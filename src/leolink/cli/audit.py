@@ -86,7 +86,7 @@ def _require_schema(url: URL) -> None:
     try:
         found = current_revision(engine)
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) is not None else exc).strip()
+        reason = str(getattr(exc, "orig", None) or exc).strip()
         raise InputError(
             f"cannot open the database {shown} (--db): {reason.splitlines()[0]}; "
             "check that it exists: verification never creates one"

@@ -99,7 +99,7 @@ def replay(records: Iterable[AuditRecord]) -> TableState:
     """The tables as the log says they are after ``records`` (ascending ``seq``)."""
     state = TableState()
     for rec in records:
-        after = rec.after if isinstance(rec.after, Mapping) else {}
+        after: Mapping[str, Any] = rec.after if isinstance(rec.after, Mapping) else {}
         if rec.action in ("allowlist.add", "allowlist.remove"):
             added = rec.action == "allowlist.add"
             for tid in after.get("added" if added else "removed", ()) or ():

@@ -29,8 +29,8 @@ __all__ = ["tables_state"]
 def tables_state(session: Session) -> TableState:
     """Every row of the tables the log determines, as JSON-ready dicts keyed by id."""
     state = TableState()
-    for row in session.scalars(select(CountryStatusRow)):
-        state.put("country_statuses", str(row.id), repo.row_to_country_change(row).to_dict())
+    for change in session.scalars(select(CountryStatusRow)):
+        state.put("country_statuses", str(change.id), repo.row_to_country_change(change).to_dict())
     for cs in session.scalars(select(CellStatusRow).options(selectinload(CellStatusRow.cells))):
         state.put("cell_statuses", str(cs.id), repo.row_to_cell_status(cs).to_dict())
     for fence in session.scalars(select(GeofenceRow).options(selectinload(GeofenceRow.cells))):
@@ -38,8 +38,12 @@ def tables_state(session: Session) -> TableState:
     for t in session.scalars(select(TerminalRow).options(selectinload(TerminalRow.allowlists))):
         state.put("terminals", t.id, repo.row_to_terminal(t).to_dict())
     for m in session.scalars(select(AllowlistMembershipRow)):
-        row = {"geofence_id": m.geofence_id, "terminal_id": m.terminal_id, "added_by": m.added_by}
-        state.put("allowlist_memberships", membership_key(m.geofence_id, m.terminal_id), row)
+        member = {
+            "geofence_id": m.geofence_id,
+            "terminal_id": m.terminal_id,
+            "added_by": m.added_by,
+        }
+        state.put("allowlist_memberships", membership_key(m.geofence_id, m.terminal_id), member)
     for r in session.scalars(select(PositionReportRow)):
         report = PositionReport(r.terminal_id, r.reported_at, r.lat_deg, r.lon_deg, r.cell)
         fields = report.to_dict()
