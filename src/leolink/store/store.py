@@ -1608,6 +1608,36 @@ class Store:
             result = _combine(result, False, difference.seq, difference.describe())
         return replace(result, reason=result.reason + note) if note else result
 
+    def record_refusal(
+        self,
+        *,
+        actor: str,
+        role: str,
+        method: str,
+        path: str,
+        status: int,
+        problem: str,
+        detail: str,
+        suppressed: int = 0,
+    ) -> AuditRecord:
+        """Log a write the service refused (403/409): who (``actor``, ``role``), what
+        (``method`` ``path``), and why (``problem``, ``detail``); ``suppressed`` counts this
+        caller's refusals left out since (`leolink.service.refusals` bounds them).  It changes
+        no policy state."""
+        what = f"{method} {path}"[:200]
+        why = detail.strip()[:2000] or problem
+        with self._write(actor) as tx:
+            after: dict[str, Any] = {
+                "role": role,
+                "method": method,
+                "path": path[:2000],
+                "status": int(status),
+                "problem": problem,
+                "suppressed_before": int(suppressed),
+            }
+            rec = tx.log("request.refuse", "request", what, None, after, why)
+        return rec
+
     def geofence_opening(self, geofence_id: str) -> dict[str, Any]:
         """What an auditor is shown of a sealed fence: its commitment as logged, the salt and
         the text it commits to (check them with `leolink.policy.commitments.opening_matches`).
