@@ -143,6 +143,7 @@ from leolink.store.models import (
 from leolink.store.replay import tables_state
 from leolink.store.signing import default_key_path, load_or_create_key
 from leolink.store.telemetry import TelemetryReports
+from leolink.store.tree_nodes import proof_engine, proof_nodes
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
 from leolink.store.witnessed import WitnessedCheckpoints
 from leolink.time import format_instant, parse_instant
@@ -209,6 +210,7 @@ class Store:
             if engine.dialect.name == "postgresql"
             else engine
         )
+        self._proof_engine = proof_engine(engine)
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(reader, expire_on_commit=False)
 
@@ -253,6 +255,8 @@ class Store:
 
     def close(self) -> None:
         """Release the database connections."""
+        if self._proof_engine is not self.engine:
+            self._proof_engine.dispose()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -1468,27 +1472,33 @@ class Store:
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> tuple[int, list[bytes]]:
         """``(size, proof)``: the RFC 9162 audit path of record ``seq`` in the tree of the first
-        ``size`` records (default: the whole log); O(log n) rows read in one query."""
-        with self._read() as session:
-            size = self._tree_size(session, size)
-            if not 1 <= seq <= size:
-                raise NotFoundError(f"record {seq} is not in a log of {size} records (1..{size})")
-            wanted = subtrees_for_inclusion(seq - 1, size)
-            nodes = _nodes(session, wanted)
-            return size, inclusion_proof(seq - 1, size, nodes.__getitem__)
+        ``size`` records (default: the whole log); O(log n) rows read in one statement
+        (`leolink.store.tree_nodes`)."""
+
+        def wanted(n: int) -> list[Subtree]:
+            if not 1 <= seq <= n:
+                raise NotFoundError(f"record {seq} is not in a log of {n} records (1..{n})")
+            return subtrees_for_inclusion(seq - 1, n)
+
+        total, size, nodes = proof_nodes(self._proof_engine, size, wanted)
+        _check_size(size, total)
+        return size, inclusion_proof(seq - 1, size, nodes.__getitem__)
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> tuple[int, list[bytes]]:
         """``(size2, proof)``: the RFC 9162 proof that the log of ``size2`` records (default: the
         whole log) extends its first ``size1``."""
-        with self._read() as session:
-            size2 = self._tree_size(session, size2)
-            if not 0 <= size1 <= size2:
+
+        def wanted(n: int) -> list[Subtree]:
+            if not 0 <= size1 <= n:
                 raise InputError(
-                    f"size1={size1} must be between 0 and the log's size {size2}: a consistency "
+                    f"size1={size1} must be between 0 and the log's size {n}: a consistency "
                     "proof goes from an older, smaller log to a newer one"
                 )
-            nodes = _nodes(session, subtrees_for_consistency(size1, size2))
-            return size2, consistency_proof(size1, size2, nodes.__getitem__)
+            return subtrees_for_consistency(size1, n)
+
+        total, size2, nodes = proof_nodes(self._proof_engine, size2, wanted)
+        _check_size(size2, total)
+        return size2, consistency_proof(size1, size2, nodes.__getitem__)
 
     def tree_root(self, size: int | None = None) -> tuple[int, bytes]:
         """``(size, root)`` of the tree of the first ``size`` records (default: all)."""
@@ -1673,6 +1683,11 @@ def _combine(
         return ChainVerification(False, chain.records, first_bad, reason)
     # The chain names the first bad record more sharply than a root mismatch ("one of 1..n").
     return ChainVerification(False, chain.records, chain.first_bad, f"{chain.reason}; {reason}")
+
+
+def _check_size(size: int, total: int) -> None:
+    if not 0 <= size <= total:
+        raise InputError(f"size={size} must be between 0 and the log's size {total}")
 
 
 def _nodes(session: Session, wanted: list[Subtree]) -> dict[Subtree, bytes]:
