@@ -72,9 +72,9 @@ def read_entry_bundle(data: bytes) -> Sequence[bytes]:
     """
     stride = 2 + _HASH_SIZE
     count = len(data) // stride
-    if len(data) == count * stride and data[0::stride] == bytes(count):
-        if data[1::stride] == bytes((_HASH_SIZE,)) * count:
-            return [data[i + 2 : i + stride] for i in range(0, len(data), stride)]
+    fixed = len(data) == count * stride and data[0::stride] == bytes(count)
+    if fixed and data[1::stride] == bytes((_HASH_SIZE,)) * count:
+        return [data[i + 2 : i + stride] for i in range(0, len(data), stride)]
     out, i = [], 0
     while i < len(data):
         if i + 2 > len(data):
