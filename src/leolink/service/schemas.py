@@ -148,6 +148,11 @@ class CatalogInfo(BaseModel):
     satellites: int
     epoch_min: str
     epoch_max: str
+    refresh: str | None = Field(
+        default=None,
+        description="With ``leolink serve --catalog-refresh``: what the last refresh did (or "
+        "why it failed: the catalog in use stays).",
+    )
 
 
 class Health(BaseModel):
@@ -480,7 +485,8 @@ class AuditRecordOut(BaseModel):
 
 
 class AuditPage(BaseModel):
-    """Audit records after ``after_seq``; ``next`` is the ``after_seq`` of the next page."""
+    """A page of audit records; ``next`` continues the list (``before_seq`` newest first,
+    ``after_seq`` oldest first), null on the last page."""
 
     items: list[AuditRecordOut]
     next: int | None
