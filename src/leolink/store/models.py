@@ -73,6 +73,7 @@ __all__ = [
     "PolicyVersionRow",
     "PositionReportRow",
     "SigningKeyRow",
+    "TelemetryReportRow",
     "TerminalRow",
     "UTCInstant",
 ]
@@ -425,6 +426,33 @@ class PositionReportRow(Base):
     lat_deg: Mapped[float] = mapped_column(Double)
     lon_deg: Mapped[float] = mapped_column(Double)
     cell: Mapped[str] = mapped_column(String(CELL_LENGTH))
+
+
+class TelemetryReportRow(Base):
+    """A terminal's own report in the dish API's vocabulary (`leolink.forensics.reports`).
+
+    One per (terminal, instant): the primary key drops a report sent twice.  Names
+    (``state``, ``disablement_code``, ``outage_cause``) are kept as the dish sends them, checked
+    against the vocabularies on the way in.
+    """
+
+    __tablename__ = "telemetry_reports"
+    __table_args__ = (Index(None, "reported_at"),)
+
+    terminal_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("terminals.id", ondelete="CASCADE"), primary_key=True
+    )
+    reported_at: Mapped[np.datetime64] = mapped_column(primary_key=True)
+    lat_deg: Mapped[float | None] = mapped_column(Double)
+    lon_deg: Mapped[float | None] = mapped_column(Double)
+    gps_valid: Mapped[bool] = mapped_column(Boolean)
+    gps_sats: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str | None] = mapped_column(String(32))
+    disablement_code: Mapped[str | None] = mapped_column(String(40))
+    outage_cause: Mapped[str | None] = mapped_column(String(40))
+    pop_ping_latency_ms: Mapped[float | None] = mapped_column(Double)
+    pop_ping_drop_rate: Mapped[float | None] = mapped_column(Double)
+    received_at: Mapped[np.datetime64]
 
 
 class ApiKeyRow(Base):
