@@ -26,7 +26,7 @@ from leolink.coverage.sweep import (
 from leolink.geo.countries import Country, countries_at, get_country
 from leolink.geo.grid import latlng_to_cells, world_cells
 from leolink.geo.regions import bbox_to_cells, country_to_cells, geojson_to_cells
-from leolink.limits import COMMAND_LINE_LIMITS, SERVICE_LIMITS, WorkLimits
+from leolink.limits import WorkLimits
 from leolink.network import (
     CountryRtt,
     LatencyRow,
@@ -71,8 +71,6 @@ from leolink.policy.sources import decide_from
 from leolink.time import count_instants, format_instant, parse_instant, time_grid
 
 __all__ = [
-    "COMMAND_LINE_LIMITS",
-    "SERVICE_LIMITS",
     "BatchDecisions",
     "Catalog",
     "CatalogSnapshot",

@@ -118,7 +118,8 @@ def _grid(
         step = math.nan
     if not (math.isfinite(step) and step >= MIN_STEP_S):
         raise TimeWindowError(
-            f"step_s={step_s!r} must be a positive, finite number of seconds, at least {MIN_STEP_S:g}"
+            f"step_s={step_s!r} must be a positive, finite number of seconds, "
+            f"at least {MIN_STEP_S:g}"
         )
     if t1 < t0:
         raise TimeWindowError(
