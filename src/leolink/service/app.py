@@ -30,6 +30,7 @@ from leolink.service.routers import (
     decisions,
     forensics,
     geofences,
+    ground,
     public,
     routes,
     statuses,
@@ -167,6 +168,7 @@ def create_app(
         witnesses_router,
         forensics,
         telemetry,
+        ground,
     ):
         app.include_router(module.router)
     install_docs(app)
