@@ -20,6 +20,7 @@ from leolink.network.graph import (
     NodeKind,
     build_network,
     graph_from_positions,
+    inferred_isl_pairs,
     network_graph,
 )
 from leolink.network.homing import (
@@ -39,7 +40,12 @@ from leolink.network.hypatia import (
     hypatia_tle_lines,
     parse_isls,
 )
-from leolink.network.lasers import SPACEX_LASERS_2024, LaserDay, laser_day
+from leolink.network.lasers import (
+    LASER_MODEL_ASSUMPTIONS,
+    SPACEX_LASERS_2024,
+    LaserDay,
+    laser_day,
+)
 from leolink.network.latency import (
     COMPONENTS,
     TERRESTRIAL_ROUTE_FACTOR,
@@ -54,11 +60,14 @@ from leolink.network.latency import (
 )
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
+    ISL_MIN_GRAZING_ALTITUDE_KM,
     SPEED_OF_LIGHT_KM_S,
     GslLinks,
     IslPattern,
     gsl_links,
+    isl_clearance_km,
     isl_lengths_km,
+    isl_up,
     max_gsl_range_km,
     max_isl_range_km,
     plus_grid_pairs,
@@ -69,6 +78,7 @@ from leolink.network.routing import (
     InternetAccess,
     InternetTree,
     Route,
+    delays_between,
     forwarding_state,
     internet_rtt_ms,
     internet_tree,
@@ -94,6 +104,8 @@ __all__ = [
     "FIBRE_VELOCITY_FACTOR",
     "GEOIP_FEED_DATE",
     "HYPATIA_EPOCH",
+    "ISL_MIN_GRAZING_ALTITUDE_KM",
+    "LASER_MODEL_ASSUMPTIONS",
     "SPACEX_LASERS_2024",
     "SPEED_OF_LIGHT_KM_S",
     "STARLINK_550_MAX_GSL_KM",
@@ -119,6 +131,7 @@ __all__ = [
     "RttSamples",
     "build_network",
     "country_rtt_table",
+    "delays_between",
     "feed_pops_by_country",
     "format_isls",
     "forwarding_state",
@@ -128,10 +141,13 @@ __all__ = [
     "gsl_links",
     "hypatia_compatible_shell",
     "hypatia_tle_lines",
+    "inferred_isl_pairs",
     "internet_route",
     "internet_rtt_ms",
     "internet_tree",
+    "isl_clearance_km",
     "isl_lengths_km",
+    "isl_up",
     "laser_day",
     "latency_table",
     "load_cities",

@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leolink.policy.decide import Code
 from leolink.policy.records import (
+    AsOf,
     ChangeState,
     CountryStatus,
     CustomerClass,
@@ -147,6 +148,11 @@ class CatalogInfo(BaseModel):
     satellites: int
     epoch_min: str
     epoch_max: str
+    refresh: str | None = Field(
+        default=None,
+        description="With ``leolink serve --catalog-refresh``: what the last refresh did (or "
+        "why it failed: the catalog in use stays).",
+    )
 
 
 class Health(BaseModel):
@@ -479,7 +485,8 @@ class AuditRecordOut(BaseModel):
 
 
 class AuditPage(BaseModel):
-    """Audit records after ``after_seq``; ``next`` is the ``after_seq`` of the next page."""
+    """A page of audit records; ``next`` continues the list (``before_seq`` newest first,
+    ``after_seq`` oldest first), null on the last page."""
 
     items: list[AuditRecordOut]
     next: int | None
@@ -505,6 +512,14 @@ class DecisionRequest(_In):
     at: Instant | None = Field(default=None, description="Default: now.")
     terminal_id: EntityId | None = Field(
         default=None, description="A registered terminal; none: a prospective terminal."
+    )
+    as_: AsOf | None = Field(
+        default=None,
+        alias="as",
+        description="'recorded': decide with only what had been recorded by ``at`` (as recorded "
+        "then); 'known': with everything recorded so far (as known now). Either gives the "
+        "other view's answer in ``other_view`` where it differs. Default: as known now, "
+        "without the comparison.",
     )
 
 
@@ -579,6 +594,17 @@ class RouteOut(BaseModel):
     latency: LatencyOut | None = None
 
 
+class OtherViewOut(BaseModel):
+    """A decision in the other view (`leolink.policy.asof`): its policy answer and why."""
+
+    as_: AsOf = Field(alias="as")
+    allowed: bool
+    code: Code
+    rules: list[str]
+    reasons: list[str]
+    summary: str
+
+
 class DecisionOut(BaseModel):
     """Whether service is allowed, the deciding code, and everything that accounts for it.
 
@@ -599,6 +625,18 @@ class DecisionOut(BaseModel):
     serving: ServingOut | None
     #: With ``?receipt=true``: the signed receipt (`leolink.policy.receipts`), a signed note.
     receipt: str | None = None
+    as_: AsOf | None = Field(
+        default=None, alias="as", description="The view asked for (only when one was asked)."
+    )
+    known_at: str | None = Field(
+        default=None,
+        description="The records used: those recorded by this instant (``at`` as recorded "
+        "then, now as known now).",
+    )
+    other_view: OtherViewOut | None = Field(
+        default=None,
+        description="The other view's answer where it differs from this one (null: the same).",
+    )
 
 
 class BatchRequest(_In):

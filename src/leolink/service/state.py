@@ -24,6 +24,7 @@ from leolink.network import Network, build_network
 from leolink.store import Store
 
 if TYPE_CHECKING:
+    from leolink.service.catalog_refresh import CatalogRefresher
     from leolink.service.coverage import CoverageRequest
     from leolink.service.decisions import Decider
     from leolink.service.witnessing import Publisher, WitnessPolicy
@@ -116,6 +117,8 @@ class ServiceState:
     witness_policy: WitnessPolicy | None = None
     #: The thread that gathers the cosignatures (`leolink.service.witnessing`).
     publisher: Publisher | None = None
+    #: The thread that refreshes the catalog (`leolink.service.catalog_refresh`).
+    catalog_refresher: CatalogRefresher | None = None
 
     def ephemeris(self, at: np.datetime64, *, keep: bool = True) -> Ephemeris1:
         """Positions of the catalog's satellites at ``at`` (cached per instant).
@@ -158,17 +161,30 @@ class ServiceState:
         )
 
     def __post_init__(self) -> None:
+        self.decider = self._decider()
+        self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
+
+    def use_catalog(self, catalog: api.Catalog) -> None:
+        """Compute with ``catalog`` from now on (a refreshed one): the positions, networks and
+        coverage kept for the old one are dropped, and decisions get a sky over the new one.
+        Requests in flight finish with the objects they hold."""
+        self._ephemerides = LruCache(32)
+        self.coverage_results = LruCache(16)
+        self._networks = LruCache(8)
+        self.catalog = catalog
+        self.decider = self._decider()
+
+    def _decider(self) -> Decider:
         from leolink.service.decisions import Decider  # it builds on this module's cache
 
         # The decisions' serving satellites route over the same network as GET /v1/routes's
         # default (the vendored gateways and PoPs, +Grid lasers, the 25 degree mask).
-        self.decider = Decider(
+        return Decider(
             self.store,
             self.catalog,
             network=self.network(),
             concurrency=self.limits.max_concurrent_decisions,
         )
-        self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
 
     def policy_changed(self) -> None:
         """Re-read the policy before the next decision: a change was made through this process."""
