@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -40,7 +39,9 @@ def test_without_to_the_route_ends_at_the_assigned_pop(
     assigned = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT}).json()
     route, latency = api.internet_route(api.build_network(catalog), AT, PARIS)
     assert latency is not None
-    assert assigned == {**route.as_dict(), "latency": asdict(latency)}
+    age_days = catalog.days_from_epochs(api.parse_instant(AT))
+    assert assigned == {**route.as_dict(), "latency": api.latency_record(latency, age_days)}
+    assert assigned["latency"]["estimate"].startswith("model estimate")
     assert assigned["path"][-1]["id"] == "lndngbr1"  # Paris is homed to London by the feed
     assert assigned["latency"]["median_rtt_ms"] > assigned["rtt_ms"]
     chosen = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT, "pop": "frntdeu1"})
