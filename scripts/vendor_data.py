@@ -227,7 +227,9 @@ def write_geoip_places(target: Path) -> None:
             if key not in best or int(best[key]["population"]) < int(city["population"]):
                 best[key] = city
     text = (DATA / "starlink-geoip-pop-assignment-2026-05.csv").read_text(encoding="utf-8")
-    places = sorted({(r["country"], r["region"], r["city"]) for r in csv.DictReader(io.StringIO(text))})
+    places = sorted(
+        {(r["country"], r["region"], r["city"]) for r in csv.DictReader(io.StringIO(text))}
+    )
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["country", "region", "city", "lat", "lon", "geonameid"])

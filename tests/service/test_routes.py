@@ -113,3 +113,13 @@ def test_the_openapi_schema_lists_routes(client: TestClient) -> None:
     names = {p["name"] for p in operation["parameters"]}
     assert {"from", "to", "at", "isl", "min_elevation_deg", "max_gsl_km", "pop"} <= names
     assert "security" not in operation or not operation["security"]
+
+
+def test_the_ground_segment_names_pops_as_starlink_does(client: TestClient) -> None:
+    body = client.get("/v1/ground-segment").json()
+    pops = {p["id"]: p for p in body["pops"]}
+    assert pops["frntdeu1"]["name"] == "Frankfurt, Germany"
+    assert {"limaper1", "sngesgp1", "dohaqat1"} <= set(pops)
+    assert len(body["gateways"]) == 261
+    assert {g["home_pop"] for g in body["gateways"]} <= set(pops)
+    assert body["route_factor"] == 1.3

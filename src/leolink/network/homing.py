@@ -55,11 +55,19 @@ __all__ = [
     "feed_pops_by_country",
     "load_pops_2026",
     "pop_for_places",
+    "pop_rows",
 ]
 
 
 #: Date of the GeoIP feed and DNS snapshot the assignment was read from.
 GEOIP_FEED_DATE: Final = "2026-05-13"
+
+
+@cache
+def pop_rows() -> tuple[dict[str, str], ...]:
+    """The placed rows of ``starlink-pops-2026.csv``: code, dns, city, country, lat, lon, type."""
+    text = resources.files("leolink.data").joinpath("starlink-pops-2026.csv").read_text("utf-8")
+    return tuple(r for r in csv.DictReader(io.StringIO(text)) if r["country"] != "Unknown")
 
 
 @cache
@@ -70,8 +78,7 @@ def load_pops_2026() -> GroundSites:
     a test site at 0, 0: ``rcxship1-3``, ``spxship1``, ``sea``, ``strespx2``) are left out:
     they cannot be placed on a path.  Source: clarkzjw/starlink-geoip-data ``map/pop.json`` (facts).
     """
-    text = resources.files("leolink.data").joinpath("starlink-pops-2026.csv").read_text("utf-8")
-    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["country"] != "Unknown"]
+    rows = pop_rows()
     return ground_sites(
         [float(r["lat"]) for r in rows],
         [float(r["lon"]) for r in rows],

@@ -60,6 +60,7 @@ from leolink.network.homing import (
     PopAssignment,
     load_pops_2026,
     pop_for_places,
+    pop_rows,
 )
 from leolink.network.links import SPEED_OF_LIGHT_KM_S, gsl_links
 from leolink.network.routing import RTT_STATS, InternetAccess, Route, route_on
@@ -79,6 +80,7 @@ __all__ = [
     "RttSamples",
     "access_ms",
     "backhaul_km",
+    "ground_segment",
     "internet_access",
     "internet_route",
     "latency_record",
@@ -601,6 +603,49 @@ def latency_record(row: LatencyRow, catalog_age_days: float) -> dict[str, object
     record["catalog_age_days"] = round(float(catalog_age_days), 3)
     record["geoip_feed_date"] = GEOIP_FEED_DATE
     return record
+
+
+def ground_segment(network: Network) -> dict[str, object]:
+    """The 2026 ground segment as JSON: PoPs named as Starlink names them and the gateways.
+
+    ``pops``: ``{id, name, city, country, kind, dns, lat_deg, lon_deg}`` (`load_pops_2026`);
+    ``gateways``: ``{id, name, lat_deg, lon_deg, antennas, home_pop, backhaul_km}`` (StarPerf
+    2024 sites, which Starlink does not name; ``home_pop`` the PoP each backhauls to and
+    ``backhaul_km`` the terrestrial path there, `backhaul_km`).
+    """
+    pops = load_pops_2026()
+    details = {d["code"]: d for d in pop_rows()}
+    gw = network.gateways
+    home, path_km = backhaul_km(gw, pops)
+    return {
+        "geoip_feed_date": GEOIP_FEED_DATE,
+        "route_factor": TERRESTRIAL_ROUTE_FACTOR,
+        "pops": [
+            {
+                "id": code,
+                "name": pops.names[i],
+                "city": details[code]["city"],
+                "country": details[code]["country"],
+                "kind": details[code]["type"],
+                "dns": details[code]["dns"],
+                "lat_deg": float(pops.lat_deg[i]),
+                "lon_deg": float(pops.lon_deg[i]),
+            }
+            for i, code in enumerate(pops.ids)
+        ],
+        "gateways": [
+            {
+                "id": gw.ids[g],
+                "name": gw.names[g],
+                "lat_deg": float(gw.lat_deg[g]),
+                "lon_deg": float(gw.lon_deg[g]),
+                "antennas": int(gw.max_links[g]),
+                "home_pop": pops.ids[home[g]],
+                "backhaul_km": round(float(path_km[g, home[g]]), 1),
+            }
+            for g in range(len(gw))
+        ],
+    }
 
 
 def to_assigned_pop(network: Network, lat_deg: float, lon_deg: float) -> Network:

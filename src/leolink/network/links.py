@@ -243,9 +243,7 @@ def _pairs_in_reach(
     found = cKDTree(r_sat[finite]).query_ball_point(p, reach, return_sorted=False)
     counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
     site = np.repeat(np.arange(len(p), dtype=np.int64), counts)
-    flat = np.fromiter(
-        (i for f in found for i in f), dtype=np.int64, count=int(counts.sum())
-    )
+    flat = np.fromiter((i for f in found for i in f), dtype=np.int64, count=int(counts.sum()))
     return site, finite[flat]
 
 

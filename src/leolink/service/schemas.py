@@ -41,9 +41,11 @@ __all__ = [
     "DecisionRequest",
     "FeatureCollectionIn",
     "FeatureIn",
+    "GatewayOut",
     "GeofenceDecision",
     "GeofenceOut",
     "GeofenceProposal",
+    "GroundSegmentOut",
     "Health",
     "HopOut",
     "ImpactOut",
@@ -53,6 +55,7 @@ __all__ = [
     "MultiPolygonIn",
     "Page",
     "PolygonIn",
+    "PopOut",
     "PositionReportIn",
     "PositionReportOut",
     "PositionReportsIn",
@@ -567,6 +570,40 @@ class LatencyOut(BaseModel):
     propagation_ground_ms: float | None
     access_ms: float | None
     processing_ms: float | None
+
+
+class PopOut(BaseModel):
+    """A 2026 PoP: Starlink's reverse-DNS code, place, kind and DNS name."""
+
+    id: str
+    name: str
+    city: str
+    country: str
+    kind: str
+    dns: str
+    lat_deg: float
+    lon_deg: float
+
+
+class GatewayOut(BaseModel):
+    """A gateway site (StarPerf 2024; Starlink does not name them) and its backhaul."""
+
+    id: str
+    name: str
+    lat_deg: float
+    lon_deg: float
+    antennas: int
+    home_pop: str
+    backhaul_km: float
+
+
+class GroundSegmentOut(BaseModel):
+    """The ground segment of the routes (`leolink.network.ground_segment`)."""
+
+    geoip_feed_date: str
+    route_factor: float
+    pops: list[PopOut]
+    gateways: list[GatewayOut]
 
 
 class RouteOut(BaseModel):
