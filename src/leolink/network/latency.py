@@ -265,6 +265,8 @@ class PopPaths:
         graph = graph_from_positions(bare, r_sat_itrs_km, ground_sites([], [], kind="terminal"))
         self.network = network
         self.r_sat_itrs_km = graph.r_sat_itrs_km
+        #: Positions of the satellites that serve user terminals (NaN for the others).
+        self.r_user_itrs_km = network.user_positions(graph.r_sat_itrs_km)
         self.pops = load_pops_2026()
         n, g_count, p_count = graph.n_nodes, len(network.gateways), len(self.pops)
         self._n, self._gateway0 = n, int(graph.gateway_node(0))
@@ -315,7 +317,7 @@ class PopPaths:
         dist, gateway_of, links_of = self.to(used)
         net = self.network
         links = gsl_links(
-            net.user_positions(self.r_sat_itrs_km),
+            self.r_user_itrs_km,
             points,
             min_elevation_deg=net.min_elevation_deg,
             max_range_km=net.max_gsl_km,
@@ -344,7 +346,7 @@ class PopPaths:
             access_ms=access_ms(range_km),
             processing_ms=processing_ms(nodes),
             links=links_of[row, sat] + 2,
-            in_view=np.isin(np.arange(len(points)), links.site),
+            in_view=np.bincount(links.site, minlength=len(points)) > 0,
         )
 
 
@@ -416,8 +418,7 @@ def internet_access(
     site, first = np.unique(samples.point[order], return_index=True)
     best = order[first]
     sat = samples.satellite[best]
-    r_user = paths.network.user_positions(paths.r_sat_itrs_km)
-    look = r_user[sat] - points.r_itrs_km[site]
+    look = paths.r_user_itrs_km[sat] - points.r_itrs_km[site]
     sin_el = np.einsum("ij,ij->i", look, points.up[site]) / np.linalg.norm(look, axis=1)
     access.satellite[site] = sat
     access.elevation_deg[site] = np.degrees(np.arcsin(np.clip(sin_el, -1.0, 1.0)))
