@@ -14,6 +14,7 @@ __all__ = [
     "DuplicateError",
     "InputError",
     "LeolinkError",
+    "LimitError",
     "NotFoundError",
     "PolicyStateError",
     "RegionError",
@@ -61,6 +62,11 @@ class UnknownCountryError(InputError):
             f"unknown country code {code!r}: expected an ISO 3166-1 alpha-2 (UA), alpha-3 (UKR) "
             f"or numeric (804) code{hint}"
         )
+
+
+class LimitError(InputError):
+    """A request for more work than `leolink.limits` allows (the message gives the estimate and
+    the limit; on the command line ``--force`` goes on)."""
 
 
 class RegionError(InputError):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from leolink.cli.main import app
+from leolink.errors import InputError
 
 runner = CliRunner()
 
@@ -82,3 +85,45 @@ def test_bad_input_is_exit_2(tmp_path: Path) -> None:
         ],
     )
     assert "expected LAT,LON,RINGS,START,END" in str(res.exception)
+
+
+def test_infer_over_reports_stored_in_the_store(tmp_path: Path) -> None:
+    """``--db URL --start --end`` reads the telemetry terminals posted, not a file."""
+    from leolink import forensics as fx
+    from leolink.policy.records import CustomerClass
+    from leolink.store import Store
+
+    t0 = np.datetime64("2026-05-13T00:00:00", "ns")
+    hour = np.timedelta64(1, "h")
+    sim = fx.Simulation(
+        fx.disk(48.5, 31.0, 3),
+        t0,
+        t0 + 3 * hour,
+        terminals=120,
+        seed=2,
+        restrictions=[fx.Restriction(fx.disk(48.5, 31.0, 1), t0 + hour, t0 + 2 * hour)],
+    )
+    reports = fx.simulate(sim)
+    url = f"sqlite:///{tmp_path}/store.db"
+    with Store.open(url, signing_key=Ed25519PrivateKey.generate()) as store:
+        for tid in reports.terminal_ids:
+            store.register_terminal(
+                tid,
+                account="a",
+                home_country="UA",
+                customer_class=CustomerClass.RESIDENTIAL,
+                actor="op:t",
+                reason="t",
+            )
+        store.telemetry.add(reports)
+    args = ["forensics", "infer", "--db", url, "--format", "json"]
+    res = runner.invoke(
+        app, [*args, "--start", "2026-05-13T00:00:00Z", "--end", "2026-05-13T03:00:00Z"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["reports"]["lines"] == len(reports)
+    assert [f["logged"] for f in doc["findings"] if f["kind"] == "policy_restriction"] == [False]
+    res = runner.invoke(app, args)  # `main` turns the InputError into exit 2
+    assert isinstance(res.exception, InputError)
+    assert "--start and --end" in str(res.exception)

@@ -155,3 +155,30 @@ def test_jsonl_round_trip(rows: list[tuple[int, int, float, float, bool, str, fl
 
     second = parse_report_lines(list(reports_to_jsonl(first.reports)))
     _assert_same(first.reports, second.reports)
+
+
+def test_columnar_reader_gives_what_the_line_reader_gives(tmp_path: Path) -> None:
+    """A clean file goes through Arrow's reader; the result is the line-by-line reader's, to the
+    order in which terminals are numbered (first appearance)."""
+    from leolink.forensics.reports import _read_jsonl_columnar
+
+    rows = [
+        GOOD | {"terminal_id": f"UT-{(7 * i) % 5}", "time": f"2026-05-13T12:{i:02d}:00.25Z"}
+        for i in range(40)
+    ]
+    rows[3] |= {"lat": None, "lon": None, "gps_valid": False, "state": "NO_SATS"}
+    rows[4] |= {"outage_cause": "NO_PINGS", "disablement_code": None, "pop_ping_latency_ms": 40}
+    text = [json.dumps(r) for r in rows]
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(text) + "\n")
+    fast = _read_jsonl_columnar(path)
+    assert fast is not None
+    slow = parse_report_lines(text).reports
+    assert fast.reports.terminal_ids == slow.terminal_ids
+    np.testing.assert_array_equal(fast.reports.terminal, slow.terminal)
+    _assert_same(slow, fast.reports)
+    # a bad line sends the file to the line reader, which names it
+    path.write_text("\n".join([*text, json.dumps(GOOD | {"time": "yesterday"})]) + "\n")
+    assert _read_jsonl_columnar(path) is None
+    read = read_reports(path)
+    assert [p.line for p in read.problems] == [41]

@@ -35,6 +35,8 @@ PUBLIC = {
     ("get", "/v1/log/checkpoint"),
     ("get", "/v1/log/proof/inclusion"),
     ("get", "/v1/log/proof/consistency"),
+    ("get", "/v1/log/checkpoints"),
+    ("get", "/v1/log/witnesses"),
 }
 
 #: The role table as documented (leolink.service.auth); the code must grant exactly this.

@@ -71,10 +71,23 @@ def test_blacklisted_cells_wait_for_a_second_operator_then_switch_cells_off(
     assert after["full_agreement"]
     assert after["differences_geojson"]["features"] == []
 
-    withdrawn = client.post(
+    # Two operators put them in force: one asks to lift them, a second one lifts them.
+    asked = client.post(
         f"/v1/cell-statuses/{change['id']}/withdraw",
         json={"reason": "map changed"},
         headers=keys("operator"),
+    ).json()
+    assert (asked["state"], asked["withdrawal_proposer"]) == ("approved", "operator")
+    again = client.post(
+        f"/v1/cell-statuses/{change['id']}/withdraw",
+        json={"reason": "map changed"},
+        headers=keys("operator"),
+    )
+    assert_problem(again, 409, "two-person-rule")
+    withdrawn = client.post(
+        f"/v1/cell-statuses/{change['id']}/withdraw",
+        json={"reason": "confirmed"},
+        headers=keys("bob"),
     ).json()
     assert withdrawn["state"] == "withdrawn"
     assert client.get("/v1/cell-statuses/in-force").json() == []

@@ -269,12 +269,15 @@ def test_withdrawal_ends_a_geofence_but_keeps_its_past(store: Store, clock):
         crimea_spec(window_start=None, window_end=None), actor="op:alice", geofence_id="c"
     )
     store.approve_geofence("c", expected_version=1, actor="op:bob", reason="ok")
-    # A proposal is withdrawn by its proposer only; a geofence in force by any operator.
+    # A proposal is withdrawn by its proposer only; a geofence in force by any two operators.
     store.propose_geofence(crimea_spec(), actor="op:alice", geofence_id="p")
     with pytest.raises(PolicyStateError, match="only its proposer"):
         store.withdraw_geofence("p", expected_version=1, actor="op:bob", reason="not mine")
+    # Two operators put it in force, so it takes two to lift it: carol asks, dave confirms.
+    asked = store.withdraw_geofence("c", expected_version=2, actor="op:carol", reason="over")
+    assert (asked.state, asked.withdrawal_proposer) == (ChangeState.APPROVED, "op:carol")
     clock.set("2026-07-01T00:00:00Z")
-    gone = store.withdraw_geofence("c", expected_version=2, actor="op:carol", reason="over")
+    gone = store.withdraw_geofence("c", expected_version=3, actor="op:dave", reason="agreed")
     assert gone.state is ChangeState.WITHDRAWN
     assert gone.withdrawn_at == t("2026-07-01T00:00:00Z")
     assert store.geofence("c") == gone

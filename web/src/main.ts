@@ -545,6 +545,7 @@ function showTab(name: string): void {
     button.setAttribute("aria-selected", String(button.dataset.tab === name));
   }
   for (const pane of document.querySelectorAll<HTMLElement>("[data-pane]")) pane.hidden = pane.dataset.pane !== name;
+  if (name === "audit") void audit.transparency.load();
   if (name === "audit" && apiKey()) void audit.reload().then(() => audit.verify());
 }
 for (const button of document.querySelectorAll<HTMLButtonElement>("#tabs button")) {

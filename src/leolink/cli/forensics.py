@@ -74,6 +74,21 @@ def _store_log(db: str | None) -> fx.PolicyLog:
         return fx.PolicyLog(store.policy_history(), store.audit_log(limit=None))
 
 
+def _stored_reports(db: str | None, start: str | None, end: str | None) -> fx.ReportsRead:
+    from leolink import forensics as fx
+    from leolink.store import Store
+
+    if start is None or end is None:
+        raise InputError(
+            "give --reports FILE, or --start and --end to read the reports terminals posted "
+            "to the store (--db)"
+        )
+    t0, t1 = parse_instant(start), parse_instant(end)
+    with Store.open(db) as store:
+        stored = store.telemetry.window(t0, t1)
+    return fx.ReportsRead(stored, len(stored), (), {})
+
+
 def _row(f: dict[str, Any]) -> dict[str, Any]:
     return {
         "kind": f["kind"],
@@ -90,9 +105,20 @@ def _row(f: dict[str, Any]) -> dict[str, Any]:
 @forensics_app.command("infer")
 def infer(
     reports: Annotated[
-        Path, typer.Option("--reports", help="Telemetry: .jsonl (JSON Lines), .csv or .parquet.")
-    ],
+        Path | None,
+        typer.Option(
+            "--reports",
+            help="Telemetry: .jsonl (JSON Lines), .csv or .parquet.  Without it, the reports "
+            "terminals posted to the store (--db) in [--start, --end).",
+        ),
+    ] = None,
     db: DbOption = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Stored reports from this instant (ISO 8601 Z).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Stored reports before this instant (ISO 8601 Z).")
+    ] = None,
     scenario: Annotated[
         str | None,
         typer.Option(
@@ -109,9 +135,15 @@ def infer(
 
     if db is not None and scenario is not None:
         raise InputError("give --db or --scenario, not both: the log comes from one of them")
+    if reports is not None and (start is not None or end is not None):
+        raise InputError("--start and --end choose stored reports: give them without --reports")
     with _progress() as progress:
-        progress.add_task(f"reading {reports}")
-        read = fx.read_reports(reports)
+        if reports is None:
+            progress.add_task(f"reading stored reports from {db or 'the default store'}")
+            read = _stored_reports(db, start, end)
+        else:
+            progress.add_task(f"reading {reports}")
+            read = fx.read_reports(reports)
     if read.skipped:
         first = read.problems[0]
         stderr_console.print(
@@ -130,7 +162,12 @@ def infer(
     document = fx.findings_document(read, inference, matched)
     if fmt is Format.json:
         emit(
-            {"log": scenario if scenario is not None else (db or "default store"), **document}, fmt
+            {
+                "log": scenario if scenario is not None else (db or "default store"),
+                "source": str(reports) if reports is not None else f"stored [{start}, {end})",
+                **document,
+            },
+            fmt,
         )
         return
     findings, not_enforced = document["findings"], document["not_enforced"]

@@ -12,7 +12,17 @@ import sys
 
 import typer
 
-from leolink.cli import availability, coverage, forensics, network, orbits, policy, service
+from leolink.cli import (
+    availability,
+    coverage,
+    forensics,
+    network,
+    orbits,
+    policy,
+    receipt,
+    service,
+    witness,
+)
 from leolink.cli._output import stderr_console
 from leolink.errors import LeolinkError
 
@@ -30,6 +40,8 @@ service.register(app)
 policy.register(app)
 availability.register(app)
 forensics.register(app)
+witness.register(app)
+receipt.register(app)
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from leolink.cli._common import (
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.demo import terminals_load_demo
 from leolink.errors import InputError
-from leolink.policy.records import CustomerClass, GeofenceEffect, GeofenceSpec
+from leolink.policy.records import AsOf, CustomerClass, GeofenceEffect, GeofenceSpec
 from leolink.time import format_instant, parse_instant
 
 if TYPE_CHECKING:  # the store, the sky and the scenarios load when a command runs
@@ -100,6 +100,15 @@ def check(
         str | None,
         typer.Option("--known-at", help="Decide with the policy as approved by this instant."),
     ] = None,
+    view: Annotated[
+        AsOf | None,
+        typer.Option(
+            "--as",
+            help="'recorded': with only what had been recorded by --at (as recorded then); "
+            "'known': with everything recorded so far (as known now). Either shows the other "
+            "answer too where they differ.",
+        ),
+    ] = None,
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
     catalog: CatalogOption = None,
@@ -117,6 +126,11 @@ def check(
             "longitude within ±180 degrees (latitude first)"
         )
     instant = parse_instant(at)
+    if view is not None and known_at is not None:
+        raise InputError(
+            f"--as {view.value} and --known-at {known_at} both say which records to use: "
+            "give one of them"
+        )
     with _open(db, signing_key) as store:
         if db is None:
             seeded = seed_if_empty(store)
@@ -126,15 +140,23 @@ def check(
                     f"({seeded.approved} statuses; proposed by {DEFAULT_PROPOSER}, approved by "
                     f"{DEFAULT_APPROVER})"
                 )
-        decision = decide_from(
-            store,
-            terminal,
-            (lat, lon),
-            instant,
-            sky=_sky(catalog, no_satellites, min_elevation_deg, instant),
-            known_at=known_at,
+        sky = _sky(catalog, no_satellites, min_elevation_deg, instant)
+        if view is None:
+            decision = decide_from(store, terminal, (lat, lon), instant, sky=sky, known_at=known_at)
+            emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
+            return
+        from leolink.policy.asof import ViewedDecision, known_at_for
+
+        now = parse_instant("now")
+        asked, other = (
+            decide_from(
+                store, terminal, (lat, lon), instant, sky=s, known_at=known_at_for(v, instant)
+            )
+            for v, s in ((view, sky), (view.other, None))
         )
-    emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
+    viewed = ViewedDecision.of(asked, view, instant if view is AsOf.RECORDED else now, other)
+    words = "as recorded then" if view is AsOf.RECORDED else f"as known now ({format_instant(now)})"
+    emit(viewed.to_dict(), fmt, title=f"Decision at {format_instant(instant)}, {words}")
 
 
 def load_defaults(
@@ -213,6 +235,34 @@ def scenario_run(
         )
     if not run.ok:
         raise typer.Exit(1)
+
+
+def scenario_load(
+    name: Annotated[
+        str, typer.Argument(help="A scenario name (see `scenario list`) or a YAML file.")
+    ],
+    db: DbOption = None,
+    signing_key: SigningKeyOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Put a scenario's records into a store, as a reconstruction of the past, to replay it.
+
+    Through the store's audited writes: windows and effective dates from the scenario,
+    recorded now, flagged as a reconstruction; checks are not asked (`scenario run` does).
+    Ask it afterwards with `leolink check --as recorded|known`.
+    """
+    from leolink.policy.scenarios import load_into, load_scenario
+
+    scenario = load_scenario(name)
+    with _open(db, signing_key) as store:
+        steps = load_into(store, scenario, loaded_by=_cli_actor())
+    rows = [s.to_dict() for s in steps]
+    if fmt is Format.json:
+        emit({"scenario": scenario.name, "steps": rows}, fmt)
+        return
+    emit(rows, fmt, title=f"{scenario.title} (loaded as a reconstruction)")
+    written = sum(s.written is not None for s in steps)
+    _note(f"{scenario.name}: {written} step(s) written, {len(steps) - written} question(s) skipped")
 
 
 def _step_row(o: StepOutcome) -> dict[str, Any]:
@@ -375,6 +425,7 @@ def register(app: typer.Typer) -> None:
     )
     scenario_app.command("list")(scenario_list)
     scenario_app.command("run")(scenario_run)
+    scenario_app.command("load")(scenario_load)
     app.add_typer(scenario_app, name="scenario")
     audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
     audit.register(audit_app)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -67,13 +68,26 @@ def serve(
     log_level: Annotated[
         str, typer.Option("--log-level", help="uvicorn's log level (info, warning, ...).")
     ] = "info",
+    witnesses: Annotated[
+        Path | None,
+        typer.Option(
+            "--witnesses",
+            help="A witness policy (TOML: quorum = k and [[witness]] key/url entries): publish "
+            "only checkpoints that k witnesses cosigned.",
+        ),
+    ] = None,
 ) -> None:
     """Run the operator service: the HTTP API (/v1, docs at /docs) and the web map at /."""
     import uvicorn
 
     from leolink import api
-    from leolink.service.app import ENV_CATALOG, ENV_DB_URL, ENV_SIGNING_KEY
+    from leolink.service.app import ENV_CATALOG, ENV_DB_URL, ENV_SIGNING_KEY, ENV_WITNESSES
+    from leolink.service.witnessing import read_witness_policy
     from leolink.store import Store, default_url
+
+    if witnesses is not None:
+        read_witness_policy(witnesses)  # a bad file is refused here, not in every worker
+        os.environ[ENV_WITNESSES] = str(witnesses.resolve())
 
     url = db or default_url()
     with Store.open(url, signing_key=signing_key) as store:  # migrates, once, here

@@ -15,8 +15,10 @@ from leolink.forensics.reports import (
     ReportsRead,
     parse_report_lines,
     read_reports,
+    reports_from_columns,
     reports_from_records,
     reports_to_jsonl,
+    reports_to_records,
     write_reports,
 )
 from leolink.forensics.simulate import (
@@ -54,8 +56,10 @@ __all__ = [
     "match_log",
     "parse_report_lines",
     "read_reports",
+    "reports_from_columns",
     "reports_from_records",
     "reports_to_jsonl",
+    "reports_to_records",
     "scenario_restrictions",
     "simulate",
     "study_area",

@@ -7,14 +7,15 @@ them (`Store.audit_log`), so that this module stays pure; the CLI and the servic
 
 - A ``policy_restriction`` finding is ``logged`` when at least half of its cells lie in areas
   the log restricted during its window: a deny geofence in force (its interior and boundary
-  cells), an allow-list geofence in force (terminals outside the list are refused there), or a
-  country whose status in force was not ``available``.  ``log_records`` are the ``seq`` of the
-  audit records of those geofences and status changes.  Otherwise ``logged`` is false: an
-  unlogged restriction.
-- A deny geofence in force over the reports' span is *not enforced* when at least 3 distinct
-  dishes were served inside it during its window and they are at least half of the dishes that
-  reported from its cells then.  (Reports do not say a dish's customer class: a geofence that
-  applies to some classes only is reported with that caveat.)
+  cells), an allow-list geofence in force (terminals outside the list are refused there), a
+  cell status in force whose category disables service (``blacklisted``: what dishes report as
+  ``CELL_IS_DISABLED``), or a country whose status in force was not ``available``.
+  ``log_records`` are the ``seq`` of the audit records of those geofences, cell-status changes
+  and status changes.  Otherwise ``logged`` is false: an unlogged restriction.
+- A deny geofence or a disabling cell status in force over the reports' span is *not enforced*
+  when at least 3 distinct dishes were served inside it during its window and they are at least
+  half of the dishes that reported from its cells then.  (Reports do not say a dish's customer
+  class: a geofence that applies to some classes only is reported with that caveat.)
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from leolink.geo.countries import countries_at
 from leolink.policy._areas import area_cells, fence_area
 from leolink.policy.audit import AuditRecord
 from leolink.policy.records import (
+    CellEffect,
+    CellStatusChange,
     CountryStatus,
     Geofence,
     GeofenceEffect,
@@ -67,25 +70,30 @@ class PolicyLog:
 
 @dataclass(frozen=True)
 class NotEnforced:
-    """A logged deny geofence inside which dishes were served while it was in force."""
+    """A logged deny geofence (or disabling cell status) inside which dishes were served while
+    it was in force; one of ``geofence`` and ``cell_status`` is given."""
 
-    geofence: Geofence
+    geofence: Geofence | None
     log_records: tuple[int, ...]
     cells: CellArray
     start: np.datetime64
     end: np.datetime64
     terminals: int
     served_share: float
+    cell_status: CellStatusChange | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
         note = None
-        if self.geofence.customer_classes is not None:
-            classes = ", ".join(c.value for c in self.geofence.customer_classes)
+        fence, status = self.geofence, self.cell_status
+        if fence is not None and fence.customer_classes is not None:
+            classes = ", ".join(c.value for c in fence.customer_classes)
             note = f"applies to {classes} only; reports do not say a dish's class"
+        name = fence.name if fence is not None else (status.words if status is not None else "")
         return {
-            "geofence": self.geofence.id,
-            "name": self.geofence.name,
+            "geofence": fence.id if fence is not None else None,
+            "cell_status": status.id if status is not None else None,
+            "name": name,
             "log_records": list(self.log_records),
             "cells": grid.cells_to_hex(self.cells),
             "start": format_instant(self.start),
@@ -126,6 +134,34 @@ def _fences_in_force(log: PolicyLog, start: int, end: int) -> list[tuple[Geofenc
     return out
 
 
+def _cell_statuses_in_force(
+    log: PolicyLog, start: int, end: int
+) -> list[tuple[CellStatusChange, int, int]]:
+    """Cell-status changes that disable service (``blacklisted``) in force within the span."""
+    out = []
+    for change in log.history.cell_statuses:
+        if change.effect is not CellEffect.DISABLED:
+            continue
+        interval = change.in_force_interval(log.history.known_at)
+        if interval is None:
+            continue
+        s = max(_ns(interval[0], start), start)
+        e = min(_ns(interval[1], end), end)
+        if s < e:
+            out.append((change, s, e))
+    return out
+
+
+def _status_cells(change: CellStatusChange, resolution: int) -> CellArray:
+    """The change's cells (resolution 5) at ``resolution``: children or parents."""
+    cells = grid.hex_to_cells(sorted(change.cells))
+    if resolution == grid.DEFAULT_RESOLUTION or cells.size == 0:
+        return cells
+    if resolution > grid.DEFAULT_RESOLUTION:
+        return grid.cells_to_children(cells, resolution)
+    return np.unique(grid.cells_to_parents(cells, resolution))
+
+
 def _restricted_statuses(log: PolicyLog, at: np.datetime64) -> dict[str, Any]:
     changes = (c for c in log.history.status_changes if c.effective_from <= at)
     return {
@@ -148,6 +184,12 @@ def _match(finding: Finding, log: PolicyLog, resolution: int) -> Finding:
         if hit.any():
             covered |= hit
             fences.append(fence.id)
+    blacklists: list[str] = []
+    for change, _, _ in _cell_statuses_in_force(log, start, end):
+        hit = np.isin(cells, _status_cells(change, resolution))
+        if hit.any():
+            covered |= hit
+            blacklists.append(str(change.id))
     lat, lon = grid.cells_to_latlng(cells)
     codes = countries_at(lat, lon).codes()
     restricted = _restricted_statuses(log, ns_to_instant(start))
@@ -157,8 +199,10 @@ def _match(finding: Finding, log: PolicyLog, resolution: int) -> Finding:
             covered[i] = True
             statuses.append(str(restricted[code].id))
     share = float(covered.mean()) if cells.size else 0.0
-    records = log.record_ids("geofence", set(fences)) + log.record_ids(
-        "country_status", set(statuses)
+    records = (
+        log.record_ids("geofence", set(fences))
+        + log.record_ids("cell_status", set(blacklists))
+        + log.record_ids("country_status", set(statuses))
     )
     logged = share >= LOGGED_SHARE
     return finding.with_log(
@@ -166,6 +210,7 @@ def _match(finding: Finding, log: PolicyLog, resolution: int) -> Finding:
         records if logged else [],
         log={
             "geofences": sorted(fences),
+            "cell_status_changes": sorted(blacklists, key=int),
             "country_status_changes": sorted(set(statuses)),
             "share_of_cells_logged": round(share, 3),
         },
@@ -180,10 +225,21 @@ def _not_enforced(inference: Inference, log: PolicyLog, resolution: int) -> list
     served = _Events.of(loc, loc.served)
     refused = _Events.of(loc, loc.symptom[_Symptom.RESTRICTION])
     out = []
-    for fence, s, e in _fences_in_force(log, int(t.min()), int(t.max()) + 1):
-        if fence.effect is not GeofenceEffect.DENY:
-            continue
-        cells = _fence_cells(fence, resolution)
+    span = (int(t.min()), int(t.max()) + 1)
+    areas: list[tuple[Geofence | None, CellStatusChange | None, int, int]] = [
+        (fence, None, s, e)
+        for fence, s, e in _fences_in_force(log, *span)
+        if fence.effect is GeofenceEffect.DENY
+    ]
+    areas += [(None, change, s, e) for change, s, e in _cell_statuses_in_force(log, *span)]
+    for fence, change, s, e in areas:
+        if fence is not None:
+            cells = _fence_cells(fence, resolution)
+            entity, entity_id = "geofence", fence.id
+        else:
+            assert change is not None
+            cells = _status_cells(change, resolution)
+            entity, entity_id = "cell_status", str(change.id)
         well = served.terminals_in(cells, s, e)
         sick = refused.terminals_in(cells, s, e)
         well_terms = set().union(*well.values()) if well else set()
@@ -196,7 +252,8 @@ def _not_enforced(inference: Inference, log: PolicyLog, resolution: int) -> list
         out.append(
             NotEnforced(
                 geofence=fence,
-                log_records=tuple(log.record_ids("geofence", {fence.id})),
+                cell_status=change,
+                log_records=tuple(log.record_ids(entity, {entity_id})),
                 cells=np.sort(np.fromiter(well, dtype=np.uint64, count=len(well))),
                 start=ns_to_instant(int(times.min()), "m"),
                 end=ns_to_instant(int(times.max()) + 60_000_000_000, "m"),

@@ -20,6 +20,7 @@ from leolink.network.graph import (
     NodeKind,
     build_network,
     graph_from_positions,
+    inferred_isl_pairs,
     network_graph,
 )
 from leolink.network.homing import (
@@ -42,7 +43,12 @@ from leolink.network.hypatia import (
     hypatia_tle_lines,
     parse_isls,
 )
-from leolink.network.lasers import SPACEX_LASERS_2024, LaserDay, laser_day
+from leolink.network.lasers import (
+    LASER_MODEL_ASSUMPTIONS,
+    SPACEX_LASERS_2024,
+    LaserDay,
+    laser_day,
+)
 from leolink.network.latency import (
     COMPONENTS,
     LATENCY_ESTIMATE,
@@ -64,11 +70,14 @@ from leolink.network.latency import (
 )
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
+    ISL_MIN_GRAZING_ALTITUDE_KM,
     SPEED_OF_LIGHT_KM_S,
     GslLinks,
     IslPattern,
     gsl_links,
+    isl_clearance_km,
     isl_lengths_km,
+    isl_up,
     max_gsl_range_km,
     max_isl_range_km,
     plus_grid_pairs,
@@ -80,6 +89,7 @@ from leolink.network.routing import (
     InternetAccess,
     InternetTree,
     Route,
+    delays_between,
     forwarding_state,
     internet_rtt_ms,
     internet_tree,
@@ -105,6 +115,8 @@ __all__ = [
     "FIBRE_VELOCITY_FACTOR",
     "GEOIP_FEED_DATE",
     "HYPATIA_EPOCH",
+    "ISL_MIN_GRAZING_ALTITUDE_KM",
+    "LASER_MODEL_ASSUMPTIONS",
     "LATENCY_ESTIMATE",
     "RTT_STATS",
     "SPACEX_LASERS_2024",
@@ -135,6 +147,7 @@ __all__ = [
     "backhaul_km",
     "build_network",
     "country_rtt_table",
+    "delays_between",
     "feed_places",
     "feed_pops_by_country",
     "format_isls",
@@ -146,11 +159,14 @@ __all__ = [
     "gsl_links",
     "hypatia_compatible_shell",
     "hypatia_tle_lines",
+    "inferred_isl_pairs",
     "internet_access",
     "internet_route",
     "internet_rtt_ms",
     "internet_tree",
+    "isl_clearance_km",
     "isl_lengths_km",
+    "isl_up",
     "laser_day",
     "latency_record",
     "latency_table",

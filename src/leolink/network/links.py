@@ -24,7 +24,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from leolink.arrays import FloatArray, IntArray
+from leolink.arrays import BoolArray, FloatArray, IntArray
+from leolink.earth import WGS84_A_KM, WGS84_B_KM
 from leolink.errors import InputError
 from leolink.network._kernels import gsl_mask
 from leolink.network.sites import GroundSites
@@ -32,12 +33,15 @@ from leolink.orbits.structure import NEXT, RIGHT
 
 __all__ = [
     "DEFAULT_MIN_ELEVATION_DEG",
+    "ISL_MIN_GRAZING_ALTITUDE_KM",
     "SPEED_OF_LIGHT_KM_S",
     "WGS72_RADIUS_KM",
     "GslLinks",
     "IslPattern",
     "gsl_links",
+    "isl_clearance_km",
     "isl_lengths_km",
+    "isl_up",
     "max_gsl_range_km",
     "max_isl_range_km",
     "plus_grid_pairs",
@@ -144,6 +148,45 @@ def isl_lengths_km(r_sat_itrs_km: FloatArray, pairs: IntArray) -> FloatArray:
     """
     d = r_sat_itrs_km[pairs[:, 0]] - r_sat_itrs_km[pairs[:, 1]]
     return np.asarray(np.sqrt(np.einsum("ij,ij->i", d, d)))
+
+
+def isl_clearance_km(r_sat_itrs_km: FloatArray, pairs: IntArray) -> FloatArray:
+    """Lowest height above WGS84 that each laser's line of sight passes, km, ``(L,)``.
+
+    Negative when the line passes through the Earth, NaN where either satellite has no
+    position.  The space is first stretched along the polar axis by ``a / b``, which makes the
+    ellipsoid a sphere of radius ``a`` and keeps the line of sight a straight segment; the
+    height is then the segment's closest approach to the centre less ``a`` (``a / b`` times
+    the height above the ellipsoid at the poles, i.e. within 0.34 %).  Two satellites at 350
+    km can be 5,400 km apart with the line between them 440 km below the ground, so a range
+    alone does not make a laser possible.
+    """
+    stretch = np.array([1.0, 1.0, WGS84_A_KM / WGS84_B_KM])
+    a = r_sat_itrs_km[pairs[:, 0]] * stretch
+    d = r_sat_itrs_km[pairs[:, 1]] * stretch - a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(-np.einsum("ij,ij->i", a, d) / np.einsum("ij,ij->i", d, d), 0.0, 1.0)
+    closest = a + t[:, None] * d
+    return np.asarray(np.sqrt(np.einsum("ij,ij->i", closest, closest)) - WGS84_A_KM)
+
+
+def isl_up(
+    r_sat_itrs_km: FloatArray,
+    pairs: IntArray,
+    max_isl_km: float,
+    min_clearance_km: float = ISL_MIN_GRAZING_ALTITUDE_KM,
+) -> tuple[BoolArray, FloatArray]:
+    """Which lasers ``pairs`` can be up with satellites at ``r_sat_itrs_km``, and their lengths.
+
+    A laser is up when both ends have positions, they are at most ``max_isl_km`` apart, and
+    its line of sight stays ``min_clearance_km`` above WGS84 (`isl_clearance_km`; Hypatia's
+    80 km, `ISL_MIN_GRAZING_ALTITUDE_KM`).  Returns ``(up, lengths_km)``, ``(L,)`` each.
+    """
+    lengths = isl_lengths_km(r_sat_itrs_km, pairs)
+    up = lengths <= max_isl_km  # False for NaN
+    if np.any(up):
+        up[up] = isl_clearance_km(r_sat_itrs_km, pairs[up]) >= min_clearance_km
+    return up, lengths
 
 
 @dataclass(frozen=True, eq=False)

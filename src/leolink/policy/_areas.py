@@ -7,14 +7,25 @@ explicit cells is one of them.  `area_contains` applies that rule point by point
 definition.  `area_cells` precomputes, at the decision grid's resolution, which cells lie
 wholly inside (every point of them is inside) and which straddle the edge (their points must
 be tested one by one), so that the batch engine tests only the few points near an edge.
+
+That precomputation is the expensive part of a geofence (a hostile region of 10 rings of
+100,000 vertices over one cell costs seconds of ``make_valid`` and JSON parsing), so it is done
+once per area and resolution and kept: `compiled_area_cells` looks it up in this process's
+cache, then in an `AreaCellsStore` (the store's table: it survives restarts), and computes it
+only when both miss.  Areas are keyed by their content (`area_key`), so a policy change
+elsewhere never recompiles an unchanged geofence, and the region itself is kept as valid WKB:
+a later process loads it (only if a point falls in an edge cell) without parsing or repairing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -22,11 +33,22 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from leolink.arrays import BoolArray, CellArray
+from leolink.cache import LruCache
 from leolink.earth import WGS84_MIN_CURVATURE_RADIUS_KM
 from leolink.geo import grid
 from leolink.geo.regions import bbox_to_cells, geojson_to_geometry
 
-__all__ = ["FenceArea", "area_cells", "area_contains", "fence_area"]
+__all__ = [
+    "AreaCellsStore",
+    "CompiledCells",
+    "FenceArea",
+    "InMemoryAreaCells",
+    "area_cells",
+    "area_contains",
+    "area_key",
+    "compiled_area_cells",
+    "fence_area",
+]
 
 
 #: A cell's true boundary (H3 edges are arcs of the gnomonic projection) departs from the straight
@@ -35,28 +57,88 @@ __all__ = ["FenceArea", "area_cells", "area_contains", "fence_area"]
 _EDGE_MARGIN_DEG: Final = 1e-3
 
 
-@dataclass(frozen=True, eq=False)
-class FenceArea:
-    """A geofence's area ready for tests: its region (prepared) and explicit cells by resolution."""
+def area_key(area_geojson: str | None, cells: tuple[str, ...]) -> str:
+    """The key of an area's content (SHA-256 of its canonical text and its sorted cells)."""
+    digest = hashlib.sha256(b"leolink-area-v1\n")
+    digest.update(b"-" if area_geojson is None else area_geojson.encode("utf-8"))
+    digest.update(b"\n" + ",".join(cells).encode("ascii"))
+    return digest.hexdigest()
 
-    geometry: Polygon | MultiPolygon | None
-    cells_by_resolution: dict[int, CellArray]
+
+class FenceArea:
+    """A geofence's area ready for tests: its region and its explicit cells by resolution.
+
+    The region is built on first use (``geometry``): from valid WKB when it was compiled
+    before (`compiled_area_cells`), else parsed and repaired from the GeoJSON text.
+    """
+
+    def __init__(
+        self,
+        area_geojson: str | None,
+        cells_by_resolution: dict[int, CellArray],
+        *,
+        key: str,
+        geometry: Polygon | MultiPolygon | None = None,
+    ) -> None:
+        self.area_geojson = area_geojson
+        self.cells_by_resolution = cells_by_resolution
+        self.key = key
+        self._geometry = geometry
+        self._wkb: Callable[[], bytes | None] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def has_region(self) -> bool:
+        """True when the area has a GeoJSON region (besides or instead of cells)."""
+        return self.area_geojson is not None
+
+    def use_geometry(self, geometry: Polygon | MultiPolygon) -> None:
+        """Take ``geometry`` (the region, already checked and repaired) as the region."""
+        with self._lock:
+            if self._geometry is None:
+                shapely.prepare(geometry)
+                self._geometry = geometry
+
+    def use_wkb(self, wkb: Callable[[], bytes | None]) -> None:
+        """Build the region from the WKB ``wkb()`` gives (valid, as compiled before), if it is
+        not built yet; ``wkb`` is called on first use of the region only."""
+        with self._lock:
+            if self._geometry is None and self._wkb is None:
+                self._wkb = wkb
+
+    @property
+    def geometry(self) -> Polygon | MultiPolygon | None:
+        """The region (prepared for point tests), None if the area has only cells."""
+        if self.area_geojson is None:
+            return None
+        with self._lock:
+            if self._geometry is None:
+                wkb = self._wkb() if self._wkb is not None else None
+                if wkb is not None:
+                    geometry = shapely.from_wkb(wkb)
+                else:
+                    geometry = geojson_to_geometry(self.area_geojson)
+                shapely.prepare(geometry)
+                self._geometry = geometry
+            return self._geometry
+
+    def geometry_wkb(self) -> bytes | None:
+        """The region as WKB (None without a region)."""
+        geometry = self.geometry
+        return None if geometry is None else bytes(shapely.to_wkb(geometry))
 
 
 @lru_cache(maxsize=1024)
 def fence_area(area_geojson: str | None, cells: tuple[str, ...]) -> FenceArea:
-    """Parse a geofence's area once (cached by its text): the region and sorted cells per level."""
-    geometry = None
-    if area_geojson is not None:
-        geometry = geojson_to_geometry(area_geojson)
-        shapely.prepare(geometry)
+    """A geofence's area (cached by its text): the region, parsed on first use, and its sorted
+    cells per level."""
     by_res: dict[int, CellArray] = {}
     if cells:
         as_int = grid.hex_to_cells(list(cells))
         levels = grid.cells_to_resolution(as_int)
         for res in np.unique(levels).tolist():
             by_res[int(res)] = np.sort(as_int[levels == res])
-    return FenceArea(geometry, by_res)
+    return FenceArea(area_geojson, by_res, key=area_key(area_geojson, cells))
 
 
 def area_contains(area: FenceArea, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike) -> BoolArray:
@@ -145,3 +227,73 @@ def area_cells(area: FenceArea, resolution: int) -> tuple[CellArray, CellArray]:
     edge = np.unique(np.concatenate(boundary)) if boundary else np.zeros(0, np.uint64)
     edge = edge[~np.isin(edge, inner)]
     return inner.astype(np.uint64), edge.astype(np.uint64)
+
+
+@dataclass(frozen=True)
+class CompiledCells:
+    """An area compiled at one resolution: `area_cells`' two arrays and its region as WKB."""
+
+    interior: CellArray
+    boundary: CellArray
+    geometry_wkb: bytes | None
+
+
+class AreaCellsStore(Protocol):
+    """Where compiled areas are kept between processes (the store's ``compiled_areas``)."""
+
+    def load(self, key: str, resolution: int) -> CompiledCells | None:
+        """The area ``key`` compiled at ``resolution``, if it was."""
+
+    def save(self, key: str, resolution: int, compiled: CompiledCells) -> None:
+        """Keep the area ``key`` compiled at ``resolution`` (a second save is a no-op)."""
+
+
+class InMemoryAreaCells:
+    """An `AreaCellsStore` in a dict (the twin of the store's table, for tests and the CLI)."""
+
+    def __init__(self) -> None:
+        self._data: dict[tuple[str, int], CompiledCells] = {}
+        self._lock = threading.Lock()
+
+    def load(self, key: str, resolution: int) -> CompiledCells | None:
+        with self._lock:
+            return self._data.get((key, resolution))
+
+    def save(self, key: str, resolution: int, compiled: CompiledCells) -> None:
+        with self._lock:
+            self._data.setdefault((key, resolution), compiled)
+
+
+#: Areas compiled in this process, by (area key, resolution): what a policy change reuses.
+_COMPILED: LruCache[tuple[str, int], tuple[CellArray, CellArray]] = LruCache(1024)
+
+
+def compiled_area_cells(
+    area: FenceArea, resolution: int, store: AreaCellsStore | None = None
+) -> tuple[CellArray, CellArray]:
+    """`area_cells` of ``area``, computed once per content and resolution (module docstring).
+
+    A miss here and in ``store`` computes the cells and saves them, with the region's WKB, to
+    ``store``; a hit in ``store`` also gives ``area`` the WKB to build its region from.
+    """
+    res = grid.check_resolution(resolution)
+
+    if store is not None and area.has_region:
+        # Wherever the cells come from, the region is the stored one (read on first use only).
+        area.use_wkb(lambda: _stored_wkb(store, area.key, res))
+
+    def load_or_compile() -> tuple[CellArray, CellArray]:
+        found = store.load(area.key, res) if store is not None else None
+        if found is not None:
+            return found.interior, found.boundary
+        interior, boundary = area_cells(area, res)
+        if store is not None:
+            store.save(area.key, res, CompiledCells(interior, boundary, area.geometry_wkb()))
+        return interior, boundary
+
+    return _COMPILED.get_or_compute((area.key, res), load_or_compile)
+
+
+def _stored_wkb(store: AreaCellsStore, key: str, resolution: int) -> bytes | None:
+    found = store.load(key, resolution)
+    return None if found is None else found.geometry_wkb

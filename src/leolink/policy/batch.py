@@ -44,7 +44,13 @@ from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_country
 from leolink.network import InternetAccess
-from leolink.policy._areas import FenceArea, area_cells, area_contains, fence_area
+from leolink.policy._areas import (
+    AreaCellsStore,
+    FenceArea,
+    area_contains,
+    compiled_area_cells,
+    fence_area,
+)
 from leolink.policy.decide import (
     CELL_STATUS_RESOLUTION,
     DEFAULT_SETTINGS,
@@ -147,12 +153,17 @@ def _fence_code(fence: Geofence) -> Code:
 
 
 def compile_policy(
-    history: PolicyHistory, resolution: int = grid.DEFAULT_RESOLUTION
+    history: PolicyHistory,
+    resolution: int = grid.DEFAULT_RESOLUTION,
+    area_store: AreaCellsStore | None = None,
 ) -> CompiledPolicy:
     """Precompute the cell tables and the status-history keys of a policy history.
 
-    Costs about the cells of its geofences (a country-sized one at resolution 5: ~0.2 s);
-    keep the result for as long as the policy version does not change.
+    A geofence's cells cost about its size (a country-sized one at resolution 5: ~0.2 s, a
+    region of a million vertices: seconds); they are computed once per area and resolution in
+    this process and kept in ``area_store`` across processes (`compiled_area_cells`), so that a new
+    policy version costs only its new geofences.  Keep the result for as long as the policy
+    version does not change.
     """
     res = grid.check_resolution(resolution)
     fences = tuple(sorted(history.geofences, key=lambda f: f.id))
@@ -167,7 +178,7 @@ def compile_policy(
     owner: list[npt.NDArray[np.int32]] = []
     edge: list[BoolArray] = []
     for k, area in enumerate(areas):
-        inner, boundary = area_cells(area, res)
+        inner, boundary = compiled_area_cells(area, res, area_store)
         cells += [inner, boundary]
         owner += [np.full(inner.size, k, np.int32), np.full(boundary.size, k, np.int32)]
         edge += [np.zeros(inner.size, bool), np.ones(boundary.size, bool)]

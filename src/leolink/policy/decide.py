@@ -263,6 +263,15 @@ def _window(fence: Geofence) -> str:
 
 
 def _who(fence: Geofence) -> str:
+    if fence.reconstruction:
+        # Its window is history; its recording is the day it was reconstructed.
+        who = (
+            f"proposed by {fence.proposer}, approved by {fence.approver}"
+            if fence.approver is not None
+            else f"put in force by {fence.proposer}"
+        )
+        recorded = format_instant(fence.recorded_at)
+        return f"{who} — a reconstruction of the public record, recorded {recorded}"
     when = "" if fence.approved_at is None else f" ({format_instant(fence.approved_at)})"
     if fence.approver is None:
         return f"put in force by {fence.proposer}{when}, within one operator's limit"
@@ -330,6 +339,9 @@ def _status_rule(name: str, code: str, change: CountryStatusChange | None) -> Fi
         )
     since = format_instant(change.effective_from)
     note = f" — {change.note}" if change.note else ""
+    if change.reconstruction:
+        recorded = format_instant(change.recorded_at)
+        note += f"; a reconstruction of the public record, recorded {recorded}"
     rule = f"country_status:{change.id}"
     words = status_words(change.status)
     if change.status is CountryStatus.BLOCKED:

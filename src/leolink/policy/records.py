@@ -30,6 +30,7 @@ from leolink.time import format_instant
 
 __all__ = [
     "ApiKey",
+    "AsOf",
     "CellEffect",
     "CellStatusChange",
     "ChangeState",
@@ -123,6 +124,22 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class AsOf(StrEnum):
+    """Which records a decision about an instant uses (`leolink.policy.asof`).
+
+    ``recorded``: only what had been recorded by that instant (as recorded then);
+    ``known``: everything recorded so far (as known now).
+    """
+
+    RECORDED = "recorded"
+    KNOWN = "known"
+
+    @property
+    def other(self) -> AsOf:
+        """The other view."""
+        return AsOf.KNOWN if self is AsOf.RECORDED else AsOf.RECORDED
+
+
 def _instant(t: np.datetime64 | None) -> str | None:
     return None if t is None else format_instant(t)
 
@@ -149,6 +166,13 @@ class CountryStatusChange:
     approved_at: np.datetime64 | None
     rejected_at: np.datetime64 | None
     withdrawn_at: np.datetime64 | None
+    reconstruction: bool = False
+
+    @property
+    def recorded_at(self) -> np.datetime64:
+        """When the store recorded the change in its current state (transaction time): its
+        approval once approved, else its proposal.  ``effective_from`` is its valid time."""
+        return self.approved_at if self.approved_at is not None else self.proposed_at
 
     def counts(self, known_at: np.datetime64 | None = None) -> bool:
         """True if the change was approved (by ``known_at``, when given)."""
@@ -170,6 +194,8 @@ class CountryStatusChange:
             "approved_at": _instant(self.approved_at),
             "rejected_at": _instant(self.rejected_at),
             "withdrawn_at": _instant(self.withdrawn_at),
+            "recorded_at": format_instant(self.recorded_at),
+            "reconstruction": self.reconstruction,
         }
 
 
@@ -233,6 +259,8 @@ class CellStatusChange:
     rejected_at: np.datetime64 | None
     withdrawn_at: np.datetime64 | None
     audit_seq: int | None = None
+    withdrawal_proposer: str | None = None
+    withdrawal_proposed_at: np.datetime64 | None = None
 
     @property
     def effect(self) -> CellEffect:
@@ -285,6 +313,8 @@ class CellStatusChange:
             "rejected_at": _instant(self.rejected_at),
             "withdrawn_at": _instant(self.withdrawn_at),
             "audit_seq": self.audit_seq,
+            "withdrawal_proposer": self.withdrawal_proposer,
+            "withdrawal_proposed_at": _instant(self.withdrawal_proposed_at),
         }
         if with_cells:
             out["cells"] = sorted(self.cells)
@@ -308,6 +338,7 @@ class GeofenceSpec:
     customer_classes: tuple[CustomerClass, ...] | None = None
     window_start: np.datetime64 | str | None = None
     window_end: np.datetime64 | str | None = None
+    reconstruction: bool = False
 
 
 @dataclass(frozen=True)
@@ -317,6 +348,9 @@ class Geofence:
     ``size_km2`` is the area the two-person rule measured; ``needs_approval`` whether it had to
     wait for a second operator.  ``version`` starts at 1 and grows with every change; edits and
     approvals name the version they saw, so that nobody approves what they did not see.
+    ``reconstruction``: it describes the past (the public record replayed into a store), so
+    its window is history and its recording (``recorded_at``) is later.  ``withdrawal_proposer``:
+    the first of the two operators lifting a geofence that two put in force.
     """
 
     id: str
@@ -338,6 +372,16 @@ class Geofence:
     rejected_at: np.datetime64 | None
     withdrawn_at: np.datetime64 | None
     version: int
+    reconstruction: bool = False
+    withdrawal_proposer: str | None = None
+    withdrawal_proposed_at: np.datetime64 | None = None
+
+    @property
+    def recorded_at(self) -> np.datetime64:
+        """When the store recorded the geofence in its current state (transaction time): its
+        approval (or activation) once in force, else its proposal.  The window is its valid
+        time; a reconstruction's window lies before its recording."""
+        return self.approved_at if self.approved_at is not None else self.proposed_at
 
     def applies_to(self, customer_class: CustomerClass | str) -> bool:
         """True if the geofence covers terminals of ``customer_class``."""
@@ -394,6 +438,10 @@ class Geofence:
             "rejected_at": _instant(self.rejected_at),
             "withdrawn_at": _instant(self.withdrawn_at),
             "version": self.version,
+            "recorded_at": format_instant(self.recorded_at),
+            "reconstruction": self.reconstruction,
+            "withdrawal_proposer": self.withdrawal_proposer,
+            "withdrawal_proposed_at": _instant(self.withdrawal_proposed_at),
         }
 
 
@@ -518,6 +566,28 @@ class PolicyHistory:
     geofences: tuple[Geofence, ...]
     allowlists: Mapping[str, frozenset[str]]
     cell_statuses: tuple[CellStatusChange, ...] = ()
+
+    def as_known_at(self, known_at: np.datetime64 | None) -> PolicyHistory:
+        """This history rewound to what was on record at ``known_at`` (None: as it is).
+
+        Equal to ``Store.policy_history(known_at=...)`` when this history is the store's
+        complete one (``known_at`` None): what was approved later is left out, and a later
+        withdrawal does not end what was in force then.
+        """
+        if known_at is None:
+            return self
+        k: np.datetime64 = known_at.astype("datetime64[ns]")
+        if self.known_at is not None and k > self.known_at:
+            raise ValueError("a history cannot be wound forward past its own known_at")
+        fences = tuple(f for f in self.geofences if f.in_force_interval(k) is not None)
+        return PolicyHistory(
+            self.version,
+            k,
+            tuple(c for c in self.status_changes if c.counts(k)),
+            fences,
+            {f.id: self.allowlists.get(f.id, frozenset()) for f in fences},
+            tuple(c for c in self.cell_statuses if c.in_force_interval(k) is not None),
+        )
 
     def snapshot(self, at: np.datetime64) -> PolicySnapshot:
         """The policy in force at ``at``: the same statuses, geofences and allow-lists."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -44,6 +44,7 @@ from leolink.policy.audit import ChainVerification
 from leolink.policy.decide import DEFAULT_SETTINGS, Code, DecisionSettings
 from leolink.policy.enforcement import find_violations, suspend
 from leolink.policy.records import (
+    ChangeState,
     CountryStatus,
     CountryStatusChange,
     CustomerClass,
@@ -59,12 +60,14 @@ from leolink.time import format_instant, parse_instant
 
 __all__ = [
     "ACTIONS",
+    "LoadedStep",
     "Scenario",
     "ScenarioClock",
     "ScenarioRun",
     "ScenarioStore",
     "Step",
     "StepOutcome",
+    "load_into",
     "load_scenario",
     "parse_scenario",
     "run_scenario",
@@ -435,6 +438,7 @@ class _Runner:
             window_end=None
             if a.get("window_end") is None
             else _instant(a["window_end"], "window_end"),
+            reconstruction=bool(a.get("reconstruction", False)),
         )
         fence = self.store.propose_geofence(
             spec, actor=str(a.get("as", _PROPOSER)), geofence_id=str(a["id"])
@@ -583,3 +587,162 @@ def run_scenario(
         if outcome.actual.startswith("error: "):
             break
     return ScenarioRun(scenario, tuple(outcomes), store.verify())
+
+
+# --- loading a scenario into a store as a reconstruction ------------------------------------
+
+#: What loading skips: questions and checks, which write nothing (``scenario run`` asks them).
+_QUESTIONS: Final = frozenset({"check", "inspect_terminal", "enforce"})
+
+
+@dataclass(frozen=True)
+class LoadedStep:
+    """What loading did with one step: ``written`` (in words) or why it was ``skipped``."""
+
+    step: Step
+    written: str | None
+    skipped: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "step": self.step.number,
+            "at": format_instant(self.step.at),
+            "do": self.step.do,
+            "written": self.written,
+            "skipped": self.skipped,
+        }
+
+
+def _valid_times(
+    scenario: Scenario,
+) -> dict[str, tuple[np.datetime64 | None, np.datetime64 | None]]:
+    """Per geofence id, the window it was in force in the scenario's history.
+
+    A geofence without a start took effect at its approval step (or its proposal, when one
+    operator could put it in force); a withdrawal step ends it.  None for a start: it never
+    came in force (withdrawn or never approved, as far as the windows go).
+    """
+    out: dict[str, tuple[np.datetime64 | None, np.datetime64 | None]] = {}
+    proposed: dict[str, Step] = {}
+    for step in scenario.steps:
+        gid = str(step.args.get("id", ""))
+        if step.do == "propose_geofence":
+            proposed[gid] = step
+            start = step.args.get("window_start")
+            end = step.args.get("window_end")
+            out[gid] = (
+                None if start is None else _instant(start, "window_start"),
+                None if end is None else _instant(end, "window_end"),
+            )
+        elif step.do == "approve_geofence" and gid in out:
+            start, end = out[gid]
+            out[gid] = (step.at if start is None else start, end)
+        elif step.do == "withdraw_geofence" and gid in out:
+            start, end = out[gid]
+            out[gid] = (start, step.at if end is None else min(end, step.at))
+    return out
+
+
+class _Loader(_Runner):
+    """The runner's writes, made as a reconstruction: valid times from the scenario, recorded
+    now, every record flagged, every reason naming the scenario and who loaded it."""
+
+    def __init__(self, store: ScenarioStore, scenario: Scenario, loaded_by: str) -> None:
+        super().__init__(store, ScenarioClock(scenario.steps[0].at), None, DEFAULT_SETTINGS)
+        self.scenario, self.loaded_by = scenario, loaded_by
+        self.windows = _valid_times(scenario)
+
+    def reason(self, step: Step) -> str:
+        given = str(step.args.get("reason") or step.note or step.do)
+        return (
+            f"reconstruction of {self.scenario.origin} step {step.number} "
+            f"({format_instant(step.at)}), loaded by {self.loaded_by}: {given}"
+        )
+
+    def with_defaults(self, step: Step) -> Step:
+        """The step with the reconstruction's reason and the loader as the default approver."""
+        args = dict(step.args)
+        args["reason"] = self.reason(step)
+        if step.do in ("set_status", "approve_geofence"):
+            args.setdefault("approver" if step.do == "set_status" else "as", self.loaded_by)
+        args.setdefault("as", f"record:{self.scenario.name}")
+        return replace(step, args=args)
+
+    def _set_status(self, step: Step) -> StepOutcome:
+        a = step.args
+        effective = _instant(a.get("effective_from", format_instant(step.at)), "effective_from")
+        change: CountryStatusChange = self.store.propose_country_status(
+            str(a["country"]),
+            CountryStatus(a["status"]),
+            effective_from=effective,
+            source=str(a.get("source") or self.scenario.origin),
+            note=str(a.get("status_note") or ""),
+            reconstruction=True,
+            actor=str(a["as"]),
+            reason=str(a["reason"]),
+        )
+        self.store.approve_country_status(
+            change.id, actor=str(a["approver"]), reason=str(a["reason"])
+        )
+        since = format_instant(change.effective_from)
+        return self._done(step, f"{change.country_code} {change.status.value} from {since}")
+
+    def _propose_geofence(self, step: Step) -> StepOutcome:
+        a = dict(step.args)
+        start, end = self.windows[str(a["id"])]
+        if start is None:
+            start = step.at  # in force from its proposal: one operator put it in force
+        a["window_start"] = format_instant(start)
+        a["window_end"] = None if end is None else format_instant(end)
+        a["reconstruction"] = True
+        return super()._propose_geofence(replace(step, args=a))
+
+    def _approve_geofence(self, step: Step) -> StepOutcome:
+        fence = self.store.geofence(str(step.args["id"]))
+        if fence.state is not ChangeState.PROPOSED:
+            return self._done(step, f"geofence {fence.id} needed no second operator")
+        return super()._approve_geofence(step)
+
+    def _withdraw_geofence(self, step: Step) -> StepOutcome:
+        # The withdrawal is history: the window ends at it (see `_valid_times`).
+        fence = self.store.geofence(str(step.args["id"]))
+        if fence.state is ChangeState.PROPOSED:
+            return super()._withdraw_geofence(step)
+        return self._done(step, f"geofence {fence.id} ends at {format_instant(step.at)}")
+
+
+def load_into(store: ScenarioStore, scenario: Scenario, *, loaded_by: str) -> list[LoadedStep]:
+    """Write ``scenario``'s records into ``store`` as a reconstruction of the past.
+
+    Through the store's ordinary, audited writes: valid times (windows, ``effective_from``)
+    come from the scenario, the recording is now (the store's clock), every geofence and status
+    is flagged ``reconstruction`` and every reason names the scenario, its step and
+    ``loaded_by``.  Actors are the scenario's (``as``); where it names none, the public record
+    (``record:<name>``) proposes and ``loaded_by`` approves.  Checks, inspections and
+    enforcement write nothing here and are skipped (``scenario run`` asks them).  Refused
+    before anything is written if one of its geofences or terminals is already in the store.
+    """
+    taken = []
+    for step in scenario.steps:
+        try:
+            if step.do == "propose_geofence":
+                taken.append(f"geofence {store.geofence(str(step.args['id'])).id}")
+            elif step.do == "register_terminal":
+                taken.append(f"terminal {store.terminal(str(step.args['id'])).id}")
+        except LeolinkError:
+            continue
+    if taken:
+        raise InputError(
+            f"{scenario.origin} is already in this store ({', '.join(taken)} exist): load it "
+            "into another store, or leave it as it is"
+        )
+    loader = _Loader(store, scenario, loaded_by)
+    out: list[LoadedStep] = []
+    for step in scenario.steps:
+        if step.do in _QUESTIONS:
+            out.append(LoadedStep(step, None, "a question: writes nothing"))
+            continue
+        outcome = loader.run(loader.with_defaults(step))
+        out.append(LoadedStep(step, outcome.actual))
+    return out

@@ -73,6 +73,7 @@ class StatusWriter(Protocol):
         effective_from: str | np.datetime64,
         source: str,
         note: str = ...,
+        reconstruction: bool = ...,
         actor: str,
         reason: str,
     ) -> CountryStatusChange: ...

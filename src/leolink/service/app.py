@@ -33,12 +33,15 @@ from leolink.service.routers import (
     public,
     routes,
     statuses,
+    telemetry,
     terminals,
     transparency,
 )
+from leolink.service.routers import witnesses as witnesses_router
 from leolink.service.schemas import ProblemDetails
 from leolink.service.state import ServiceLimits, ServiceState
 from leolink.service.static import DEFAULT_STATIC_DIR, install_static
+from leolink.service.witnessing import Publisher, WitnessPolicy, read_witness_policy
 from leolink.store import Store
 from leolink.time import parse_instant
 
@@ -46,6 +49,7 @@ __all__ = [
     "ENV_CATALOG",
     "ENV_DB_URL",
     "ENV_SIGNING_KEY",
+    "ENV_WITNESSES",
     "create_app",
     "create_app_from_env",
 ]
@@ -56,6 +60,7 @@ _log = logging.getLogger(__name__)
 ENV_DB_URL: Final = "LEOLINK_DB_URL"
 ENV_SIGNING_KEY: Final = "LEOLINK_SIGNING_KEY"
 ENV_CATALOG: Final = "LEOLINK_CATALOG"
+ENV_WITNESSES: Final = "LEOLINK_WITNESSES"
 
 _DESCRIPTION = """\
 The operator service of leolink, an open model of a Starlink-class satellite-internet system.
@@ -78,6 +83,8 @@ def create_app(
     migrate: bool = True,
     static_dir: Path = DEFAULT_STATIC_DIR,
     limits: ServiceLimits | None = None,
+    witnesses: WitnessPolicy | None = None,
+    witness_interval_s: float = 2.0,
 ) -> FastAPI:
     """The leolink service as an ASGI app.
 
@@ -86,7 +93,9 @@ def create_app(
     unless ``migrate=False``, with ``signing_key`` for its audit checkpoints; the app closes it
     on shutdown.  ``catalog`` defaults to the newest kept snapshot (``leolink catalog
     update``), else the embedded real catalog.  ``static_dir`` holds the
-    built web map.
+    built web map.  ``witnesses``: publish only checkpoints cosigned as this policy requires,
+    pushing each new one to the witnesses every ``witness_interval_s``
+    (`leolink.service.witnessing`).
     """
     own = store is None
     if store is None:
@@ -97,6 +106,7 @@ def create_app(
             catalog=catalog if catalog is not None else api.load_catalog_for(),
             limits=limits or ServiceLimits(),
             owns_store=own,
+            witness_policy=witnesses,
         )
     except BaseException:
         if own:
@@ -113,9 +123,14 @@ def create_app(
         state.decider.decide(0.0, 0.0, parse_instant("now"))
         gc.collect()
         gc.freeze()
+        if witnesses is not None:
+            state.publisher = Publisher(state.store, witnesses, witness_interval_s)
+            state.publisher.start()
         try:
             yield
         finally:
+            if state.publisher is not None:
+                state.publisher.stop()
             state.close()
 
     app = FastAPI(
@@ -149,7 +164,9 @@ def create_app(
         terminals,
         audit,
         transparency,
+        witnesses_router,
         forensics,
+        telemetry,
     ):
         app.include_router(module.router)
     install_docs(app)
@@ -187,4 +204,5 @@ def create_app_from_env() -> FastAPI:
         signing_key=os.environ.get(ENV_SIGNING_KEY) or None,
         catalog=api.load_catalog(catalog) if (catalog := os.environ.get(ENV_CATALOG)) else None,
         migrate=False,
+        witnesses=read_witness_policy(Path(w)) if (w := os.environ.get(ENV_WITNESSES)) else None,
     )

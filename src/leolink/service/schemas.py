@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leolink.policy.decide import Code
 from leolink.policy.records import (
+    AsOf,
     ChangeState,
     CountryStatus,
     CustomerClass,
@@ -233,6 +234,14 @@ class CountryStatusChangeOut(BaseModel):
     approved_at: str | None
     rejected_at: str | None
     withdrawn_at: str | None
+    recorded_at: str = Field(
+        description="When the store recorded it as it is now (its approval, else its proposal); "
+        "``effective_from`` is its valid time."
+    )
+    reconstruction: bool = Field(
+        description="It describes the past (a reconstruction of the public record), recorded "
+        "later than it took effect."
+    )
 
 
 # --- geofences ------------------------------------------------------------------------------
@@ -331,6 +340,19 @@ class GeofenceOut(BaseModel):
     rejected_at: str | None
     withdrawn_at: str | None
     version: int
+    recorded_at: str = Field(
+        description="When the store recorded it as it is now (its approval or activation, else "
+        "its proposal); the window is its valid time."
+    )
+    reconstruction: bool = Field(
+        description="It describes the past (a reconstruction of the public record), recorded "
+        "later than its window."
+    )
+    withdrawal_proposer: str | None = Field(
+        description="Two operators put it in force, so two lift it: the first who asked to "
+        "withdraw it (a second, different operator completes the withdrawal)."
+    )
+    withdrawal_proposed_at: str | None
 
 
 # --- terminals ------------------------------------------------------------------------------
@@ -462,7 +484,8 @@ class AuditRecordOut(BaseModel):
 
 
 class AuditPage(BaseModel):
-    """Audit records after ``after_seq``; ``next`` is the ``after_seq`` of the next page."""
+    """A page of audit records; ``next`` continues the list (``before_seq`` newest first,
+    ``after_seq`` oldest first), null on the last page."""
 
     items: list[AuditRecordOut]
     next: int | None
@@ -488,6 +511,14 @@ class DecisionRequest(_In):
     at: Instant | None = Field(default=None, description="Default: now.")
     terminal_id: EntityId | None = Field(
         default=None, description="A registered terminal; none: a prospective terminal."
+    )
+    as_: AsOf | None = Field(
+        default=None,
+        alias="as",
+        description="'recorded': decide with only what had been recorded by ``at`` (as recorded "
+        "then); 'known': with everything recorded so far (as known now). Either gives the "
+        "other view's answer in ``other_view`` where it differs. Default: as known now, "
+        "without the comparison.",
     )
 
 
@@ -623,6 +654,17 @@ class RouteOut(BaseModel):
     latency: LatencyOut | None = None
 
 
+class OtherViewOut(BaseModel):
+    """A decision in the other view (`leolink.policy.asof`): its policy answer and why."""
+
+    as_: AsOf = Field(alias="as")
+    allowed: bool
+    code: Code
+    rules: list[str]
+    reasons: list[str]
+    summary: str
+
+
 class DecisionOut(BaseModel):
     """Whether service is allowed, the deciding code, and everything that accounts for it.
 
@@ -641,6 +683,20 @@ class DecisionOut(BaseModel):
     rules: list[str]
     policy_version: int
     serving: ServingOut | None
+    #: With ``?receipt=true``: the signed receipt (`leolink.policy.receipts`), a signed note.
+    receipt: str | None = None
+    as_: AsOf | None = Field(
+        default=None, alias="as", description="The view asked for (only when one was asked)."
+    )
+    known_at: str | None = Field(
+        default=None,
+        description="The records used: those recorded by this instant (``at`` as recorded "
+        "then, now as known now).",
+    )
+    other_view: OtherViewOut | None = Field(
+        default=None,
+        description="The other view's answer where it differs from this one (null: the same).",
+    )
 
 
 class BatchRequest(_In):

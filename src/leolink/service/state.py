@@ -26,6 +26,7 @@ from leolink.store import Store
 if TYPE_CHECKING:
     from leolink.service.coverage import CoverageRequest
     from leolink.service.decisions import Decider
+    from leolink.service.witnessing import Publisher, WitnessPolicy
 
 __all__ = [
     "Ephemeris1",
@@ -111,6 +112,10 @@ class ServiceState:
     )
     #: Turns to sweep (`ServiceLimits.max_concurrent_sweeps`).
     sweep_turns: threading.BoundedSemaphore = field(init=False)
+    #: Who must cosign a checkpoint before it is published (None: publish the log's own).
+    witness_policy: WitnessPolicy | None = None
+    #: The thread that gathers the cosignatures (`leolink.service.witnessing`).
+    publisher: Publisher | None = None
 
     def ephemeris(self, at: np.datetime64, *, keep: bool = True) -> Ephemeris1:
         """Positions of the catalog's satellites at ``at`` (cached per instant).

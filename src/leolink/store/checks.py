@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,6 +21,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import (
     InputError,
+    LimitError,
     PolicyStateError,
     RegionError,
     TimeWindowError,
@@ -28,13 +30,16 @@ from leolink.errors import (
 from leolink.geo import grid
 from leolink.geo.countries import get_country
 from leolink.geo.regions import geojson_to_geometry
+from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.policy.audit import canonical_json
 from leolink.policy.records import ChangeState, CustomerClass, GeofenceEffect, GeofenceSpec
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
     "CheckedGeofence",
+    "CheckedRegion",
     "TwoPersonRule",
+    "area_centre_deg",
     "area_geojson_km2",
     "check_actor",
     "check_cells",
@@ -42,10 +47,12 @@ __all__ = [
     "check_id",
     "check_positions",
     "check_reason",
+    "check_region",
     "check_window",
     "choice",
     "instant",
     "iso_alpha2",
+    "person_key",
     "require_proposed",
     "require_proposer",
     "require_second_person",
@@ -68,21 +75,40 @@ class TwoPersonRule:
     ``max_cells`` cells.  The defaults, 2,500 km² and 10 cells, are about ten H3 resolution-5
     cells of Starlink's availability map: a town can be switched off by one operator, a region
     takes two.  Country-status changes always take two operators, whatever this says.
+
+    The limits are a budget, not a size per request: what one operator switched off alone
+    (geofences that needed nobody else) within the last ``window_h`` hours of record, within
+    ``region_km`` of the new geofence, counts with it, so that a region cut into town-sized
+    pieces still takes two people (twelve 10-cell fences in a row: the second one waits).
+    The defaults, a day and 1,000 km (a region the size of Ukraine's width), are this
+    project's choice: a region in the sense of the rule above, and a working day of one
+    operator.
     """
 
     max_area_km2: float = 2_500.0
     max_cells: int = 10
+    window_h: float = 24.0
+    region_km: float = 1_000.0
 
     def __post_init__(self) -> None:
-        if not (self.max_area_km2 >= 0 and self.max_cells >= 0):
+        if not (
+            self.max_area_km2 >= 0
+            and self.max_cells >= 0
+            and self.window_h >= 0
+            and self.region_km >= 0
+        ):
             raise InputError(
                 f"two-person thresholds must not be negative: max_area_km2={self.max_area_km2}, "
-                f"max_cells={self.max_cells}"
+                f"max_cells={self.max_cells}, window_h={self.window_h}, "
+                f"region_km={self.region_km}"
             )
 
-    def needs_second_operator(self, size_km2: float, n_cells: int) -> bool:
-        """True if a geofence of this size needs a second operator."""
-        return size_km2 > self.max_area_km2 or n_cells > self.max_cells
+    def needs_second_operator(
+        self, size_km2: float, n_cells: int, alone_km2: float = 0.0, alone_cells: int = 0
+    ) -> bool:
+        """True if a geofence of this size needs a second operator, given what its proposer
+        already switched off alone nearby within the window (``alone_km2``, ``alone_cells``)."""
+        return size_km2 + alone_km2 > self.max_area_km2 or n_cells + alone_cells > self.max_cells
 
 
 def iso_alpha2(code: str) -> str:
@@ -189,11 +215,51 @@ def area_geojson_km2(area: str | Mapping[str, Any]) -> tuple[str, float]:
     The region is checked (and a self-intersecting one repaired) by
     `leolink.geo.regions.geojson_to_geometry`; the text kept is the caller's, canonicalised.
     """
+    region = check_region(area)
+    return region.text, region.km2
+
+
+@dataclass(frozen=True)
+class CheckedRegion:
+    """A geofence's GeoJSON region after checking: its canonical text, area, positions (of the
+    caller's rings, before any repair) and the repaired geometry."""
+
+    text: str
+    km2: float
+    vertices: int
+    geometry: Polygon | MultiPolygon
+
+
+def _positions(obj: Any) -> int:
+    """Positions ([lon, lat] pairs) in a parsed GeoJSON object's coordinates (cheap: no parse)."""
+    if isinstance(obj, list):
+        if obj and isinstance(obj[0], int | float):
+            return 1
+        return sum(_positions(x) for x in obj)
+    if isinstance(obj, dict):
+        return sum(
+            _positions(obj[k])
+            for k in ("coordinates", "geometry", "features", "geometries")
+            if k in obj
+        )
+    return 0
+
+
+def check_region(area: str | Mapping[str, Any], max_vertices: int | None = None) -> CheckedRegion:
+    """Check a GeoJSON region: at most ``max_vertices`` positions (counted before any costly
+    repair), then `leolink.geo.regions.geojson_to_geometry`; measure it on the sphere."""
     try:
         parsed = json.loads(area) if isinstance(area, str) else area
         text = canonical_json(parsed).decode("utf-8")
-    except (json.JSONDecodeError, TypeError, ValueError) as exc:
+    except (json.JSONDecodeError, TypeError, ValueError, RecursionError) as exc:
         raise RegionError(f"the geofence area is not valid JSON: {exc}") from exc
+    vertices = _positions(parsed)
+    if max_vertices is not None and vertices > max_vertices:
+        raise LimitError(
+            f"the geofence area has {vertices:,} vertices, more than a geofence may have "
+            f"({max_vertices:,}, `max_geofence_vertices`): simplify it (e.g. shapely's "
+            "simplify with a tolerance of ~100 m) or give its H3 cells instead"
+        )
     geom = geojson_to_geometry(parsed)
     polygons = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
     total = 0.0
@@ -201,7 +267,7 @@ def area_geojson_km2(area: str | Mapping[str, Any]) -> tuple[str, float]:
         assert isinstance(poly, Polygon)
         total += ring_area_km2(np.asarray(poly.exterior.coords))
         total -= sum(ring_area_km2(np.asarray(r.coords)) for r in poly.interiors)
-    return text, total
+    return CheckedRegion(text, total, vertices, geom)
 
 
 def ring_area_km2(lonlat_deg: np.ndarray[Any, Any]) -> float:
@@ -233,19 +299,60 @@ class CheckedGeofence:
     window_start: np.datetime64 | None
     window_end: np.datetime64 | None
     size_km2: float
+    reconstruction: bool = False
+    #: Positions of the region's rings as given (0 without a region).
+    vertices: int = 0
+    #: The region, repaired where it had to be (None without a region).
+    geometry: Polygon | MultiPolygon | None = None
+
+    @property
+    def centre_deg(self) -> tuple[float, float]:
+        """(lat, lon) of the area's centre, degrees (`area_centre_deg`)."""
+        return area_centre_deg(self.area_geojson, self.cells, self.geometry)
 
 
-def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
-    """Check every field of ``spec``; measure its area for the two-person rule."""
+def area_centre_deg(
+    area_geojson: str | None,
+    cells: Iterable[str],
+    geometry: Polygon | MultiPolygon | None = None,
+) -> tuple[float, float]:
+    """(lat, lon) in degrees of the centre of a geofence's area: the mean of the unit vectors of
+    its cells' centres and its region's centroid (so that an area across the antimeridian has
+    its centre there, not on the other side of the globe)."""
+    lats: list[float] = []
+    lons: list[float] = []
+    hexes = list(cells)
+    if hexes:
+        lat, lon = grid.cells_to_latlng(grid.hex_to_cells(hexes))
+        lats += lat.tolist()
+        lons += lon.tolist()
+    if area_geojson is not None:
+        region = geometry if geometry is not None else geojson_to_geometry(json.loads(area_geojson))
+        centre = region.centroid
+        lats.append(float(centre.y))
+        lons.append(float(centre.x))
+    phi, lam = np.radians(lats), np.radians(lons)
+    x, y, z = (
+        np.mean(np.cos(phi) * np.cos(lam)),
+        np.mean(np.cos(phi) * np.sin(lam)),
+        np.mean(np.sin(phi)),
+    )
+    return float(np.degrees(np.arctan2(z, np.hypot(x, y)))), float(np.degrees(np.arctan2(y, x)))
+
+
+def check_geofence_spec(spec: GeofenceSpec, limits: WorkLimits = SERVICE_LIMITS) -> CheckedGeofence:
+    """Check every field of ``spec`` (its region within ``limits.max_geofence_vertices``);
+    measure its area for the two-person rule."""
     name = str(spec.name).strip()
     if not name or len(name) > 200:
         raise InputError(f"geofence name {spec.name!r} must be 1-200 characters")
     effect = choice(GeofenceEffect, spec.effect, "geofence effect")
     reason = check_reason(spec.reason)
     cells, cells_km2 = check_cells(spec.cells)
-    geojson, geojson_km2 = (None, 0.0)
+    geojson, geojson_km2, region = (None, 0.0, None)
     if spec.area_geojson is not None:
-        geojson, geojson_km2 = area_geojson_km2(spec.area_geojson)
+        region = check_region(spec.area_geojson, limits.max_geofence_vertices)
+        geojson, geojson_km2 = region.text, region.km2
     if geojson is None and not cells:
         raise InputError(f"geofence {name!r} has no area: give a GeoJSON region, H3 cells, or both")
     classes: tuple[CustomerClass, ...] | None = None
@@ -265,7 +372,22 @@ def check_geofence_spec(spec: GeofenceSpec) -> CheckedGeofence:
     check_window(start, end, f"geofence {name!r}")
     # Polygon and cells are a union; their sum bounds its area from above.
     size = geojson_km2 + cells_km2
-    return CheckedGeofence(name, effect, reason, geojson, cells, classes, start, end, size)
+    if not isinstance(spec.reconstruction, bool):
+        raise InputError(f"reconstruction must be true or false, not {spec.reconstruction!r}")
+    return CheckedGeofence(
+        name,
+        effect,
+        reason,
+        geojson,
+        cells,
+        classes,
+        start,
+        end,
+        size,
+        spec.reconstruction,
+        vertices=0 if region is None else region.vertices,
+        geometry=None if region is None else region.geometry,
+    )
 
 
 #: The dates a position report may carry: from the first Starlink satellites (launched May 2019;
@@ -318,9 +440,42 @@ def require_proposed(what: str, state: ChangeState) -> None:
         raise PolicyStateError(f"{what} is {state.value}, not proposed: it cannot be decided again")
 
 
+#: Characters that draw nothing, besides the general categories Cf (format: zero-width space,
+#: joiners, bidirectional marks, soft hyphen) and Cc (controls), which are dropped whole: the
+#: Default_Ignorable_Code_Point property of Unicode's DerivedCoreProperties.txt (Unicode 15.1)
+#: that is not Cf, i.e. fillers and variation selectors.
+_INVISIBLE: Final = frozenset(
+    [
+        *(0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x3164, 0xFFA0),
+        *range(0x180B, 0x1810),
+        *range(0xFE00, 0xFE10),
+        *range(0xE0100, 0xE01F0),
+    ]
+)
+
+
+def person_key(name: str) -> str:
+    """The person an actor name names: what the two-person rule compares.
+
+    NFKC (compatibility forms: full-width letters, ligatures), then every character that
+    draws nothing is dropped (zero-width spaces, joiners, bidirectional marks, fillers,
+    variation selectors), runs of spaces become one, outer spaces go, and case is folded.
+    ``'Alice'``, ``' alice '``, ``'alice\u200b'`` and ``'ａｌｉｃｅ'`` are one person.
+    """
+    text = unicodedata.normalize("NFKC", str(name))
+    kept = (
+        " " if ch.isspace() else ch
+        for ch in text
+        if unicodedata.category(ch) not in ("Cf", "Cc") or ch.isspace()
+        if ord(ch) not in _INVISIBLE
+    )
+    return " ".join("".join(kept).split()).casefold()
+
+
 def same_person(a: str, b: str) -> bool:
-    """Actor names compared as people would: case and outer spaces do not make two people."""
-    return a.strip().casefold() == b.strip().casefold()
+    """Actor names compared as people would: case, spacing, compatibility forms and invisible
+    characters do not make two people (`person_key`)."""
+    return person_key(a) == person_key(b)
 
 
 def require_second_person(what: str, proposer: str, actor: str, decision: ChangeState) -> None:

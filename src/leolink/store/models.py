@@ -41,6 +41,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -72,6 +73,7 @@ __all__ = [
     "PolicyVersionRow",
     "PositionReportRow",
     "SigningKeyRow",
+    "TelemetryReportRow",
     "TerminalRow",
     "UTCInstant",
 ]
@@ -247,6 +249,8 @@ class CountryStatusRow(Base):
     approved_at: Mapped[np.datetime64 | None]
     rejected_at: Mapped[np.datetime64 | None]
     withdrawn_at: Mapped[np.datetime64 | None]
+    #: It describes the past (a reconstruction of the public record), recorded later.
+    reconstruction: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class CellStatusRow(Base):
@@ -279,6 +283,9 @@ class CellStatusRow(Base):
     approved_at: Mapped[np.datetime64 | None]
     rejected_at: Mapped[np.datetime64 | None]
     withdrawn_at: Mapped[np.datetime64 | None]
+    #: The first of two operators lifting statuses that two put in force (see the store).
+    withdrawal_proposer: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    withdrawal_proposed_at: Mapped[np.datetime64 | None]
 
     cells: Mapped[list[CellStatusCellRow]] = relationship(
         cascade="all, delete-orphan", order_by="CellStatusCellRow.cell", lazy="selectin"
@@ -320,6 +327,8 @@ class GeofenceRow(Base):
     window_end: Mapped[np.datetime64 | None]
     reason: Mapped[str] = mapped_column(Text)
     size_km2: Mapped[float] = mapped_column(Double)
+    #: Positions of its GeoJSON region's rings (the per-operator daily budget counts them).
+    vertices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     needs_approval: Mapped[bool] = mapped_column(Boolean)
     state: Mapped[str] = mapped_column(String(16))
     proposer: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
@@ -329,6 +338,11 @@ class GeofenceRow(Base):
     rejected_at: Mapped[np.datetime64 | None]
     withdrawn_at: Mapped[np.datetime64 | None]
     version: Mapped[int] = mapped_column(Integer)
+    #: It describes the past (a reconstruction of the public record), recorded later.
+    reconstruction: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The first of two operators lifting a geofence that two put in force (see the store).
+    withdrawal_proposer: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    withdrawal_proposed_at: Mapped[np.datetime64 | None]
 
     cells: Mapped[list[GeofenceCellRow]] = relationship(
         cascade="all, delete-orphan", order_by="GeofenceCellRow.cell", lazy="selectin"
@@ -414,6 +428,33 @@ class PositionReportRow(Base):
     cell: Mapped[str] = mapped_column(String(CELL_LENGTH))
 
 
+class TelemetryReportRow(Base):
+    """A terminal's own report in the dish API's vocabulary (`leolink.forensics.reports`).
+
+    One per (terminal, instant): the primary key drops a report sent twice.  Names
+    (``state``, ``disablement_code``, ``outage_cause``) are kept as the dish sends them, checked
+    against the vocabularies on the way in.
+    """
+
+    __tablename__ = "telemetry_reports"
+    __table_args__ = (Index(None, "reported_at"),)
+
+    terminal_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("terminals.id", ondelete="CASCADE"), primary_key=True
+    )
+    reported_at: Mapped[np.datetime64] = mapped_column(primary_key=True)
+    lat_deg: Mapped[float | None] = mapped_column(Double)
+    lon_deg: Mapped[float | None] = mapped_column(Double)
+    gps_valid: Mapped[bool] = mapped_column(Boolean)
+    gps_sats: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str | None] = mapped_column(String(32))
+    disablement_code: Mapped[str | None] = mapped_column(String(40))
+    outage_cause: Mapped[str | None] = mapped_column(String(40))
+    pop_ping_latency_ms: Mapped[float | None] = mapped_column(Double)
+    pop_ping_drop_rate: Mapped[float | None] = mapped_column(Double)
+    received_at: Mapped[np.datetime64]
+
+
 class ApiKeyRow(Base):
     """An API key: its role and an HMAC-SHA256 of its secret under a per-key salt."""
 
@@ -445,3 +486,27 @@ class IdempotencyRow(Base):
     status: Mapped[int | None] = mapped_column(Integer)
     content_type: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class CompiledAreaRow(Base):
+    """A geofence area compiled at one resolution (`leolink.policy._areas.compiled_area_cells`):
+    its interior and edge cells (sorted ``uint64``, little-endian) and its repaired region as
+    WKB, keyed by the area's content, so that no process parses or repairs it again."""
+
+    __tablename__ = "compiled_areas"
+
+    area_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resolution: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    interior: Mapped[bytes] = mapped_column(LargeBinary)
+    boundary: Mapped[bytes] = mapped_column(LargeBinary)
+    geometry_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class WitnessedCheckpointRow(Base):
+    """A checkpoint note pushed to the witnesses, with the cosignatures gathered so far (the
+    service publishes the newest one whose cosignatures meet its witness policy)."""
+
+    __tablename__ = "witnessed_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)

@@ -124,6 +124,8 @@ def row_to_cell_status(row: CellStatusRow, audit_seq: int | None = None) -> Cell
         rejected_at=row.rejected_at,
         withdrawn_at=row.withdrawn_at,
         audit_seq=audit_seq,
+        withdrawal_proposer=row.withdrawal_proposer,
+        withdrawal_proposed_at=row.withdrawal_proposed_at,
     )
 
 
@@ -143,6 +145,7 @@ def row_to_country_change(row: CountryStatusRow) -> CountryStatusChange:
         approved_at=row.approved_at,
         rejected_at=row.rejected_at,
         withdrawn_at=row.withdrawn_at,
+        reconstruction=bool(row.reconstruction),
     )
 
 
@@ -169,6 +172,9 @@ def row_to_geofence(row: GeofenceRow) -> Geofence:
         rejected_at=row.rejected_at,
         withdrawn_at=row.withdrawn_at,
         version=row.version,
+        reconstruction=bool(row.reconstruction),
+        withdrawal_proposer=row.withdrawal_proposer,
+        withdrawal_proposed_at=row.withdrawal_proposed_at,
     )
 
 

@@ -14,11 +14,16 @@ so a `PolicySnapshot` or a verification never mixes data from before and after a
 The two-person rule: a country-status change, and a geofence larger than `TwoPersonRule`
 allows, are only *proposed* until a second operator, different from the one who proposed (or
 last revised) it, approves it; until then they are not in force.  Proposal, revision,
-approval, rejection and withdrawal are each an audit record.
+approval, rejection and withdrawal are each an audit record.  It cannot be split or dodged:
+what one operator switched off alone nearby within a day counts against the same limits
+(`TwoPersonRule`); a geofence or cell statuses that two operators put in force take two to
+lift (the first withdrawal only proposes it); and actor names are compared as people
+(`leolink.store.checks.person_key`: NFKC, invisible characters dropped, case folded).
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,11 +43,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from leolink.errors import (
     DuplicateError,
     InputError,
+    LimitError,
     NotFoundError,
     PolicyStateError,
     StoreError,
+    TwoPersonRuleError,
 )
 from leolink.geo import grid
+from leolink.limits import SERVICE_LIMITS, WorkLimits
+from leolink.network.sites import great_circle_km
+from leolink.policy._areas import compiled_area_cells, fence_area
 from leolink.policy.audit import (
     AuditRecord,
     ChainVerification,
@@ -61,7 +71,7 @@ from leolink.policy.merkle import (
     subtrees_for_consistency,
     subtrees_for_inclusion,
 )
-from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint
+from leolink.policy.notes import SignedCheckpoint, Verifier, note_signature, parse_checkpoint
 from leolink.policy.records import (
     ApiKey,
     CellEffect,
@@ -87,9 +97,11 @@ from leolink.policy.tiles import TILE_HEIGHT, TILE_WIDTH, entry_bundle
 from leolink.policy.tlog import sign_log_checkpoint, verify_log
 from leolink.store import apikeys
 from leolink.store import repository as repo
+from leolink.store.areas import CompiledAreas
 from leolink.store.checks import (
     CheckedGeofence,
     TwoPersonRule,
+    area_centre_deg,
     check_actor,
     check_cells,
     check_geofence_spec,
@@ -100,9 +112,11 @@ from leolink.store.checks import (
     choice,
     instant,
     iso_alpha2,
+    person_key,
     require_proposed,
     require_proposer,
     require_second_person,
+    same_person,
     to_us,
 )
 from leolink.store.engine import WRITE_OPTION, make_engine
@@ -120,12 +134,15 @@ from leolink.store.models import (
     CountryStatusRow,
     GeofenceCellRow,
     GeofenceRow,
+    PolicyVersionRow,
     PositionReportRow,
     SigningKeyRow,
     TerminalRow,
 )
 from leolink.store.signing import default_key_path, load_or_create_key
+from leolink.store.telemetry import TelemetryReports
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
+from leolink.store.witnessed import WitnessedCheckpoints
 from leolink.time import format_instant, parse_instant
 
 __all__ = ["UNCHANGED", "Store", "Unchanged"]
@@ -170,12 +187,15 @@ class Store:
         two_person: TwoPersonRule | None = None,
         country_code: Callable[[str], str] = iso_alpha2,
         clock: Callable[[], np.datetime64] = _utc_now,
+        limits: WorkLimits = SERVICE_LIMITS,
     ) -> None:
         if checkpoint_every < 1:
             raise InputError(f"checkpoint_every={checkpoint_every} must be at least 1")
         self.engine = engine
         self.checkpoint_every = checkpoint_every
         self.two_person = two_person if two_person is not None else TwoPersonRule()
+        #: The vertices a geofence, and one operator in a day, may have (`leolink.limits`).
+        self.limits = limits
         self._country_code = country_code
         self._clock = clock
         self._key_source = signing_key
@@ -201,6 +221,7 @@ class Store:
         two_person: TwoPersonRule | None = None,
         country_code: Callable[[str], str] = iso_alpha2,
         clock: Callable[[], np.datetime64] = _utc_now,
+        limits: WorkLimits = SERVICE_LIMITS,
     ) -> Store:
         """Open the store at ``url``, migrating its schema to the newest unless ``migrate=False``.
 
@@ -225,6 +246,7 @@ class Store:
             two_person=two_person,
             country_code=country_code,
             clock=clock,
+            limits=limits,
         )
 
     def close(self) -> None:
@@ -264,6 +286,40 @@ class Store:
         """The idempotency keys of POSTs made through the service (`leolink.store.idempotency`)."""
         return IdempotencyKeys(self._write_sessions, self._now)
 
+    @property
+    def telemetry(self) -> TelemetryReports:
+        """What terminals reported about themselves, for forensics (`leolink.store.telemetry`)."""
+        return TelemetryReports(self._write_sessions, self._read_sessions, self._now)
+
+    @property
+    def compiled_areas(self) -> CompiledAreas:
+        """Geofence areas compiled once, kept across restarts (`leolink.store.areas`)."""
+        return CompiledAreas(self._write_sessions)
+
+    def _compile_area(self, checked: CheckedGeofence) -> None:
+        """Compile a checked geofence's area at the default resolution and keep it (once per
+        content: a region is parsed and repaired here, at its proposal, and never again)."""
+        area = fence_area(checked.area_geojson, checked.cells)
+        if checked.geometry is not None:
+            area.use_geometry(checked.geometry)  # checked (and repaired) once, just now
+        compiled_area_cells(area, grid.DEFAULT_RESOLUTION, self.compiled_areas)
+
+    @property
+    def witnessed(self) -> WitnessedCheckpoints:
+        """Checkpoints pushed to witnesses and their cosignatures (`leolink.store.witnessed`)."""
+        return WitnessedCheckpoints(self._write_sessions)
+
+    def sign_note(self, text: str) -> str:
+        """The log key's signed-note signature line over ``text`` (under the log's origin), for
+        statements the log vouches for besides checkpoints (decision receipts)."""
+        return note_signature(text, self.log_origin(), self._signing_key())
+
+    def policy_version_seq(self, version: int) -> int | None:
+        """The audit record that made policy ``version`` (None for version 0: no policy)."""
+        with self._read() as session:
+            row = session.get(PolicyVersionRow, version)
+            return None if row is None else int(row.audit_seq)
+
     @contextmanager
     def _read(self) -> Iterator[Session]:
         with self._read_sessions() as session, session.begin():
@@ -292,13 +348,15 @@ class Store:
         effective_from: str | np.datetime64,
         source: str,
         note: str = "",
+        reconstruction: bool = False,
         actor: str,
         reason: str,
     ) -> CountryStatusChange:
         """Propose that ``country_code`` has ``status`` from ``effective_from`` on.
 
         ``source`` cites where the status comes from (a URL, a news report); it is required.
-        The change is not in force until a second operator approves it.
+        The change is not in force until a second operator approves it.  ``reconstruction``
+        marks a change that describes the past (see `leolink.policy.records.Geofence`).
         """
         code = self._country_code(country_code)
         status = choice(CountryStatus, status, "country status")
@@ -317,6 +375,7 @@ class Store:
                 state=ChangeState.PROPOSED.value,
                 proposer=tx.actor,
                 proposed_at=tx.now,
+                reconstruction=bool(reconstruction),
             )
             tx.session.add(row)
             tx.session.flush()
@@ -527,8 +586,21 @@ class Store:
             what = f"cell-status change {row.id} ({row.category}, {len(row.cells)} cells)"
             state = ChangeState(row.state)
             in_force = state in (ChangeState.APPROVED, ChangeState.ACTIVE)
-            if decision is ChangeState.WITHDRAWN and in_force:
-                pass  # ending statuses in force gives service back: one operator may
+            if decision is ChangeState.WITHDRAWN and state is ChangeState.APPROVED:
+                before = repo.row_to_cell_status(row).to_dict()
+                if _first_of_two_lifts(row, what, tx):
+                    change = repo.row_to_cell_status(row)
+                    tx.log(
+                        "cell_status.propose_withdrawal",
+                        "cell_status",
+                        str(row.id),
+                        before,
+                        change.to_dict(),
+                        reason,
+                    )
+                    return change
+            elif decision is ChangeState.WITHDRAWN and in_force:
+                pass  # statuses one operator put in force, one operator may end
             else:
                 require_proposed(what, state)
                 if decision is ChangeState.WITHDRAWN:
@@ -604,11 +676,13 @@ class Store:
         A geofence within `TwoPersonRule` is ``active`` at once; a larger one is ``proposed``
         and waits for a second operator.  ``geofence_id`` defaults to a random ``gf-...`` id.
         """
-        checked = check_geofence_spec(spec)
+        checked = check_geofence_spec(spec, self.limits)
         gid = check_id(geofence_id, "geofence") if geofence_id is not None else _new_id("gf")
+        self._compile_area(checked)
         with self._write(actor) as tx:
             if tx.session.get(GeofenceRow, gid) is not None:
                 raise DuplicateError(f"geofence id {gid!r} is already taken: choose another id")
+            self._check_vertex_budget(tx, checked, None)
             row = GeofenceRow(id=gid, proposer=tx.actor, proposed_at=tx.now, version=1)
             self._apply_spec(row, checked, tx)
             tx.session.add(row)
@@ -626,11 +700,13 @@ class Store:
         revised geofence is small enough, it becomes ``active`` at once.  Geofences in force
         cannot be revised: withdraw one and propose its successor.
         """
-        checked = check_geofence_spec(spec)
+        checked = check_geofence_spec(spec, self.limits)
+        self._compile_area(checked)
         with self._write(actor) as tx:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             require_proposed(f"geofence {row.id!r}", ChangeState(row.state))
             before = repo.row_to_geofence(row).to_dict()
+            self._check_vertex_budget(tx, checked, row.id)
             row.proposer, row.proposed_at, row.version = tx.actor, tx.now, row.version + 1
             self._apply_spec(row, checked, tx)
             tx.session.flush()
@@ -677,11 +753,24 @@ class Store:
         with self._write(actor) as tx:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             state, what = ChangeState(row.state), f"geofence {row.id!r}"
-            if decision is ChangeState.WITHDRAWN and state in (
-                ChangeState.APPROVED,
-                ChangeState.ACTIVE,
-            ):
+            if decision is ChangeState.WITHDRAWN and state is ChangeState.APPROVED:
+                before = repo.row_to_geofence(row).to_dict()
+                if _first_of_two_lifts(row, what, tx):
+                    row.version += 1
+                    tx.session.flush()
+                    fence = repo.row_to_geofence(row)
+                    tx.log(
+                        "geofence.propose_withdrawal",
+                        "geofence",
+                        row.id,
+                        before,
+                        fence.to_dict(),
+                        reason,
+                    )
+                    return fence
                 tx.policy_changed = True
+            elif decision is ChangeState.WITHDRAWN and state is ChangeState.ACTIVE:
+                tx.policy_changed = True  # what one operator put in force, one may end
             else:
                 require_proposed(what, state)
                 if decision is ChangeState.WITHDRAWN:
@@ -705,10 +794,37 @@ class Store:
             tx.log(f"geofence.{action}", "geofence", row.id, before, fence.to_dict(), reason)
         return fence
 
+    def _check_vertex_budget(
+        self, tx: UnitOfWork, checked: CheckedGeofence, revised: str | None
+    ) -> None:
+        """Refuse a region that would take its proposer beyond the vertices one operator may
+        propose in 24 hours (`leolink.limits.WorkLimits.max_operator_vertices_per_day`)."""
+        if not checked.vertices:
+            return
+        limit = self.limits.max_operator_vertices_per_day
+        query = select(func.coalesce(func.sum(GeofenceRow.vertices), 0)).where(
+            GeofenceRow.proposer == tx.actor,
+            GeofenceRow.proposed_at > tx.now - np.timedelta64(1, "D"),
+        )
+        if revised is not None:
+            query = query.where(GeofenceRow.id != revised)
+        used = int(tx.session.scalar(query) or 0)
+        if used + checked.vertices > limit:
+            raise LimitError(
+                f"{tx.actor!r} has proposed geofences of {used:,} vertices in the last 24 hours; "
+                f"{checked.vertices:,} more would exceed the {limit:,} one operator may propose "
+                "in a day (`max_operator_vertices_per_day`): simplify the region or give cells"
+            )
+
     def _apply_spec(self, row: GeofenceRow, spec: CheckedGeofence, tx: UnitOfWork) -> None:
-        needs = self.two_person.needs_second_operator(spec.size_km2, len(spec.cells))
+        alone_km2, alone_cells = self._switched_off_alone(tx, row.id, spec)
+        needs = self.two_person.needs_second_operator(
+            spec.size_km2, len(spec.cells), alone_km2, alone_cells
+        )
+        row.reconstruction = spec.reconstruction
         row.name, row.effect, row.reason = spec.name, spec.effect.value, spec.reason
         row.area_geojson = spec.area_geojson
+        row.vertices = spec.vertices
         row.cells = [GeofenceCellRow(geofence_id=row.id, cell=c) for c in spec.cells]
         row.customer_classes = (
             None if spec.customer_classes is None else [c.value for c in spec.customer_classes]
@@ -719,6 +835,33 @@ class Store:
         row.approver, row.approved_at = None, None if needs else tx.now
         if not needs:
             tx.policy_changed = True
+
+    def _switched_off_alone(
+        self, tx: UnitOfWork, exclude_id: str, spec: CheckedGeofence
+    ) -> tuple[float, int]:
+        """Area (km²) and cells that ``tx.actor`` put in force alone, within the rule's window
+        of record and its distance of ``spec``'s centre (`TwoPersonRule`)."""
+        rule = self.two_person
+        since = tx.now - np.timedelta64(int(rule.window_h * 3_600e6), "us")
+        rows = tx.session.scalars(
+            select(GeofenceRow).where(
+                GeofenceRow.needs_approval.is_(False),
+                GeofenceRow.approved_at.is_not(None),
+                GeofenceRow.approved_at >= since,
+                GeofenceRow.id != exclude_id,
+            )
+        ).all()
+        me = person_key(tx.actor)
+        mine = [r for r in rows if person_key(r.proposer) == me]
+        if not mine:
+            return 0.0, 0
+        lat0_deg, lon0_deg = spec.centre_deg
+        km2, cells = 0.0, 0
+        for r in mine:
+            lat_deg, lon_deg = area_centre_deg(r.area_geojson, [c.cell for c in r.cells])
+            if float(great_circle_km(lat0_deg, lon0_deg, lat_deg, lon_deg)) <= rule.region_km:
+                km2, cells = km2 + r.size_km2, cells + len(r.cells)
+        return km2, cells
 
     def geofence(self, geofence_id: str) -> Geofence:
         """The geofence ``geofence_id``; `NotFoundError` if there is none."""
@@ -1232,21 +1375,55 @@ class Store:
         self,
         *,
         after_seq: int = 0,
+        before_seq: int | None = None,
         limit: int | None = 1000,
         entity: str | None = None,
         entity_id: str | None = None,
+        actor: str | None = None,
+        kind: str | None = None,
+        since: str | np.datetime64 | None = None,
+        until: str | np.datetime64 | None = None,
+        newest_first: bool = False,
     ) -> list[AuditRecord]:
-        """Audit records with ``seq > after_seq``, oldest first (page with ``after_seq``)."""
-        query = (
-            repo.audit_select().where(AuditRecordRow.seq > after_seq).order_by(AuditRecordRow.seq)
-        )
+        """Audit records with ``after_seq < seq < before_seq``, oldest first (or newest first).
+
+        Filters: ``entity`` / ``entity_id``; ``actor``, the same person however the name is
+        spelt (`leolink.store.checks.person_key`); ``kind``, an action (``geofence.approve``)
+        or every action on a kind of record (``geofence``); ``since`` / ``until``, the record's
+        time in ``[since, until)``.  Page oldest first with ``after_seq``, newest first with
+        ``before_seq``.
+        """
+        order = AuditRecordRow.seq.desc() if newest_first else AuditRecordRow.seq
+        query = repo.audit_select().where(AuditRecordRow.seq > after_seq).order_by(order)
+        if before_seq is not None:
+            query = query.where(AuditRecordRow.seq < before_seq)
         if entity is not None:
             query = query.where(AuditRecordRow.entity == entity)
         if entity_id is not None:
             query = query.where(AuditRecordRow.entity_id == entity_id)
+        if kind is not None:
+            kind = str(kind).strip()
+            if not re.fullmatch(r"[a-z_]+(\.[a-z_]+)?", kind):
+                raise InputError(
+                    f"kind {kind!r} is not an audit action: give one such as 'geofence.approve', "
+                    "or a kind of record such as 'geofence' for all its actions"
+                )
+            query = query.where(
+                (AuditRecordRow.action == kind) | AuditRecordRow.action.startswith(f"{kind}.")
+            )
+        if since is not None:
+            query = query.where(AuditRecordRow.ts >= instant(since, "since"))
+        if until is not None:
+            query = query.where(AuditRecordRow.ts < instant(until, "until"))
         if limit is not None:
             query = query.limit(limit)
         with self._read() as session:
+            if actor is not None:
+                who = person_key(actor)
+                names = session.scalars(select(AuditRecordRow.actor).distinct()).all()
+                query = query.where(
+                    AuditRecordRow.actor.in_([n for n in names if person_key(n) == who])
+                )
             return [repo.row_to_audit_record(r) for r in session.execute(query)]
 
     def audit_head(self) -> Checkpoint | None:
@@ -1508,6 +1685,24 @@ def _cell_statuses(session: Session, known: np.datetime64 | None) -> list[CellSt
     ).all()
     changes = (repo.row_to_cell_status(r) for r in rows)
     return [c for c in changes if c.in_force_interval(known) is not None]
+
+
+def _first_of_two_lifts(row: GeofenceRow | CellStatusRow, what: str, tx: UnitOfWork) -> bool:
+    """Two operators put ``row`` in force, so two lift it: True (and the first recorded on the
+    row) if ``tx.actor`` is the first; False if a different operator proposed the withdrawal
+    and ``tx.actor`` completes it; `TwoPersonRuleError` if the same person asks again."""
+    first = row.withdrawal_proposer
+    if first is None:
+        row.withdrawal_proposer, row.withdrawal_proposed_at = tx.actor, tx.now
+        return True
+    if same_person(first, tx.actor):
+        since = format_instant(row.withdrawal_proposed_at or tx.now)
+        raise TwoPersonRuleError(
+            f"{tx.actor!r} already proposed to withdraw {what} (at {since}); two operators put "
+            "it in force, so a second, different operator must confirm its withdrawal "
+            "(two-person rule)"
+        )
+    return False
 
 
 def _new_id(prefix: str) -> str:

@@ -69,6 +69,11 @@ class CellStatusOut(BaseModel):
     rejected_at: str | None
     withdrawn_at: str | None
     audit_seq: int | None
+    withdrawal_proposer: str | None = Field(
+        description="Two operators put them in force, so two lift them: the first who asked to "
+        "withdraw them (a second, different operator completes the withdrawal)."
+    )
+    withdrawal_proposed_at: str | None
 
 
 def _out(change: CellStatusChange) -> CellStatusOut:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends
+import numpy as np
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from leolink import forensics as fx
+from leolink.errors import InputError
 from leolink.service.auth import Permission, Principal, require
-from leolink.service.routers._common import errors
+from leolink.service.routers._common import errors, instant_or_now
 from leolink.service.state import ServiceState, get_state
 
 __all__ = ["router"]
@@ -26,6 +28,16 @@ Auditor = Annotated[Principal, require(Permission.READ_AUDIT)]
 #: Reports in one request: ~250 bytes each, so about what `ServiceLimits.max_body_bytes` (8 MiB)
 #: lets through; a larger set goes through ``leolink forensics infer`` with a file.
 MAX_REPORTS: Final = 32_000
+#: The longest window of stored reports one request may ask about.
+MAX_WINDOW_DAYS: Final = 31
+InstantQuery = Annotated[
+    str,
+    Query(
+        max_length=64,
+        description="UTC instant, ISO 8601 with Z.",
+        examples=["2022-09-16T00:00:00Z"],
+    ),
+]
 
 
 class ForensicsRequest(BaseModel):
@@ -41,7 +53,29 @@ def forensics(body: ForensicsRequest, state: StateDep, _who: Auditor) -> dict[st
     Returns ``{reports, summary, findings, not_enforced}`` as ``leolink forensics infer
     --format json`` prints them.
     """
-    read = fx.reports_from_records(body.reports)
+    return _findings(state, fx.reports_from_records(body.reports))
+
+
+@router.get("", responses=errors(401, 403))
+def stored_forensics(
+    state: StateDep, _who: Auditor, start: InstantQuery, end: InstantQuery
+) -> dict[str, Any]:
+    """Findings from the telemetry terminals posted (``POST /v1/terminals/{id}/telemetry``)
+    with times in ``[start, end)``, each policy restriction matched against the log.
+
+    The same document as ``POST``; ``reports.lines`` counts the stored reports read.
+    """
+    t0, t1 = instant_or_now(start, "start"), instant_or_now(end, "end")
+    if not t0 < t1 or t1 - t0 > np.timedelta64(MAX_WINDOW_DAYS, "D"):
+        raise InputError(
+            f"start {start} and end {end}: give a start before the end, at most "
+            f"{MAX_WINDOW_DAYS} days apart"
+        )
+    reports = state.store.telemetry.window(t0, t1)
+    return _findings(state, fx.ReportsRead(reports, len(reports), (), {}))
+
+
+def _findings(state: ServiceState, read: fx.ReportsRead) -> dict[str, Any]:
     inference = fx.infer(read.reports, coverage=fx.CoverageModel(state.catalog))
     log = fx.PolicyLog(state.store.policy_history(), state.store.audit_log(limit=None))
     return fx.findings_document(read, inference, fx.match_log(inference, log))

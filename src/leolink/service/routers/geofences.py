@@ -135,7 +135,10 @@ def reject(
 def withdraw(
     state: StateDep, who: Manager, geofence_id: GeofenceId, body: GeofenceDecision
 ) -> GeofenceOut:
-    """End a geofence: its proposer takes back a proposal, or any operator ends one in force."""
+    """End a geofence: its proposer takes back a proposal; one operator ends a geofence one
+    operator put in force; one that two operators approved takes two to lift: the first call
+    records ``withdrawal_proposer`` (it stays in force), a second, different operator's call
+    withdraws it (the same person again: 409 two-person-rule)."""
     fence = state.store.withdraw_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )

@@ -15,9 +15,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
+from leolink.errors import StoreError
 from leolink.policy.tiles import parse_tile_index
 from leolink.service.routers._common import errors
 from leolink.service.state import ServiceState, get_state
+from leolink.service.witnessing import published
 
 __all__ = ["router"]
 
@@ -52,9 +54,21 @@ def _b64(items: list[bytes]) -> list[str]:
 
 @router.get("/checkpoint", response_class=Response, responses=errors(503))
 def checkpoint(state: StateDep) -> Response:
-    """The newest signed checkpoint (C2SP signed note: origin, size, root hash, signatures)."""
-    note = state.store.latest_checkpoint().note()
-    return Response(note, media_type="text/plain; charset=utf-8")
+    """The newest published checkpoint (C2SP signed note: origin, size, root hash, signatures):
+    with a witness policy, the newest one its witnesses have cosigned (503 while none has)."""
+    cp = published(state.store, state.witness_policy)
+    if cp is None:
+        raise StoreError(_not_yet_witnessed(state))
+    return Response(cp.note(), media_type="text/plain; charset=utf-8")
+
+
+def _not_yet_witnessed(state: ServiceState) -> str:
+    policy = state.witness_policy
+    assert policy is not None
+    return (
+        f"no checkpoint has been cosigned by {policy.quorum} of the {len(policy.witnesses)} "
+        "witnesses yet (see /v1/log/witnesses); decisions and writes go on meanwhile"
+    )
 
 
 @router.get("/proof/inclusion", response_model=InclusionProofOut, responses=errors(404))

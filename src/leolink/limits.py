@@ -1,0 +1,59 @@
+"""The bounds on the work one request or one command may ask for, in one place.
+
+The service reads `SERVICE_LIMITS` (its OpenAPI document lists them), the store checks the
+geofence vertices against them (whoever writes: the service or the command line), and the
+command line reads `COMMAND_LINE_LIMITS` (its ``--help`` lists them; ``--force`` goes beyond
+them, after an estimate of the memory and time).  Each bound says what it keeps bounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Final
+
+__all__ = [
+    "COMMAND_LINE_LIMITS",
+    "SERVICE_LIMITS",
+    "WorkLimits",
+    "describe_limits",
+]
+
+
+@dataclass(frozen=True)
+class WorkLimits:
+    """Bounds on one request's (or command's) work; see the module docstring."""
+
+    #: Positions of one geofence's GeoJSON rings: a region of 100,000 vertices is ~4 MB of JSON
+    #: and ~0.5 s to check and compile once; beyond, give its H3 cells (or simplify it).
+    max_geofence_vertices: int = 100_000
+    #: Positions of the geofences one operator (actor) proposes in 24 hours, so that no one
+    #: fills the store and the compile queue with hostile regions.
+    max_operator_vertices_per_day: int = 1_000_000
+    #: Cells of one region asked for (availability cells, coverage).
+    max_cells: int = 20_000
+    #: Instants of one sweep (coverage).
+    max_instants: int = 97
+    #: Cells x instants of one sweep: ~10 ns and ~2 bytes of kernel work each, plus the instants.
+    max_cell_instants: int = 1_220_000
+
+    def markdown(self) -> str:
+        """The limits as a Markdown list (the OpenAPI document's)."""
+        return "\n".join(f"- `{f.name}`: {getattr(self, f.name):,}" for f in fields(self))
+
+
+#: What one HTTP request may ask for (a shared server: seconds of work at most).
+SERVICE_LIMITS: Final = WorkLimits()
+
+#: What one command may ask for without ``--force`` (the user's own machine: about a minute and
+#: 4 GB): a day at 60 s over a large country at resolution 5, or a week at 10 min over the world
+#: at resolution 3.
+COMMAND_LINE_LIMITS: Final = WorkLimits(
+    max_cells=200_000,
+    max_instants=100_000,
+    max_cell_instants=200_000_000,
+)
+
+
+def describe_limits(limits: WorkLimits) -> str:
+    """The limits as one line of text (for ``--help``)."""
+    return "; ".join(f"{f.name} {getattr(limits, f.name):,}" for f in fields(limits))
