@@ -152,6 +152,11 @@ class CatalogInfo(BaseModel):
     satellites: int
     epoch_min: str
     epoch_max: str
+    refresh: str | None = Field(
+        default=None,
+        description="With ``leolink serve --catalog-refresh``: what the last refresh did (or "
+        "why it failed: the catalog in use stays).",
+    )
 
 
 class Health(BaseModel):
