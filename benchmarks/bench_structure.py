@@ -7,7 +7,8 @@ Measured in one run:
    one SGP4 call placing every satellite at the common instant (``SatrecArray.sgp4``), the
    work inference cannot avoid;
 2. `leolink.network.build_network` (inference plus the +Grid lasers within range);
-3. `leolink.network.laser_day` over 24 h at ``--step-s`` (default 60 s): acquisitions per
+3. `leolink.network.laser_day` over 24 h at ``--step-s`` (default 60 s), with the +Grid held
+   all day and re-planned every ``--replan-every-s`` (default 3,600 s): acquisitions per
    day, link uptime, lasers in use and the longest link up, printed beside SpaceX's figures of
    January 2024 (not fitted to them), and its time beside propagating the same grid
    (`leolink.orbits.propagate.propagate`), which it contains.
@@ -32,6 +33,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--step-s", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--replan-every-s",
+        type=float,
+        default=3600.0,
+        help="also run laser_day re-inferring the +Grid this often (0: skip)",
+    )
     args = parser.parse_args()
 
     from leolink import api
@@ -85,7 +92,17 @@ def main() -> None:
     )
     summary = day.summary()
     summary.pop("spacex_2024")
-    print("model:  " + json.dumps(summary))
+    summary.pop("assumptions")
+    print("model, +Grid held all day:  " + json.dumps(summary))
+    if args.replan_every_s > 0:
+        t0 = time.perf_counter()
+        replanned = laser_day(network, times, replan_every_s=args.replan_every_s)
+        elapsed = time.perf_counter() - t0
+        summary = replanned.summary()
+        summary.pop("spacex_2024")
+        summary.pop("assumptions")
+        print(f"model, +Grid re-planned ({elapsed:.1f} s):  " + json.dumps(summary))
+    print("assumptions: " + json.dumps(day.summary()["assumptions"]))
     print("SpaceX: " + json.dumps(SPACEX_LASERS_2024))
 
 

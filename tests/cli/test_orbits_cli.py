@@ -72,6 +72,10 @@ def test_catalog_info_json_lists_shells() -> None:
     settled = sum(s["satellites"] for s in info["shells"])
     manoeuvring = sum(s["manoeuvring"] for s in info["shells"])
     assert settled + manoeuvring + info["unassigned"] == 10361
+    # Sizes a reader can check against the filings: planes x per plane as filed, beside ours.
+    shell_540 = next(s for s in info["shells"] if abs(s["altitude_km"] - 540) < 2)
+    assert shell_540["filed"] == "Gen1-540km-53.2deg-72x22"
+    assert shell_540["planes"] == 72
 
 
 def test_a_malformed_record_is_reported_and_skipped_or_stops_with_strict(tmp_path: Path) -> None:

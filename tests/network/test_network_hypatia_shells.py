@@ -1,11 +1,12 @@
-"""Hypatia's other shells through ``leolink route --isl plus-grid``: the +Grid inferred from the
-TLEs alone (no ISL file) is Hypatia's, so its paths and RTTs come out.
+"""Hypatia's shells through ``leolink route --isl plus-grid``: the +Grid inferred from the TLEs
+alone (no ISL file) is Hypatia's, so its paths and RTTs come out.
 
-Authorities: ``data/hypatia_kuiper630_reference.csv`` and
-``data/hypatia_telesat1015_reference.csv``, Hypatia's own routes and RTTs over its Kuiper-630
-(34 x 34, 51.9 deg) and Telesat-1015 (27 x 13, 98.98 deg: an odd number of planes, near-polar)
-shells, computed by its ``satgenpy`` 0.4.0
-(``make_hypatia_reference.py``) for 6 cities at 4 instants.
+Authorities: ``data/hypatia_starlink550_reference.csv``, ``data/hypatia_kuiper630_reference.csv``
+and ``data/hypatia_telesat1015_reference.csv``, Hypatia's own routes and RTTs over its
+Starlink-550 (72 x 22, 53 deg; 8 cities at 8 instants), Kuiper-630 (34 x 34, 51.9 deg) and
+Telesat-1015 (27 x 13, 98.98 deg: an odd number of planes, near-polar; 6 cities at 4 instants)
+shells, computed by its ``satgenpy`` 0.4.0 (``make_hypatia_reference.py``).
+``test_network_hypatia.py`` checks Starlink-550 through Hypatia's own links as well.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 
 from leolink.cli.main import app
 from leolink.network import (
+    STARLINK_550_MAX_GSL_KM,
     build_network,
     format_isls,
     ground_sites,
@@ -43,14 +45,18 @@ HYPATIA_RTT_TOLERANCE_MS = 0.1
 
 DATA = Path(__file__).with_name("data")
 
+#: Coordinates of Hypatia's ground_stations_cities_sorted_by_estimated_2025_pop_top_100.
 CITIES = {
     "Tokyo": (35.6895, 139.69171),
     "Sao-Paulo": (-23.5475, -46.63611),
     "New-York-Newark": (40.717042, -74.003663),
+    "Moskva-(Moscow)": (55.754996, 37.621849),
     "Paris": (48.85341, 2.3488),
+    "London": (51.50853, -0.12574),
     "Luanda": (-8.83682, 13.23432),
     "Sydney": (-33.86785, 151.20732),
 }
+SIX_CITIES = tuple(name for name in CITIES if name not in ("Moskva-(Moscow)", "London"))
 
 
 @dataclass(frozen=True)
@@ -64,10 +70,14 @@ class Spec:
     inclination_deg: float
     mean_motion_rev_per_day: float
     altitude_km: float
-    cone_elevation_deg: float
+    cone_elevation_deg: float | None  # None: the FCC filing's cone radius (Starlink-550)
+    cities: tuple[str, ...]
+    instants: int
 
     @property
     def max_gsl_km(self) -> float:
+        if self.cone_elevation_deg is None:
+            return STARLINK_550_MAX_GSL_KM
         cone_km = self.altitude_km / math.tan(math.radians(self.cone_elevation_deg))
         return math.hypot(cone_km, self.altitude_km)
 
@@ -77,8 +87,9 @@ class Spec:
 
 
 SPECS = [
-    Spec("kuiper630", "Kuiper-630", 34, 34, 51.9, 14.80, 630.0, 30.0),
-    Spec("telesat1015", "Telesat-1015", 27, 13, 98.98, 13.66, 1015.0, 10.0),
+    Spec("starlink550", "Starlink-550", 72, 22, 53.0, 15.19, 550.0, None, tuple(CITIES), 8),
+    Spec("kuiper630", "Kuiper-630", 34, 34, 51.9, 14.80, 630.0, 30.0, SIX_CITIES, 4),
+    Spec("telesat1015", "Telesat-1015", 27, 13, 98.98, 13.66, 1015.0, 10.0, SIX_CITIES, 4),
 ]
 
 
@@ -128,9 +139,10 @@ def test_same_paths_and_rtts_as_hypatia(spec: Spec) -> None:
         max_isl_km=s.max_isl_km,
     )
     rows = reference_rows(spec)
-    assert len(rows) == 4 * 15
+    pairs = len(spec.cities) * (len(spec.cities) - 1) // 2
+    assert len(rows) == spec.instants * pairs
     assert all(row["rtt_ms"] for row in rows)
-    names = list(CITIES)
+    names = list(spec.cities)
     cities = ground_sites(
         [CITIES[n][0] for n in names], [CITIES[n][1] for n in names], ids=names, kind="city"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 
 import numpy as np
@@ -11,13 +12,16 @@ from leolink import api
 from leolink.errors import InputError
 from leolink.network import (
     DEFAULT_MAX_ISL_KM,
+    ISL_MIN_GRAZING_ALTITUDE_KM,
     Network,
     build_network,
     format_isls,
     graph_from_positions,
     ground_sites,
     hypatia_compatible_shell,
+    isl_clearance_km,
     isl_lengths_km,
+    isl_up,
     laser_day,
     parse_isls,
 )
@@ -40,8 +44,9 @@ def test_default_range_is_spacexs() -> None:
 
 @pytest.mark.parametrize("hour", [0, 5, 11, 17, 23])
 def test_no_laser_longer_than_its_range_on_the_real_catalog(hour: int) -> None:
-    """At instants across 2026-05-13: every laser up is within 5,400 km, and nearly all of the
-    inferred +Grid is up (the structure holds over the day, not just where it was inferred)."""
+    """At instants across 2026-05-13: every laser up is within 5,400 km and clear of the Earth
+    by 80 km, and nearly all of the inferred +Grid is up (the structure holds over the day, not
+    just where it was inferred)."""
     network = real_network()
     at = np.datetime64("2026-05-13T00:00:00", "ns") + np.timedelta64(hour * 3600 + 1234, "s")
     r = propagate(network.catalog, at).r_itrs_km[:, 0, :]
@@ -50,12 +55,38 @@ def test_no_laser_longer_than_its_range_on_the_real_catalog(hour: int) -> None:
     lasers = graph.adjacency[:s, :s].tocoo()
     assert lasers.nnz == 2 * graph.lasers_up
     assert lasers.data.max() * C_KM_PER_MS <= SPACEX_RANGE_KM
+    up_pairs = np.stack([lasers.row, lasers.col], axis=1)
+    assert isl_clearance_km(r, up_pairs).min() >= ISL_MIN_GRAZING_ALTITUDE_KM
     lengths = isl_lengths_km(r, network.isl_pairs)
-    assert graph.lasers_up == np.count_nonzero(lengths <= SPACEX_RANGE_KM)
+    clear = isl_clearance_km(r, network.isl_pairs) >= ISL_MIN_GRAZING_ALTITUDE_KM
+    assert graph.lasers_up == np.count_nonzero((lengths <= SPACEX_RANGE_KM) & clear)
     assert graph.lasers_up >= 0.97 * len(network.isl_pairs)
     # Only settled satellites have lasers: none of them is manoeuvring.
     structure = api.infer_structure(network.catalog)
     assert np.all(structure.shell[network.isl_pairs] >= 0)
+
+
+def test_no_laser_out_of_range_through_the_day() -> None:
+    """Every 30 minutes of 2026-05-13 (and at an odd second, off any grid): the lasers of the
+    routing graph are exactly those `laser_day` has up, none longer than 5,400 km or closer
+    than 80 km to the ground."""
+    network = real_network()
+    start = np.datetime64("2026-05-13T00:00:07", "ns")
+    times = start + np.arange(0, 86_400, 1_800).astype("timedelta64[s]")
+    day = laser_day(network, times)
+    assert day.max_up_km <= SPACEX_RANGE_KM
+    r = propagate(network.catalog, times).r_itrs_km
+    nobody = ground_sites([], [], ids=[])
+    for k, at in enumerate(times):
+        graph = graph_from_positions(network, r[:, k, :], nobody, at=at)
+        s = graph.n_satellites
+        lasers = graph.adjacency[:s, :s].tocoo()
+        up = lasers.row < lasers.col
+        in_graph = np.stack([lasers.row[up], lasers.col[up]], axis=1)
+        expected = network.isl_pairs[day.up[:, k]]
+        np.testing.assert_array_equal(np.unique(in_graph, axis=0), expected)
+        assert lasers.data.max() * C_KM_PER_MS <= SPACEX_RANGE_KM
+        assert isl_clearance_km(r[:, k, :], expected).min() >= ISL_MIN_GRAZING_ALTITUDE_KM
 
 
 def test_lasers_are_acquired_and_held() -> None:
@@ -95,6 +126,61 @@ def test_lasers_are_acquired_and_held() -> None:
     assert day.acquisitions == came_up > int(day.up[:, 0].sum())
     assert 0.0 < day.uptime < 1.0
     assert day.max_up_km <= cut
+    # Every acquisition after the first instant was a link coming back into range.
+    assert day.causes["out_of_range"] == day.acquisitions - int(day.up[:, 0].sum())
+    assert sum(day.causes.values()) == day.causes["out_of_range"]
+    summary = day.summary()
+    assert summary["acquisitions_by_cause"] == day.causes
+    assert summary["acquisitions_per_laser_per_day"] == pytest.approx(
+        day.acquisitions_per_day / day.lasers
+    )
+    assert summary["spacex_acquisitions_per_laser_per_day"] == pytest.approx(266_141 / 9_000)
+    assert summary["assumptions"]
+
+
+def test_replanning_a_walker_shell_keeps_its_links() -> None:
+    """Inferring the +Grid again every 10 minutes finds the same partners on a Walker shell, so
+    nothing is re-acquired: a link in two consecutive plans is held."""
+    shell = hypatia_compatible_shell(34, 34, inclination_deg=51.9, mean_motion_rev_per_day=14.8)
+    network = build_network(
+        shell.catalog, gateways=False, pops=False, min_elevation_deg=None, max_gsl_km=1500.0
+    )
+    times = shell.epoch + np.arange(0, 3600, 60).astype("timedelta64[s]")
+    held = laser_day(network, times)
+    replanned = laser_day(network, times, replan_every_s=600.0)
+    np.testing.assert_array_equal(replanned.pairs, network.isl_pairs)
+    np.testing.assert_array_equal(replanned.up, held.up)
+    assert replanned.acquisitions == held.acquisitions == len(network.isl_pairs)
+    assert replanned.summary()["replan_every_s"] == 600.0
+    with pytest.raises(InputError, match="replan_every_s"):
+        laser_day(network, times, replan_every_s=0.0)
+
+
+def test_clearance_of_lines_of_sight() -> None:
+    """Heights of the lowest point of lasers between chosen points, against geometry by hand."""
+    a_km, b_km = 6378.137, 6356.752314245179  # WGS84
+    h = 550.0
+    r = np.array(
+        [
+            [a_km + h, 0.0, 0.0],
+            [0.0, a_km + h, 0.0],  # 90 deg along the equator: midpoint at (R+h)/sqrt(2)
+            [-(a_km + h), 0.0, 0.0],  # the antipode: the line passes through the centre
+            [0.0, 0.0, b_km + h],  # over the pole
+            [a_km + h, 0.0, 100.0],  # 100 km from the first: the lowest point is an end
+            [np.nan, 0.0, 0.0],
+            [100.0, 0.0, b_km + h],  # 100 km from the one over the pole
+        ]
+    )
+    pairs = np.array([[0, 1], [0, 2], [0, 4], [3, 6], [0, 5]])
+    clearance = isl_clearance_km(r, pairs)
+    np.testing.assert_allclose(clearance[0], (a_km + h) / math.sqrt(2.0) - a_km, atol=1e-9)
+    np.testing.assert_allclose(clearance[1], -a_km, atol=1e-9)
+    np.testing.assert_allclose(clearance[2], h, atol=1e-9)
+    np.testing.assert_allclose(clearance[3], h * a_km / b_km, atol=1e-9)  # a / b at the pole
+    assert np.isnan(clearance[4])
+    up, lengths = isl_up(r, pairs[[0, 1, 2, 4]], max_isl_km=20_000.0)
+    np.testing.assert_array_equal(up, [False, False, True, False])
+    assert np.isnan(lengths[3])
 
 
 def test_laser_day_refuses_bad_grids() -> None:

@@ -20,6 +20,7 @@ from leolink.network import (
     HypatiaShell,
     Network,
     build_network,
+    delays_between,
     forwarding_state,
     graph_from_positions,
     great_circle_km,
@@ -318,6 +319,24 @@ def test_forwarding_state_agrees_with_shortest_delays() -> None:
                 node = nxt
             assert walked == pytest.approx(expected, abs=SUMMATION_TOLERANCE_MS)
     assert np.all(state.next_hop[np.arange(4), sinks] == -1)
+
+
+def test_delays_between_either_way_round() -> None:
+    """Searching from the sources or from the targets (reversed graph) gives the same table."""
+    s = small_shell()
+    network = hypatia_network(s)
+    cities = ground_sites([48.85, -8.84, 35.69, 40.71, -33.87], [2.35, 13.23, 139.69, -74.0, 151.2])
+    graph = network_graph(network, s.epoch + np.timedelta64(300, "s"), cities)
+    sources = np.asarray(graph.source_node(np.arange(5)))
+    targets = np.asarray(graph.sink_node(np.arange(2)))
+    full, _ = shortest_delays(graph, sources)
+    many_to_few = delays_between(graph, sources, targets)  # 2 searches over the reversed graph
+    few_to_many = delays_between(graph, sources[:1], np.concatenate([targets, sources[1:]]))
+    assert many_to_few.shape == (5, 2)
+    np.testing.assert_allclose(many_to_few, full[:, targets], atol=SUMMATION_TOLERANCE_MS)
+    np.testing.assert_allclose(few_to_many[0, :2], full[0, targets], atol=SUMMATION_TOLERANCE_MS)
+    assert np.isfinite(many_to_few).any()
+    assert delays_between(graph, [], targets).shape == (0, 2)
 
 
 def test_unreachable_is_a_result() -> None:

@@ -23,6 +23,7 @@ from leolink.orbits.structure import (
     RIGHT,
     Manoeuvre,
     Structure,
+    filed_shells,
     infer_structure,
 )
 from leolink.orbits.walker import WalkerShell, walker_shell
@@ -189,6 +190,48 @@ def test_mixed_shells_in_shuffled_order() -> None:
     back = permutation[shuffled.neighbours]
     np.testing.assert_array_equal(back, structure.neighbours[permutation])
     assert shuffled.shells == structure.shells
+
+
+def _re_epoched(shell: WalkerShell, shift_days: np.ndarray) -> Catalog:
+    """``shell``'s satellites, each given as an element set of another epoch (``shift_days``
+    later): the same orbits, with the mean node and mean argument of latitude moved on at
+    SGP4's own secular rates (``nodedot``, ``mdot + argpdot``), as a real catalog holds
+    element sets of satellites of one plane published at different times."""
+    satrecs = []
+    for satrec, days in zip(shell.catalog.satrecs, shift_days.tolist(), strict=True):
+        minutes = days * 1440.0
+        moved = Satrec()
+        moved.sgp4init(
+            WGS72,
+            "i",
+            satrec.satnum,
+            satrec.jdsatepoch + satrec.jdsatepochF - 2433281.5 + days,
+            0.0,
+            0.0,
+            0.0,
+            satrec.ecco,
+            0.0,
+            satrec.inclo,
+            (satrec.mo + (satrec.mdot + satrec.argpdot) * minutes) % (2 * np.pi),
+            satrec.no_kozai,
+            (satrec.nodeo + satrec.nodedot * minutes) % (2 * np.pi),
+        )
+        satrecs.append(moved)
+    return Catalog(names=shell.catalog.names, satrecs=tuple(satrecs))
+
+
+def test_planes_of_element_sets_of_different_epochs() -> None:
+    """Element sets up to 3 days apart: at their own epochs the RAANs of one plane differ by up
+    to 27 deg (the node regresses ~4.5 deg a day at 53 deg, 550 km), more than the 15 deg
+    between planes; carried to one instant (J2's secular node drift) they line up again."""
+    shell = walker_shell(24, 20, 5, 53.0, 550.0)
+    shift_days = np.random.default_rng(11).uniform(-3.0, 3.0, len(shell))
+    moved = _re_epoched(shell, shift_days)
+    raan_at_own_epoch = moved.raan_deg.reshape(24, 20)
+    spread = np.ptp((raan_at_own_epoch - raan_at_own_epoch[:, :1] + 180.0) % 360.0, axis=1)
+    assert spread.max() > 360.0 / 24
+    structure = infer_structure(moved, at=shell.epoch, min_shell_satellites=1)
+    _assert_recovers(structure, shell, 0, 0)
 
 
 def _failing_satrec() -> Satrec:
@@ -399,3 +442,39 @@ def test_real_across_plane_neighbours_are_in_adjacent_planes(real: Real) -> None
             elif summary.planes > 1:
                 edge = 0 if step < 0 else summary.planes - 1
                 assert np.all(structure.plane[members[~has]] == edge)
+
+
+def test_real_shells_matched_to_their_filings(real: Real) -> None:
+    """Each shell names the FCC filing it is nearest to; the 540 km shell is flown as filed."""
+    filed = dict(zip(real.structure.shells, filed_shells(real.structure.shells), strict=True))
+    by_name = {spec.name: shell for shell, spec in filed.items() if spec is not None}
+    assert len(by_name) == sum(spec is not None for spec in filed.values())  # one to one
+    gen1_540 = by_name["Gen1-540km-53.2deg-72x22"]
+    assert gen1_540.planes == 72
+    assert abs(gen1_540.altitude_km - 540.0) < 2.0
+    assert by_name["Gen1-570km-70deg-36x20"].inclination_deg == pytest.approx(70.0, abs=0.05)
+    assert by_name["Gen2-530km-43deg-28x120"].altitude_km == pytest.approx(485.0, abs=3.0)
+
+
+def test_real_43_deg_planes_are_a_lattice_not_a_split(real: Real) -> None:
+    """The Gen2 43 deg shell at 485 km has ~98 planes, not the 28 of the 2022 filing, and they
+    are real: their RAANs step evenly by ~3.6 deg (a 99-plane lattice with one plane empty)
+    round the whole equator.  Planes cut out of 28 wider ones would leave gaps of 12.9 deg
+    between groups of close ones."""
+    structure = real.structure
+    index = next(
+        k
+        for k, s in enumerate(structure.shells)
+        if abs(s.inclination_deg - 43.0) < 0.1 and 480.0 < s.altitude_km < 490.0
+    )
+    shell = structure.shells[index]
+    assert 90 <= shell.planes <= 100
+    members = np.flatnonzero(structure.shell == index)
+    z = np.exp(1j * np.radians(structure.raan_deg[members]))
+    centres = np.array(
+        [np.degrees(np.angle(z[structure.plane[members] == p].mean())) for p in range(shell.planes)]
+    )
+    gaps = np.diff(np.append(np.sort(centres % 360.0), np.sort(centres % 360.0)[0] + 360.0))
+    assert np.median(gaps) == pytest.approx(360.0 / 99, abs=0.1)
+    assert gaps.min() > 3.0
+    assert np.count_nonzero(gaps > 1.5 * np.median(gaps)) <= 2  # empty lattice places

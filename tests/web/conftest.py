@@ -62,8 +62,13 @@ def _leolink(*args: str) -> list[str]:
     return [sys.executable, "-c", "from leolink.cli.main import main; main()", *args]
 
 
-def _serve(home: Path, scenario: str | None = None) -> Iterator[Service]:
-    """Run ``leolink serve`` over a store in ``home``, after replaying ``scenario`` into it."""
+def _serve(
+    home: Path,
+    scenario: str | None = None,
+    serve_args: Callable[[list[str], dict[str, str]], list[str]] | None = None,
+) -> Iterator[Service]:
+    """Run ``leolink serve`` over a store in ``home``, after replaying ``scenario`` into it;
+    ``serve_args(store options, environment)`` gives more options (run once the keys exist)."""
     env = {**os.environ, "XDG_DATA_HOME": str(home), "HOME": str(home)}
     db = f"sqlite:///{home / 'store.db'}"
     key_file = home / "signing-key.pem"
@@ -95,11 +100,12 @@ def _serve(home: Path, scenario: str | None = None) -> Iterator[Service]:
             check=True,
         )
         tokens[name] = made.stdout.strip().splitlines()[-1]
+    extra = serve_args(common, env) if serve_args is not None else []
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = (home / "serve.log").open("w")
     process = subprocess.Popen(
-        _leolink("serve", "--host", "127.0.0.1", "--port", str(port), *common),
+        _leolink("serve", "--host", "127.0.0.1", "--port", str(port), *common, *extra),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -3,6 +3,7 @@
 
 import { get, listOf } from "./api";
 import { escapeHtml } from "./decision";
+import { TransparencyPanel } from "./transparency";
 
 interface Verify {
   ok: boolean;
@@ -27,9 +28,12 @@ function pick(record: AuditRecord, ...names: string[]): unknown {
 
 export class AuditPane {
   private lastSeq = 0;
+  /** The public transparency log (checkpoints, witnesses, proofs): shown without a key. */
+  readonly transparency: TransparencyPanel;
 
   constructor(private readonly root: HTMLElement) {
     root.innerHTML = `
+      <div id="tlog"></div>
       <div class="row"><button id="audit-verify" type="button">Verify the chain</button>
         <button id="audit-reload" type="button">Reload</button></div>
       <div id="audit-result" role="status"></div>
@@ -39,6 +43,11 @@ export class AuditPane {
     root.querySelector("#audit-verify")!.addEventListener("click", () => void this.verify());
     root.querySelector("#audit-reload")!.addEventListener("click", () => void this.reload());
     root.querySelector("#audit-more")!.addEventListener("click", () => void this.more());
+    this.transparency = new TransparencyPanel(root.querySelector("#tlog")!);
+    root.querySelector("#audit-rows")!.addEventListener("click", (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>("button.prove");
+      if (button) void this.transparency.prove(Number(button.dataset.seq), button.dataset.hash);
+    });
   }
 
   async reload(): Promise<void> {
@@ -77,7 +86,8 @@ export class AuditPane {
           .filter((v) => v != null)
           .join(" ");
         const reason = pick(r, "reason");
-        return `<tr><td>${escapeHtml(seq)}</td><td>${escapeHtml(shortTime(pick(r, "ts", "at", "recorded_at", "time", "created_at")))}</td>
+        const hash = String(pick(r, "hash") ?? "");
+        return `<tr><td><button type="button" class="prove" data-seq="${seq}" data-hash="${escapeHtml(hash)}" title="Prove this record is in the published checkpoint">${escapeHtml(seq)}</button></td><td>${escapeHtml(shortTime(pick(r, "ts", "at", "recorded_at", "time", "created_at")))}</td>
           <td>${escapeHtml(pick(r, "actor", "by", "who") ?? "")}</td>
           <td><details><summary>${escapeHtml(what || "record")}${reason ? ` — <span class="muted">${escapeHtml(reason)}</span>` : ""}</summary><pre>${escapeHtml(JSON.stringify(r, null, 1))}</pre></details></td></tr>`;
       });

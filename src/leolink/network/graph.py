@@ -36,10 +36,11 @@ from leolink.arrays import BoolArray, FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.network.links import (
     DEFAULT_MIN_ELEVATION_DEG,
+    ISL_MIN_GRAZING_ALTITUDE_KM,
     SPEED_OF_LIGHT_KM_S,
     IslPattern,
     gsl_links,
-    isl_lengths_km,
+    isl_up,
     plus_grid_pairs,
 )
 from leolink.network.sites import GroundSites, great_circle_km, load_gateways, load_pops
@@ -58,6 +59,7 @@ __all__ = [
     "NodeKind",
     "build_network",
     "graph_from_positions",
+    "inferred_isl_pairs",
     "network_graph",
 ]
 
@@ -99,7 +101,8 @@ class Network:
     """What stays fixed over time: satellites, lasers, gateways, PoPs, and the link rules.
 
     ``isl_pairs`` ``(L, 2)`` are the lasers (satellite indices, each link once); they are up at
-    an instant when both ends have positions and are at most ``max_isl_km`` apart.  Each
+    an instant when both ends have positions, are at most ``max_isl_km`` apart and the line
+    between them clears WGS84 by ``min_isl_clearance_km`` (`leolink.network.links.isl_up`).  Each
     gateway is backhauled by fibre to its nearest PoP by great circle: ``gateway_pop`` ``(G,)``
     (-1 without PoPs) at ``gateway_pop_km``.  Ground links follow ``min_elevation_deg`` and
     ``max_gsl_km`` as in `leolink.network.links.gsl_links`.  ``serves_users`` ``(S,)`` says
@@ -117,6 +120,7 @@ class Network:
     min_elevation_deg: float | None
     max_gsl_km: float | None
     max_isl_km: float
+    min_isl_clearance_km: float
     ground_relays: bool
     serves_users: BoolArray
 
@@ -156,6 +160,22 @@ def _sites(
     raise InputError(f"{kind}s={choice!r}: give True (the vendored sites), False or GroundSites")
 
 
+def inferred_isl_pairs(
+    catalog: Catalog,
+    at: str | np.datetime64 | None,
+    max_isl_km: float,
+    min_isl_clearance_km: float = ISL_MIN_GRAZING_ALTITUDE_KM,
+) -> IntArray:
+    """The +Grid lasers of ``catalog``'s structure inferred at ``at`` (None: its median epoch).
+
+    Only partners that can be up at that instant (`isl_up`): a cross-plane neighbour across a
+    gap in a sparse shell, or one behind the Earth, is no partner (`leolink.network.lasers`).
+    """
+    structure = infer_structure(catalog, at)
+    pairs = plus_grid_pairs(structure.neighbours)
+    return pairs[isl_up(structure.r_teme_km, pairs, max_isl_km, min_isl_clearance_km)[0]]
+
+
 def build_network(
     catalog: Catalog,
     *,
@@ -167,6 +187,7 @@ def build_network(
     min_elevation_deg: float | None = DEFAULT_MIN_ELEVATION_DEG,
     max_gsl_km: float | None = None,
     max_isl_km: float = DEFAULT_MAX_ISL_KM,
+    min_isl_clearance_km: float = ISL_MIN_GRAZING_ALTITUDE_KM,
     ground_relays: bool = False,
     serves_users: npt.ArrayLike | None = None,
 ) -> Network:
@@ -181,7 +202,9 @@ def build_network(
     `leolink.network.hypatia.parse_isls`) gives the lasers instead.  ``gateways`` and ``pops`` are
     True for the vendored Starlink sets (`load_gateways`, `load_pops`), False for none, or the
     sites to use.  Ground links need ``min_elevation_deg`` and/or ``max_gsl_km`` (None to drop
-    one of them).  ``ground_relays`` lets paths pass through endpoints and gateways.
+    one of them).  A laser is up within ``max_isl_km`` while its line of sight clears the
+    Earth by ``min_isl_clearance_km`` (`leolink.network.links.isl_up`).  ``ground_relays``
+    lets paths pass through endpoints and gateways.
     ``serves_users`` (``(S,)`` booleans) names the satellites a user terminal may link to; by
     default those with a broadband payload (`leolink.orbits.payload.serves_dishes`: no
     Direct-to-Cell satellite serves a dish unless asked).
@@ -197,6 +220,11 @@ def build_network(
         )
     if not (isinstance(max_isl_km, int | float) and math.isfinite(max_isl_km) and max_isl_km > 0):
         raise InputError(f"max_isl_km={max_isl_km!r} must be a positive number of km")
+    if not (isinstance(min_isl_clearance_km, int | float) and math.isfinite(min_isl_clearance_km)):
+        raise InputError(
+            f"min_isl_clearance_km={min_isl_clearance_km!r} must be a number of km above WGS84 "
+            "(e.g. 80; negative lets lasers pass through the Earth)"
+        )
     if max_gsl_km is not None and not (math.isfinite(max_gsl_km) and max_gsl_km > 0):
         raise InputError(f"max_gsl_km={max_gsl_km!r} must be a positive number of km")
     if min_elevation_deg is not None and not (
@@ -217,11 +245,7 @@ def build_network(
                 "(indices from 0, in catalog order)"
             )
     elif neighbours is None:
-        # Lasers only to partners in range when the structure is inferred: a cross-plane
-        # neighbour across a gap in a sparse shell is no partner (see `leolink.network.lasers`).
-        structure = infer_structure(catalog)
-        pairs = plus_grid_pairs(structure.neighbours)
-        pairs = pairs[isl_lengths_km(structure.r_teme_km, pairs) <= max_isl_km]
+        pairs = inferred_isl_pairs(catalog, None, max_isl_km, min_isl_clearance_km)
     else:
         table = np.asarray(neighbours, dtype=np.int64)
         if table.shape[0] != len(catalog):
@@ -262,6 +286,7 @@ def build_network(
         min_elevation_deg=None if min_elevation_deg is None else float(min_elevation_deg),
         max_gsl_km=None if max_gsl_km is None else float(max_gsl_km),
         max_isl_km=float(max_isl_km),
+        min_isl_clearance_km=float(min_isl_clearance_km),
         ground_relays=bool(ground_relays),
         serves_users=users,
     )
@@ -355,7 +380,8 @@ def graph_from_positions(
 ) -> NetworkGraph:
     """The network with satellites at ``r_sat_itrs_km`` ``(S, 3)`` and these ``endpoints``.
 
-    Lasers are up within ``max_isl_km``; ground links as `gsl_links` (endpoints without a link
+    Lasers are up within ``max_isl_km`` and clear of the Earth (`isl_up`); ground links as
+    `gsl_links` (endpoints without a link
     limit, gateways with their antenna count); fibre from each gateway to its PoP at 2/3 c.
     """
     r = np.asarray(r_sat_itrs_km, dtype=np.float64)
@@ -379,8 +405,7 @@ def graph_from_positions(
         cols.append(b)
         delays.append(ms)
 
-    lengths = isl_lengths_km(r, network.isl_pairs)
-    up = lengths <= network.max_isl_km  # False for NaN
+    up, lengths = isl_up(r, network.isl_pairs, network.max_isl_km, network.min_isl_clearance_km)
     a, b, ms = network.isl_pairs[up, 0], network.isl_pairs[up, 1], lengths[up] / _C_KM_PER_MS
     add(a, b, ms)
     add(b, a, ms)

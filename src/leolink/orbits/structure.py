@@ -81,9 +81,11 @@ import numpy as np
 from leolink.arrays import FloatArray, IntArray
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
+from leolink.orbits.walker import ShellSpec, starlink_shells
 from leolink.time import datetime64_to_jd_fr, format_instant, parse_instant
 
 __all__ = [
+    "FILING_INCLINATION_TOLERANCE_DEG",
     "LEFT",
     "MANOEUVRE_NDOT_REV_PER_DAY2",
     "NEXT",
@@ -93,6 +95,7 @@ __all__ = [
     "ShellSummary",
     "Structure",
     "catalog_summary",
+    "filed_shells",
     "infer_structure",
 ]
 
@@ -610,10 +613,12 @@ def catalog_summary(catalog: Catalog) -> dict[str, Any]:
     """What ``leolink catalog info`` prints: satellites, inferred shells, unassigned, skipped.
 
     Shells are listed with their median altitude and inclination, number of planes, settled
-    satellites, satellites manoeuvring to or from them and median satellites per plane, so
-    that a reader can check them against the filings.
+    satellites, satellites manoeuvring to or from them and median satellites per plane, and
+    the filed shell they are matched to (`filed_shells`; its name ends in the filed planes x
+    satellites per plane), so that a reader can check them against the filings.
     """
     structure = infer_structure(catalog)
+    filed = filed_shells(structure.shells)
     epochs = catalog.epochs
     return {
         "satellites": len(catalog),
@@ -630,9 +635,51 @@ def catalog_summary(catalog: Catalog) -> dict[str, Any]:
                 "manoeuvring": shell.manoeuvring,
                 "sats_per_plane": shell.sats_per_plane,
                 "phasing_f": shell.phasing_f,
+                "filed": None if spec is None else spec.name,
             }
-            for shell in structure.shells
+            for shell, spec in zip(structure.shells, filed, strict=True)
         ],
         "unassigned": structure.unassigned,
         "skipped": catalog.skipped,
     }
+
+
+#: Matching an inferred shell to a filed one: inclinations must agree within this (the filings
+#: round to 0.1 deg or to whole degrees, real shells sit up to ~0.3 deg off: 53.16 for a filed
+#: 53, 97.28 for a filed 96.9 or 97.6) ...
+FILING_INCLINATION_TOLERANCE_DEG: Final = 0.5
+#: ... and altitude weighs this much less than inclination per unit: altitude is a weak key,
+#: as SpaceX moves shells (the FCC order of January 2026 lets the 525-535 km and 550 km shells
+#: come down to 475-485 km), while inclination is fixed at launch.
+_FILING_KM_PER_DEG: Final = 200.0
+
+
+def filed_shells(shells: tuple[ShellSummary, ...]) -> list[ShellSpec | None]:
+    """The FCC-filed Starlink shell (`leolink.orbits.walker.starlink_shells`) of each shell.
+
+    One to one: the pairs within `FILING_INCLINATION_TOLERANCE_DEG` are taken in order of
+    ``|di| + |dh| / 200 km`` (degrees), each filing and each inferred shell at most once, so
+    that a shell the catalog shows at a filed altitude claims its filing before one that has
+    moved.  None where no filing is left within the tolerance.  A match says which filing a
+    shell is nearest to, not that it was built as filed: compare ``planes`` and
+    ``sats_per_plane`` with the filing's name, ``{generation}-{km}-{deg}-{P}x{S}``.
+    """
+    specs = starlink_shells()
+    candidates = sorted(
+        (
+            abs(shell.inclination_deg - spec.inclination_deg)
+            + abs(shell.altitude_km - spec.altitude_km) / _FILING_KM_PER_DEG,
+            i,
+            j,
+        )
+        for i, shell in enumerate(shells)
+        for j, spec in enumerate(specs)
+        if abs(shell.inclination_deg - spec.inclination_deg) <= FILING_INCLINATION_TOLERANCE_DEG
+    )
+    matched: list[ShellSpec | None] = [None] * len(shells)
+    taken: set[int] = set()
+    for _, i, j in candidates:
+        if matched[i] is None and j not in taken:
+            matched[i] = specs[j]
+            taken.add(j)
+    return matched

@@ -40,11 +40,13 @@ from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.network import Network
 from leolink.policy._areas import AreaCellsStore
+from leolink.policy.asof import ViewedDecision, known_at_for
 from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
 from leolink.policy.decide import Decision as EngineDecision
 from leolink.policy.decide import DecisionSettings
 from leolink.policy.impact import Impact, geofence_impact
 from leolink.policy.records import (
+    AsOf,
     GeofenceSpec,
     PolicyHistory,
     PolicySnapshot,
@@ -55,6 +57,7 @@ from leolink.policy.sky import Sky
 from leolink.service import boxes
 from leolink.store import Store
 from leolink.store.checks import check_geofence_spec
+from leolink.time import parse_instant
 
 __all__ = [
     "IMPACT_CELL_STEPS",
@@ -82,6 +85,7 @@ class _Policy:
     areas: AreaCellsStore | None = None
     snapshots: LruCache[int, PolicySnapshot] = field(default_factory=lambda: LruCache(256))
     compiled: dict[int, CompiledPolicy] = field(default_factory=dict)
+    rewound: LruCache[tuple[int, int], CompiledPolicy] = field(default_factory=lambda: LruCache(8))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self, at: np.datetime64) -> PolicySnapshot:
@@ -89,9 +93,16 @@ class _Policy:
         key = int(at.astype("datetime64[ns]").astype(np.int64))
         return self.snapshots.get_or_compute(key, lambda: self.history.snapshot(at))
 
-    def compiled_at(self, resolution: int) -> CompiledPolicy:
+    def compiled_at(self, resolution: int, known_at: np.datetime64 | None = None) -> CompiledPolicy:
         """The history compiled for `decide_batch` at ``resolution`` (once per version; its
-        geofences' areas once per content, kept in ``areas`` across restarts)."""
+        geofences' areas once per content, kept in ``areas`` across restarts), or as it was on
+        record at ``known_at`` (the last few kept)."""
+        if known_at is not None:
+            key = (int(known_at.astype("datetime64[ns]").astype(np.int64)), resolution)
+            return self.rewound.get_or_compute(
+                key,
+                lambda: compile_policy(self.history.as_known_at(known_at), resolution, self.areas),
+            )
         with self.lock:
             if resolution not in self.compiled:
                 self.compiled[resolution] = compile_policy(self.history, resolution, self.areas)
@@ -177,6 +188,22 @@ class Decider:
         work: see `decide_many`)."""
         return self.decide_many([(lat_deg, lon_deg, at, terminal_id)])[0]
 
+    def decide_as(
+        self,
+        lat_deg: float,
+        lon_deg: float,
+        at: np.datetime64,
+        terminal_id: str | None,
+        view: AsOf,
+    ) -> ViewedDecision:
+        """One decision as recorded at ``at`` or as known now (`leolink.policy.asof`), with the
+        other view's answer where it differs (policy only: the sky is the same in both)."""
+        now = parse_instant("now")
+        row = [(lat_deg, lon_deg, at, terminal_id)]
+        asked = self.decide_many(row, known_at=known_at_for(view, at))[0]
+        other = self.decide_many(row, known_at=known_at_for(view.other, at), sky=False)[0]
+        return ViewedDecision.of(asked, view, at if view is AsOf.RECORDED else now, other)
+
     # --- impact -----------------------------------------------------------------------------
 
     def impact(self, spec: GeofenceSpec, *, step_s: float = 600.0) -> Impact:
@@ -208,7 +235,11 @@ class Decider:
     # --- batches ---------------------------------------------------------------------------
 
     def decide_many(
-        self, rows: Sequence[tuple[float, float, np.datetime64, str | None]]
+        self,
+        rows: Sequence[tuple[float, float, np.datetime64, str | None]],
+        *,
+        known_at: np.datetime64 | None = None,
+        sky: bool = True,
     ) -> list[EngineDecision]:
         """Decisions for rows of (lat, lon, at, terminal id or None), in order: one pass of the
         vectorised engine, then each row in words (`BatchDecisions.decisions`).
@@ -229,14 +260,14 @@ class Decider:
             reports += mine
         position = {tid: k for k, tid in enumerate(ids)}
         batch = decide_batch(
-            policy.compiled_at(grid.DEFAULT_RESOLUTION),
+            policy.compiled_at(grid.DEFAULT_RESOLUTION, known_at),
             np.asarray([r[0] for r in rows], dtype=np.float64),
             np.asarray([r[1] for r in rows], dtype=np.float64),
             np.asarray([r[2] for r in rows], dtype="datetime64[ns]"),
             terminals=terminals,
             terminal_index=[-1 if r[3] is None else position[r[3]] for r in rows],
             reports=reports,
-            sky=self.sky,
+            sky=self.sky if sky else None,
         )
         return batch.decisions()
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from leolink.errors import InputError
 from leolink.policy.decide import Decision
-from leolink.policy.records import CountryStatus
+from leolink.policy.records import AsOf, CountryStatus
 from leolink.service.boxes import TooManyCells, parse_bbox, too_many_cells_problem
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
 from leolink.service.schemas import (
@@ -39,6 +39,16 @@ __all__ = ["decision_json", "router"]
 router = APIRouter(prefix="/v1", tags=["decisions"])
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
+
+AsQuery = Annotated[
+    AsOf | None,
+    Query(
+        alias="as",
+        description="'recorded': with only what had been recorded by ``at`` (as recorded then); "
+        "'known': with everything recorded so far (as known now); either also gives the other "
+        "answer where it differs. Default: as known now, without the comparison.",
+    ),
+]
 
 #: Largest number of distinct instants in one batch: each costs a propagation of the catalog.
 MAX_BATCH_INSTANTS = 100
@@ -65,9 +75,18 @@ async def availability(
     lat: Annotated[Latitude, Query(description="Latitude, degrees.")],
     lon: Annotated[Longitude, Query(description="Longitude, degrees east.")],
     at: AtQuery = None,
+    view: AsQuery = None,
 ) -> Response:
-    """Would a new terminal get service here at ``at`` (default now), and why (not)."""
+    """Would a new terminal get service here at ``at`` (default now), and why (not).
+
+    ``as=recorded`` answers with only what had been recorded by ``at``, ``as=known`` with
+    everything recorded so far; either gives the other answer in ``other_view`` where it
+    differs (a record made after the instant it speaks about: a correction, a reconstruction).
+    """
     t = instant_or_now(at)
+    if view is not None:
+        viewed = await _in_turn(state, state.decider.decide_as, lat, lon, t, None, view)
+        return _json_response({"at": format_instant(t), **viewed.to_dict()})
     decision = await _in_turn(state, state.decider.decide, lat, lon, t)
     return _json_response(decision_json(decision, t))
 
@@ -90,8 +109,16 @@ async def post_decision(
     with ``POST /v1/terminals/{id}/reports``).
     """
     t = instant_or_now(body.at)
-    decision = await _in_turn(state, state.decider.decide, body.lat, body.lon, t, body.terminal_id)
-    out = decision_json(decision, t)
+    if body.as_ is not None:
+        viewed = await _in_turn(
+            state, state.decider.decide_as, body.lat, body.lon, t, body.terminal_id, body.as_
+        )
+        out = {"at": format_instant(t), **viewed.to_dict()}
+    else:
+        decision = await _in_turn(
+            state, state.decider.decide, body.lat, body.lon, t, body.terminal_id
+        )
+        out = decision_json(decision, t)
     if receipt:
         asked = {
             "lat": body.lat,

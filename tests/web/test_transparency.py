@@ -1,0 +1,123 @@
+"""End to end: the Audit tab's transparency log over a service with two witness processes.
+
+The tab lists checkpoints with the witnesses that cosigned them, and a click on a record's
+number proves it: the inclusion proof is checked in the browser against the published root.
+Desktop and phone (390x844) screenshots are saved for a human eye.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.service.witness_helpers import WitnessProcess, free_port
+from tests.web.conftest import AT, Service, _leolink, _serve
+from tests.web.pages import api, open_map
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def witnessed_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``leolink serve --witnesses`` with two witness processes, both required (2 of 2)."""
+    home = tmp_path_factory.mktemp("leolink-witnessed")
+    started: list[WitnessProcess] = []
+
+    def serve_args(common: list[str], env: dict[str, str]) -> list[str]:
+        vkey = subprocess.run(
+            _leolink("audit", "public-key", *common),
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        lines = ["quorum = 2"]
+        for name in ("witness-a.example", "witness-b.example"):
+            w = WitnessProcess(name, home, vkey, free_port())
+            w.start()
+            started.append(w)
+            lines += ["[[witness]]", f'key = "{w.vkey}"', f'url = "{w.url}"']
+        policy = home / "witnesses.toml"
+        policy.write_text("\n".join(lines) + "\n")
+        return ["--witnesses", str(policy)]
+
+    try:
+        yield from _serve(home, serve_args=serve_args)
+    finally:
+        for w in started:
+            w.stop()
+
+
+def _published_size(service: Service) -> int:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        items = api(service, "/v1/log/checkpoints")["items"]
+        done = [i for i in items if i["published"]]
+        if done:
+            return int(done[0]["size"])
+        time.sleep(0.5)
+    raise AssertionError("no checkpoint was published within 60 s")
+
+
+def test_audit_tab_shows_cosigned_checkpoints_and_proves_a_record(
+    page: Any, witnessed_service: Service, screenshots: Path
+) -> None:
+    size = _published_size(witnessed_service)
+    open_map(page, witnessed_service, f"at={AT}")
+    page.locator('#tabs [data-tab="operator"]').click()
+    page.fill("#op-key", witnessed_service.tokens["audrey"])
+    page.click("#op-key-use")
+    page.locator('#tabs [data-tab="audit"]').click()
+    published = page.locator('#tlog-checkpoints tr[data-published="true"]').first
+    published.wait_for(timeout=30_000)
+    assert published.locator(".cosig").all_inner_texts() == [
+        "witness-a.example",
+        "witness-b.example",
+    ]
+    assert "2 of 2 witnesses" in page.locator("#tlog-witnesses").inner_text()
+    page.locator("#audit-rows tr").first.wait_for(timeout=30_000)
+
+    page.locator('#audit-rows button.prove[data-seq="2"]').click()
+    proved = page.locator('#tlog-proof [data-proved="true"]')
+    proved.wait_for(timeout=30_000)
+    text = proved.inner_text()
+    assert f"Record #2 is in the checkpoint of {size} records" in text
+    assert "cosigned by witness-a.example, witness-b.example" in text
+    page.screenshot(path=screenshots / "audit-transparency.png")
+
+    # A record beyond the published checkpoint cannot be proved in it, and says so.
+    page.fill("#tlog-seq", str(size + 1))
+    page.click("#tlog-prove button")
+    refused = page.locator('#tlog-proof [data-proved="false"]')
+    refused.wait_for(timeout=30_000)
+    assert f"not in the published checkpoint of {size} records" in refused.inner_text()
+
+    # The check is the browser's own: a listed hash the log does not hold is not "proved".
+    page.evaluate(
+        """document.querySelector('#audit-rows button.prove[data-seq="2"]').dataset.hash ="""
+        """ '00'.repeat(32)"""
+    )
+    page.locator('#audit-rows button.prove[data-seq="2"]').click()
+    page.wait_for_function(
+        "document.querySelector('#tlog-proof').innerText.includes('another hash')", timeout=30_000
+    )
+
+
+def test_audit_tab_on_a_phone(page: Any, witnessed_service: Service, screenshots: Path) -> None:
+    _published_size(witnessed_service)
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_map(page, witnessed_service, f"at={AT}")
+    page.locator('#tabs [data-tab="audit"]').click()
+    page.fill("#tlog-seq", "1")
+    page.click("#tlog-prove button")
+    page.locator('#tlog-proof [data-proved="true"]').wait_for(timeout=30_000)
+    box = page.locator("#tlog").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390 + 1  # nothing runs off the screen
+    page.screenshot(path=screenshots / "audit-transparency-phone.png")
