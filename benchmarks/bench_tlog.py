@@ -190,6 +190,7 @@ def bench_postgres(tree: ArrayTree, url: str, rng: np.random.Generator) -> dict[
         store.inclusion_proof(1)  # warm the pool
         inc = median_ms(store.inclusion_proof, idx)
         con = median_ms(store.consistency_proof, sizes)
+        previous = median_ms(lambda i: _proof_in_a_transaction(store, i), idx)
         # As a verifier asks: against the size of the checkpoint it holds (one round trip).
         inc_at = median_ms(store.inclusion_proof, [(i, n) for (i,) in idx])
         con_at = median_ms(store.consistency_proof, [(s, n) for (s,) in sizes])
@@ -205,9 +206,34 @@ def bench_postgres(tree: ArrayTree, url: str, rng: np.random.Generator) -> dict[
         "inclusion_ms": inc,
         "consistency_ms": con,
         "inclusion_at_size_ms": inc_at,
+        "baseline_inclusion_in_a_transaction_ms": previous,
         "consistency_at_size_ms": con_at,
         "baseline_read_chain_ms": chain_ms,
     }
+
+
+def _proof_in_a_transaction(store, seq: int) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """Baseline: the same proof read as before `leolink.store.tree_nodes` — a REPEATABLE READ
+    transaction that reads the log's size, then the nodes (BEGIN, two SELECTs, COMMIT)."""
+    from sqlalchemy import select, tuple_
+    from sqlalchemy.orm import Session
+
+    from leolink.policy.merkle import subtrees_for_inclusion
+    from leolink.store.models import AuditHeadRow, AuditTreeNodeRow
+
+    engine = store.engine.execution_options(isolation_level="REPEATABLE READ")
+    with Session(engine) as session, session.begin():
+        head = session.get(AuditHeadRow, 1)
+        assert head is not None
+        wanted = subtrees_for_inclusion(seq - 1, head.seq)
+        pairs = tuple_(AuditTreeNodeRow.level, AuditTreeNodeRow.idx)
+        rows = session.execute(
+            select(AuditTreeNodeRow.level, AuditTreeNodeRow.idx, AuditTreeNodeRow.hash).where(
+                pairs.in_(sorted(set(wanted)))
+            )
+        ).all()
+        nodes = {(r[0], r[1]): bytes(r[2]) for r in rows}
+        return inclusion_proof(seq - 1, head.seq, nodes.__getitem__)
 
 
 def bench_tiles(n: int) -> dict[str, float]:
