@@ -23,6 +23,7 @@ lift (the first withdrawal only proposes it); and actor names are compared as pe
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +38,7 @@ import numpy.typing as npt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from leolink.errors import (
@@ -235,6 +237,13 @@ class Store:
                     f"the database {engine.url!r} is at schema {found!r}, this leolink needs "
                     f"{want!r}: open it with migrate=True (or `leolink serve` once) to upgrade"
                 )
+        except OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            raise StoreError(
+                f"cannot open the database {engine.url!r}: {reason}; check that the server runs "
+                "and that the URL (host, port, user, password, database) is right"
+            ) from None
         except BaseException:
             engine.dispose()
             raise
@@ -1374,21 +1383,55 @@ class Store:
         self,
         *,
         after_seq: int = 0,
+        before_seq: int | None = None,
         limit: int | None = 1000,
         entity: str | None = None,
         entity_id: str | None = None,
+        actor: str | None = None,
+        kind: str | None = None,
+        since: str | np.datetime64 | None = None,
+        until: str | np.datetime64 | None = None,
+        newest_first: bool = False,
     ) -> list[AuditRecord]:
-        """Audit records with ``seq > after_seq``, oldest first (page with ``after_seq``)."""
-        query = (
-            repo.audit_select().where(AuditRecordRow.seq > after_seq).order_by(AuditRecordRow.seq)
-        )
+        """Audit records with ``after_seq < seq < before_seq``, oldest first (or newest first).
+
+        Filters: ``entity`` / ``entity_id``; ``actor``, the same person however the name is
+        spelt (`leolink.store.checks.person_key`); ``kind``, an action (``geofence.approve``)
+        or every action on a kind of record (``geofence``); ``since`` / ``until``, the record's
+        time in ``[since, until)``.  Page oldest first with ``after_seq``, newest first with
+        ``before_seq``.
+        """
+        order = AuditRecordRow.seq.desc() if newest_first else AuditRecordRow.seq
+        query = repo.audit_select().where(AuditRecordRow.seq > after_seq).order_by(order)
+        if before_seq is not None:
+            query = query.where(AuditRecordRow.seq < before_seq)
         if entity is not None:
             query = query.where(AuditRecordRow.entity == entity)
         if entity_id is not None:
             query = query.where(AuditRecordRow.entity_id == entity_id)
+        if kind is not None:
+            kind = str(kind).strip()
+            if not re.fullmatch(r"[a-z_]+(\.[a-z_]+)?", kind):
+                raise InputError(
+                    f"kind {kind!r} is not an audit action: give one such as 'geofence.approve', "
+                    "or a kind of record such as 'geofence' for all its actions"
+                )
+            query = query.where(
+                (AuditRecordRow.action == kind) | AuditRecordRow.action.startswith(f"{kind}.")
+            )
+        if since is not None:
+            query = query.where(AuditRecordRow.ts >= instant(since, "since"))
+        if until is not None:
+            query = query.where(AuditRecordRow.ts < instant(until, "until"))
         if limit is not None:
             query = query.limit(limit)
         with self._read() as session:
+            if actor is not None:
+                who = person_key(actor)
+                names = session.scalars(select(AuditRecordRow.actor).distinct()).all()
+                query = query.where(
+                    AuditRecordRow.actor.in_([n for n in names if person_key(n) == who])
+                )
             return [repo.row_to_audit_record(r) for r in session.execute(query)]
 
     def audit_head(self) -> Checkpoint | None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from leolink.service.auth import Permission, Principal, require
-from leolink.service.routers._common import LimitQuery, errors
+from leolink.service.routers._common import LimitQuery, errors, instant_or_now
 from leolink.service.schemas import AuditPage, AuditRecordOut, Verification
 from leolink.service.state import ServiceState, get_state
 
@@ -23,18 +23,59 @@ Auditor = Annotated[Principal, require(Permission.READ_AUDIT)]
 def audit_log(
     state: StateDep,
     _who: Auditor,
+    order: Annotated[
+        Literal["newest", "oldest"],
+        Query(description="newest first (the default), or oldest first."),
+    ] = "newest",
     after_seq: Annotated[int, Query(ge=0, le=2**63 - 1, description="Records after this.")] = 0,
+    before_seq: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Records before this.")
+    ] = None,
     limit: LimitQuery = None,
     entity: Annotated[
         str | None,
         Query(max_length=64, description="country_status, geofence, terminal or api_key"),
     ] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Who made the change; one person however the name is spelt (case, "
+            "invisible characters, compatibility forms).",
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="An action (geofence.approve) or a kind of record (geofence: all its "
+            "actions).",
+            examples=["geofence.approve"],
+        ),
+    ] = None,
+    since: Annotated[
+        str | None, Query(max_length=64, description="Records at or after this instant.")
+    ] = None,
+    until: Annotated[str | None, Query(max_length=64, description="Records before this.")] = None,
 ) -> AuditPage:
-    """Audit records oldest first; ``next`` is the ``after_seq`` of the next page."""
+    """Audit records, newest first (``order=oldest``: oldest first), filtered.
+
+    ``next`` continues the list: the ``before_seq`` of the next page newest first, the
+    ``after_seq`` of the next page oldest first; null on the last page.
+    """
     size = limit or state.limits.page_default
     records = state.store.audit_log(
-        after_seq=after_seq, limit=size + 1, entity=entity, entity_id=entity_id
+        after_seq=after_seq,
+        before_seq=before_seq,
+        limit=size + 1,
+        entity=entity,
+        entity_id=entity_id,
+        actor=actor,
+        kind=kind,
+        since=None if since is None else instant_or_now(since, "since"),
+        until=None if until is None else instant_or_now(until, "until"),
+        newest_first=order == "newest",
     )
     items = records[:size]
     nxt = items[-1].seq if len(records) > size else None
