@@ -64,7 +64,7 @@ from leolink.network.homing import (
 )
 from leolink.network.links import SPEED_OF_LIGHT_KM_S, gsl_links
 from leolink.network.routing import RTT_STATS, InternetAccess, Route, route_on
-from leolink.network.sites import GroundSites, great_circle_km, ground_sites
+from leolink.network.sites import GroundSites, great_circle_km, ground_sites, load_gateways
 from leolink.orbits.propagate import propagate
 from leolink.time import parse_instant
 
@@ -606,17 +606,18 @@ def latency_record(row: LatencyRow, catalog_age_days: float) -> dict[str, object
     return record
 
 
-def ground_segment(network: Network) -> dict[str, object]:
+def ground_segment(gateways: GroundSites | None = None) -> dict[str, object]:
     """The 2026 ground segment as JSON: PoPs named as Starlink names them and the gateways.
 
     ``pops``: ``{id, name, city, country, kind, dns, lat_deg, lon_deg}`` (`load_pops_2026`);
     ``gateways``: ``{id, name, lat_deg, lon_deg, antennas, home_pop, backhaul_km}`` (StarPerf
     2024 sites, which Starlink does not name; ``home_pop`` the PoP each backhauls to and
-    ``backhaul_km`` the terrestrial path there, `backhaul_km`).
+    ``backhaul_km`` the terrestrial path there, `backhaul_km`); ``gateways`` defaults to
+    `load_gateways`.
     """
     pops = load_pops_2026()
     details = {d["code"]: d for d in pop_rows()}
-    gw = network.gateways
+    gw = load_gateways() if gateways is None else gateways
     home, path_km = backhaul_km(gw, pops)
     return {
         "geoip_feed_date": GEOIP_FEED_DATE,
@@ -634,6 +635,7 @@ def ground_segment(network: Network) -> dict[str, object]:
             }
             for i, code in enumerate(pops.ids)
         ],
+        "sources": {"gateways": gw.source, "pops": pops.source},
         "gateways": [
             {
                 "id": gw.ids[g],
