@@ -34,6 +34,7 @@ from leolink.network import (
     build_network,
     country_rtt_table,
     internet_route,
+    latency_record,
     latency_table,
     route,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "internet_route",
     "itrs_to_geodetic",
     "itrs_to_topocentric",
+    "latency_record",
     "latency_table",
     "latlng_to_cells",
     "load_catalog",
