@@ -8,8 +8,9 @@ the nearest PoP in delay, light only.  A user's ping to their PoP (the dish's ow
     up to the satellite the scheduler assigns, along the +Grid lasers, down to a gateway, and
     back; the path after the first satellite is the lowest-delay one to the user's PoP.
 ``propagation_ground_ms``
-    gateway to the user's PoP and back over terrestrial fibre: great circle times
-    `TERRESTRIAL_ROUTE_FACTOR`, at `FIBRE_VELOCITY_FACTOR` c.
+    gateway to the user's PoP and back over terrestrial fibre: to the gateway's home PoP (its
+    nearest), then PoP to PoP, each leg the great circle times `TERRESTRIAL_ROUTE_FACTOR`, at
+    `FIBRE_VELOCITY_FACTOR` c (`backhaul_km`); every PoP has such a path from every gateway.
 ``access_ms``
     the frame timing and uplink scheduling of the radio links (`access_ms`).
 ``processing_ms``
