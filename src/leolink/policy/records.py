@@ -378,6 +378,8 @@ class Geofence:
     reconstruction: bool = False
     withdrawal_proposer: str | None = None
     withdrawal_proposed_at: np.datetime64 | None = None
+    #: Its records carry a commitment to its area and reason (`leolink.policy.commitments`).
+    sealed: bool = False
 
     @property
     def recorded_at(self) -> np.datetime64:
@@ -445,6 +447,7 @@ class Geofence:
             "reconstruction": self.reconstruction,
             "withdrawal_proposer": self.withdrawal_proposer,
             "withdrawal_proposed_at": _instant(self.withdrawal_proposed_at),
+            **({"sealed": True} if self.sealed else {}),
         }
 
 

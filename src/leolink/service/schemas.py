@@ -314,6 +314,12 @@ class GeofenceProposal(_In):
     window_start: Instant | None = None
     window_end: Instant | None = Field(default=None, description="Exclusive; null: open end.")
     reason: Text
+    sealed: bool = Field(
+        default=False,
+        description="Government fences only: the public log holds a salted commitment to the "
+        "area and reason, not the text; auditors read the text and salt at "
+        "/v1/geofences/{id}/opening.",
+    )
 
 
 class GeofenceDecision(_In):
@@ -358,6 +364,22 @@ class GeofenceOut(BaseModel):
         "withdraw it (a second, different operator completes the withdrawal)."
     )
     withdrawal_proposed_at: str | None
+    sealed: bool = Field(
+        default=False,
+        description="Sealed: the log holds a commitment; keys that may not read the audit log "
+        "see no area, cells or reason.",
+    )
+
+
+class GeofenceOpeningOut(BaseModel):
+    """What an auditor checks a sealed fence's logged commitment with."""
+
+    id: str
+    commitment: str
+    salt: str
+    area_geojson: str | None
+    cells: list[str]
+    reason: str
 
 
 # --- terminals ------------------------------------------------------------------------------

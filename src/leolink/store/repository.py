@@ -177,6 +177,7 @@ def row_to_geofence(row: GeofenceRow) -> Geofence:
         reconstruction=bool(row.reconstruction),
         withdrawal_proposer=row.withdrawal_proposer,
         withdrawal_proposed_at=row.withdrawal_proposed_at,
+        sealed=row.commitment_salt is not None,
     )
 
 
