@@ -114,7 +114,7 @@ def check(
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
     min_elevation_deg: ElevationOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
     from leolink.policy.defaults import DEFAULT_APPROVER, DEFAULT_PROPOSER, seed_if_empty
@@ -165,7 +165,7 @@ def load_defaults(
     ] = None,
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Load the default country statuses (two system actors propose and approve); idempotent."""
     from leolink.policy.defaults import apply_defaults, load_default_dataset
@@ -176,7 +176,7 @@ def load_defaults(
     emit(result.to_dict(), fmt, title=f"Default policy {data.name}")
 
 
-def scenario_list(fmt: FormatOption = Format.table) -> None:
+def scenario_list(fmt: FormatOption = Format.auto) -> None:
     """List the shipped scenarios."""
     from leolink.policy.scenarios import load_scenario, scenario_names
 
@@ -201,7 +201,7 @@ def scenario_run(
         str, typer.Argument(help="A scenario name (see `scenario list`) or a YAML file.")
     ],
     catalog: CatalogOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Replay a scenario in a fresh store: expected and actual per step.
 
@@ -243,7 +243,7 @@ def scenario_load(
     ],
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Put a scenario's records into a store, as a reconstruction of the past, to replay it.
 
@@ -295,7 +295,7 @@ def terminals_enforce(
     ] = None,
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Terminals whose position reports place them in a blocked country or area, with evidence."""
     from leolink.policy.enforcement import find_violations, suspend
@@ -379,7 +379,7 @@ def geofence_impact_command(
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
     min_elevation_deg: ElevationOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
     from leolink.policy.impact import geofence_impact
