@@ -29,13 +29,25 @@ import {
   statusKey,
 } from "./palette";
 import { SatelliteFeed } from "./satellites";
+import { FindingsLayer } from "./findings";
+import { GroundLayer, RouteLayer } from "./ground";
 import { StarlinkMapLayer } from "./starlinkmap";
 import { TerminalsLayer } from "./terminals";
 import { isoZ, parseIsoZ, TimeControl } from "./time";
 
 // ---------------------------------------------------------------- state
 
-type LayerName = "countries" | "cells" | "starlinkMap" | "coverage" | "geofences" | "satellites" | "terminals";
+type LayerName =
+  | "countries"
+  | "cells"
+  | "starlinkMap"
+  | "coverage"
+  | "geofences"
+  | "satellites"
+  | "terminals"
+  | "findings"
+  | "ground"
+  | "route";
 
 interface Cell {
   cell: string;
@@ -53,6 +65,9 @@ const LAYER_LABEL: Record<LayerName, string> = {
   geofences: "Geofences (operators)",
   satellites: "Satellites",
   terminals: "Terminals at their last reported position (operators)",
+  findings: "Forensics findings (auditors, or a findings file)",
+  ground: "Gateways and PoPs",
+  route: "Route of a clicked place to its PoP",
 };
 
 /**
@@ -67,7 +82,7 @@ const FRAME_MS = 125;
 
 const params = new URLSearchParams(location.search);
 const state = {
-  visible: { countries: true, cells: true, starlinkMap: false, coverage: false, geofences: true, satellites: true, terminals: true } as Record<
+  visible: { countries: true, cells: true, starlinkMap: false, coverage: false, geofences: true, satellites: true, terminals: true, findings: false, ground: false, route: false } as Record<
     LayerName,
     boolean
   >,
@@ -165,6 +180,24 @@ const terminals = new TerminalsLayer(() => {
   showPickedTerminal();
 });
 
+const findings = new FindingsLayer(() => {
+  renderLayers();
+  renderLayerPanelNotes();
+  renderLegend();
+});
+const ground = new GroundLayer(() => {
+  renderLayers();
+  renderLayerPanelNotes();
+  renderLegend();
+});
+const route = new RouteLayer(() => {
+  renderLayers();
+  renderLayerPanelNotes();
+  renderLegend();
+  const details = document.getElementById("route-details");
+  if (details) details.innerHTML = route.details();
+});
+
 function onTimeChange(): void {
   satellites.start(time.isLive ? null : time.at);
   void loadCountries();
@@ -172,6 +205,8 @@ function onTimeChange(): void {
   void loadCoverage();
   void starlinkMap.load(time.at);
   void terminals.load(time.at);
+  void findings.load(time.at);
+  route.reload(time.at);
   renderLayers();
   if (state.pick) void decide(state.pick.lat, state.pick.lon, false);
 }
@@ -345,6 +380,7 @@ map.on("click", (event) => {
   const picked = overlay.pickObject({ x: event.point.x, y: event.point.y, radius: 4, layerIds: ["terminals"] });
   if (picked?.object) showTerminal(picked.object.id);
   else void decide(event.lngLat.lat, event.lngLat.lng);
+  if (!picked?.object) void route.load(event.lngLat.lat, event.lngLat.lng, time.at);
 });
 map.on("moveend", scheduleViewLoads);
 
@@ -391,6 +427,8 @@ function renderLayers(): void {
   if (starlinkMapLayer) layers.push(starlinkMapLayer);
   const coverageLayer = coverage.layer();
   if (coverageLayer) layers.push(coverageLayer);
+  const findingsLayer = findings.layer();
+  if (findingsLayer) layers.push(findingsLayer);
   if (state.visible.geofences && state.geofences.length) {
     const shown = state.geofences.filter((g) => isInForce(g, at) || ["proposed", "pending"].includes(geofenceState(g)));
     const polygons = shown.flatMap((g) => polygonsOf(g).map((polygon) => ({ g, polygon, inForce: isInForce(g, at) })));
@@ -454,6 +492,7 @@ function renderLayers(): void {
   }
   const terminalsLayer = terminals.layer();
   if (terminalsLayer) layers.push(terminalsLayer);
+  layers.push(...ground.layers(map.getZoom()), ...route.layers());
   const drafting = drawer.active ? drawer.vertices : (operator.draftRing ?? []);
   if (drafting.length) {
     const path = drawer.active && drawer.cursor ? [...drafting, drawer.cursor] : drafting;
@@ -504,6 +543,12 @@ function tooltip(layerId: string | undefined, object: any, index: number): any {
     html = `<code>${escapeHtml(object.cell)}</code><br/>${escapeHtml(object.code)} · ${escapeHtml(object.country ?? "")}`;
   } else if (layerId === "starlink-map" && object) {
     html = starlinkMap.tooltip(object);
+  } else if (layerId === "findings" && object) {
+    html = findings.tooltip(object);
+  } else if ((layerId === "gateways" || layerId === "pops") && object) {
+    html = ground.tooltip(layerId, object);
+  } else if (layerId?.startsWith("route-") && object) {
+    html = route.tooltip(layerId, object);
   } else if (layerId === "coverage" && object) {
     html = coverage.tooltip(object);
   } else if (layerId === "terminals" && object) {
@@ -560,6 +605,8 @@ function renderLayerPanel(): void {
       (name) => `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${state.visible[name] ? "checked" : ""} />
         ${LAYER_LABEL[name]}<span class="muted layer-note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>${
           name === "coverage" && state.visible.coverage ? coverage.controls() : ""
+        }${name === "findings" && state.visible.findings ? findings.controls() : ""}${
+          name === "route" && state.visible.route ? `<div id="route-details">${route.details()}</div>` : ""
         }`,
     )
     .join("")}
@@ -574,6 +621,7 @@ function renderLayerPanel(): void {
     coverage.window = WINDOWS.find((w) => w.minutes === minutes) ?? coverage.window;
     void loadCoverage();
   });
+  findings.bind(pane, (message) => setStatus(message, "error"));
   for (const input of pane.querySelectorAll<HTMLInputElement>("input[data-layer]")) {
     input.addEventListener("change", () => {
       const name = input.dataset.layer as LayerName;
@@ -599,6 +647,17 @@ function renderLayerPanel(): void {
         terminals.visible = input.checked;
         void terminals.load(time.at);
       }
+      if (name === "findings" || name === "route") {
+        findings.visible = state.visible.findings;
+        route.visible = state.visible.route;
+        if (name === "findings") void findings.load(time.at);
+        if (name === "route") route.reload(time.at);
+        renderLayerPanel();
+      }
+      if (name === "ground") {
+        ground.visible = input.checked;
+        void ground.load();
+      }
       if (name === "geofences" && input.checked) void operator.refresh();
       renderLayers();
     });
@@ -623,7 +682,10 @@ function renderLegend(): void {
     <div class="legend-row"><span class="dot"></span>Satellite</div>
     ${starlinkMap.legend()}
     ${terminals.legend()}
-    ${coverage.legend()}`;
+    ${coverage.legend()}
+    ${findings.legend()}
+    ${ground.legend()}
+    ${route.legend()}`;
 }
 
 let statusTimer: number | undefined;
@@ -670,6 +732,9 @@ function layerNotes(): Partial<Record<LayerName, string>> {
     satellites: satelliteNote(),
     geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
     terminals: terminals.note,
+    findings: findings.note,
+    ground: ground.note,
+    route: route.visible ? route.note : "",
   };
 }
 
@@ -708,6 +773,9 @@ window.leolink = {
   coverage,
   starlinkMap,
   terminals,
+  findings,
+  ground,
+  route,
   time,
   decide,
   /** Each deck.gl layer drawn: its number of objects. */

@@ -143,7 +143,7 @@ def route(
         )
     record = result.as_dict()
     if breakdown is not None:
-        record["latency"] = asdict(breakdown)
+        record["latency"] = api.latency_record(breakdown, cat.days_from_epochs(instant))
     if fmt is Format.json:
         emit(record, fmt)
         return

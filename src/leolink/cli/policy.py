@@ -114,6 +114,14 @@ def check(
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
     min_elevation_deg: ElevationOption = None,
+    receipt: Annotated[
+        Path | None,
+        typer.Option(
+            "--receipt",
+            help="Also write a signed receipt of the decision here (check it with `leolink "
+            "receipt verify`).",
+        ),
+    ] = None,
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
@@ -143,8 +151,12 @@ def check(
         sky = _sky(catalog, no_satellites, min_elevation_deg, instant)
         if view is None:
             decision = decide_from(store, terminal, (lat, lon), instant, sky=sky, known_at=known_at)
+            if receipt is not None:
+                _write_receipt(store, receipt, lat, lon, instant, terminal, decision.to_dict())
             emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
             return
+        if receipt is not None:
+            raise InputError("--receipt signs the decision as decided: give it without --as")
         from leolink.policy.asof import ViewedDecision, known_at_for
 
         now = parse_instant("now")
@@ -157,6 +169,25 @@ def check(
     viewed = ViewedDecision.of(asked, view, instant if view is AsOf.RECORDED else now, other)
     words = "as recorded then" if view is AsOf.RECORDED else f"as known now ({format_instant(now)})"
     emit(viewed.to_dict(), fmt, title=f"Decision at {format_instant(instant)}, {words}")
+
+
+def _write_receipt(
+    store: Store,
+    path: Path,
+    lat: float,
+    lon: float,
+    instant: np.datetime64,
+    terminal: str | None,
+    decision: dict[str, Any],
+) -> None:
+    """Sign a receipt of ``decision`` (`leolink.policy.receipts`) and write it to ``path``."""
+    from leolink.store.receipts import issue_receipt
+
+    if path.is_dir() or not path.parent.is_dir():
+        raise InputError(f"--receipt {path}: give a file in an existing folder")
+    at = format_instant(instant)
+    asked = {"lat": lat, "lon": lon, "at": at, "terminal_id": terminal}
+    path.write_text(issue_receipt(store, asked, {"at": at, **decision}), encoding="utf-8")
 
 
 def load_defaults(

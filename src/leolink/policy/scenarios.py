@@ -264,7 +264,16 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"no scenario {text_name!r}: give one of {', '.join(scenario_names())} or the path "
             "of a scenario YAML file"
         )
-    return parse_scenario(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"scenario file {text_name!r} is not UTF-8 text ({exc.reason} at byte {exc.start}): "
+            "give a scenario YAML file"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read scenario file {text_name!r}: {exc.strerror}") from None
+    return parse_scenario(text, str(path))
 
 
 def _instant(value: Any, where: str) -> np.datetime64:

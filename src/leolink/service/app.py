@@ -31,6 +31,7 @@ from leolink.service.routers import (
     decisions,
     forensics,
     geofences,
+    ground,
     public,
     routes,
     statuses,
@@ -183,6 +184,7 @@ def create_app(
         witnesses_router,
         forensics,
         telemetry,
+        ground,
     ):
         app.include_router(module.router)
     install_docs(app)

@@ -42,9 +42,11 @@ __all__ = [
     "DecisionRequest",
     "FeatureCollectionIn",
     "FeatureIn",
+    "GatewayOut",
     "GeofenceDecision",
     "GeofenceOut",
     "GeofenceProposal",
+    "GroundSegmentOut",
     "Health",
     "HopOut",
     "ImpactOut",
@@ -54,6 +56,7 @@ __all__ = [
     "MultiPolygonIn",
     "Page",
     "PolygonIn",
+    "PopOut",
     "PositionReportIn",
     "PositionReportOut",
     "PositionReportsIn",
@@ -63,6 +66,7 @@ __all__ = [
     "RouteOut",
     "SatelliteColumns",
     "Satellites",
+    "ServingLatencyOut",
     "ServingOut",
     "SiteRefOut",
     "Suspension",
@@ -530,9 +534,31 @@ class SiteRefOut(BaseModel):
     name: str
 
 
+class ServingLatencyOut(BaseModel):
+    """RTT a user at this place would measure to the PoP Starlink assigns, by component: an
+    estimate (``estimate`` says so), min / median / p90 over the satellites that may serve and
+    the median sample's four components, at an instant ``catalog_age_days`` from the catalog's
+    epochs (`leolink.policy.sky.Serving`)."""
+
+    estimate: str
+    pop: str
+    pop_source: str
+    samples: int
+    min_rtt_ms: float | None
+    median_rtt_ms: float | None
+    p90_rtt_ms: float | None
+    propagation_space_ms: float | None
+    propagation_ground_ms: float | None
+    access_ms: float | None
+    processing_ms: float | None
+    catalog_age_days: float | None
+    geoip_feed_date: str
+
+
 class ServingOut(BaseModel):
     """The satellite that would serve, the first hop of the route to the Internet, and that
-    route: gateway, PoP, RTT and number of links (null when no route, the reasons say why; the
+    route: gateway, PoP (Starlink's code, ``frntdeu1``), propagation RTT and number of links,
+    and ``latency`` as a user measures it (null when no route, the reasons say why; the
     satellite is then the highest above the mask, 25°)."""
 
     norad_id: int
@@ -542,6 +568,7 @@ class ServingOut(BaseModel):
     pop: SiteRefOut | None
     rtt_ms: float | None
     hops: int | None
+    latency: ServingLatencyOut | None = None
 
 
 class HopOut(BaseModel):
@@ -559,8 +586,12 @@ class HopOut(BaseModel):
 
 
 class LatencyOut(BaseModel):
-    """RTT a user measures to their PoP, by component (`leolink.network.LatencyRow`)."""
+    """RTT a user measures to their PoP, by component (`leolink.network.latency_record`): an
+    estimate, at an instant ``catalog_age_days`` from the catalog's epochs."""
 
+    estimate: str
+    catalog_age_days: float | None
+    geoip_feed_date: str
     code: str
     name: str
     pop: str
@@ -575,6 +606,40 @@ class LatencyOut(BaseModel):
     propagation_ground_ms: float | None
     access_ms: float | None
     processing_ms: float | None
+
+
+class PopOut(BaseModel):
+    """A 2026 PoP: Starlink's reverse-DNS code, place, kind and DNS name."""
+
+    id: str
+    name: str
+    city: str
+    country: str
+    kind: str
+    dns: str
+    lat_deg: float
+    lon_deg: float
+
+
+class GatewayOut(BaseModel):
+    """A gateway site (StarPerf 2024; Starlink does not name them) and its backhaul."""
+
+    id: str
+    name: str
+    lat_deg: float
+    lon_deg: float
+    antennas: int
+    home_pop: str
+    backhaul_km: float
+
+
+class GroundSegmentOut(BaseModel):
+    """The ground segment of the routes (`leolink.network.ground_segment`)."""
+
+    geoip_feed_date: str
+    route_factor: float
+    pops: list[PopOut]
+    gateways: list[GatewayOut]
 
 
 class RouteOut(BaseModel):

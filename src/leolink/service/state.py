@@ -20,6 +20,7 @@ from fastapi import Request
 
 from leolink import api
 from leolink.cache import LruCache
+from leolink.limits import SERVICE_LIMITS
 from leolink.network import Network, build_network
 from leolink.store import Store
 
@@ -42,21 +43,30 @@ _NETWORK_OPTIONS: Final = inspect.signature(build_network)
 
 @dataclass(frozen=True)
 class ServiceLimits:
-    """Caps that keep one request bounded in time and memory."""
+    """Caps that keep one request bounded in time and memory.
+
+    The bounds the command line shares (cells, instants, cell-instants, geofence vertices)
+    come from `leolink.limits.SERVICE_LIMITS`, their one place; the store enforces the
+    vertices whoever writes.
+    """
 
     #: Items of one ``POST /v1/decisions/batch``.
     max_batch: int = 1_000
     #: Cells of one ``GET /v1/availability/cells`` or ``GET /v1/coverage`` (above: 422 with a
     #: coarser resolution).
-    max_cells: int = 20_000
+    max_cells: int = SERVICE_LIMITS.max_cells
     #: Instants of one ``GET /v1/coverage``: 96 min at 60 s, a day at 15 min.  Each instant
     #: costs 10-70 ms on one core whatever the cells (SGP4 for the whole catalog and the
     #: kernel's work per satellite, which grows with the region's spread and a lower mask), so
     #: this bounds the worst request at about 6 s (`leolink.service.coverage`).
-    max_coverage_steps: int = 97
+    max_coverage_steps: int = SERVICE_LIMITS.max_instants
     #: Cells x instants of one ``GET /v1/coverage``: the default hour at 60 s (61 instants) over
     #: the most cells a request may have (a hemisphere at resolution 3: 3 s, 4 s at 10°).
-    max_coverage_cell_steps: int = 1_220_000
+    max_coverage_cell_steps: int = SERVICE_LIMITS.max_cell_instants
+    #: Positions of one geofence's GeoJSON region (above: 422, before it is repaired).
+    max_geofence_vertices: int = SERVICE_LIMITS.max_geofence_vertices
+    #: Positions of the geofences one operator proposes in 24 hours (above: 422).
+    max_operator_vertices_per_day: int = SERVICE_LIMITS.max_operator_vertices_per_day
     #: Sweeps one process runs at once: a sweep holds the GIL for much of its seconds (SGP4), so
     #: two at once would only slow each other and every other request of the process.
     max_concurrent_sweeps: int = 1

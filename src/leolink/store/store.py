@@ -38,6 +38,7 @@ import numpy.typing as npt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from leolink.errors import (
@@ -236,6 +237,13 @@ class Store:
                     f"the database {engine.url!r} is at schema {found!r}, this leolink needs "
                     f"{want!r}: open it with migrate=True (or `leolink serve` once) to upgrade"
                 )
+        except OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            raise StoreError(
+                f"cannot open the database {engine.url!r}: {reason}; check that the server runs "
+                "and that the URL (host, port, user, password, database) is right"
+            ) from None
         except BaseException:
             engine.dispose()
             raise

@@ -11,7 +11,6 @@ the graph with its two endpoints and one search (`leolink.network.route_on`).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -21,12 +20,14 @@ from leolink.errors import InputError
 from leolink.network import (
     DEFAULT_MAX_ISL_KM,
     IslPattern,
+    ground_segment,
     internet_route,
+    latency_record,
     parse_lat_lon,
     route_on,
 )
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
-from leolink.service.schemas import RouteOut
+from leolink.service.schemas import GroundSegmentOut, RouteOut
 from leolink.service.state import ServiceState, get_state
 
 __all__ = ["router"]
@@ -44,7 +45,8 @@ def _route(state: ServiceState, route: dict[str, Any], links: dict[str, Any]) ->
     if route["dst"] is None:
         found, latency = internet_route(network, route["at"], route["src"], pop=route["pop"])
         record = found.as_dict()
-        record["latency"] = None if latency is None else asdict(latency)
+        age_days = network.catalog.days_from_epochs(route["at"])
+        record["latency"] = None if latency is None else latency_record(latency, age_days)
     else:
         record = route_on(network, **route).as_dict()
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
@@ -125,3 +127,12 @@ async def routes(
     route = {"at": t, "src": src, "dst": dst, "pop": pop}
     body = await run_in_threadpool(_route, state, route, links)
     return Response(body, media_type="application/json")
+
+
+@router.get("/ground-segment", response_model=GroundSegmentOut, responses=errors())
+async def ground_segment_(state: StateDep) -> Response:
+    """The ground segment routes use: the 2026 PoPs named as Starlink names them (``frntdeu1``,
+    Frankfurt) and the StarPerf 2024 gateways with the PoP each backhauls to
+    (`leolink.network.ground_segment`), for the map's layers."""
+    body = json.dumps(ground_segment(state.network()), ensure_ascii=False, separators=(",", ":"))
+    return Response(body.encode(), media_type="application/json")
