@@ -37,3 +37,11 @@ def test_enforcement_is_not_replayed_into_the_past(store: Store):
     assert "not kept in time" in str(skipped["enforce"])
     assert all(t.state.value == "active" for t in store.terminals())
     assert store.verify().ok
+
+
+def test_a_status_another_scenario_reconstructed_is_not_written_twice(store: Store):
+    load_into(store, load_scenario("crimea-2022"), loaded_by="t")
+    steps = load_into(store, load_scenario("starshield-government"), loaded_by="t")
+    ua = [c for c in store.country_status_changes("UA") if c.status.value == "available"]
+    assert len(ua) == 1
+    assert "already on record as a reconstruction" in {s.skipped for s in steps}

@@ -727,6 +727,20 @@ class _Loader(_Runner):
         return self._done(step, f"geofence {fence.id} ends at {format_instant(step.at)}")
 
 
+def _status_on_record(store: ScenarioStore, step: Step) -> bool:
+    """True if the store has this status, from the same instant, as an approved reconstruction
+    (another scenario of the same history put it there)."""
+    a = step.args
+    effective = _instant(a.get("effective_from", format_instant(step.at)), "effective_from")
+    return any(
+        c.reconstruction
+        and c.state is ChangeState.APPROVED
+        and c.status.value == a["status"]
+        and c.effective_from == effective
+        for c in store.country_status_changes(str(a["country"]))
+    )
+
+
 def load_into(store: ScenarioStore, scenario: Scenario, *, loaded_by: str) -> list[LoadedStep]:
     """Write ``scenario``'s records into ``store`` as a reconstruction of the past.
 
@@ -735,8 +749,9 @@ def load_into(store: ScenarioStore, scenario: Scenario, *, loaded_by: str) -> li
     is flagged ``reconstruction`` and every reason names the scenario, its step and
     ``loaded_by``.  Actors are the scenario's (``as``); where it names none, the public record
     (``record:<name>``) proposes and ``loaded_by`` approves.  Checks, inspections and
-    enforcement are skipped (`_SKIPPED` says why).  Refused before anything is written if one
-    of its geofences, terminals or reconstructed statuses is already in the store.
+    enforcement are skipped (`_SKIPPED` says why), and so is a status another scenario already
+    reconstructed.  Refused before anything is written if one of its geofences or terminals is
+    already in the store.
     """
     taken = []
     for step in scenario.steps:
@@ -745,16 +760,6 @@ def load_into(store: ScenarioStore, scenario: Scenario, *, loaded_by: str) -> li
                 taken.append(f"geofence {store.geofence(str(step.args['id'])).id}")
             elif step.do == "register_terminal":
                 taken.append(f"terminal {store.terminal(str(step.args['id'])).id}")
-            elif step.do == "set_status":
-                a = step.args
-                effective = _instant(a.get("effective_from", format_instant(step.at)), "at")
-                taken += [
-                    f"{c.country_code} {c.status.value} from {format_instant(effective)}"
-                    for c in store.country_status_changes(str(a["country"]))
-                    if c.reconstruction
-                    and c.status.value == a["status"]
-                    and c.effective_from == effective
-                ]
         except LeolinkError:
             continue
     if taken:
@@ -767,6 +772,9 @@ def load_into(store: ScenarioStore, scenario: Scenario, *, loaded_by: str) -> li
     for step in scenario.steps:
         if step.do in _SKIPPED:
             out.append(LoadedStep(step, None, _SKIPPED[step.do]))
+            continue
+        if step.do == "set_status" and _status_on_record(store, step):
+            out.append(LoadedStep(step, None, "already on record as a reconstruction"))
             continue
         outcome = loader.run(loader.with_defaults(step))
         out.append(LoadedStep(step, outcome.actual))
