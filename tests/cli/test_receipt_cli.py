@@ -10,6 +10,7 @@ from tests.leolink_cli import run_leolink
 
 def test_check_writes_a_receipt_that_verifies_against_the_exported_log(tmp_path: Path) -> None:
     store = ["--db", f"sqlite:///{tmp_path / 'ops.db'}", "--signing-key", str(tmp_path / "k.pem")]
+    assert run_leolink("audit", "new-key", str(tmp_path / "k.pem")).returncode == 0
     assert run_leolink("policy", "load-defaults", *store).returncode == 0
     receipt = tmp_path / "receipt.note"
     checked = run_leolink(
@@ -58,6 +59,7 @@ def test_check_writes_a_receipt_that_verifies_against_the_exported_log(tmp_path:
 
 def test_receipt_options_refuse_bad_input(tmp_path: Path) -> None:
     store = ["--db", f"sqlite:///{tmp_path / 'ops.db'}", "--signing-key", str(tmp_path / "k.pem")]
+    assert run_leolink("audit", "new-key", str(tmp_path / "k.pem")).returncode == 0
     nowhere = run_leolink(
         "check",
         "--lat",

@@ -184,3 +184,24 @@ def test_the_route_and_its_latency_are_labelled_estimates(network) -> None:  # t
     assert record["estimate"].startswith("model estimate")
     assert 0 <= record["catalog_age_days"] < 2
     assert record["geoip_feed_date"] == "2026-05-13"
+
+
+def test_propagation_components_are_the_routes_light_time(network) -> None:  # type: ignore[no-untyped-def]
+    # Space and ground of the best sample are the lowest-delay route to the same PoP, hop by
+    # hop (radio and lasers at c, fibre at 2/3 c over the backhaul path): nothing else is in them.
+    points = [(-12.05, -77.04), (1.35, 103.82), (25.28, 51.52), (50.11, 8.68)]
+    sites = ground_sites([p[0] for p in points], [p[1] for p in points], kind="terminal")
+    homed = pop_for_places(sites.lat_deg, sites.lon_deg)
+    r = propagate(network.catalog, np.datetime64(AT[:-1], "ns")).r_itrs_km[:, 0, :]
+    samples = latency.PopPaths(network, r).samples(sites, homed.pop)
+    light = samples.propagation_space_ms + samples.propagation_ground_ms
+    for i, point in enumerate(points):
+        route, _ = latency.internet_route(network, AT, point)
+        assert route.path[-1].id == homed.codes()[i]
+        assert light[samples.point == i].min() == pytest.approx(route.rtt_ms, abs=1e-9)
+        fibre = route.path[-1]
+        assert fibre.link == "fibre"
+        best = np.argmin(np.where(samples.point == i, light, np.inf))
+        assert samples.propagation_ground_ms[best] == pytest.approx(
+            2 * fibre.link_km / (C_KM_PER_MS * 2 / 3), rel=1e-12
+        )

@@ -123,3 +123,4 @@ def test_the_ground_segment_names_pops_as_starlink_does(client: TestClient) -> N
     assert len(body["gateways"]) == 261
     assert {g["home_pop"] for g in body["gateways"]} <= set(pops)
     assert body["route_factor"] == 1.3
+    assert body["sources"]["pops"] == "starlink-pops-2026.csv"

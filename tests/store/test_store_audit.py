@@ -321,6 +321,10 @@ def test_a_wiped_log_is_caught_by_an_exported_checkpoint(store: Store, tamper: T
         "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "', signature = NULL, "
         "note = NULL, frontier = NULL",
     )
+    leftover = store.verify()  # the terminals outlive the log that wrote them
+    assert not leftover.ok
+    assert "table terminals, row 'UT-0000' is not in the log" in leftover.reason
+    tamper("DELETE FROM policy_versions", "DELETE FROM terminals")
     assert store.verify().ok  # looks like a new, empty store ...
     result = store.verify(anchors=[anchor])  # ... unless a checkpoint was kept elsewhere
     assert (result.ok, result.first_bad) == (False, 1)

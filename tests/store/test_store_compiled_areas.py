@@ -175,11 +175,11 @@ def test_vertices_are_limited_per_geofence_and_per_operator_per_day(
     store = open_store(
         limits=WorkLimits(max_geofence_vertices=2_100, max_operator_vertices_per_day=5_000)
     )
-    with pytest.raises(LimitError, match=r"4,002 vertices.*\(2,100, `max_geofence_vertices`\)"):
+    with pytest.raises(LimitError, match=r"4,000 vertices.*\(2,100, `max_geofence_vertices`\)"):
         store.propose_geofence(fence(hostile_region(rings=2)), actor="op:mallory")
     store.propose_geofence(fence(hostile_region(rings=1)), actor="op:mallory")
     store.propose_geofence(fence(hostile_region(rings=1)), actor="op:mallory")
-    with pytest.raises(LimitError, match="4,002 vertices in the last 24 hours"):
+    with pytest.raises(LimitError, match="4,000 vertices in the last 24 hours"):
         store.propose_geofence(fence(hostile_region(rings=1)), actor="op:mallory")
     store.propose_geofence(fence(hostile_region(rings=1)), actor="op:alice")  # her own budget
     assert len(store.geofences()) == 3

@@ -90,11 +90,26 @@ DbOption = Annotated[
         "(default: a SQLite file in the user's data directory).",
     ),
 ]
+
+
+def _existing_key_file(path: str | None) -> str | None:
+    """``--signing-key`` must name a key file that exists: a missing or mistyped path would
+    otherwise sign the log with a new key, splitting it between two keys."""
+    if path is not None and not Path(path).is_file():
+        raise typer.BadParameter(
+            f"{path}: no such key file (make a new one with `leolink audit new-key {path}`, or "
+            "leave --signing-key out to use the one in the user's data directory)"
+        )
+    return path
+
+
 SigningKeyOption = Annotated[
     str | None,
     typer.Option(
         "--signing-key",
-        help="PEM file of the Ed25519 key that signs the audit log (created if missing; "
-        "default: audit-signing-key.pem in the user's data directory).",
+        help="PEM file of the Ed25519 key that signs the audit log; it must exist (make one "
+        "with `leolink audit new-key PATH`). Default: audit-signing-key.pem in the user's "
+        "data directory, created by the first write.",
+        callback=_existing_key_file,
     ),
 ]

@@ -8,8 +8,9 @@ the nearest PoP in delay, light only.  A user's ping to their PoP (the dish's ow
     up to the satellite the scheduler assigns, along the +Grid lasers, down to a gateway, and
     back; the path after the first satellite is the lowest-delay one to the user's PoP.
 ``propagation_ground_ms``
-    gateway to the user's PoP and back over terrestrial fibre: great circle times
-    `TERRESTRIAL_ROUTE_FACTOR`, at `FIBRE_VELOCITY_FACTOR` c.
+    gateway to the user's PoP and back over terrestrial fibre: to the gateway's home PoP (its
+    nearest), then PoP to PoP, each leg the great circle times `TERRESTRIAL_ROUTE_FACTOR`, at
+    `FIBRE_VELOCITY_FACTOR` c (`backhaul_km`); every PoP has such a path from every gateway.
 ``access_ms``
     the frame timing and uplink scheduling of the radio links (`access_ms`).
 ``processing_ms``
@@ -64,7 +65,7 @@ from leolink.network.homing import (
 )
 from leolink.network.links import SPEED_OF_LIGHT_KM_S, gsl_links
 from leolink.network.routing import RTT_STATS, InternetAccess, Route, route_on
-from leolink.network.sites import GroundSites, great_circle_km, ground_sites
+from leolink.network.sites import GroundSites, great_circle_km, ground_sites, load_gateways
 from leolink.orbits.propagate import propagate
 from leolink.time import parse_instant
 
@@ -606,17 +607,18 @@ def latency_record(row: LatencyRow, catalog_age_days: float) -> dict[str, object
     return record
 
 
-def ground_segment(network: Network) -> dict[str, object]:
+def ground_segment(gateways: GroundSites | None = None) -> dict[str, object]:
     """The 2026 ground segment as JSON: PoPs named as Starlink names them and the gateways.
 
     ``pops``: ``{id, name, city, country, kind, dns, lat_deg, lon_deg}`` (`load_pops_2026`);
     ``gateways``: ``{id, name, lat_deg, lon_deg, antennas, home_pop, backhaul_km}`` (StarPerf
     2024 sites, which Starlink does not name; ``home_pop`` the PoP each backhauls to and
-    ``backhaul_km`` the terrestrial path there, `backhaul_km`).
+    ``backhaul_km`` the terrestrial path there, `backhaul_km`); ``gateways`` defaults to
+    `load_gateways`.
     """
     pops = load_pops_2026()
     details = {d["code"]: d for d in pop_rows()}
-    gw = network.gateways
+    gw = load_gateways() if gateways is None else gateways
     home, path_km = backhaul_km(gw, pops)
     return {
         "geoip_feed_date": GEOIP_FEED_DATE,
@@ -634,6 +636,7 @@ def ground_segment(network: Network) -> dict[str, object]:
             }
             for i, code in enumerate(pops.ids)
         ],
+        "sources": {"gateways": gw.source, "pops": pops.source},
         "gateways": [
             {
                 "id": gw.ids[g],

@@ -327,7 +327,9 @@ class GeofenceSpec:
 
     The area is a GeoJSON region (Polygon, MultiPolygon, Feature or FeatureCollection of those,
     in (lon, lat) as GeoJSON has it), a set of H3 cells (15-digit hex strings, any resolution),
-    or both, meaning their union.  ``customer_classes`` None means every class.
+    or both, meaning their union.  ``customer_classes`` None means every class.  ``sealed``
+    (government fences only) logs a commitment to the area and reason instead of the text
+    (`leolink.policy.commitments`).
     """
 
     name: str
@@ -339,6 +341,7 @@ class GeofenceSpec:
     window_start: np.datetime64 | str | None = None
     window_end: np.datetime64 | str | None = None
     reconstruction: bool = False
+    sealed: bool = False
 
 
 @dataclass(frozen=True)

@@ -638,6 +638,7 @@ class GroundSegmentOut(BaseModel):
 
     geoip_feed_date: str
     route_factor: float
+    sources: dict[str, str]
     pops: list[PopOut]
     gateways: list[GatewayOut]
 

@@ -22,6 +22,7 @@ from leolink import api
 from leolink.cache import LruCache
 from leolink.limits import SERVICE_LIMITS
 from leolink.network import Network, build_network
+from leolink.service.refusals import RefusalLimiter
 from leolink.store import Store
 
 if TYPE_CHECKING:
@@ -123,6 +124,8 @@ class ServiceState:
     )
     #: Turns to sweep (`ServiceLimits.max_concurrent_sweeps`).
     sweep_turns: threading.BoundedSemaphore = field(init=False)
+    #: The bound on refused writes logged (`leolink.service.refusals`).
+    refusals: RefusalLimiter = field(default_factory=RefusalLimiter)
     #: Who must cosign a checkpoint before it is published (None: publish the log's own).
     witness_policy: WitnessPolicy | None = None
     #: The thread that gathers the cosignatures (`leolink.service.witnessing`).

@@ -63,6 +63,7 @@ from leolink.policy.audit import (
     sign_checkpoint,
     verify_chain,
 )
+from leolink.policy.commitments import SEALED_REASON, new_salt
 from leolink.policy.merkle import (
     Subtree,
     consistency_proof,
@@ -94,6 +95,7 @@ from leolink.policy.records import (
     cell_category_effect,
     statuses_in_force,
 )
+from leolink.policy.replay import first_difference, replay
 from leolink.policy.tiles import TILE_HEIGHT, TILE_WIDTH, entry_bundle
 from leolink.policy.tlog import sign_log_checkpoint, verify_log
 from leolink.store import apikeys
@@ -140,8 +142,10 @@ from leolink.store.models import (
     SigningKeyRow,
     TerminalRow,
 )
+from leolink.store.replay import tables_state
 from leolink.store.signing import default_key_path, load_or_create_key
 from leolink.store.telemetry import TelemetryReports
+from leolink.store.tree_nodes import proof_engine, proof_nodes
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
 from leolink.store.witnessed import WitnessedCheckpoints
 from leolink.time import format_instant, parse_instant
@@ -208,6 +212,7 @@ class Store:
             if engine.dialect.name == "postgresql"
             else engine
         )
+        self._proof_engine = proof_engine(engine)
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(reader, expire_on_commit=False)
 
@@ -259,6 +264,8 @@ class Store:
 
     def close(self) -> None:
         """Release the database connections."""
+        if self._proof_engine is not self.engine:
+            self._proof_engine.dispose()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -685,6 +692,7 @@ class Store:
         and waits for a second operator.  ``geofence_id`` defaults to a random ``gf-...`` id.
         """
         checked = check_geofence_spec(spec, self.limits)
+        salt = _commitment_salt(spec, checked, None)
         gid = check_id(geofence_id, "geofence") if geofence_id is not None else _new_id("gf")
         self._compile_area(checked)
         with self._write(actor) as tx:
@@ -692,11 +700,14 @@ class Store:
                 raise DuplicateError(f"geofence id {gid!r} is already taken: choose another id")
             self._check_vertex_budget(tx, checked, None)
             row = GeofenceRow(id=gid, proposer=tx.actor, proposed_at=tx.now, version=1)
+            row.commitment_salt = salt
             self._apply_spec(row, checked, tx)
             tx.session.add(row)
             tx.session.flush()
             fence = repo.row_to_geofence(row)
-            tx.log("geofence.propose", "geofence", gid, None, fence.to_dict(), checked.reason)
+            logged = repo.geofence_as_logged(row)
+            why = checked.reason if salt is None else SEALED_REASON
+            tx.log("geofence.propose", "geofence", gid, None, logged, why)
         return fence
 
     def revise_geofence(
@@ -713,13 +724,15 @@ class Store:
         with self._write(actor) as tx:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             require_proposed(f"geofence {row.id!r}", ChangeState(row.state))
-            before = repo.row_to_geofence(row).to_dict()
+            before = repo.geofence_as_logged(row)
             self._check_vertex_budget(tx, checked, row.id)
+            row.commitment_salt = _commitment_salt(spec, checked, row.commitment_salt)
             row.proposer, row.proposed_at, row.version = tx.actor, tx.now, row.version + 1
             self._apply_spec(row, checked, tx)
             tx.session.flush()
             fence = repo.row_to_geofence(row)
-            tx.log("geofence.revise", "geofence", row.id, before, fence.to_dict(), checked.reason)
+            why = checked.reason if row.commitment_salt is None else SEALED_REASON
+            tx.log("geofence.revise", "geofence", row.id, before, repo.geofence_as_logged(row), why)
         return fence
 
     def approve_geofence(
@@ -762,7 +775,7 @@ class Store:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             state, what = ChangeState(row.state), f"geofence {row.id!r}"
             if decision is ChangeState.WITHDRAWN and state is ChangeState.APPROVED:
-                before = repo.row_to_geofence(row).to_dict()
+                before = repo.geofence_as_logged(row)
                 if _first_of_two_lifts(row, what, tx):
                     row.version += 1
                     tx.session.flush()
@@ -772,7 +785,7 @@ class Store:
                         "geofence",
                         row.id,
                         before,
-                        fence.to_dict(),
+                        repo.geofence_as_logged(row),
                         reason,
                     )
                     return fence
@@ -785,7 +798,7 @@ class Store:
                     require_proposer(what, row.proposer, tx.actor)
                 else:
                     require_second_person(what, row.proposer, tx.actor, decision)
-            before = repo.row_to_geofence(row).to_dict()
+            before = repo.geofence_as_logged(row)
             row.state, row.version = decision.value, row.version + 1
             if decision is ChangeState.APPROVED:
                 row.approver, row.approved_at = tx.actor, tx.now
@@ -799,7 +812,8 @@ class Store:
             action = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[
                 decision
             ]
-            tx.log(f"geofence.{action}", "geofence", row.id, before, fence.to_dict(), reason)
+            after = repo.geofence_as_logged(row)
+            tx.log(f"geofence.{action}", "geofence", row.id, before, after, reason)
         return fence
 
     def _check_vertex_budget(
@@ -1501,27 +1515,33 @@ class Store:
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> tuple[int, list[bytes]]:
         """``(size, proof)``: the RFC 9162 audit path of record ``seq`` in the tree of the first
-        ``size`` records (default: the whole log); O(log n) rows read in one query."""
-        with self._read() as session:
-            size = self._tree_size(session, size)
-            if not 1 <= seq <= size:
-                raise NotFoundError(f"record {seq} is not in a log of {size} records (1..{size})")
-            wanted = subtrees_for_inclusion(seq - 1, size)
-            nodes = _nodes(session, wanted)
-            return size, inclusion_proof(seq - 1, size, nodes.__getitem__)
+        ``size`` records (default: the whole log); O(log n) rows read in one statement
+        (`leolink.store.tree_nodes`)."""
+
+        def wanted(n: int) -> list[Subtree]:
+            if not 1 <= seq <= n:
+                raise NotFoundError(f"record {seq} is not in a log of {n} records (1..{n})")
+            return subtrees_for_inclusion(seq - 1, n)
+
+        total, size, nodes = proof_nodes(self._proof_engine, size, wanted)
+        _check_size(size, total)
+        return size, inclusion_proof(seq - 1, size, nodes.__getitem__)
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> tuple[int, list[bytes]]:
         """``(size2, proof)``: the RFC 9162 proof that the log of ``size2`` records (default: the
         whole log) extends its first ``size1``."""
-        with self._read() as session:
-            size2 = self._tree_size(session, size2)
-            if not 0 <= size1 <= size2:
+
+        def wanted(n: int) -> list[Subtree]:
+            if not 0 <= size1 <= n:
                 raise InputError(
-                    f"size1={size1} must be between 0 and the log's size {size2}: a consistency "
+                    f"size1={size1} must be between 0 and the log's size {n}: a consistency "
                     "proof goes from an older, smaller log to a newer one"
                 )
-            nodes = _nodes(session, subtrees_for_consistency(size1, size2))
-            return size2, consistency_proof(size1, size2, nodes.__getitem__)
+            return subtrees_for_consistency(size1, n)
+
+        total, size2, nodes = proof_nodes(self._proof_engine, size2, wanted)
+        _check_size(size2, total)
+        return size2, consistency_proof(size1, size2, nodes.__getitem__)
 
     def tree_root(self, size: int | None = None) -> tuple[int, bytes]:
         """``(size, root)`` of the tree of the first ``size`` records (default: all)."""
@@ -1630,12 +1650,67 @@ class Store:
                 records, checkpoints=[*cps, *anchors], head=head, public_keys=keys
             )
             head_row = session.get(AuditHeadRow, 1)
+            difference = first_difference(replay(records), tables_state(session))
         if head_row is not None and (keys or log_key is not None):
             verifier = log_key or Verifier(head_row.origin, next(iter(keys.values())))
             latest = parse_checkpoint(head_row.note) if head_row.note else None
             tree = verify_log(records, latest=latest, earlier=earlier, verifier=verifier)
             result = _combine(result, tree.ok, tree.first_bad, tree.reason)
+        if difference is not None:
+            # The log itself may be sound: the tables were changed behind its back.
+            result = _combine(result, False, difference.seq, difference.describe())
         return replace(result, reason=result.reason + note) if note else result
+
+    def record_refusal(
+        self,
+        *,
+        actor: str,
+        role: str,
+        method: str,
+        path: str,
+        status: int,
+        problem: str,
+        detail: str,
+        suppressed: int = 0,
+    ) -> AuditRecord:
+        """Log a write the service refused (403/409): who (``actor``, ``role``), what
+        (``method`` ``path``), and why (``problem``, ``detail``); ``suppressed`` counts this
+        caller's refusals left out since (`leolink.service.refusals` bounds them).  It changes
+        no policy state."""
+        what = f"{method} {path}"[:200]
+        why = detail.strip()[:2000] or problem
+        with self._write(actor) as tx:
+            after: dict[str, Any] = {
+                "role": role,
+                "method": method,
+                "path": path[:2000],
+                "status": int(status),
+                "problem": problem,
+                "suppressed_before": int(suppressed),
+            }
+            rec = tx.log("request.refuse", "request", what, None, after, why)
+        return rec
+
+    def geofence_opening(self, geofence_id: str) -> dict[str, Any]:
+        """What an auditor is shown of a sealed fence: its commitment as logged, the salt and
+        the text it commits to (check them with `leolink.policy.commitments.opening_matches`).
+        """
+        with self._read() as session:
+            row = repo.get_geofence(session, geofence_id)
+            if row.commitment_salt is None:
+                raise PolicyStateError(
+                    f"geofence {row.id!r} is not sealed: its records hold its area and reason"
+                )
+            fence = repo.row_to_geofence(row)
+            opening: dict[str, Any] = {
+                "id": fence.id,
+                "commitment": repo.geofence_as_logged(row)["commitment"],
+                "salt": row.commitment_salt,
+                "area_geojson": fence.area_geojson,
+                "cells": list(fence.cells),
+                "reason": fence.reason,
+            }
+        return opening
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -1651,6 +1726,11 @@ def _combine(
         return ChainVerification(False, chain.records, first_bad, reason)
     # The chain names the first bad record more sharply than a root mismatch ("one of 1..n").
     return ChainVerification(False, chain.records, chain.first_bad, f"{chain.reason}; {reason}")
+
+
+def _check_size(size: int, total: int) -> None:
+    if not 0 <= size <= total:
+        raise InputError(f"size={size} must be between 0 and the log's size {total}")
 
 
 def _nodes(session: Session, wanted: list[Subtree]) -> dict[Subtree, bytes]:
@@ -1693,6 +1773,19 @@ def _cell_statuses(session: Session, known: np.datetime64 | None) -> list[CellSt
     ).all()
     changes = (repo.row_to_cell_status(r) for r in rows)
     return [c for c in changes if c.in_force_interval(known) is not None]
+
+
+def _commitment_salt(spec: GeofenceSpec, checked: CheckedGeofence, kept: str | None) -> str | None:
+    """The salt of a sealed fence (``kept`` if it had one), None for an open one; only a
+    government fence may be sealed."""
+    if not spec.sealed:
+        return None
+    if checked.customer_classes != (CustomerClass.GOVERNMENT,):
+        raise InputError(
+            f"geofence {checked.name!r}: only a government fence (customer_classes "
+            "['government']) may be sealed; open it (sealed=False) or limit it to government"
+        )
+    return kept or new_salt()
 
 
 def _first_of_two_lifts(row: GeofenceRow | CellStatusRow, what: str, tx: UnitOfWork) -> bool:

@@ -8,46 +8,30 @@ PoPs are the 2026 points of presence named as Starlink names them, by their reve
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from fastapi import APIRouter, Response
 
-from leolink.network.homing import load_pops_2026
-from leolink.network.sites import GroundSites, load_gateways
+from leolink.network import ground_segment as ground_segment_record
 from leolink.service.routers._common import errors
+from leolink.service.schemas import GroundSegmentOut
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["public"])
 
 
-def _sites(sites: GroundSites) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": sites.ids[i],
-            "name": sites.names[i],
-            "lat_deg": round(float(sites.lat_deg[i]), 5),
-            "lon_deg": round(float(sites.lon_deg[i]), 5),
-        }
-        for i in range(len(sites.ids))
-    ]
-
-
 @cache
 def _body() -> bytes:
     import json
 
-    gateways, pops = load_gateways(), load_pops_2026()
-    document = {
-        "gateways": _sites(gateways),
-        "pops": _sites(pops),
-        "sources": {"gateways": gateways.source, "pops": pops.source},
-    }
+    document = ground_segment_record()
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@router.get("/ground-segment", responses=errors())
+@router.get("/ground-segment", response_model=GroundSegmentOut, responses=errors())
 def ground_segment() -> Response:
-    """Gateways (``{id, name, lat_deg, lon_deg}``, StarPerf 2024) and PoPs (the same, ``id``
-    the reverse-DNS code Starlink names them by, 2026), with the files they come from."""
+    """Gateways (``{id, name, lat_deg, lon_deg}``, StarPerf 2024, with ``antennas``, the
+    ``home_pop`` each backhauls to and ``backhaul_km``) and PoPs (the same, ``id`` the
+    reverse-DNS code Starlink names them by, 2026, with city, country, kind and DNS name), with
+    the files they come from (`leolink.network.ground_segment`)."""
     return Response(_body(), media_type="application/json")

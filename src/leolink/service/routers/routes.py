@@ -20,14 +20,13 @@ from leolink.errors import InputError
 from leolink.network import (
     DEFAULT_MAX_ISL_KM,
     IslPattern,
-    ground_segment,
     internet_route,
     latency_record,
     parse_lat_lon,
     route_on,
 )
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
-from leolink.service.schemas import GroundSegmentOut, RouteOut
+from leolink.service.schemas import RouteOut
 from leolink.service.state import ServiceState, get_state
 
 __all__ = ["router"]
@@ -127,12 +126,3 @@ async def routes(
     route = {"at": t, "src": src, "dst": dst, "pop": pop}
     body = await run_in_threadpool(_route, state, route, links)
     return Response(body, media_type="application/json")
-
-
-@router.get("/ground-segment", response_model=GroundSegmentOut, responses=errors())
-async def ground_segment_(state: StateDep) -> Response:
-    """The ground segment routes use: the 2026 PoPs named as Starlink names them (``frntdeu1``,
-    Frankfurt) and the StarPerf 2024 gateways with the PoP each backhauls to
-    (`leolink.network.ground_segment`), for the map's layers."""
-    body = json.dumps(ground_segment(state.network()), ensure_ascii=False, separators=(",", ":"))
-    return Response(body.encode(), media_type="application/json")
