@@ -329,6 +329,7 @@ def terminals_enforce(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Terminals whose position reports place them in a blocked country or area, with evidence."""
+    from leolink import api
     from leolink.policy.enforcement import find_violations, suspend
 
     if do_suspend and not (reason and reason.strip()):
@@ -337,7 +338,8 @@ def terminals_enforce(
         )
     with _open(db, signing_key) as store:
         violations = find_violations(
-            store.policy_history(),
+            # The geofences' cells as compiled at their proposal (not parsed and repaired again).
+            api.compile_policy(store.policy_history(), area_store=store.compiled_areas),
             store.terminals(),
             store.position_reports(start=since, end=until),
         )

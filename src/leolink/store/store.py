@@ -97,7 +97,7 @@ from leolink.policy.records import (
 )
 from leolink.policy.replay import first_difference, replay
 from leolink.policy.tiles import TILE_HEIGHT, TILE_WIDTH, entry_bundle
-from leolink.policy.tlog import sign_log_checkpoint, verify_log
+from leolink.policy.tlog import record_leaf, sign_log_checkpoint, verify_log
 from leolink.store import apikeys
 from leolink.store import repository as repo
 from leolink.store.areas import CompiledAreas
@@ -1651,6 +1651,15 @@ class Store:
             )
             head_row = session.get(AuditHeadRow, 1)
             difference = first_difference(replay(records), tables_state(session))
+            stored = session.execute(
+                select(AuditTreeNodeRow.idx, AuditTreeNodeRow.hash)
+                .where(AuditTreeNodeRow.level == 0)
+                .order_by(AuditTreeNodeRow.idx)
+                .execution_options(yield_per=5000)
+            )
+            leaf_problem = _stored_leaf_problem(records, ((int(i), bytes(h)) for i, h in stored))
+        if leaf_problem is not None:
+            result = _combine(result, False, *leaf_problem)
         if head_row is not None and (keys or log_key is not None):
             verifier = log_key or Verifier(head_row.origin, next(iter(keys.values())))
             latest = parse_checkpoint(head_row.note) if head_row.note else None
@@ -1726,6 +1735,23 @@ def _combine(
         return ChainVerification(False, chain.records, first_bad, reason)
     # The chain names the first bad record more sharply than a root mismatch ("one of 1..n").
     return ChainVerification(False, chain.records, chain.first_bad, f"{chain.reason}; {reason}")
+
+
+def _stored_leaf_problem(
+    records: Sequence[AuditRecord], stored: Iterable[tuple[int, bytes]]
+) -> tuple[int, str] | None:
+    """The first record whose leaf differs from the one the tree stored when it was appended:
+    a record rewritten afterwards (chain recomputed and re-signed, but the tree's nodes left)
+    is named exactly.  Whoever rewrites the nodes too is caught by an earlier checkpoint."""
+    leaves = dict(stored)
+    for rec in records:
+        leaf = leaves.get(rec.seq - 1)
+        if leaf is not None and leaf != record_leaf(rec):
+            return rec.seq, (
+                f"record {rec.seq} is not the record that was appended there: its leaf differs "
+                "from the one the Merkle tree stored for it (it was rewritten afterwards)"
+            )
+    return None
 
 
 def _check_size(size: int, total: int) -> None:
