@@ -139,7 +139,7 @@ def test_findings_over_stored_reports_match_blacklisted_cells(
     by_logged = {f["logged"]: f for f in policy}
     logged, unlogged = by_logged[True], by_logged[False]
     assert set(logged["cells"]) <= set(grid.cells_to_hex(blacklisted)) | set(
-        grid.cells_to_hex(grid.cells_to_disks(blacklisted, 1)[0])
+        grid.cells_to_hex(grid.cells_to_disks(blacklisted, 1)[1])
     )
     assert logged["evidence"]["log"]["cell_status_changes"] == [str(change.id)]
     seqs = {r.seq for r in store.audit_log(limit=None) if r.entity == "cell_status"}
