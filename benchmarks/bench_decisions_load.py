@@ -45,11 +45,30 @@ from bench_http import (
     TARGET_RPS,
     bodies,
     free_port,
+    in_process,
     seed,
     seed_large_fence,
     wait_healthy,
 )
+from leolink import api
+from leolink.geo import grid
+from leolink.policy import _areas
+from leolink.policy.batch import compile_policy
 from leolink.store import Store
+
+
+def compile_times(store: Store) -> tuple[float, float]:
+    """Seconds to compile the policy as a new process would: from the geofences' text (parse,
+    repair, classify: before issue 17) and from the store's compiled areas (after)."""
+    history = store.policy_history()
+    times = []
+    for area_store in (None, store.compiled_areas):
+        _areas.fence_area.cache_clear()
+        _areas._COMPILED.clear()
+        t0 = time.perf_counter()
+        compile_policy(history, grid.DEFAULT_RESOLUTION, area_store)
+        times.append(time.perf_counter() - t0)
+    return times[0], times[1]
 
 
 async def _load(
@@ -181,7 +200,9 @@ def main() -> None:
             seed(store)
             seed_large_fence(store)
             version = store.policy_version()
-        seed_s = time.perf_counter() - t0
+            seed_s = time.perf_counter() - t0
+            fresh_s, stored_s = compile_times(store)
+            rate, batch_ms = in_process(store, api.load_catalog(), bodies(1_000))
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         leolink = Path(sys.executable).with_name("leolink")
@@ -210,6 +231,14 @@ def main() -> None:
         f"with a 100,000-vertex geofence in force (seeded in {seed_s:.1f} s, server ready in "
         f"{start_s:.1f} s); asyncio+httpx client, {args.connections} connections, "
         f"{args.duration:g} s a phase; {os.cpu_count()} CPUs shared with the client"
+    )
+    print(
+        f"policy compiled as by a new process: {fresh_s:.2f} s from the geofences' text, "
+        f"{stored_s:.3f} s from the store's compiled areas"
+    )
+    print(
+        f"in process (the service's Decider, no HTTP): {rate:,.0f} single decisions/s on one "
+        f"thread; a 1,000-item batch in {batch_ms:.1f} ms (best of 5)"
     )
     print(f"{'phase':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
     for name, r in results.items():

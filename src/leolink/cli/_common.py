@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leolink.cli._output import Format, stderr_console
+from leolink.cli._output import Format, resolve_format, stderr_console
 
 if TYPE_CHECKING:  # the command line imports the model only when a command runs
     import numpy as np
@@ -27,7 +27,14 @@ StrictOption = Annotated[
     bool,
     typer.Option("--strict", help="Stop at the first malformed record instead of skipping it."),
 ]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        help="Output format; auto (the default): a table at a terminal, JSON in a pipe or file.",
+        callback=resolve_format,
+    ),
+]
 AtOption = Annotated[str, typer.Option("--at", help="UTC instant, ISO 8601 with Z, or 'now'.")]
 
 

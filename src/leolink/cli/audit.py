@@ -151,7 +151,7 @@ def audit_verify(
     checkpoint: CheckpointOption = None,
     url: UrlOption = None,
     log: LogOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Verify the log: chain, Merkle tree, signed checkpoints, and that it extends every
     ``--checkpoint`` given; exit 1 when it does not, naming the first bad record."""
@@ -263,7 +263,7 @@ def audit_prove(
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
     public_key: PublicKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Prove that record ``--seq`` is in the log's newest signed checkpoint; exit 1 if not."""
     with _existing_store(db, signing_key) as store:

@@ -277,7 +277,7 @@ def coverage(
             help="Sweep even beyond the command line's limits (see above), after the estimate.",
         ),
     ] = False,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Coverage of a region over a time window: a summary, and per-cell figures on request.
 
@@ -365,6 +365,11 @@ def coverage(
             _write_geojson(result, summary, staged[geojson_out])
         if png is not None:
             api.coverage_map(result, figure).savefig(staged[png], dpi=120, format="png")
+    # The window as instants ('now' resolved), not the words it was given in.
+    title = (
+        f"Coverage of {label}, {api.format_instant(plan.times[0])} .. "
+        f"{api.format_instant(plan.times[-1])}"
+    )
     if fmt is Format.table:  # one row of 25 columns reads badly: one row per figure instead
         rows = [{"figure": k, "value": v} for k, v in summary.items() if k != "area_weighted"]
         stderr_console.print(
@@ -372,9 +377,9 @@ def coverage(
             markup=False,
             highlight=False,
         )
-        emit(rows, fmt, title=f"Coverage of {label}")
+        emit(rows, fmt, title=title)
     else:
-        emit(summary, fmt, title=f"Coverage of {label}")
+        emit(summary, fmt, title=title)
 
 
 def register(app: typer.Typer) -> None:

@@ -122,7 +122,7 @@ def check(
             "receipt verify`).",
         ),
     ] = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
     from leolink.policy.defaults import DEFAULT_APPROVER, DEFAULT_PROPOSER, seed_if_empty
@@ -196,7 +196,7 @@ def load_defaults(
     ] = None,
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Load the default country statuses (two system actors propose and approve); idempotent."""
     from leolink.policy.defaults import apply_defaults, load_default_dataset
@@ -207,7 +207,7 @@ def load_defaults(
     emit(result.to_dict(), fmt, title=f"Default policy {data.name}")
 
 
-def scenario_list(fmt: FormatOption = Format.table) -> None:
+def scenario_list(fmt: FormatOption = Format.auto) -> None:
     """List the shipped scenarios."""
     from leolink.policy.scenarios import load_scenario, scenario_names
 
@@ -232,7 +232,7 @@ def scenario_run(
         str, typer.Argument(help="A scenario name (see `scenario list`) or a YAML file.")
     ],
     catalog: CatalogOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Replay a scenario in a fresh store: expected and actual per step.
 
@@ -274,7 +274,7 @@ def scenario_load(
     ],
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Put a scenario's records into a store, as a reconstruction of the past, to replay it.
 
@@ -326,9 +326,10 @@ def terminals_enforce(
     ] = None,
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Terminals whose position reports place them in a blocked country or area, with evidence."""
+    from leolink import api
     from leolink.policy.enforcement import find_violations, suspend
 
     if do_suspend and not (reason and reason.strip()):
@@ -337,7 +338,8 @@ def terminals_enforce(
         )
     with _open(db, signing_key) as store:
         violations = find_violations(
-            store.policy_history(),
+            # The geofences' cells as compiled at their proposal (not parsed and repaired again).
+            api.compile_policy(store.policy_history(), area_store=store.compiled_areas),
             store.terminals(),
             store.position_reports(start=since, end=until),
         )
@@ -410,7 +412,7 @@ def geofence_impact_command(
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
     min_elevation_deg: ElevationOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
     from leolink.policy.impact import geofence_impact

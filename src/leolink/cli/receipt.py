@@ -33,7 +33,7 @@ def receipt_verify(
     public_key: PublicKeyOption = None,
     url: UrlOption = None,
     log: LogOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Check a decision receipt's signature and that its policy is in the log; exit 1 if not."""
     verifier = _verifier(public_key)

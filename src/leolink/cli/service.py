@@ -180,7 +180,7 @@ def keys_create(
         emit({**key.to_dict(), "token": token}, fmt)
 
 
-def keys_list(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+def keys_list(db: DbOption = None, fmt: FormatOption = Format.auto) -> None:
     """List the API keys (never their secrets)."""
     from leolink.store import Store
 
@@ -193,7 +193,7 @@ def keys_revoke(
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")],
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Revoke an API key: its token authenticates no more."""
     from leolink.store import Store

@@ -35,7 +35,9 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
@@ -53,7 +55,7 @@ from leolink.errors import (
 from leolink.geo import grid
 from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.network.sites import great_circle_km
-from leolink.policy._areas import compiled_area_cells, fence_area
+from leolink.policy._areas import area_key, compiled_area_cells, fence_area
 from leolink.policy.audit import (
     AuditRecord,
     ChainVerification,
@@ -134,6 +136,7 @@ from leolink.store.models import (
     AuditTreeNodeRow,
     CellStatusCellRow,
     CellStatusRow,
+    CompiledAreaRow,
     CountryStatusRow,
     GeofenceCellRow,
     GeofenceRow,
@@ -168,6 +171,21 @@ UNCHANGED: Final = Unchanged.UNCHANGED
 
 def _utc_now() -> np.datetime64:
     return parse_instant("now")
+
+
+def _compiled_region(
+    session: Session, area_geojson: str | None, cells: list[str]
+) -> Polygon | MultiPolygon | None:
+    """A stored geofence's region as compiled at its proposal (valid WKB), None if it has no
+    region or was not compiled (then it is parsed again)."""
+    if area_geojson is None:
+        return None
+    key = (area_key(area_geojson, tuple(cells)), grid.DEFAULT_RESOLUTION)
+    row = session.get(CompiledAreaRow, key)
+    if row is None or row.geometry_wkb is None:
+        return None
+    region = shapely.from_wkb(row.geometry_wkb)
+    return region if isinstance(region, Polygon | MultiPolygon) else None
 
 
 class Store:
@@ -880,7 +898,9 @@ class Store:
         lat0_deg, lon0_deg = spec.centre_deg
         km2, cells = 0.0, 0
         for r in mine:
-            lat_deg, lon_deg = area_centre_deg(r.area_geojson, [c.cell for c in r.cells])
+            hexes = [c.cell for c in r.cells]
+            region = _compiled_region(tx.session, r.area_geojson, hexes)
+            lat_deg, lon_deg = area_centre_deg(r.area_geojson, hexes, region)
             if float(great_circle_km(lat0_deg, lon0_deg, lat_deg, lon_deg)) <= rule.region_km:
                 km2, cells = km2 + r.size_km2, cells + len(r.cells)
         return km2, cells
