@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL cluster for the tests: on 127.0.0.1, a free port, its files in a
-# temporary directory, a random password, fsync off (nothing in it is worth keeping).
+# temporary directory, a random password, fsync off (nothing in it is worth keeping).  With
+# LEOLINK_PG_DURABLE=1 it runs as a user would run it instead: fsync, synchronous_commit and
+# full_page_writes on (the durability test, tests/store/test_store_durability.py).
 #
 #   scripts/postgres.sh start    start it if it is not running; print its URL on stdout
 #   scripts/postgres.sh url      print the URL of the running cluster (fails if none)
@@ -112,9 +114,14 @@ start() {
     port="$(free_port)"
     echo "$port" >"$dir/port"
     say "starting PostgreSQL on 127.0.0.1:$port"
+    local safety="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    if [ "${LEOLINK_PG_DURABLE:-0}" = 1 ]; then
+        safety="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+    fi
+    say "starting PostgreSQL ($safety)"
     (detached as_owner "$bindir/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start -o \
         "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+         $safety -c max_connections=200" \
         >&2 </dev/null) || { tail -n 20 "$dir/server.log" >&2 || true; die "the server did not start"; }
     if ! as_owner "$bindir/psql" -h "$dir" -p "$port" -U "$user" -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then

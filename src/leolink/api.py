@@ -7,6 +7,12 @@ them.  Names follow docs/DESIGN.md: ``load_catalog``, ``propagate``, ``visible``
 from __future__ import annotations
 
 from leolink.coverage.aggregate import summarize as coverage_summary
+from leolink.coverage.budget import (
+    SweepEstimate,
+    check_sweep,
+    estimate_region_cells,
+    estimate_sweep,
+)
 from leolink.coverage.maps import coverage_map
 from leolink.coverage.sweep import (
     ShellMask,
@@ -20,6 +26,7 @@ from leolink.coverage.sweep import (
 from leolink.geo.countries import Country, countries_at, get_country
 from leolink.geo.grid import latlng_to_cells, world_cells
 from leolink.geo.regions import bbox_to_cells, country_to_cells, geojson_to_cells
+from leolink.limits import WorkLimits
 from leolink.network import (
     CountryRtt,
     LatencyRow,
@@ -27,6 +34,7 @@ from leolink.network import (
     build_network,
     country_rtt_table,
     internet_route,
+    latency_record,
     latency_table,
     route,
 )
@@ -61,7 +69,7 @@ from leolink.policy.impact import geofence_impact
 from leolink.policy.scenarios import load_scenario, run_scenario, scenario_names
 from leolink.policy.sky import Sky
 from leolink.policy.sources import decide_from
-from leolink.time import format_instant, parse_instant, time_grid
+from leolink.time import count_instants, format_instant, parse_instant, time_grid
 
 __all__ = [
     "BatchDecisions",
@@ -81,17 +89,21 @@ __all__ = [
     "ShellSummary",
     "Sky",
     "Structure",
+    "SweepEstimate",
     "SweepPlan",
     "SweepResult",
     "UpdateResult",
     "VisibleSatellite",
     "WalkerShell",
+    "WorkLimits",
     "bbox_to_cells",
     "build_network",
     "catalog_path_for",
     "catalog_snapshots",
     "catalog_summary",
+    "check_sweep",
     "compile_policy",
+    "count_instants",
     "countries_at",
     "country_rtt_table",
     "country_to_cells",
@@ -101,6 +113,8 @@ __all__ = [
     "decide",
     "decide_batch",
     "decide_from",
+    "estimate_region_cells",
+    "estimate_sweep",
     "find_violations",
     "format_instant",
     "geodetic_to_itrs",
@@ -111,6 +125,7 @@ __all__ = [
     "internet_route",
     "itrs_to_geodetic",
     "itrs_to_topocentric",
+    "latency_record",
     "latency_table",
     "latlng_to_cells",
     "load_catalog",

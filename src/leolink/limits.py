@@ -44,12 +44,12 @@ class WorkLimits:
 #: What one HTTP request may ask for (a shared server: seconds of work at most).
 SERVICE_LIMITS: Final = WorkLimits()
 
-#: What one command may ask for without ``--force`` (the user's own machine: about a minute and
-#: 4 GB): a day at 60 s over a large country at resolution 5, or a week at 10 min over the world
-#: at resolution 3.
+#: What one command may ask for without ``--force`` (the user's own machine: at most a few GB
+#: and about an hour, `leolink.coverage.budget`): a week at 60 s (10,081 instants), the world
+#: at resolution 5 (2 million cells) is beyond; 200,000 cells is a large country at resolution 6.
 COMMAND_LINE_LIMITS: Final = WorkLimits(
     max_cells=200_000,
-    max_instants=100_000,
+    max_instants=10_081,
     max_cell_instants=200_000_000,
 )
 

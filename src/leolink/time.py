@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gzip
+import math
 from functools import cache
 from importlib import resources
 from typing import Final, cast
@@ -21,6 +22,8 @@ from leolink.errors import TimeFormatError, TimeWindowError
 
 __all__ = [
     "JD_UNIX_EPOCH",
+    "MIN_STEP_S",
+    "count_instants",
     "datetime64_to_jd_fr",
     "format_instant",
     "parse_instant",
@@ -91,18 +94,41 @@ def time_grid(start: str | np.datetime64, end: str | np.datetime64, step_s: floa
 
     A window that ends before it starts, or a step that is not positive, is refused.
     """
+    t0, n, step_ns = _grid(start, end, step_s)
+    return t0 + np.arange(n, dtype=np.int64) * np.timedelta64(step_ns, "ns")
+
+
+#: The finest step of a time grid: a satellite moves ~8 m in a millisecond, so a finer step adds
+#: instants, not information (and a step of 1e-9 s over a day would be 8.6e13 instants).
+MIN_STEP_S: Final = 1e-3
+
+
+def count_instants(start: str | np.datetime64, end: str | np.datetime64, step_s: float) -> int:
+    """How many instants `time_grid` gives, with its checks, without making them."""
+    return _grid(start, end, step_s)[1]
+
+
+def _grid(
+    start: str | np.datetime64, end: str | np.datetime64, step_s: float
+) -> tuple[np.datetime64, int, int]:
     t0, t1 = parse_instant(start), parse_instant(end)
-    if not step_s > 0:
-        raise TimeWindowError(f"step_s={step_s!r} must be a positive number of seconds")
+    try:
+        step = float(step_s)
+    except (TypeError, ValueError):
+        step = math.nan
+    if not (math.isfinite(step) and step >= MIN_STEP_S):
+        raise TimeWindowError(
+            f"step_s={step_s!r} must be a positive, finite number of seconds, "
+            f"at least {MIN_STEP_S:g}"
+        )
     if t1 < t0:
         raise TimeWindowError(
             f"time window ends ({format_instant(t1)}) before it starts ({format_instant(t0)}); "
             "give an end after the start"
         )
-    step_ns = round(step_s * 1e9)
+    step_ns = round(step * 1e9)
     span_ns = int((t1 - t0).astype(np.int64))
-    n = span_ns // step_ns + 1
-    return t0 + np.arange(n, dtype=np.int64) * np.timedelta64(step_ns, "ns")
+    return t0, span_ns // step_ns + 1, step_ns
 
 
 def datetime64_to_jd_fr(times: DatetimeArray | np.datetime64) -> tuple[FloatArray, FloatArray]:

@@ -186,3 +186,43 @@ def test_verify_against_a_running_service(log, served: str, tmp_path: Path):
     )
     assert code == 1, out
     assert "not an append-only extension of the checkpoint of size 5" in out
+
+
+def test_a_write_with_a_missing_signing_key_is_an_error_not_a_new_key(log, tmp_path: Path):
+    db, key = log
+    typo = tmp_path / "kye.pem"
+    code, out = invoke("keys", "create", "--role", "viewer", "--db", db, "--signing-key", str(typo))
+    assert code == 2
+    assert "Invalid value for '--signing-key'" in out
+    assert not typo.exists()
+    with Store.open(db, signing_key=key) as store:
+        assert len(store.audit_log()) == 5  # nothing was written
+    code, out = invoke("audit", "new-key", str(typo))
+    assert (code, len(out.strip())) == (0, 64), out
+    assert typo.stat().st_mode & 0o077 == 0
+    again = runner.invoke(app, ["audit", "new-key", str(typo)])
+    assert "never overwritten" in str(again.exception)
+
+
+def test_verify_refuses_a_postgres_database_that_does_not_exist(postgres_server_url: str):
+    from sqlalchemy.engine import make_url
+
+    missing = make_url(postgres_server_url).set(database="leolink_no_such_db")
+    result = runner.invoke(
+        app,
+        [
+            "audit", "verify", "--db", missing.render_as_string(hide_password=False),
+            "--public-key", "x+1+y",
+        ],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "check that it exists: verification never creates one" in str(result.exception)
+
+
+def test_verify_refuses_a_database_without_a_store(tmp_path: Path):
+    empty = tmp_path / "empty.db"
+    create_engine(f"sqlite:///{empty}").connect().close()  # a file, but no schema
+    result = runner.invoke(
+        app, ["audit", "verify", "--db", f"sqlite:///{empty}", "--public-key", "x+1+y"]
+    )
+    assert "holds no leolink store" in str(result.exception)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from leolink.cli.main import app
 from leolink.policy.availability import MapSnapshot, load_vendored_snapshot, snapshot_to_geojson
 from leolink.store import Store
+from leolink.store.signing import load_or_create_key
 
 RUNNER = CliRunner()
 
@@ -33,6 +34,7 @@ def _pb_of_categories(path: Path, categories: list[str]) -> Path:
 def test_import_a_pb_then_compare_with_the_vendored_map(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'store.db'}"
     key = str(tmp_path / "key.pem")
+    load_or_create_key(key)  # --signing-key must name an existing key
     pb = _pb_of_categories(
         tmp_path / "availability-cells.pb",
         ["blacklisted", "waitlisted_Service_date_is_unknown_at_this_time", "test"],

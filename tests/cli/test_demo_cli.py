@@ -14,12 +14,14 @@ from leolink.policy.defaults import seed_if_empty
 from leolink.policy.records import Role
 from leolink.service import create_app
 from leolink.store import Store
+from leolink.store.signing import load_or_create_key
 from tests.leolink_cli import run_leolink
 
 AT = "2026-05-13T12:00:00Z"
 
 
 def _load(db: str, key: Path) -> dict[str, object]:
+    load_or_create_key(key)  # --signing-key must name an existing key (kept if it does)
     result = run_leolink(
         *("terminals", "load-demo", "--db", db, "--signing-key", str(key), "--at", AT),
         env={**os.environ, "XDG_DATA_HOME": str(key.parent / "data")},

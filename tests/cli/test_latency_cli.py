@@ -22,7 +22,7 @@ def test_latency_by_country_has_the_assigned_pop_and_the_components() -> None:
     assert rows["QA"]["pop"] == "dohaqat1"
     assert rows["PL"]["pop"] == "wrswpol1"
     for row in rows.values():
-        assert row["pop_source"] == "geoip"
+        assert row["pop_source"] == "geoip-city"
         assert row["reachable_pct"] > 90
         assert 0 < row["min_rtt_ms"] <= row["median_rtt_ms"] <= row["p90_rtt_ms"]
         assert all(row[c] >= 0 for c in COMPONENTS)

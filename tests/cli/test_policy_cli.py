@@ -110,10 +110,12 @@ def test_load_defaults_is_idempotent_and_audit_verify_finds_tampering(
 def test_scenario_commands(env: dict[str, str]) -> None:
     listed = run(env, "scenario", "list", "--format", "json")
     assert "crimea-2022" in {row["name"] for row in json.loads(listed.stdout)}
-    crimea = run(env, "scenario", "run", "crimea-2022")
+    crimea = run(env, "scenario", "run", "crimea-2022", "--format", "table")
     assert "PASS: 9 of 9 steps run, 0 mismatch(es)" in crimea.stderr
     assert "BLOCKED_AREA (allowed=false)" in crimea.stdout
-    wrong = run(env, "scenario", "run", str(DATA / "wrong-expectation.yaml"), code=1)
+    wrong = run(
+        env, "scenario", "run", str(DATA / "wrong-expectation.yaml"), "--format", "table", code=1
+    )
     assert "FAIL: 4 of 4 steps run, 1 mismatch(es)" in wrong.stderr
     out = json.loads(
         run(

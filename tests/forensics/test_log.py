@@ -81,3 +81,44 @@ def test_findings_are_matched_to_the_log() -> None:
     assert set(ignored.log_records) == {r.seq for r in log.records if r.entity_id == "gf-ignored"}
     assert set(ignored.cells.tolist()) <= set(IGNORED.tolist())
     assert ignored.to_dict()["geofence"] == "gf-ignored"
+
+
+def test_blacklisted_cells_are_on_the_record_and_can_be_not_enforced() -> None:
+    """Starlink's map category ``blacklisted`` is what dishes report as CELL_IS_DISABLED: a
+    restriction over such cells is logged with the cell-status records; blacklisted cells where
+    dishes are served are a logged restriction not enforced."""
+    sim = Simulation(
+        AREA,
+        T0,
+        _h(6),
+        terminals=900,
+        seed=5,
+        restrictions=[Restriction(UNLOGGED, _h(2), _h(3))],
+    )
+    with Store.open("sqlite://", signing_key=Ed25519PrivateKey.generate()) as store:
+        ids = []
+        for cells, start, end in ((UNLOGGED, _h(2), _h(3)), (IGNORED, T0, None)):
+            change = store.propose_cell_statuses(
+                "blacklisted",
+                grid.cells_to_hex(cells),
+                effective_from=start,
+                effective_until=end,
+                published="2025-01",
+                source="test",
+                actor="op:alice",
+                reason="test",
+            )
+            store.approve_cell_statuses(change.id, actor="op:bob", reason="test")
+            ids.append(change.id)
+        log = PolicyLog(store.policy_history(), store.audit_log(limit=None))
+    matched = match_log(infer(simulate(sim)), log)
+    (finding,) = [f for f in matched.findings if f.kind is FindingKind.POLICY_RESTRICTION]
+    assert finding.logged is True
+    assert finding.evidence["log"]["cell_status_changes"] == [str(ids[0])]
+    assert set(finding.log_records) == {r.seq for r in log.records if r.entity_id == str(ids[0])}
+    (ignored,) = matched.not_enforced
+    assert ignored.geofence is None
+    assert ignored.cell_status is not None
+    assert ignored.cell_status.id == ids[1]
+    assert ignored.to_dict()["cell_status"] == ids[1]
+    assert set(ignored.cells.tolist()) <= set(IGNORED.tolist())

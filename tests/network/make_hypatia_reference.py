@@ -12,7 +12,8 @@ For each shell of Hypatia's ``paper/satellite_networks_state/main_*.py`` — Sta
 22, 53 deg, 15.19 rev/day, ground links to the FCC filing's 940.7 km cone), Kuiper-630 (34 x 34,
 51.9 deg, 14.80 rev/day, 30 deg cone) and Telesat-1015 (27 x 13, 98.98 deg, 13.66 rev/day, 10
 deg cone) — it does what those scripts and ``satgen.post_analysis.print_routes_and_rtt`` do:
-generate the TLEs (phase_diff on) and the +Grid lasers, compute the forwarding state with
+generate the TLEs (phase_diff on) and the +Grid lasers (kept as ``data/hypatia_<shell>_isls.txt``,
+Hypatia's own ``isls.txt``; ``--isls-only`` writes just those), compute the forwarding state with
 ``algorithm_free_one_only_over_isls`` at each instant, follow it from each city to each other
 and back, and take RTT = (length there + length back) / c.
 """
@@ -84,6 +85,7 @@ def reference(
     max_gsl_length_m: float,
     cities: list[tuple[int, str, str, str]],
     times_ms: list[int],
+    isls_only: bool = False,
 ) -> None:
     max_isl_length_m = max_isl_m(altitude_m)
     work = Path(tempfile.mkdtemp(prefix=f"hypatia-{base}-"))
@@ -106,6 +108,11 @@ def reference(
     list_isls = satgen.generate_plus_grid_isls(
         str(work / "isls.txt"), orbits, per_orbit, isl_shift=0
     )
+    isls_path = Path(__file__).with_name("data") / f"hypatia_{base}_isls.txt"
+    isls_path.write_bytes((work / "isls.txt").read_bytes())
+    print(f"wrote Hypatia's {len(list_isls)} lasers to {isls_path}", file=sys.stderr)
+    if isls_only:
+        return
     ground_stations = satgen.read_ground_stations_extended(str(work / "ground_stations.txt"))
     satgen.generate_simple_gsl_interfaces_info(
         str(work / "gsl_interfaces_info.txt"),
@@ -173,8 +180,9 @@ def reference(
 
 
 def main() -> None:
+    isls_only = "--isls-only" in sys.argv[1:]
     for shell in SHELLS:
-        reference(*shell)
+        reference(*shell, isls_only=isls_only)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Luanda over its Starlink-550 shell with +Grid lasers, "117 ms" and "85 ms", in w
 instants of its visualisations ``starlink_550_path_Paris_1608_Luanda_1650_46800`` and
 ``..._139900`` (ms after its epoch; satviz ``visualize_path.py``: ``GEN_TIME=46800  #ms``).
 ``data/hypatia_starlink550_reference.csv`` holds Hypatia's own routes and RTTs, computed by its
-``satgenpy`` (``make_hypatia_reference.py``), for 8 cities at 8 instants.
+``satgenpy`` (``make_hypatia_reference.py``), for 8 cities at 8 instants; here the lasers are
+Hypatia's own ``isls.txt`` (``data/hypatia_starlink550_isls.txt``), and
+``test_network_hypatia_shells.py`` checks the same routes through the +Grid leolink infers.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from leolink.network import (
     build_network,
     hypatia_compatible_shell,
     hypatia_tle_lines,
+    parse_isls,
+    plus_grid_pairs,
     route_on,
 )
 from leolink.orbits.structure import LEFT, NEXT, PREVIOUS, RIGHT
@@ -37,6 +41,8 @@ from leolink.time import format_instant
 HYPATIA_RTT_TOLERANCE_MS = 0.1
 
 REFERENCE = Path(__file__).with_name("data") / "hypatia_starlink550_reference.csv"
+#: The ``isls.txt`` Hypatia's ``generate_plus_grid_isls`` wrote (``make_hypatia_reference.py``).
+HYPATIA_ISLS = Path(__file__).with_name("data") / "hypatia_starlink550_isls.txt"
 
 #: Coordinates of Hypatia's ground_stations_cities_sorted_by_estimated_2025_pop_top_100 (gid).
 CITIES = {
@@ -61,7 +67,7 @@ def network() -> Network:
     s = shell()
     return build_network(
         s.catalog,
-        neighbours=s.neighbours,
+        isl_pairs=parse_isls(HYPATIA_ISLS.read_text(), len(s.catalog), source=str(HYPATIA_ISLS)),
         gateways=False,
         pops=False,
         min_elevation_deg=None,
@@ -125,6 +131,7 @@ def test_shell_elements_and_links() -> None:
     assert s.neighbours[k, LEFT] == 2 * 22 + 21
     assert s.neighbours[71 * 22 + 5, RIGHT] == 5
     assert len(network().isl_pairs) == 2 * 1584
+    np.testing.assert_array_equal(plus_grid_pairs(s.neighbours), network().isl_pairs)
 
 
 @pytest.mark.parametrize(("t_ms", "readme_rtt_ms"), [(46_800, 117), (139_900, 85)])

@@ -113,15 +113,20 @@ def reference_rows(spec: Spec) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.base)
 def test_inferred_plus_grid_is_hypatias(spec: Spec) -> None:
-    """The +Grid inferred from the TLEs is link for link ``generate_plus_grid_isls``'s."""
+    """The +Grid inferred from the TLEs is link for link the ``isls.txt`` that Hypatia's
+    ``generate_plus_grid_isls`` wrote for the shell."""
     s = shell(spec)
     structure = infer_structure(s.catalog)
     assert len(structure.shells) == 1
     np.testing.assert_array_equal(structure.plane, s.plane)
     np.testing.assert_array_equal(structure.slot, s.slot)
     np.testing.assert_array_equal(structure.neighbours, s.neighbours)
-    hypatia = plus_grid_pairs(s.neighbours)
+    # Hypatia's own isls.txt, written by its generate_plus_grid_isls (make_hypatia_reference.py).
+    text = (DATA / f"hypatia_{spec.base}_isls.txt").read_text()
+    hypatia = parse_isls(text, len(s.catalog))
+    assert len(hypatia) == len(text.splitlines()) == 2 * spec.orbits * spec.per_orbit
     np.testing.assert_array_equal(plus_grid_pairs(structure.neighbours), hypatia)
+    np.testing.assert_array_equal(plus_grid_pairs(s.neighbours), hypatia)
     # And through Hypatia's isls.txt form, both ways.
     assert np.array_equal(parse_isls(format_isls(hypatia), len(s.catalog)), hypatia)
 
@@ -177,8 +182,7 @@ def test_leolink_route_cli_reproduces_hypatia(spec: Spec, tmp_path: Path) -> Non
         )
         + "\n"
     )
-    isls = tmp_path / "isls.txt"
-    isls.write_text(format_isls(plus_grid_pairs(s.neighbours)))
+    isls = DATA / f"hypatia_{spec.base}_isls.txt"  # Hypatia's own
     runner = CliRunner()
     rows = [r for r in reference_rows(spec) if r["t_ms"] == "139900"][::3]
     for k, row in enumerate(rows):

@@ -187,3 +187,26 @@ def test_many_sites_are_done_in_blocks_with_the_same_result() -> None:
     assert whole.site.tolist() == np.concatenate(sites).tolist()
     assert whole.satellite.tolist() == np.concatenate(sats).tolist()
     assert len(whole) > 10_000
+
+
+@pytest.mark.parametrize("mask_deg", [25.0, 40.0])
+def test_the_k_d_tree_for_many_sites_finds_what_every_pair_tested_finds(
+    monkeypatch: pytest.MonkeyPatch, mask_deg: float
+) -> None:
+    """From 256 sites on, candidates come from a k-d tree; the links are those of the kernel."""
+    from leolink.network import links
+
+    r_sat = propagate(load_catalog(), np.datetime64("2026-05-13T12:00:00")).r_itrs_km[:, 0, :]
+    rng = np.random.default_rng(9)
+    sites = ground_sites(
+        np.degrees(np.arcsin(rng.uniform(-1, 1, 600))), rng.uniform(-180, 180, 600), max_links=5
+    )
+    for limit in (False, True):
+        tree = gsl_links(r_sat, sites, min_elevation_deg=mask_deg, limit_links=limit)
+        monkeypatch.setattr(links, "_KD_TREE_SITES", 10**9)
+        every = gsl_links(r_sat, sites, min_elevation_deg=mask_deg, limit_links=limit)
+        monkeypatch.undo()
+        assert tree.site.tolist() == every.site.tolist()
+        assert tree.satellite.tolist() == every.satellite.tolist()
+        np.testing.assert_allclose(tree.range_km, every.range_km, rtol=1e-12)
+        assert len(tree) > 1000

@@ -7,7 +7,7 @@ import pytest
 
 from leolink import api
 from leolink.errors import InputError
-from leolink.network import ground_sites, network_graph, route_in
+from leolink.network import ground_sites, network_graph, pop_for_places, route_in, via_pop
 from leolink.orbits.frames import itrs_to_topocentric
 from leolink.orbits.propagate import propagate
 from leolink.policy.batch import decide_batch
@@ -99,7 +99,7 @@ ROUTE_POINTS = [
 
 
 def test_route_to_the_internet_equals_network_route(sky: Sky) -> None:
-    """Gateway, PoP, RTT and links equal `leolink.network.route` to the nearest PoP."""
+    """Gateway, PoP, RTT and links equal `leolink.api.route` to the PoP the feed assigns."""
     for lat, lon in ROUTE_POINTS:
         serving = sky.serving(lat, lon, AT).serving
         route = api.route(sky.catalog, AT, (lat, lon))
@@ -134,13 +134,14 @@ def test_internet_many_answers_each_instant_from_its_own_graph(sky: Sky) -> None
 
 def test_no_route_is_a_reason_not_an_error() -> None:
     catalog = api.load_catalog()
-    no_pops = Sky(catalog, network=api.build_network(catalog, pops=False))
-    check = no_pops.serving(48.8534, 2.3488, AT)
+    no_gateways = Sky(catalog, network=api.build_network(catalog, gateways=False, pops=False))
+    check = no_gateways.serving(48.8534, 2.3488, AT)
     assert check.serving is not None
     assert check.serving.rtt_ms is None
     assert check.serving.pop is None
+    assert check.serving.latency is None
     assert check.serving.to_dict()["gateway"] is None
-    assert "no route to the Internet: the network has no gateways or PoPs" in check.note
+    assert "no route to the Internet: the network has no gateways" in check.note
 
 
 def test_without_a_network_the_serving_satellite_has_no_route() -> None:
@@ -166,27 +167,32 @@ def test_batch_routes_equal_single_decisions(sky: Sky) -> None:
 
 def test_serving_satellite_is_the_first_hop_and_never_direct_to_cell(sky: Sky) -> None:
     """At 60 places and three instants of the catalog's day: the decision's serving satellite is
-    the first satellite of `route_in`'s route to the nearest PoP, and never a [DTC] one."""
+    the first satellite of `route_in`'s route to the PoP the GeoIP feed assigns, and never a
+    [DTC] one; its PoP is that PoP."""
     network = sky.network
     assert network is not None
     rng = np.random.default_rng(11)
     lat = np.degrees(np.arcsin(rng.uniform(-0.85, 0.85, 60)))
     lon = rng.uniform(-180, 180, 60)
     places = ground_sites(lat, lon, ids=[str(i) for i in range(60)], kind="terminal")
+    codes = pop_for_places(lat, lon).codes()
     served = 0
     for hours in (0, 9, 17):
         t = AT + np.timedelta64(hours, "h") - np.timedelta64(12, "h")
-        graph = network_graph(network, t, places)
+        graphs = {code: network_graph(via_pop(network, code), t, places) for code in set(codes)}
         for i in range(60):
             serving = sky.serving(float(lat[i]), float(lon[i]), t).serving
-            route = route_in(graph, i)
+            route = route_in(graphs[codes[i]], i)
             if serving is None or serving.pop is None:
                 assert not route.reachable
                 continue
             served += 1
             assert "[DTC]" not in serving.name
+            assert serving.pop.id == codes[i] == route.path[-1].id
             assert route.path[1].kind == "satellite"
             assert serving.norad_id == int(route.path[1].id)
             assert serving.rtt_ms is not None
             assert abs(serving.rtt_ms - route.rtt_ms) < RTT_TOLERANCE_MS
+            assert serving.latency is not None
+            assert serving.latency["min_rtt_ms"] <= serving.latency["median_rtt_ms"]
     assert served > 100

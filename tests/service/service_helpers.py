@@ -26,8 +26,14 @@ class Keys:
 
 
 def audit_count(store: Store) -> int:
-    """How many records the audit log holds."""
-    return len(store.audit_log(limit=None))
+    """How many changes the audit log holds (a refused write is logged as a refusal,
+    `leolink.service.refusals`, and changes nothing: it is not counted)."""
+    return sum(r.entity != "request" for r in store.audit_log(limit=None))
+
+
+def refusals(store: Store) -> list[AuditRecord]:
+    """The refused writes the log holds, oldest first."""
+    return store.audit_log(limit=None, entity="request")
 
 
 def last_record(store: Store) -> AuditRecord:

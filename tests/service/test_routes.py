@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import pytest
@@ -40,7 +39,9 @@ def test_without_to_the_route_ends_at_the_assigned_pop(
     assigned = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT}).json()
     route, latency = api.internet_route(api.build_network(catalog), AT, PARIS)
     assert latency is not None
-    assert assigned == {**route.as_dict(), "latency": asdict(latency)}
+    age_days = catalog.days_from_epochs(api.parse_instant(AT))
+    assert assigned == {**route.as_dict(), "latency": api.latency_record(latency, age_days)}
+    assert assigned["latency"]["estimate"].startswith("model estimate")
     assert assigned["path"][-1]["id"] == "lndngbr1"  # Paris is homed to London by the feed
     assert assigned["latency"]["median_rtt_ms"] > assigned["rtt_ms"]
     chosen = client.get("/v1/routes", params={"from": _point(PARIS), "at": AT, "pop": "frntdeu1"})
@@ -112,3 +113,14 @@ def test_the_openapi_schema_lists_routes(client: TestClient) -> None:
     names = {p["name"] for p in operation["parameters"]}
     assert {"from", "to", "at", "isl", "min_elevation_deg", "max_gsl_km", "pop"} <= names
     assert "security" not in operation or not operation["security"]
+
+
+def test_the_ground_segment_names_pops_as_starlink_does(client: TestClient) -> None:
+    body = client.get("/v1/ground-segment").json()
+    pops = {p["id"]: p for p in body["pops"]}
+    assert pops["frntdeu1"]["name"] == "Frankfurt, Germany"
+    assert {"limaper1", "sngesgp1", "dohaqat1"} <= set(pops)
+    assert len(body["gateways"]) == 261
+    assert {g["home_pop"] for g in body["gateways"]} <= set(pops)
+    assert body["route_factor"] == 1.3
+    assert body["sources"]["pops"] == "starlink-pops-2026.csv"

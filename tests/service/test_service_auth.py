@@ -29,6 +29,7 @@ PUBLIC = {
     ("get", "/v1/satellites"),
     ("get", "/v1/visible"),
     ("get", "/v1/routes"),
+    ("get", "/v1/ground-segment"),
     ("post", "/v1/decisions"),
     ("post", "/v1/decisions/batch"),
     ("get", "/v1/log/checkpoint"),

@@ -15,6 +15,7 @@ from pathlib import Path
 from tests.leolink_cli import LEOLINK, CliResult, run_leolink
 
 from leolink.store import Store
+from leolink.store.signing import load_or_create_key
 
 
 def _run(*args: str) -> CliResult:
@@ -23,6 +24,7 @@ def _run(*args: str) -> CliResult:
 
 def test_keys_create_prints_a_token_once_that_authenticates(db_url: str, tmp_path: Path) -> None:
     key = str(tmp_path / "signing.pem")
+    load_or_create_key(key)  # --signing-key must name an existing key
     made = _run(
         "keys",
         "create",
@@ -92,6 +94,7 @@ def test_serve_prints_its_address_seeds_an_empty_store_and_answers(tmp_path: Pat
     port = _free_port()
     db = f"sqlite:///{tmp_path / 'serve.db'}"
     key = str(tmp_path / "signing.pem")
+    load_or_create_key(key)  # --signing-key must name an existing key
     command = [LEOLINK, "serve", "--port", str(port), "--db", db, "--signing-key", key]
     log = tmp_path / "serve.log"
     with (

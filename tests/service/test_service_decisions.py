@@ -175,6 +175,19 @@ def test_batch_is_the_single_decisions_in_order(client: TestClient, store: Store
     singles = [client.post("/v1/decisions", json=item).json() for item in items]
     assert batch.json() == {"decisions": singles}
     assert [d["code"] for d in singles] == ["OKAY", "UNLICENSED_COUNTRY", "IN_OCEAN", "OKAY"]
+    # The allowed ones carry the latency to the 2026 PoP the feed assigns (Kyiv: Warsaw).
+    for decision in (singles[0], singles[3]):
+        serving = decision["serving"]
+        assert serving["pop"] == {"id": "wrswpol1", "name": "Warsaw, Poland"}
+        latency = serving["latency"]
+        assert latency["estimate"].startswith("model estimate")
+        assert latency["pop"] == "wrswpol1"
+        assert latency["pop_source"] == "geoip-city"
+        parts = ("propagation_space_ms", "propagation_ground_ms", "access_ms", "processing_ms")
+        assert latency["min_rtt_ms"] <= latency["median_rtt_ms"] <= latency["p90_rtt_ms"]
+        assert latency["median_rtt_ms"] > serving["rtt_ms"]
+        assert all(latency[p] >= 0 for p in parts)
+        assert 0 <= latency["catalog_age_days"] < 2
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from tests.service.service_helpers import Keys, assert_problem
 
@@ -19,6 +20,7 @@ from leolink.forensics import (
 )
 from leolink.geo import grid
 from leolink.policy.records import CustomerClass, Role
+from leolink.service.routers import forensics as forensics_router
 from leolink.store import Store
 
 T0 = np.datetime64("2026-05-13T00:00:00", "ns")
@@ -46,7 +48,7 @@ def _register(store: Store, terminal_id: str) -> None:
 
 
 def test_a_terminal_posts_its_own_reports_once(
-    client: TestClient, keys: Keys, store: Store
+    client: TestClient, keys: Keys, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _register(store, "UT-0001")
     url = "/v1/terminals/UT-0001/telemetry"
@@ -77,6 +79,11 @@ def test_a_terminal_posts_its_own_reports_once(
     assert body["problems"][0]["line"] == 2
     assert "'lat'" in body["detail"]
     assert store.telemetry.count() == 2
+    # more stored reports than one request reads: told to narrow the window or use the CLI
+    monkeypatch.setattr(forensics_router, "MAX_STORED_REPORTS", 1)
+    window = {"start": "2026-05-13T00:00:00Z", "end": "2026-05-14T00:00:00Z"}
+    body = assert_problem(client.get("/v1/forensics", params=window, headers=keys("auditor")), 422)
+    assert "leolink forensics infer --db" in body["detail"]
 
 
 def test_an_unregistered_terminal_is_told_so(client: TestClient, keys: Keys) -> None:
@@ -139,7 +146,7 @@ def test_findings_over_stored_reports_match_blacklisted_cells(
     by_logged = {f["logged"]: f for f in policy}
     logged, unlogged = by_logged[True], by_logged[False]
     assert set(logged["cells"]) <= set(grid.cells_to_hex(blacklisted)) | set(
-        grid.cells_to_hex(grid.cells_to_disks(blacklisted, 1)[0])
+        grid.cells_to_hex(grid.cells_to_disks(blacklisted, 1)[1])
     )
     assert logged["evidence"]["log"]["cell_status_changes"] == [str(change.id)]
     seqs = {r.seq for r in store.audit_log(limit=None) if r.entity == "cell_status"}

@@ -321,6 +321,10 @@ def test_a_wiped_log_is_caught_by_an_exported_checkpoint(store: Store, tamper: T
         "UPDATE audit_head SET seq = 0, hash = '" + "0" * 64 + "', signature = NULL, "
         "note = NULL, frontier = NULL",
     )
+    leftover = store.verify()  # the terminals outlive the log that wrote them
+    assert not leftover.ok
+    assert "table terminals, row 'UT-0000' is not in the log" in leftover.reason
+    tamper("DELETE FROM policy_versions", "DELETE FROM terminals")
     assert store.verify().ok  # looks like a new, empty store ...
     result = store.verify(anchors=[anchor])  # ... unless a checkpoint was kept elsewhere
     assert (result.ok, result.first_bad) == (False, 1)
@@ -338,3 +342,39 @@ def test_geofence_changes_are_logged_with_their_cells(store: Store):
     assert isinstance(rec.after, dict)
     assert rec.after["cells"] == [CELL]
     assert store.verify().ok
+
+
+def test_a_record_rewritten_and_resigned_with_the_real_key_is_named(store: Store, tamper: Tamper):
+    """The operator edits record 3 (fewer than 5 records: no kept checkpoint covers it), and
+    re-signs the head and the checkpoint note with the real key: the chain and the signatures
+    verify, but the leaf the tree stored when record 3 was appended names it."""
+    from leolink.policy.merkle import MemoryTree
+    from leolink.policy.tlog import record_leaf, sign_log_checkpoint
+
+    fill(store, 4)
+    log = store.audit_log()
+    key = store._signing_key()  # the operator holds it
+    rewritten: list[AuditRecord] = []
+    prev = log[1].hash
+    for rec in log[2:]:
+        fixed = dataclasses.replace(rec, prev_hash=prev)
+        if rec.seq == 3:
+            fixed = dataclasses.replace(fixed, actor="op:nobody")
+        fixed = dataclasses.replace(fixed, hash=fixed.compute_hash())
+        rewritten.append(fixed)
+        prev = fixed.hash
+    records = [*log[:2], *rewritten]
+    head = sign_checkpoint(key, "head", 4, prev, log[-1].ts)
+    root = MemoryTree(record_leaf(r) for r in records).root()
+    note = sign_log_checkpoint(store.log_origin(), 4, root, key).note().replace("'", "''")
+    tamper(
+        "DELETE FROM audit_records WHERE seq >= 3",
+        *map(sql_row, rewritten),
+        f"UPDATE audit_head SET signature = '{head.signature}', hash = '{prev}', note = '{note}'",
+    )
+    result = store.verify()
+    assert (result.ok, result.first_bad) == (False, 3)
+    assert result.reason.startswith("record 3 is not the record that was appended there"), (
+        result.reason
+    )
+    assert ";" not in result.reason  # the chain, the signatures and the root all verify

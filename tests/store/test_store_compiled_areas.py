@@ -131,6 +131,17 @@ def test_a_hostile_region_is_compiled_once_across_policy_changes_and_restarts(
     assert calls["area_cells"] == 2
     assert calls["make_valid"] == at_proposal["make_valid"]
 
+    # Her next proposal weighs her recent ones (two-person rule): from the stored region.
+    near = grid.cells_to_hex(
+        grid.latlng_to_cells(np.array([CENTRE_LAT_DEG]), np.array([CENTRE_LON_DEG + 0.5]), 5)
+    )
+    store.close()
+    forget_process_caches()
+    store = open_store()
+    store.propose_geofence(fence(cells=tuple(near)), actor="op:mallory")
+    assert calls["make_valid"] == at_proposal["make_valid"]
+    assert calls["area_cells"] == 3  # her new, small fence
+
     # A new process: its caches are empty, the store has the compiled area.
     store.close()
     forget_process_caches()
@@ -144,7 +155,7 @@ def test_a_hostile_region_is_compiled_once_across_policy_changes_and_restarts(
         AT,
     )
     np.testing.assert_array_equal(after.rank, before.rank)
-    assert calls["area_cells"] == 2
+    assert calls["area_cells"] == 3
     assert calls["make_valid"] == at_proposal["make_valid"]
     assert calls.get("parse", 0) == 0  # the edge points used the stored WKB
 
@@ -175,11 +186,11 @@ def test_vertices_are_limited_per_geofence_and_per_operator_per_day(
     store = open_store(
         limits=WorkLimits(max_geofence_vertices=2_100, max_operator_vertices_per_day=5_000)
     )
-    with pytest.raises(LimitError, match=r"4,002 vertices.*\(2,100, `max_geofence_vertices`\)"):
+    with pytest.raises(LimitError, match=r"4,000 vertices.*\(2,100, `max_geofence_vertices`\)"):
         store.propose_geofence(fence(hostile_region(rings=2)), actor="op:mallory")
     store.propose_geofence(fence(hostile_region(rings=1)), actor="op:mallory")
     store.propose_geofence(fence(hostile_region(rings=1)), actor="op:mallory")
-    with pytest.raises(LimitError, match="4,002 vertices in the last 24 hours"):
+    with pytest.raises(LimitError, match="4,000 vertices in the last 24 hours"):
         store.propose_geofence(fence(hostile_region(rings=1)), actor="op:mallory")
     store.propose_geofence(fence(hostile_region(rings=1)), actor="op:alice")  # her own budget
     assert len(store.geofences()) == 3

@@ -115,3 +115,71 @@ def test_an_existing_store_migrates_into_the_tree(store: Store):
         reason="after the upgrade",
     )
     assert store.verify(log_key=_verifier(store)).ok
+
+
+def test_a_rewrite_resigned_with_the_key_is_narrowed_by_the_checkpoints_kept(
+    store: Store, tamper: Tamper
+):
+    """The operator rewrites history from record 5 on and re-signs with the real key; a
+    verifier who kept checkpoints at sizes 3 and 6 names record 4 as the first bad one: the
+    first 3 records still match, something in 4..6 does not."""
+    fill(store, 3)
+    at3 = parse_checkpoint(store.latest_checkpoint().note())
+    fill_more(store, 3, 6)
+    at6 = parse_checkpoint(store.latest_checkpoint().note())
+    tamper(
+        *[
+            f"DELETE FROM {table}"
+            for table in ("position_reports", "allowlist_memberships", "policy_versions")
+        ],
+        "DELETE FROM terminals WHERE id >= 'UT-0004'",
+        "DELETE FROM audit_records WHERE seq >= 5",
+        "DELETE FROM audit_checkpoints WHERE seq >= 5",
+    )
+    rewind_tree(store, 4)
+    fill_more(store, 4, 7, actor="op:mallory")  # records 5..7, freshly signed
+    assert store.verify(log_key=_verifier(store)).ok  # consistent in itself
+    result = store.verify(log_key=_verifier(store), earlier=[at3, at6])
+    assert (result.ok, result.first_bad) == (False, 4)
+    assert "a record in 4..6 was rewritten" in result.reason
+
+
+def fill_more(store: Store, start: int, end: int, actor: str = "op:alice") -> None:
+    """Register terminals UT-<start> .. UT-<end - 1>."""
+    for i in range(start, end):
+        store.register_terminal(
+            f"UT-{i:04d}",
+            account=f"acct-{i}",
+            home_country="UA",
+            customer_class="residential",
+            actor=actor,
+            reason=f"order {i}",
+        )
+
+
+def rewind_tree(store: Store, size: int) -> None:
+    """Move the tree's head back to ``size`` records, as an operator rewriting from there would:
+    the head row, its frontier and the nodes beyond (what the next write builds on)."""
+    from sqlalchemy import delete, select, update
+
+    from leolink.policy.merkle import append_leaf
+    from leolink.store.models import AuditHeadRow, AuditRecordRow, AuditTreeNodeRow
+
+    records = store.audit_log(limit=size)
+    frontier: list[bytes] = []
+    for i, rec in enumerate(records):
+        frontier, _ = append_leaf(frontier, i, record_leaf(rec))
+    with store.engine.begin() as conn:
+        for level in range(64):
+            conn.execute(
+                delete(AuditTreeNodeRow).where(
+                    AuditTreeNodeRow.level == level,
+                    AuditTreeNodeRow.idx >= size >> level,
+                )
+            )
+        last = conn.execute(select(AuditRecordRow.hash).where(AuditRecordRow.seq == size)).scalar()
+        conn.execute(
+            update(AuditHeadRow)
+            .where(AuditHeadRow.id == 1)
+            .values(seq=size, hash=last, frontier=b"".join(frontier), note=None, signature=None)
+        )

@@ -72,6 +72,9 @@ def _serve(
     env = {**os.environ, "XDG_DATA_HOME": str(home), "HOME": str(home)}
     db = f"sqlite:///{home / 'store.db'}"
     key_file = home / "signing-key.pem"
+    from leolink.store.signing import load_or_create_key
+
+    load_or_create_key(key_file)  # --signing-key must name an existing key
     common = ["--db", db, "--signing-key", str(key_file)]
     if scenario is not None:
         from leolink.policy.scenarios import load_scenario, run_scenario

@@ -82,11 +82,14 @@ def test_audit_tab_shows_cosigned_checkpoints_and_proves_a_record(
     assert "2 of 2 witnesses" in page.locator("#tlog-witnesses").inner_text()
     page.locator("#audit-rows tr").first.wait_for(timeout=30_000)
 
-    page.locator('#audit-rows button.prove[data-seq="2"]').click()
+    button = page.locator("#audit-rows button.prove").last
+    seq = int(button.get_attribute("data-seq"))
+    assert 1 <= seq <= size
+    button.click()
     proved = page.locator('#tlog-proof [data-proved="true"]')
     proved.wait_for(timeout=30_000)
     text = proved.inner_text()
-    assert f"Record #2 is in the checkpoint of {size} records" in text
+    assert f"Record #{seq} is in the checkpoint of {size} records" in text
     assert "cosigned by witness-a.example, witness-b.example" in text
     page.screenshot(path=screenshots / "audit-transparency.png")
 
@@ -99,10 +102,10 @@ def test_audit_tab_shows_cosigned_checkpoints_and_proves_a_record(
 
     # The check is the browser's own: a listed hash the log does not hold is not "proved".
     page.evaluate(
-        """document.querySelector('#audit-rows button.prove[data-seq="2"]').dataset.hash ="""
+        f"""document.querySelector('#audit-rows button.prove[data-seq="{seq}"]').dataset.hash ="""
         """ '00'.repeat(32)"""
     )
-    page.locator('#audit-rows button.prove[data-seq="2"]').click()
+    page.locator(f'#audit-rows button.prove[data-seq="{seq}"]').click()
     page.wait_for_function(
         "document.querySelector('#tlog-proof').innerText.includes('another hash')", timeout=30_000
     )

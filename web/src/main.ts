@@ -34,6 +34,8 @@ import { Land } from "./land";
 import { Orbits } from "./orbits";
 import { Places, type SearchResult } from "./places";
 import { SatelliteFeed } from "./satellites";
+import { FindingsLayer } from "./findings";
+import { GroundLayer, RouteLayer } from "./ground";
 import { SearchBox } from "./search";
 import { StarlinkMapLayer } from "./starlinkmap";
 import { TerminalsLayer } from "./terminals";
@@ -41,7 +43,18 @@ import { isoZ, parseIsoZ, TimeControl } from "./time";
 
 // ---------------------------------------------------------------- state
 
-type LayerName = "labels" | "countries" | "cells" | "starlinkMap" | "coverage" | "geofences" | "satellites" | "terminals";
+type LayerName =
+  | "labels"
+  | "countries"
+  | "cells"
+  | "starlinkMap"
+  | "coverage"
+  | "geofences"
+  | "satellites"
+  | "terminals"
+  | "findings"
+  | "ground"
+  | "route";
 
 interface Cell {
   cell: string;
@@ -60,6 +73,9 @@ const LAYER_LABEL: Record<LayerName, string> = {
   geofences: "Geofences (operators)",
   satellites: "Satellites",
   terminals: "Terminals at their last reported position (operators)",
+  findings: "Forensics findings (auditors, or a findings file)",
+  ground: "Gateways and PoPs",
+  route: "Route of a clicked place to its PoP",
 };
 
 /**
@@ -74,7 +90,7 @@ const FRAME_MS = 125;
 
 const params = new URLSearchParams(location.search);
 const state = {
-  visible: { labels: true, countries: true, cells: true, starlinkMap: false, coverage: false, geofences: true, satellites: true, terminals: true } as Record<
+  visible: { labels: true, countries: true, cells: true, starlinkMap: false, coverage: false, geofences: true, satellites: true, terminals: true, findings: false, ground: false, route: false } as Record<
     LayerName,
     boolean
   >,
@@ -181,6 +197,24 @@ const terminals = new TerminalsLayer(() => {
   showPickedTerminal();
 });
 
+const findings = new FindingsLayer(() => {
+  renderLayers();
+  renderLayerPanelNotes();
+  renderLegend();
+});
+const ground = new GroundLayer(() => {
+  renderLayers();
+  renderLayerPanelNotes();
+  renderLegend();
+});
+const route = new RouteLayer(() => {
+  renderLayers();
+  renderLayerPanelNotes();
+  renderLegend();
+  const details = document.getElementById("route-details");
+  if (details) details.innerHTML = route.details();
+});
+
 const places = new Places(() => {
   placeLabels();
   renderLayerPanelNotes();
@@ -284,6 +318,8 @@ function onTimeChange(): void {
   void loadCoverage();
   void starlinkMap.load(time.at);
   void terminals.load(time.at);
+  void findings.load(time.at);
+  route.reload(time.at);
   renderLayers();
   if (state.pick) void decide(state.pick.lat, state.pick.lon, false);
 }
@@ -475,6 +511,7 @@ map.on("click", (event) => {
   if (picked?.object) showTerminal(picked.object.id);
   else if (satellite && lastSatelliteOrder) void orbits.showTrack(lastSatelliteOrder.order.noradId[satellite.index], time.at);
   else void decide(event.lngLat.lat, event.lngLat.lng);
+  if (!picked?.object) void route.load(event.lngLat.lat, event.lngLat.lng, time.at);
 });
 map.on("moveend", scheduleViewLoads);
 map.on("moveend", () => placeLabels());
@@ -524,6 +561,8 @@ function renderLayers(): void {
   if (starlinkMapLayer) layers.push(starlinkMapLayer.clone({ ...({ beforeId: "country-line" } as object) }));
   const coverageLayer = coverage.layer();
   if (coverageLayer) layers.push(coverageLayer);
+  const findingsLayer = findings.layer();
+  if (findingsLayer) layers.push(findingsLayer);
   if (state.visible.geofences && state.geofences.length) {
     const shown = state.geofences.filter((g) => isInForce(g, at) || ["proposed", "pending"].includes(geofenceState(g)));
     const polygons = shown.flatMap((g) => polygonsOf(g).map((polygon) => ({ g, polygon, inForce: isInForce(g, at) })));
@@ -595,6 +634,7 @@ function renderLayers(): void {
   layers.push(...orbits.layers());
   const terminalsLayer = terminals.layer();
   if (terminalsLayer) layers.push(terminalsLayer);
+  layers.push(...ground.layers(map.getZoom()), ...route.layers());
   const labels = state.visible.labels ? places.layer() : null;
   if (labels) layers.push(labels);
   if (state.impactCells.length) {
@@ -663,6 +703,12 @@ function tooltip(layerId: string | undefined, object: any, index: number): any {
     html = `<code>${escapeHtml(object.cell)}</code><br/>${escapeHtml(object.code)} · ${escapeHtml(object.country ?? "")}`;
   } else if (layerId === "starlink-map" && object) {
     html = starlinkMap.tooltip(object);
+  } else if (layerId === "findings" && object) {
+    html = findings.tooltip(object);
+  } else if ((layerId === "gateways" || layerId === "pops") && object) {
+    html = ground.tooltip(layerId, object);
+  } else if (layerId?.startsWith("route-") && object) {
+    html = route.tooltip(layerId, object);
   } else if (layerId === "coverage" && object) {
     html = coverage.tooltip(object);
   } else if (layerId === "terminals" && object) {
@@ -719,6 +765,8 @@ function renderLayerPanel(): void {
       (name) => `<label class="layer-toggle"><input type="checkbox" data-layer="${name}" ${state.visible[name] ? "checked" : ""} />
         ${LAYER_LABEL[name]}<span class="muted layer-note" data-note="${name}">${escapeHtml(notes[name] ?? "")}</span></label>${
           name === "coverage" && state.visible.coverage ? coverage.controls() : ""
+        }${name === "findings" && state.visible.findings ? findings.controls() : ""}${
+          name === "route" && state.visible.route ? `<div id="route-details">${route.details()}</div>` : ""
         }${
           name === "satellites"
             ? `<label class="layer-toggle sub"><input type="checkbox" id="satellites-by-shell" ${orbits.byShell ? "checked" : ""} /> coloured by shell</label><div id="track-note">${orbits.trackNote()}</div>`
@@ -743,6 +791,7 @@ function renderLayerPanel(): void {
     coverage.window = WINDOWS.find((w) => w.minutes === minutes) ?? coverage.window;
     void loadCoverage();
   });
+  findings.bind(pane, (message) => setStatus(message, "error"));
   for (const input of pane.querySelectorAll<HTMLInputElement>("input[data-layer]")) {
     input.addEventListener("change", () => {
       const name = input.dataset.layer as LayerName;
@@ -769,6 +818,17 @@ function renderLayerPanel(): void {
         terminals.visible = input.checked;
         void terminals.load(time.at);
       }
+      if (name === "findings" || name === "route") {
+        findings.visible = state.visible.findings;
+        route.visible = state.visible.route;
+        if (name === "findings") void findings.load(time.at);
+        if (name === "route") route.reload(time.at);
+        renderLayerPanel();
+      }
+      if (name === "ground") {
+        ground.visible = input.checked;
+        void ground.load();
+      }
       if (name === "geofences" && input.checked) void operator.refresh();
       renderLayers();
     });
@@ -794,7 +854,10 @@ function renderLegend(): void {
     ${orbits.track ? '<div class="legend-row"><span class="swatch-line track"></span>Ground track</div>' : ""}
     ${starlinkMap.legend()}
     ${terminals.legend()}
-    ${coverage.legend()}`;
+    ${coverage.legend()}
+    ${findings.legend()}
+    ${ground.legend()}
+    ${route.legend()}`;
 }
 
 let statusTimer: number | undefined;
@@ -861,6 +924,9 @@ function layerNotes(): Partial<Record<LayerName, string>> {
     labels: places.payload ? `${places.payload.places.name.length.toLocaleString("en")} places (GeoNames) · ${places.labels.length} shown` : "",
     geofences: apiKey() ? `${state.geofences.length} known` : "needs an operator key",
     terminals: terminals.note,
+    findings: findings.note,
+    ground: ground.note,
+    route: route.visible ? route.note : "",
   };
 }
 
@@ -899,6 +965,9 @@ window.leolink = {
   coverage,
   starlinkMap,
   terminals,
+  findings,
+  ground,
+  route,
   time,
   decide,
   places,

@@ -130,7 +130,9 @@ export class TransparencyPanel {
   }
 
   private show(html: string): void {
-    this.root.querySelector("#tlog-proof")!.innerHTML = html;
+    const box = this.root.querySelector<HTMLElement>("#tlog-proof")!;
+    box.innerHTML = html;
+    box.scrollIntoView?.({ block: "nearest" }); // a record clicked far down the list: show the answer
   }
 
   /** Prove record `seq` in the newest published checkpoint; `recordHash` (hex, from the audit

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leolink.cli._output import Format, stderr_console
+from leolink.cli._output import Format, resolve_format, stderr_console
 
 if TYPE_CHECKING:  # the command line imports the model only when a command runs
     import numpy as np
@@ -27,7 +27,14 @@ StrictOption = Annotated[
     bool,
     typer.Option("--strict", help="Stop at the first malformed record instead of skipping it."),
 ]
-FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        help="Output format; auto (the default): a table at a terminal, JSON in a pipe or file.",
+        callback=resolve_format,
+    ),
+]
 AtOption = Annotated[str, typer.Option("--at", help="UTC instant, ISO 8601 with Z, or 'now'.")]
 
 
@@ -83,11 +90,26 @@ DbOption = Annotated[
         "(default: a SQLite file in the user's data directory).",
     ),
 ]
+
+
+def _existing_key_file(path: str | None) -> str | None:
+    """``--signing-key`` must name a key file that exists: a missing or mistyped path would
+    otherwise sign the log with a new key, splitting it between two keys."""
+    if path is not None and not Path(path).is_file():
+        raise typer.BadParameter(
+            f"{path}: no such key file (make a new one with `leolink audit new-key {path}`, or "
+            "leave --signing-key out to use the one in the user's data directory)"
+        )
+    return path
+
+
 SigningKeyOption = Annotated[
     str | None,
     typer.Option(
         "--signing-key",
-        help="PEM file of the Ed25519 key that signs the audit log (created if missing; "
-        "default: audit-signing-key.pem in the user's data directory).",
+        help="PEM file of the Ed25519 key that signs the audit log; it must exist (make one "
+        "with `leolink audit new-key PATH`). Default: audit-signing-key.pem in the user's "
+        "data directory, created by the first write.",
+        callback=_existing_key_file,
     ),
 ]

@@ -21,11 +21,20 @@ stderr_console = Console(stderr=True, soft_wrap=True)
 
 
 class Format(enum.StrEnum):
-    """Output formats every command offers."""
+    """Output formats every command offers; ``auto``, every command's default, is a table for a
+    person at a terminal and JSON for a pipe or a file (`resolve_format`)."""
 
     json = "json"
     csv = "csv"
     table = "table"
+    auto = "auto"
+
+
+def resolve_format(fmt: Format) -> Format:
+    """``auto`` as it applies now: ``table`` when stdout is a terminal, else ``json``."""
+    if fmt is not Format.auto:
+        return fmt
+    return Format.table if sys.stdout.isatty() else Format.json
 
 
 def _plain(value: Any) -> Any:
@@ -46,6 +55,7 @@ def emit(
 ) -> None:
     """Print a record or a list of records in the chosen format on stdout."""
     data = _plain(result)
+    fmt = resolve_format(fmt)
     if fmt is Format.json:
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

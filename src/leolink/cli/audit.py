@@ -27,6 +27,8 @@ from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint, v
 from leolink.policy.tlog import record_leaf, verify_log
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) loads when a command runs
+    from sqlalchemy.engine import URL
+
     from leolink.store import Store
 
 __all__ = ["register"]
@@ -68,7 +70,33 @@ def _existing_store(db: str | None, signing_key: str | None = None) -> Store:
         raise InputError(f"there is no database at {path} (--db {db or 'default'})")
     if signing_key is not None and not Path(signing_key).is_file():
         raise InputError(f"--signing-key {signing_key}: no such key file")
+    _require_schema(url)
     return Store.open(db, migrate=False, signing_key=signing_key)
+
+
+def _require_schema(url: URL) -> None:
+    """Refuse a database that cannot be reached or holds no leolink store (never make one)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from leolink.store.engine import make_engine
+    from leolink.store.migrate import current_revision
+
+    shown = url.render_as_string(hide_password=True)
+    engine = make_engine(url)
+    try:
+        found = current_revision(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip()
+        raise InputError(
+            f"cannot open the database {shown} (--db): {reason.splitlines()[0]}; "
+            "check that it exists: verification never creates one"
+        ) from exc
+    finally:
+        engine.dispose()
+    if found is None:
+        raise InputError(
+            f"the database {shown} (--db) holds no leolink store: there is nothing to verify"
+        )
 
 
 def _verifier(public_key: str | None) -> Verifier:
@@ -123,7 +151,7 @@ def audit_verify(
     checkpoint: CheckpointOption = None,
     url: UrlOption = None,
     log: LogOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Verify the log: chain, Merkle tree, signed checkpoints, and that it extends every
     ``--checkpoint`` given; exit 1 when it does not, naming the first bad record."""
@@ -235,7 +263,7 @@ def audit_prove(
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
     public_key: PublicKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Prove that record ``--seq`` is in the log's newest signed checkpoint; exit 1 if not."""
     with _existing_store(db, signing_key) as store:
@@ -263,6 +291,19 @@ def audit_prove(
         raise typer.Exit(1)
 
 
+def audit_new_key(
+    path: Annotated[Path, typer.Argument(help="Where to write the new key (must not exist).")],
+) -> None:
+    """Make a new Ed25519 signing key (PEM, mode 0600) at PATH and print its public key."""
+    from leolink.policy.audit import public_key_to_hex
+    from leolink.store.signing import load_or_create_key
+
+    if path.exists():
+        raise InputError(f"{path} exists: a signing key is never overwritten; choose another path")
+    key = load_or_create_key(path)
+    typer.echo(public_key_to_hex(key.public_key()))
+
+
 def register(audit_app: typer.Typer) -> None:
     """Add the transparency-log commands to ``leolink audit``."""
     audit_app.command("verify")(audit_verify)
@@ -270,3 +311,4 @@ def register(audit_app: typer.Typer) -> None:
     audit_app.command("prove")(audit_prove)
     audit_app.command("export")(audit_export)
     audit_app.command("public-key")(audit_public_key)
+    audit_app.command("new-key")(audit_new_key)

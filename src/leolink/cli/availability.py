@@ -75,7 +75,7 @@ def import_map(
     ),
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Propose the map's cells, one change per category (any category is accepted)."""
     snapshot = _snapshot(path, published, source)
@@ -120,7 +120,7 @@ def compare_map(
     ] = None,
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Agreement of the policy in force at --at with a snapshot, per category and country."""
     from leolink.policy.availability import compare

@@ -10,6 +10,7 @@ renamed only once all of them are complete, so a failed run leaves nothing behin
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import math
 import os
@@ -29,6 +30,7 @@ from leolink.cli._common import (
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError, RegionError
+from leolink.limits import COMMAND_LINE_LIMITS, describe_limits
 
 if TYPE_CHECKING:  # the model loads when the command runs, not for --help
     from leolink import api
@@ -268,7 +270,14 @@ def coverage(
         int | None,
         typer.Option("--chunk-steps", help="Instants per chunk (default: from the work)."),
     ] = None,
-    fmt: FormatOption = Format.json,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Sweep even beyond the command line's limits (see above), after the estimate.",
+        ),
+    ] = False,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Coverage of a region over a time window: a summary, and per-cell figures on request.
 
@@ -282,7 +291,7 @@ def coverage(
     from leolink.jobs import make_executor
 
     # Everything is checked before any cell is swept or any worker started.
-    api.time_grid(start, end, step_s)
+    instants = api.count_instants(start, end, step_s)
     ks = _at_least(at_least)
     masks = [api.ShellMask.parse(text) for text in shell_mask or []]
     for path, option in ((out, "--out"), (geojson_out, "--geojson-out"), (png, "--png")):
@@ -300,16 +309,20 @@ def coverage(
             "give exactly one region: --country CC, --bbox W,S,E,N, --world or --geojson FILE"
             + (f" (got {', '.join(given)})" if given else "")
         )
-    cells, label = api.region_cells(
-        country=country,
-        bbox=_bbox(bbox) if bbox is not None else None,
-        geojson=_geojson_text(geojson) if geojson is not None else None,
-        world=world,
-        resolution=resolution,
+    region: dict[str, Any] = {
+        "country": country,
+        "bbox": _bbox(bbox) if bbox is not None else None,
+        "geojson": _geojson_text(geojson) if geojson is not None else None,
+        "world": world,
+    }
+    cat = load_catalog(catalog, strict, api.parse_instant(start))
+    estimate = api.estimate_sweep(
+        api.estimate_region_cells(resolution, **region), instants, len(cat)
     )
+    api.check_sweep(estimate, COMMAND_LINE_LIMITS, force=force)
+    cells, label = api.region_cells(resolution=resolution, **region)
     if geojson is not None:
         label = f"GeoJSON {geojson.name}"
-    cat = load_catalog(catalog, strict, api.parse_instant(start))
     in_process = workers is None and scheduler is None
     plan = api.plan_sweep(
         cells,
@@ -352,6 +365,11 @@ def coverage(
             _write_geojson(result, summary, staged[geojson_out])
         if png is not None:
             api.coverage_map(result, figure).savefig(staged[png], dpi=120, format="png")
+    # The window as instants ('now' resolved), not the words it was given in.
+    title = (
+        f"Coverage of {label}, {api.format_instant(plan.times[0])} .. "
+        f"{api.format_instant(plan.times[-1])}"
+    )
     if fmt is Format.table:  # one row of 25 columns reads badly: one row per figure instead
         rows = [{"figure": k, "value": v} for k, v in summary.items() if k != "area_weighted"]
         stderr_console.print(
@@ -359,11 +377,17 @@ def coverage(
             markup=False,
             highlight=False,
         )
-        emit(rows, fmt, title=f"Coverage of {label}")
+        emit(rows, fmt, title=title)
     else:
-        emit(summary, fmt, title=f"Coverage of {label}")
+        emit(summary, fmt, title=title)
 
 
 def register(app: typer.Typer) -> None:
     """Add the ``coverage`` command to the ``leolink`` app."""
-    app.command("coverage")(coverage)
+    limits = describe_limits(COMMAND_LINE_LIMITS)
+    app.command(
+        "coverage",
+        help=f"{inspect.cleandoc(coverage.__doc__ or '')}\n\nLimits without --force "
+        f"(leolink.limits.COMMAND_LINE_LIMITS): {limits}.  A sweep beyond them is refused "
+        "with an estimate of its memory and time.",
+    )(coverage)

@@ -151,7 +151,7 @@ def terminals_load_demo(
     ] = "now",
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Register the synthetic demo fleet (account 'demo') with its position reports, audited."""
     from leolink.store import Store

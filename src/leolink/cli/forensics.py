@@ -127,7 +127,7 @@ def infer(
         ),
     ] = None,
     catalog: CatalogOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Infer restrictions, coverage gaps, GNSS interference and ground outages; match the log."""
     from leolink import forensics as fx
@@ -243,7 +243,7 @@ def simulate(
         typer.Option("--outage", help="A gateway or PoP down: SITE_ID,START,END (repeatable)."),
     ] = None,
     catalog: CatalogOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Synthetic telemetry from a scenario, with noise; the hidden truth printed on stdout."""
     from leolink import forensics as fx

@@ -82,7 +82,7 @@ def route(
         ),
     ] = False,
     strict: StrictOption = False,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Lowest-delay route between two points (or to the Internet), with its hops and RTT.
 
@@ -143,7 +143,7 @@ def route(
         )
     record = result.as_dict()
     if breakdown is not None:
-        record["latency"] = asdict(breakdown)
+        record["latency"] = api.latency_record(breakdown, cat.days_from_epochs(instant))
     if fmt is Format.json:
         emit(record, fmt)
         return
@@ -191,7 +191,7 @@ def latency(
     ] = 3,
     catalog: CatalogOption = None,
     strict: StrictOption = False,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """RTT a user measures to their PoP, per country or per place, with its components.
 
@@ -208,7 +208,13 @@ def latency(
         raise InputError("--floor is per country; leave out --place with it")
     cat, instant = catalog_at(catalog, strict, at)
     instants = [instant] if end is None else list(api.time_grid(instant, end, step_s))
-    window = at if end is None else f"{at} .. {end} every {step_s:g} s"
+    # Titles give the instants themselves ('now' resolved), not the words they were given in.
+    window = (
+        api.format_instant(instant)
+        if end is None
+        else f"{api.format_instant(instant)} .. {api.format_instant(instants[-1])} "
+        f"every {step_s:g} s"
+    )
     if floor:
         network = api.build_network(cat)
         floor_rows = api.country_rtt_table(

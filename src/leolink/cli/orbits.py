@@ -32,7 +32,7 @@ def _norad_list(text: str | None) -> list[int] | None:
 
 
 def catalog_info(
-    catalog: CatalogOption = None, strict: StrictOption = False, fmt: FormatOption = Format.table
+    catalog: CatalogOption = None, strict: StrictOption = False, fmt: FormatOption = Format.auto
 ) -> None:
     """Summarise a catalog: satellites, inferred shells with planes, and skipped records."""
     from leolink import api
@@ -61,7 +61,7 @@ def catalog_update(
             help="'celestrak' (its Starlink group, OMM JSON), an http(s) URL or a catalog file.",
         ),
     ] = "celestrak",
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Fetch current element sets and keep them as a dated snapshot that commands then use.
 
@@ -87,7 +87,7 @@ def catalog_update(
     )
 
 
-def catalog_list(fmt: FormatOption = Format.table) -> None:
+def catalog_list(fmt: FormatOption = Format.auto) -> None:
     """The kept catalog snapshots, oldest first (the embedded catalog is always there too)."""
     from leolink import api
 
@@ -114,7 +114,7 @@ def positions(
         str | None, typer.Option("--norad", help="Comma-separated NORAD ids (default: all).")
     ] = None,
     strict: StrictOption = False,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Earth-fixed (ITRF) and geodetic positions of satellites at one instant."""
     from leolink import api
@@ -137,7 +137,7 @@ def visible(
     ] = 25.0,
     catalog: CatalogOption = None,
     strict: StrictOption = False,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Satellites above the elevation mask from a point, highest first."""
     from leolink import api

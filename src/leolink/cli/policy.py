@@ -114,7 +114,15 @@ def check(
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
     min_elevation_deg: ElevationOption = None,
-    fmt: FormatOption = Format.json,
+    receipt: Annotated[
+        Path | None,
+        typer.Option(
+            "--receipt",
+            help="Also write a signed receipt of the decision here (check it with `leolink "
+            "receipt verify`).",
+        ),
+    ] = None,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
     from leolink.policy.defaults import DEFAULT_APPROVER, DEFAULT_PROPOSER, seed_if_empty
@@ -143,8 +151,12 @@ def check(
         sky = _sky(catalog, no_satellites, min_elevation_deg, instant)
         if view is None:
             decision = decide_from(store, terminal, (lat, lon), instant, sky=sky, known_at=known_at)
+            if receipt is not None:
+                _write_receipt(store, receipt, lat, lon, instant, terminal, decision.to_dict())
             emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
             return
+        if receipt is not None:
+            raise InputError("--receipt signs the decision as decided: give it without --as")
         from leolink.policy.asof import ViewedDecision, known_at_for
 
         now = parse_instant("now")
@@ -159,13 +171,32 @@ def check(
     emit(viewed.to_dict(), fmt, title=f"Decision at {format_instant(instant)}, {words}")
 
 
+def _write_receipt(
+    store: Store,
+    path: Path,
+    lat: float,
+    lon: float,
+    instant: np.datetime64,
+    terminal: str | None,
+    decision: dict[str, Any],
+) -> None:
+    """Sign a receipt of ``decision`` (`leolink.policy.receipts`) and write it to ``path``."""
+    from leolink.store.receipts import issue_receipt
+
+    if path.is_dir() or not path.parent.is_dir():
+        raise InputError(f"--receipt {path}: give a file in an existing folder")
+    at = format_instant(instant)
+    asked = {"lat": lat, "lon": lon, "at": at, "terminal_id": terminal}
+    path.write_text(issue_receipt(store, asked, {"at": at, **decision}), encoding="utf-8")
+
+
 def load_defaults(
     dataset: Annotated[
         str | None, typer.Option("--dataset", help="Dataset name (default: the newest).")
     ] = None,
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Load the default country statuses (two system actors propose and approve); idempotent."""
     from leolink.policy.defaults import apply_defaults, load_default_dataset
@@ -176,7 +207,7 @@ def load_defaults(
     emit(result.to_dict(), fmt, title=f"Default policy {data.name}")
 
 
-def scenario_list(fmt: FormatOption = Format.table) -> None:
+def scenario_list(fmt: FormatOption = Format.auto) -> None:
     """List the shipped scenarios."""
     from leolink.policy.scenarios import load_scenario, scenario_names
 
@@ -201,7 +232,7 @@ def scenario_run(
         str, typer.Argument(help="A scenario name (see `scenario list`) or a YAML file.")
     ],
     catalog: CatalogOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Replay a scenario in a fresh store: expected and actual per step.
 
@@ -243,7 +274,7 @@ def scenario_load(
     ],
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Put a scenario's records into a store, as a reconstruction of the past, to replay it.
 
@@ -295,9 +326,10 @@ def terminals_enforce(
     ] = None,
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Terminals whose position reports place them in a blocked country or area, with evidence."""
+    from leolink import api
     from leolink.policy.enforcement import find_violations, suspend
 
     if do_suspend and not (reason and reason.strip()):
@@ -306,7 +338,8 @@ def terminals_enforce(
         )
     with _open(db, signing_key) as store:
         violations = find_violations(
-            store.policy_history(),
+            # The geofences' cells as compiled at their proposal (not parsed and repaired again).
+            api.compile_policy(store.policy_history(), area_store=store.compiled_areas),
             store.terminals(),
             store.position_reports(start=since, end=until),
         )
@@ -379,7 +412,7 @@ def geofence_impact_command(
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
     min_elevation_deg: ElevationOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
     from leolink.policy.impact import geofence_impact

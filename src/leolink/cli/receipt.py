@@ -33,7 +33,7 @@ def receipt_verify(
     public_key: PublicKeyOption = None,
     url: UrlOption = None,
     log: LogOption = None,
-    fmt: FormatOption = Format.json,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Check a decision receipt's signature and that its policy is in the log; exit 1 if not."""
     verifier = _verifier(public_key)
@@ -118,6 +118,10 @@ def _check_log(receipt: Receipt, path: Path, result: dict[str, Any]) -> list[str
     if len(records) < receipt.size:
         result["policy_in_log"] = False
         return [f"the saved log has {len(records)} records, the receipt's tree {receipt.size}"]
+    altered = next((r.seq for r in records[: receipt.size] if r.compute_hash() != r.hash), None)
+    if altered is not None:
+        result["policy_in_log"] = False
+        return [f"record {altered} of the saved log was altered: it does not match its hash"]
     tree = MemoryTree()
     for rec in records[: receipt.size]:
         tree.append(record_leaf(rec))

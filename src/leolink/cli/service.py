@@ -68,6 +68,20 @@ def serve(
     log_level: Annotated[
         str, typer.Option("--log-level", help="uvicorn's log level (info, warning, ...).")
     ] = "info",
+    catalog_refresh: Annotated[
+        str | None,
+        typer.Option(
+            "--catalog-refresh",
+            help="Fetch a fresh catalog at start and then this often (e.g. 2h), as the "
+            "source's usage rules allow, and compute with the newest snapshot.",
+        ),
+    ] = None,
+    catalog_source: Annotated[
+        str,
+        typer.Option(
+            "--catalog-source", help="Where --catalog-refresh fetches: celestrak or a URL."
+        ),
+    ] = "celestrak",
     witnesses: Annotated[
         Path | None,
         typer.Option(
@@ -89,6 +103,22 @@ def serve(
         read_witness_policy(witnesses)  # a bad file is refused here, not in every worker
         os.environ[ENV_WITNESSES] = str(witnesses.resolve())
 
+    if catalog_refresh is not None:
+        from leolink.errors import InputError
+        from leolink.service.app import ENV_CATALOG_REFRESH
+        from leolink.service.catalog_refresh import parse_duration_s
+
+        if catalog is not None:
+            raise InputError(
+                f"--catalog {catalog} pins the catalog and --catalog-refresh {catalog_refresh} "
+                "replaces it: give one of them"
+            )
+        if not catalog_source.startswith(("http://", "https://")) and catalog_source != "celestrak":
+            raise InputError(
+                f"--catalog-source {catalog_source!r}: give celestrak or an http(s) URL"
+            )
+        every_s = parse_duration_s(catalog_refresh)
+        os.environ[ENV_CATALOG_REFRESH] = f"{every_s} {catalog_source}"
     url = db or default_url()
     with Store.open(url, signing_key=signing_key) as store:  # migrates, once, here
         if seed and (done := _seed_defaults(store)):
@@ -150,7 +180,7 @@ def keys_create(
         emit({**key.to_dict(), "token": token}, fmt)
 
 
-def keys_list(db: DbOption = None, fmt: FormatOption = Format.table) -> None:
+def keys_list(db: DbOption = None, fmt: FormatOption = Format.auto) -> None:
     """List the API keys (never their secrets)."""
     from leolink.store import Store
 
@@ -163,7 +193,7 @@ def keys_revoke(
     reason: Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")],
     db: DbOption = None,
     signing_key: SigningKeyOption = None,
-    fmt: FormatOption = Format.table,
+    fmt: FormatOption = Format.auto,
 ) -> None:
     """Revoke an API key: its token authenticates no more."""
     from leolink.store import Store

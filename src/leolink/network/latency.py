@@ -8,8 +8,9 @@ the nearest PoP in delay, light only.  A user's ping to their PoP (the dish's ow
     up to the satellite the scheduler assigns, along the +Grid lasers, down to a gateway, and
     back; the path after the first satellite is the lowest-delay one to the user's PoP.
 ``propagation_ground_ms``
-    gateway to the user's PoP and back over terrestrial fibre: great circle times
-    `TERRESTRIAL_ROUTE_FACTOR`, at `FIBRE_VELOCITY_FACTOR` c.
+    gateway to the user's PoP and back over terrestrial fibre: to the gateway's home PoP (its
+    nearest), then PoP to PoP, each leg the great circle times `TERRESTRIAL_ROUTE_FACTOR`, at
+    `FIBRE_VELOCITY_FACTOR` c (`backhaul_km`); every PoP has such a path from every gateway.
 ``access_ms``
     the frame timing and uplink scheduling of the radio links (`access_ms`).
 ``processing_ms``
@@ -41,7 +42,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -55,10 +56,16 @@ from leolink.geo.countries import all_countries, get_country
 from leolink.geo.grid import cells_to_latlng
 from leolink.geo.regions import country_to_cells
 from leolink.network.graph import FIBRE_VELOCITY_FACTOR, Network, graph_from_positions
-from leolink.network.homing import PopAssignment, load_pops_2026, pop_for_places
+from leolink.network.homing import (
+    GEOIP_FEED_DATE,
+    PopAssignment,
+    load_pops_2026,
+    pop_for_places,
+    pop_rows,
+)
 from leolink.network.links import SPEED_OF_LIGHT_KM_S, gsl_links
-from leolink.network.routing import Route, route_on
-from leolink.network.sites import GroundSites, great_circle_km, ground_sites
+from leolink.network.routing import RTT_STATS, InternetAccess, Route, route_on
+from leolink.network.sites import GroundSites, great_circle_km, ground_sites, load_gateways
 from leolink.orbits.propagate import propagate
 from leolink.time import parse_instant
 
@@ -66,13 +73,20 @@ __all__ = [
     "ACCESS_FRAME_S",
     "COMPONENTS",
     "ISL_RATE_BPS",
+    "LATENCY_ESTIMATE",
     "PACKET_BITS",
     "TERRESTRIAL_ROUTE_FACTOR",
     "LatencyRow",
+    "PopPaths",
     "RttSamples",
     "access_ms",
+    "backhaul_km",
+    "ground_segment",
+    "internet_access",
     "internet_route",
+    "latency_record",
     "latency_table",
+    "point_stats",
     "rtt_samples",
     "terrestrial_ms",
     "to_assigned_pop",
@@ -101,6 +115,12 @@ PACKET_BITS: Final = 1500 * 8
 
 #: Laser link rate, bit/s: "up to 100 Gbps" per link (SpaceX, Starlink network update, Jan 2024).
 ISL_RATE_BPS: Final = 100e9
+
+#: What every reported latency is: the label that travels with it (decisions, routes).
+LATENCY_ESTIMATE: Final = (
+    "model estimate, not a measurement: RTT to the PoP Starlink's GeoIP feed assigns, over "
+    "every satellite that may serve (min, median, p90); components are the median sample's"
+)
 
 #: The RTT components, in the order they are reported.
 COMPONENTS: Final = (
@@ -164,6 +184,10 @@ class RttSamples:
     propagation_ground_ms: FloatArray
     access_ms: FloatArray
     processing_ms: FloatArray
+    #: Links from the terminal to the PoP: up, lasers, down, fibre.
+    links: IntArray
+    #: ``(E,)``: whether any satellite that serves users is in view of each point.
+    in_view: npt.NDArray[np.bool_]
 
     @property
     def rtt_ms(self) -> FloatArray:
@@ -176,21 +200,155 @@ class RttSamples:
         )
 
 
-def _gateway_on_path(pred: IntArray, roots: IntArray) -> tuple[IntArray, IntArray]:
-    """For each tree ``(P, N)`` the node just below the root on each node's path, and its depth."""
-    rows = np.arange(pred.shape[0])[:, None]
-    cur = np.broadcast_to(np.arange(pred.shape[1]), pred.shape).copy()
-    depth = np.zeros(pred.shape, dtype=np.int64)
-    root = roots[:, None]
+def backhaul_km(gateways: GroundSites, pops: GroundSites) -> tuple[IntArray, FloatArray]:
+    """Each gateway's home PoP (nearest by great circle) and the ground path to every PoP, km.
+
+    Returns ``home`` ``(G,)`` and ``path_km`` ``(G, P)``: great-circle distance to the home PoP
+    plus, for another PoP, the great circle between the two PoPs, both times
+    `TERRESTRIAL_ROUTE_FACTOR` (a gateway backhauls to its nearest PoP; PoPs reach each other
+    over Starlink's terrestrial backbone, which leolink models by route factor, not by a map of
+    cables).  Every PoP is reachable from every gateway: none is cut off by construction.
+    """
+    gw_km = great_circle_km(
+        gateways.lat_deg[:, None],
+        gateways.lon_deg[:, None],
+        pops.lat_deg[None, :],
+        pops.lon_deg[None, :],
+    )
+    home = np.argmin(gw_km, axis=1).astype(np.int64)
+    pop_km = great_circle_km(
+        pops.lat_deg[:, None], pops.lon_deg[:, None], pops.lat_deg[None, :], pops.lon_deg[None, :]
+    )
+    line_km = gw_km[np.arange(len(gateways)), home][:, None] + pop_km[home]
+    return home, np.asarray(TERRESTRIAL_ROUTE_FACTOR * line_km, dtype=np.float64)
+
+
+def _first_ground_node(pred: IntArray, n_satellites: int) -> tuple[IntArray, IntArray]:
+    """For trees ``(U, N)``: the first non-satellite node on each satellite's path, and the
+    number of links before it, ``(U, S)`` each (-1 and 0 without a path).
+
+    Pointer jumping (Wyllie 1979): ``log2`` of the longest path in steps, not its length.
+    """
+    u_count, n = pred.shape
+    nodes = np.arange(n)
+    up = np.where((nodes[None, :] < n_satellites) & (pred >= 0), pred, nodes[None, :])
+    links = (up != nodes[None, :]).astype(np.int64)
+    rows = np.arange(u_count)[:, None]
     while True:
-        parent = pred[rows, cur]
-        moving = (parent >= 0) & (parent != root)
-        if not np.any(moving):
+        nxt = up[rows, up]
+        if np.array_equal(nxt, up):
             break
-        cur = np.where(moving, parent, cur)
-        depth += moving
-    below_root = pred[rows, cur] == root
-    return np.where(below_root, cur, -1), depth
+        links = links + links[rows, up]
+        up = nxt
+    ground = up[:, :n_satellites]
+    ok = ground >= n_satellites
+    return np.where(ok, ground, -1), np.where(ok, links[:, :n_satellites], 0)
+
+
+class PopPaths:
+    """The lowest-delay paths from every satellite into each PoP at one instant (lazily).
+
+    Over the satellites, lasers and gateways of ``network`` at positions ``r_sat_itrs_km``
+    ``(S, 3)``, with the 2026 PoPs (`load_pops_2026`): each gateway joined to its home PoP, PoPs
+    to each other (`backhaul_km`).  `to` runs one Dijkstra per PoP not yet searched and keeps
+    it, so that the decisions of one instant share their searches.  Safe to share between
+    threads (a search done twice gives the same result).
+    """
+
+    def __init__(self, network: Network, r_sat_itrs_km: FloatArray) -> None:
+        bare = replace(
+            network,
+            pops=ground_sites([], [], kind="pop"),
+            gateway_pop=np.full(len(network.gateways), -1, dtype=np.int64),
+            gateway_pop_km=np.full(len(network.gateways), np.nan),
+            ground_relays=False,
+        )
+        graph = graph_from_positions(bare, r_sat_itrs_km, ground_sites([], [], kind="terminal"))
+        self.network = network
+        self.r_sat_itrs_km = graph.r_sat_itrs_km
+        #: Positions of the satellites that serve user terminals (NaN for the others).
+        self.r_user_itrs_km = network.user_positions(graph.r_sat_itrs_km)
+        self.pops = load_pops_2026()
+        n, g_count, p_count = graph.n_nodes, len(network.gateways), len(self.pops)
+        self._n, self._gateway0 = n, int(graph.gateway_node(0))
+        self.home, path_km = backhaul_km(network.gateways, self.pops)
+        self.fibre_ms = path_km / (_C_KM_PER_MS * FIBRE_VELOCITY_FACTOR)  # (G, P)
+        a = graph.adjacency.tocoo()
+        # Reversed graph (searches run from the PoP); each PoP node reached from the
+        # gateways directly at their backhaul delay to it.
+        gw = np.repeat(np.arange(g_count), p_count)
+        to = np.tile(np.arange(p_count), g_count)
+        self._reverse = scipy.sparse.csr_array(
+            (
+                np.concatenate([a.data, self.fibre_ms.ravel()]),
+                (np.concatenate([a.col, n + to]), np.concatenate([a.row, self._gateway0 + gw])),
+            ),
+            shape=(n + p_count, n + p_count),
+        )
+        self._searched: dict[int, tuple[FloatArray, IntArray, IntArray]] = {}
+
+    def to(self, pops: npt.ArrayLike) -> tuple[FloatArray, IntArray, IntArray]:
+        """For PoP indices ``pops`` ``(U,)``: one-way delay from each satellite ``(U, S)``, ms
+        (inf without a path), the gateway it comes down at (-1) and its satellite links."""
+        wanted = np.unique(np.asarray(pops, dtype=np.int64))
+        missing = [int(p) for p in wanted if int(p) not in self._searched]
+        s_count = len(self.network.catalog)
+        if missing:
+            dist, pred = dijkstra(
+                self._reverse,
+                directed=True,
+                indices=self._n + np.asarray(missing, dtype=np.int64),
+                return_predecessors=True,
+            )
+            ground, links = _first_ground_node(np.asarray(pred, dtype=np.int64), s_count)
+            gateway = np.where(ground >= 0, ground - self._gateway0, -1)
+            for k, p in enumerate(missing):
+                self._searched[p] = (dist[k, :s_count], gateway[k], links[k])
+        parts = [self._searched[int(p)] for p in np.asarray(pops, dtype=np.int64)]
+        if not parts:
+            empty = np.zeros((0, s_count))
+            return empty, empty.astype(np.int64), empty.astype(np.int64)
+        return tuple(np.stack(x) for x in zip(*parts, strict=True))  # type: ignore[return-value]
+
+    def samples(self, points: GroundSites, pop: npt.ArrayLike) -> RttSamples:
+        """The RTT of each of ``points`` to its PoP ``pop`` ``(E,)`` through each satellite in
+        view that serves users and has a path, by component (see `rtt_samples`)."""
+        pop_of = np.asarray(pop, dtype=np.int64).reshape(-1)
+        used, row_of = np.unique(pop_of, return_inverse=True)
+        dist, gateway_of, links_of = self.to(used)
+        net = self.network
+        links = gsl_links(
+            self.r_user_itrs_km,
+            points,
+            min_elevation_deg=net.min_elevation_deg,
+            max_range_km=net.max_gsl_km,
+            limit_links=False,
+        )
+        row = row_of[links.site]
+        one_way = dist[row, links.satellite]
+        # The scheduler assigns only satellites with a way to the PoP (raising or decaying
+        # satellites without lasers or a gateway in view serve no one).
+        ok = np.isfinite(one_way)
+        row, one_way, range_km = row[ok], one_way[ok], links.range_km[ok]
+        site, sat = links.site[ok], links.satellite[ok]
+        gateway = gateway_of[row, sat]
+        target = used[row]
+        ground_one_way = self.fibre_ms[gateway, target]
+        space_one_way = range_km / _C_KM_PER_MS + one_way - ground_one_way
+        # Forwarding nodes: the satellites on the path, the gateway, and the gateway's home
+        # PoP when the traffic goes on over the backbone to another PoP.
+        nodes = links_of[row, sat] + 1 + (self.home[gateway] != target)
+        return RttSamples(
+            point=site,
+            satellite=sat,
+            gateway=gateway,
+            propagation_space_ms=2.0 * space_one_way,
+            propagation_ground_ms=2.0 * ground_one_way,
+            access_ms=access_ms(range_km),
+            processing_ms=processing_ms(nodes),
+            links=links_of[row, sat] + 2,
+            in_view=np.bincount(links.site, minlength=len(points)) > 0,
+        )
 
 
 def rtt_samples(
@@ -203,73 +361,73 @@ def rtt_samples(
 
     ``network`` gives the satellites, lasers and gateways (its own PoPs are not used);
     ``assignment`` the PoP of each point (`pop_for_places`).  One Dijkstra per PoP in use over
-    the satellites and gateways, each gateway joined to the PoP by `terrestrial_ms`: a gateway
-    reaches every PoP (no PoP is unreachable by construction) and traffic lands at whichever
-    gateway gives the least delay to the user's PoP.
+    the satellites, gateways and PoPs (`PopPaths`): traffic lands at whichever gateway gives
+    the least delay to the user's PoP, over the gateway's backhaul (`backhaul_km`).
     """
-    bare = replace(
-        network,
-        pops=ground_sites([], [], kind="pop"),
-        gateway_pop=np.full(len(network.gateways), -1, dtype=np.int64),
-        gateway_pop_km=np.full(len(network.gateways), np.nan),
-        ground_relays=False,
-    )
-    graph = graph_from_positions(bare, r_sat_itrs_km, ground_sites([], [], kind="terminal"))
-    pops = assignment.pops
-    used = np.unique(assignment.pop)
-    n, g_count = graph.n_nodes, len(network.gateways)
-    gateway0 = int(graph.gateway_node(0))
-    pop_nodes = n + np.arange(len(used), dtype=np.int64)
-    ground_km = great_circle_km(
-        network.gateways.lat_deg[:, None],
-        network.gateways.lon_deg[:, None],
-        pops.lat_deg[used][None, :],
-        pops.lon_deg[used][None, :],
-    )
-    fibre_ms = terrestrial_ms(ground_km)  # (G, U)
-    a = graph.adjacency.tocoo()
-    gw = np.repeat(np.arange(g_count), len(used))
-    to = np.tile(np.arange(len(used)), g_count)
-    adjacency = scipy.sparse.csr_array(
-        (
-            np.concatenate([a.data, fibre_ms.ravel()]),
-            (np.concatenate([a.row, gateway0 + gw]), np.concatenate([a.col, pop_nodes[to]])),
-        ),
-        shape=(n + len(used), n + len(used)),
-    )
-    dist, pred = dijkstra(
-        adjacency.T.tocsr(), directed=True, indices=pop_nodes, return_predecessors=True
-    )
-    pred = np.asarray(pred, dtype=np.int64)
-    below, depth = _gateway_on_path(pred, pop_nodes)
+    return PopPaths(network, r_sat_itrs_km).samples(points, assignment.pop)
 
-    links = gsl_links(
-        graph.r_sat_itrs_km,
-        points,
-        min_elevation_deg=network.min_elevation_deg,
-        max_range_km=network.max_gsl_km,
-        limit_links=False,
-    )
-    row = np.searchsorted(used, assignment.pop[links.site])
-    one_way = dist[row, links.satellite]
-    # The scheduler assigns only satellites with a way to the PoP (raising or decaying
-    # satellites without lasers or a gateway in view serve no one).
-    ok = np.isfinite(one_way)
-    row, one_way, range_km = row[ok], one_way[ok], links.range_km[ok]
-    site, sat = links.site[ok], links.satellite[ok]
-    gateway = below[row, sat] - gateway0
-    ground_one_way = fibre_ms[gateway, row]
-    space_one_way = range_km / _C_KM_PER_MS + one_way - ground_one_way
-    # Forwarding nodes: the satellites on the path and the gateway (the depth below the PoP).
-    return RttSamples(
-        point=site,
-        satellite=sat,
-        gateway=gateway,
-        propagation_space_ms=2.0 * space_one_way,
-        propagation_ground_ms=2.0 * ground_one_way,
-        access_ms=access_ms(range_km),
-        processing_ms=processing_ms(depth[row, sat]),
-    )
+
+def point_stats(samples: RttSamples, n_points: int) -> tuple[FloatArray, IntArray]:
+    """Per point, `RTT_STATS` ``(E, 7)`` over its samples (NaN without any), and their count.
+
+    The median and the 90th percentile interpolate linearly as `numpy.percentile` does; the
+    components are those of the lower median sample, as in `LatencyRow`.
+    """
+    stats = np.full((n_points, len(RTT_STATS)), np.nan)
+    rtt = samples.rtt_ms
+    order = np.lexsort((rtt, samples.point))
+    point, value = samples.point[order], rtt[order]
+    count = np.bincount(point, minlength=n_points)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    has = np.flatnonzero(count > 0)
+    b, c = start[has], count[has]
+
+    def quantile(q: float) -> FloatArray:
+        pos = q * (c - 1)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, c - 1)
+        return np.asarray(value[b + lo] + (pos - lo) * (value[b + hi] - value[b + lo]))
+
+    stats[has, 0] = value[b]
+    stats[has, 1] = quantile(0.5)
+    stats[has, 2] = quantile(0.9)
+    mid = order[b + (c - 1) // 2]
+    for k, name in enumerate(COMPONENTS):
+        stats[has, 3 + k] = getattr(samples, name)[mid]
+    return stats, count
+
+
+def internet_access(
+    paths: PopPaths, points: GroundSites, assignment: PopAssignment
+) -> InternetAccess:
+    """Each point's way to the PoP Starlink assigns it, and the RTT a user measures there.
+
+    The route (satellite, elevation, gateway, one-way delay, links) is the one of least
+    propagation delay to the assigned PoP, as `internet_route` draws it; ``rtt_stats_ms`` the
+    min, median and p90 over every satellite that may serve (`point_stats`).  ``pop`` indexes
+    `load_pops_2026`.
+    """
+    samples = paths.samples(points, assignment.pop)
+    access = InternetAccess.none(len(points))
+    access.in_view[:] = samples.in_view
+    access.pop_source[:] = assignment.source
+    stats, count = point_stats(samples, len(points))
+    access.rtt_stats_ms[:] = stats
+    access.samples[:] = count
+    one_way = 0.5 * (samples.propagation_space_ms + samples.propagation_ground_ms)
+    order = np.lexsort((one_way, samples.point))
+    site, first = np.unique(samples.point[order], return_index=True)
+    best = order[first]
+    sat = samples.satellite[best]
+    look = paths.r_user_itrs_km[sat] - points.r_itrs_km[site]
+    sin_el = np.einsum("ij,ij->i", look, points.up[site]) / np.linalg.norm(look, axis=1)
+    access.satellite[site] = sat
+    access.elevation_deg[site] = np.degrees(np.arcsin(np.clip(sin_el, -1.0, 1.0)))
+    access.one_way_ms[site] = one_way[best]
+    access.hops[site] = samples.links[best]
+    access.gateway[site] = samples.gateway[best]
+    access.pop[site] = assignment.pop[site]
+    return access
 
 
 @dataclass(frozen=True)
@@ -415,7 +573,7 @@ def latency_table(
 
 def via_pop(network: Network, code: str) -> Network:
     """``network`` with one PoP, the 2026 PoP ``code`` (e.g. ``frntdeu1``), every gateway joined
-    to it by its terrestrial path (great circle × `TERRESTRIAL_ROUTE_FACTOR`).
+    to it by its terrestrial path (`backhaul_km`: via the gateway's home PoP, route factor).
 
     `leolink.network.routing.route_on` over it gives the propagation path to that PoP through
     the best satellite.
@@ -426,15 +584,72 @@ def via_pop(network: Network, code: str) -> Network:
             f"pop {code!r} is not a 2026 Starlink PoP; use a reverse-DNS code such as "
             f"frntdeu1, one of {', '.join(pops.ids)}"
         )
-    pop = pops.take([pops.ids.index(code)])
+    index = pops.ids.index(code)
     gw = network.gateways
-    km = great_circle_km(gw.lat_deg, gw.lon_deg, pop.lat_deg, pop.lon_deg)
+    _, path_km = backhaul_km(gw, pops)
     return replace(
         network,
-        pops=pop,
+        pops=pops.take([index]),
         gateway_pop=np.zeros(len(gw), dtype=np.int64),
-        gateway_pop_km=np.asarray(TERRESTRIAL_ROUTE_FACTOR * km, dtype=np.float64),
+        gateway_pop_km=np.asarray(path_km[:, index], dtype=np.float64),
     )
+
+
+def latency_record(row: LatencyRow, catalog_age_days: float) -> dict[str, object]:
+    """``row`` as JSON for a route or a decision, labelled: ``estimate`` (`LATENCY_ESTIMATE`),
+    the age of the catalog at the instant and the date of the GeoIP feed."""
+    record: dict[str, object] = {"estimate": LATENCY_ESTIMATE}
+    record.update(
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(row).items()}
+    )
+    record["catalog_age_days"] = round(float(catalog_age_days), 3)
+    record["geoip_feed_date"] = GEOIP_FEED_DATE
+    return record
+
+
+def ground_segment(gateways: GroundSites | None = None) -> dict[str, object]:
+    """The 2026 ground segment as JSON: PoPs named as Starlink names them and the gateways.
+
+    ``pops``: ``{id, name, city, country, kind, dns, lat_deg, lon_deg}`` (`load_pops_2026`);
+    ``gateways``: ``{id, name, lat_deg, lon_deg, antennas, home_pop, backhaul_km}`` (StarPerf
+    2024 sites, which Starlink does not name; ``home_pop`` the PoP each backhauls to and
+    ``backhaul_km`` the terrestrial path there, `backhaul_km`); ``gateways`` defaults to
+    `load_gateways`.
+    """
+    pops = load_pops_2026()
+    details = {d["code"]: d for d in pop_rows()}
+    gw = load_gateways() if gateways is None else gateways
+    home, path_km = backhaul_km(gw, pops)
+    return {
+        "geoip_feed_date": GEOIP_FEED_DATE,
+        "route_factor": TERRESTRIAL_ROUTE_FACTOR,
+        "pops": [
+            {
+                "id": code,
+                "name": pops.names[i],
+                "city": details[code]["city"],
+                "country": details[code]["country"],
+                "kind": details[code]["type"],
+                "dns": details[code]["dns"],
+                "lat_deg": float(pops.lat_deg[i]),
+                "lon_deg": float(pops.lon_deg[i]),
+            }
+            for i, code in enumerate(pops.ids)
+        ],
+        "sources": {"gateways": gw.source, "pops": pops.source},
+        "gateways": [
+            {
+                "id": gw.ids[g],
+                "name": gw.names[g],
+                "lat_deg": float(gw.lat_deg[g]),
+                "lon_deg": float(gw.lon_deg[g]),
+                "antennas": int(gw.max_links[g]),
+                "home_pop": pops.ids[home[g]],
+                "backhaul_km": round(float(path_km[g, home[g]]), 1),
+            }
+            for g in range(len(gw))
+        ],
+    }
 
 
 def to_assigned_pop(network: Network, lat_deg: float, lon_deg: float) -> Network:

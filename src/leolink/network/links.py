@@ -66,6 +66,8 @@ ISL_MIN_GRAZING_ALTITUDE_KM: Final = 80.0
 # Size of the (sites x satellites) boolean mask `gsl_links` fills at a time: 16 MB, e.g. 1,600
 # sites x 10,000 satellites; more sites are done in blocks.
 _MASK_BYTES = 16 * 2**20
+#: From this many sites on, `gsl_links` finds candidate satellites with a k-d tree.
+_KD_TREE_SITES: Final = 256
 
 
 class IslPattern(enum.StrEnum):
@@ -233,6 +235,13 @@ def gsl_links(
     sin_mask = math.sin(math.radians(min_elevation_deg)) if min_elevation_deg is not None else -1.0
     max_range = max_range_km if max_range_km is not None else math.inf
     p_all, u_all = sites.r_itrs_km, sites.up
+    if len(sites) >= _KD_TREE_SITES and min_elevation_deg is not None and min_elevation_deg > 1.0:
+        site, sat = _pairs_in_reach(r_sat, sites, min_elevation_deg, max_range)
+        d = r_sat[sat] - p_all[site]
+        range_km = np.sqrt(np.einsum("ij,ij->i", d, d))
+        up = np.einsum("ij,ij->i", d, u_all[site])
+        keep = (up >= sin_mask * range_km) & (range_km <= max_range)
+        return _ranked(sites, site[keep], sat[keep], range_km[keep], limit_links)
     r_contiguous = np.ascontiguousarray(r_sat)
     block = max(1, _MASK_BYTES // max(1, len(r_sat)))
     mask = np.empty((min(block, len(sites)), len(r_sat)), dtype=np.bool_)
@@ -248,6 +257,47 @@ def gsl_links(
     d = r_sat[sat] - p_all[site]
     range_km = np.sqrt(np.einsum("ij,ij->i", d, d))
 
+    return _ranked(sites, site, sat, range_km, limit_links)
+
+
+def _pairs_in_reach(
+    r_sat: FloatArray, sites: GroundSites, min_elevation_deg: float, max_range_km: float
+) -> tuple[IntArray, IntArray]:
+    """(site, satellite) pairs close enough that the satellite may be above the mask.
+
+    A satellite at geocentric radius at most ``R`` seen at elevation ``e`` from a site at radius
+    ``rho`` is at slant range at most ``-rho sin e + sqrt(rho² sin² e + R² - rho²)`` (the law of
+    cosines); ``e`` is lowered by 0.2°, more than the angle between the WGS84 normal and the
+    geocentric vertical (0.19° at most), so that no pair that passes the exact test is missed.
+    A k-d tree over the satellites (`scipy.spatial.cKDTree`) then finds them without testing
+    every pair.
+    """
+    from scipy.spatial import cKDTree
+
+    finite = np.flatnonzero(np.all(np.isfinite(r_sat), axis=1))
+    if len(finite) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    max_radius = float(np.max(np.linalg.norm(r_sat[finite], axis=1)))
+    p = sites.r_itrs_km
+    rho = np.linalg.norm(p, axis=1)
+    s = math.sin(math.radians(min_elevation_deg - 0.2))
+    reach = -rho * s + np.sqrt(np.maximum(rho * rho * s * s + max_radius**2 - rho * rho, 0.0))
+    reach = np.minimum(reach, max_range_km) * (1.0 + 1e-9) + 1e-6
+    found = cKDTree(r_sat[finite]).query_ball_point(p, reach, return_sorted=False)
+    counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+    site = np.repeat(np.arange(len(p), dtype=np.int64), counts)
+    flat = np.fromiter((i for f in found for i in f), dtype=np.int64, count=int(counts.sum()))
+    return site, finite[flat]
+
+
+def _ranked(
+    sites: GroundSites,
+    site: IntArray,
+    sat: IntArray,
+    range_km: FloatArray,
+    limit_links: bool,
+) -> GslLinks:
+    """Links sorted by site then range, each limited site keeping its nearest ``max_links``."""
     order = np.lexsort((sat, range_km, site))
     site, sat, range_km = site[order], sat[order], range_km[order]
     if limit_links and len(site):

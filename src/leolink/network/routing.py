@@ -41,6 +41,7 @@ from leolink.orbits.propagate import propagate
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
+    "RTT_STATS",
     "ForwardingState",
     "Hop",
     "InternetAccess",
@@ -58,6 +59,18 @@ __all__ = [
 
 
 _C_KM_PER_MS = SPEED_OF_LIGHT_KM_S / 1000.0
+
+#: The columns of `InternetAccess.rtt_stats_ms`: RTT statistics over the satellites that may
+#: serve a point, and the components of its median sample (`leolink.network.latency`).
+RTT_STATS = (
+    "min_rtt_ms",
+    "median_rtt_ms",
+    "p90_rtt_ms",
+    "propagation_space_ms",
+    "propagation_ground_ms",
+    "access_ms",
+    "processing_ms",
+)
 # SciPy marks "no predecessor" with this value.
 _NO_PREDECESSOR = -9999
 
@@ -189,6 +202,12 @@ class InternetAccess:
     the PoP (NaN without a route), ``hops`` the number of links (-1),
     ``gateway`` and ``pop`` indices into the network's gateways and PoPs (-1), and ``in_view``
     whether any satellite is in view under the network's ground-link rule.
+
+    From `leolink.network.latency.internet_access` (the PoP Starlink assigns), ``pop`` indexes
+    the 2026 PoPs instead, ``pop_source`` says how the point was homed, ``samples`` counts the
+    satellites that may serve it, and ``rtt_stats_ms`` ``(E, 7)`` holds the RTT a user
+    measures (`RTT_STATS`: min, median, p90, then the median sample's four components; NaN
+    where not computed), at an instant ``catalog_age_days`` from the catalog's epochs.
     """
 
     satellite: IntArray
@@ -198,6 +217,10 @@ class InternetAccess:
     gateway: IntArray
     pop: IntArray
     in_view: npt.NDArray[np.bool_]
+    rtt_stats_ms: FloatArray
+    samples: IntArray
+    pop_source: npt.NDArray[np.object_]
+    catalog_age_days: FloatArray
 
     @classmethod
     def none(cls, n: int) -> InternetAccess:
@@ -210,6 +233,10 @@ class InternetAccess:
             gateway=np.full(n, -1, dtype=np.int64),
             pop=np.full(n, -1, dtype=np.int64),
             in_view=np.zeros(n, dtype=bool),
+            rtt_stats_ms=np.full((n, len(RTT_STATS)), np.nan),
+            samples=np.zeros(n, dtype=np.int64),
+            pop_source=np.full(n, "", dtype=object),
+            catalog_age_days=np.full(n, np.nan),
         )
 
     def __len__(self) -> int:
@@ -229,6 +256,10 @@ class InternetAccess:
             "gateway",
             "pop",
             "in_view",
+            "rtt_stats_ms",
+            "samples",
+            "pop_source",
+            "catalog_age_days",
         ):
             getattr(self, name)[rows] = getattr(part, name)
 
@@ -543,22 +574,34 @@ def route(
     """The lowest-delay route at UTC ``at`` from ``src`` to ``dst`` over ``catalog``'s satellites.
 
     ``src`` and ``dst`` are ``(lat_deg, lon_deg)``; without ``dst`` the route ends at a PoP
-    (the one with id ``pop``, or the nearest in delay) through a gateway.  The keyword options
-    are those of `build_network` (``max_isl_km`` None for its default); for many routes over
-    one catalog build the network once and call `route_on`.  The result carries the RTT, the
-    number of links and the path; an unreachable destination gives ``reachable`` False.
+    through a gateway: with ``pops`` True (the default) the 2026 PoP ``pop`` (a reverse-DNS
+    code such as ``frntdeu1``) or the one Starlink's GeoIP feed assigns to ``src``
+    (`leolink.network.latency.via_pop`, `leolink.network.homing.pop_for_places`), each gateway
+    reaching it over its terrestrial backhaul; with ``pops`` given as sites, the one with id
+    ``pop`` or the nearest in delay.  The keyword options are those of `build_network`
+    (``max_isl_km`` None for its default); for many routes over one catalog build the network
+    once and call `route_on`.  The result carries the propagation RTT, the number of links
+    and the path; an unreachable destination gives ``reachable`` False.
     """
     options: dict[str, Any] = {} if max_isl_km is None else {"max_isl_km": max_isl_km}
+    to_2026 = dst is None and pops is True
     network = build_network(
         catalog,
         isl=isl,
         neighbours=neighbours,
         isl_pairs=isl_pairs,
         gateways=gateways,
-        pops=pops,
+        pops=False if to_2026 else pops,
         min_elevation_deg=min_elevation_deg,
         max_gsl_km=max_gsl_km,
         ground_relays=ground_relays,
         **options,
     )
+    if to_2026:
+        # Deferred: the latency module builds on this one.
+        from leolink.network.homing import pop_for_places
+        from leolink.network.latency import via_pop
+
+        code = pop if pop is not None else pop_for_places(*src).codes()[0]
+        return route_on(via_pop(network, code), at, src)
     return route_on(network, at, src, dst, pop=pop)

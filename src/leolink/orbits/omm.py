@@ -199,6 +199,11 @@ def parse_omm_json(text: str, *, source: str = "<string>", strict: bool = False)
             f"{error.colno}); expected CelesTrak OMM JSON, an array of objects with the "
             f"fields {', '.join(OMM_FIELDS)}"
         ) from None
+    except RecursionError:
+        raise CatalogError(
+            f"{source} nests JSON arrays or objects too deeply to be a catalog; expected "
+            "CelesTrak OMM JSON, an array of flat objects"
+        ) from None
     records = [document] if isinstance(document, dict) else document
     if not isinstance(records, list):
         raise CatalogError(

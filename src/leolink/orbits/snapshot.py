@@ -86,10 +86,10 @@ def visible_from(
     min_elevation_deg: float = 25.0,
 ) -> list[VisibleSatellite]:
     """Satellites at or above ``min_elevation_deg`` from a geodetic point, highest first."""
-    if not -90.0 <= lat_deg <= 90.0 or not np.isfinite(lon_deg):
+    if not -90.0 <= lat_deg <= 90.0 or not -180.0 <= lon_deg <= 180.0:
         raise InputError(
             f"observer at lat {lat_deg!r}, lon {lon_deg!r} is not a point on Earth; "
-            "expected latitude in [-90, 90] degrees and a finite longitude"
+            "expected latitude in [-90, 90] and longitude in [-180, 180] degrees"
         )
     if not -90.0 <= min_elevation_deg <= 90.0:
         raise InputError(

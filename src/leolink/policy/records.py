@@ -327,7 +327,9 @@ class GeofenceSpec:
 
     The area is a GeoJSON region (Polygon, MultiPolygon, Feature or FeatureCollection of those,
     in (lon, lat) as GeoJSON has it), a set of H3 cells (15-digit hex strings, any resolution),
-    or both, meaning their union.  ``customer_classes`` None means every class.
+    or both, meaning their union.  ``customer_classes`` None means every class.  ``sealed``
+    (government fences only) logs a commitment to the area and reason instead of the text
+    (`leolink.policy.commitments`).
     """
 
     name: str
@@ -339,6 +341,7 @@ class GeofenceSpec:
     window_start: np.datetime64 | str | None = None
     window_end: np.datetime64 | str | None = None
     reconstruction: bool = False
+    sealed: bool = False
 
 
 @dataclass(frozen=True)
@@ -375,6 +378,8 @@ class Geofence:
     reconstruction: bool = False
     withdrawal_proposer: str | None = None
     withdrawal_proposed_at: np.datetime64 | None = None
+    #: Its records carry a commitment to its area and reason (`leolink.policy.commitments`).
+    sealed: bool = False
 
     @property
     def recorded_at(self) -> np.datetime64:
@@ -442,6 +447,7 @@ class Geofence:
             "reconstruction": self.reconstruction,
             "withdrawal_proposer": self.withdrawal_proposer,
             "withdrawal_proposed_at": _instant(self.withdrawal_proposed_at),
+            **({"sealed": True} if self.sealed else {}),
         }
 
 

@@ -264,7 +264,16 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             f"no scenario {text_name!r}: give one of {', '.join(scenario_names())} or the path "
             "of a scenario YAML file"
         )
-    return parse_scenario(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"scenario file {text_name!r} is not UTF-8 text ({exc.reason} at byte {exc.start}): "
+            "give a scenario YAML file"
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read scenario file {text_name!r}: {exc.strerror}") from None
+    return parse_scenario(text, str(path))
 
 
 def _instant(value: Any, where: str) -> np.datetime64:
@@ -591,8 +600,14 @@ def run_scenario(
 
 # --- loading a scenario into a store as a reconstruction ------------------------------------
 
-#: What loading skips: questions and checks, which write nothing (``scenario run`` asks them).
-_QUESTIONS: Final = frozenset({"check", "inspect_terminal", "enforce"})
+#: What loading skips, and why: questions write nothing (``scenario run`` asks them); a
+#: terminal's state is not kept in time, so a suspension made now would reach into the past.
+_SKIPPED: Final = {
+    "check": "a question: writes nothing",
+    "inspect_terminal": "a question: writes nothing",
+    "enforce": "enforcement: a terminal's state is not kept in time, so a suspension now would "
+    "apply before it too",
+}
 
 
 @dataclass(frozen=True)
@@ -712,6 +727,20 @@ class _Loader(_Runner):
         return self._done(step, f"geofence {fence.id} ends at {format_instant(step.at)}")
 
 
+def _status_on_record(store: ScenarioStore, step: Step) -> bool:
+    """True if the store has this status, from the same instant, as an approved reconstruction
+    (another scenario of the same history put it there)."""
+    a = step.args
+    effective = _instant(a.get("effective_from", format_instant(step.at)), "effective_from")
+    return any(
+        c.reconstruction
+        and c.state is ChangeState.APPROVED
+        and c.status.value == a["status"]
+        and c.effective_from == effective
+        for c in store.country_status_changes(str(a["country"]))
+    )
+
+
 def load_into(store: ScenarioStore, scenario: Scenario, *, loaded_by: str) -> list[LoadedStep]:
     """Write ``scenario``'s records into ``store`` as a reconstruction of the past.
 
@@ -720,8 +749,9 @@ def load_into(store: ScenarioStore, scenario: Scenario, *, loaded_by: str) -> li
     is flagged ``reconstruction`` and every reason names the scenario, its step and
     ``loaded_by``.  Actors are the scenario's (``as``); where it names none, the public record
     (``record:<name>``) proposes and ``loaded_by`` approves.  Checks, inspections and
-    enforcement write nothing here and are skipped (``scenario run`` asks them).  Refused
-    before anything is written if one of its geofences or terminals is already in the store.
+    enforcement are skipped (`_SKIPPED` says why), and so is a status another scenario already
+    reconstructed.  Refused before anything is written if one of its geofences or terminals is
+    already in the store.
     """
     taken = []
     for step in scenario.steps:
@@ -740,8 +770,11 @@ def load_into(store: ScenarioStore, scenario: Scenario, *, loaded_by: str) -> li
     loader = _Loader(store, scenario, loaded_by)
     out: list[LoadedStep] = []
     for step in scenario.steps:
-        if step.do in _QUESTIONS:
-            out.append(LoadedStep(step, None, "a question: writes nothing"))
+        if step.do in _SKIPPED:
+            out.append(LoadedStep(step, None, _SKIPPED[step.do]))
+            continue
+        if step.do == "set_status" and _status_on_record(store, step):
+            out.append(LoadedStep(step, None, "already on record as a reconstruction"))
             continue
         outcome = loader.run(loader.with_defaults(step))
         out.append(LoadedStep(step, outcome.actual))

@@ -19,15 +19,19 @@ than ``max_catalog_age_days`` from them the sky is *not checked* (the result say
 than answered with satellites SGP4 extrapolated out of their orbits.
 
 The route to the Internet: a serving decision also carries the lowest-delay route from the
-terminal up to the satellites, along the +Grid lasers, down to a gateway and over fibre to the
-PoP nearest in delay (`leolink.network`), with its gateway, PoP, RTT and number of links.  The
-network's graph and its shortest-path tree into the PoPs (`leolink.network.internet_tree`) are
-built once per instant from the positions above and kept for the last few instants; each
-terminal then costs a ground-link test against the satellites, not a search.  The serving
-satellite is the route's first hop (the satellite whose uplink plus the rest of the path is
-shortest in delay, not always the highest); its elevation, gateway, PoP and RTT all belong to
-that one path.  Without a route (no gateway reachable, or routes not asked for) the serving
-satellite is the highest one above the mask.
+terminal up to the satellites, along the +Grid lasers, down to a gateway and over the ground
+to the 2026 PoP that Starlink's GeoIP feed assigns to the terminal's place
+(`leolink.network.homing`), with its gateway, PoP (named as Starlink names it, ``frntdeu1``),
+propagation RTT and number of links, and ``latency``: the RTT a user measures there, min /
+median / p90 over every satellite that may serve and the four components of the median
+(`leolink.network.latency`), labelled as an estimate with the catalog's age.  The searches
+into the PoPs (`leolink.network.latency.PopPaths`) are made once per instant and PoP from the
+positions above and kept for the last few instants; each terminal then costs a ground-link
+test against the satellites, not a search.  The serving satellite is the route's first hop
+(the satellite whose uplink plus the rest of the path is shortest in delay, not always the
+highest); its elevation, gateway, PoP and RTT all belong to that one path.  Without a route
+(no gateway reachable, or routes not asked for) the serving satellite is the highest one
+above the mask.
 """
 
 from __future__ import annotations
@@ -44,13 +48,17 @@ from leolink.arrays import FloatArray, IndexArray
 from leolink.cache import LruCache
 from leolink.errors import InputError
 from leolink.network import (
+    GEOIP_FEED_DATE,
+    LATENCY_ESTIMATE,
+    RTT_STATS,
     InternetAccess,
-    InternetTree,
     Network,
+    PopPaths,
     build_network,
-    graph_from_positions,
     ground_sites,
-    internet_tree,
+    internet_access,
+    load_pops_2026,
+    pop_for_places,
 )
 from leolink.orbits.catalog import Catalog
 from leolink.orbits.frames import geodetic_to_itrs
@@ -91,10 +99,12 @@ class SiteRef:
 class Serving:
     """The satellite that would serve (NORAD id, name, elevation) and its route to the Internet.
 
-    ``gateway``, ``pop``, ``rtt_ms`` and ``hops`` (the number of links, terminal to PoP)
-    describe the lowest-delay route to the PoP nearest in delay, whose first hop is this
-    satellite; all None when there is no route (the decision's reasons say why; the satellite
-    is then the highest above the mask) or routes were not asked for.
+    ``gateway``, ``pop``, ``rtt_ms`` (propagation only) and ``hops`` (the number of links,
+    terminal to PoP) describe the lowest-delay route to the PoP Starlink assigns to the place,
+    whose first hop is this satellite; ``latency`` the RTT a user measures there by component
+    (the keys of `leolink.network.LatencyRow` that apply to one place, with ``estimate`` and
+    ``catalog_age_days``); all None when there is no route (the decision's reasons say why;
+    the satellite is then the highest above the mask) or routes were not asked for.
     """
 
     norad_id: int
@@ -104,6 +114,7 @@ class Serving:
     pop: SiteRef | None = None
     rtt_ms: float | None = None
     hops: int | None = None
+    latency: dict[str, object] | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready fields (``gateway``, ``pop``: ``{id, name}``; null where absent)."""
@@ -115,6 +126,7 @@ class Serving:
             "pop": None if self.pop is None else asdict(self.pop),
             "rtt_ms": self.rtt_ms,
             "hops": self.hops,
+            "latency": self.latency,
         }
 
 
@@ -190,7 +202,7 @@ class Sky:
         self._serves = (
             network.serves_users if isinstance(network, Network) else serves_dishes(catalog.names)
         )
-        self._trees: LruCache[np.datetime64, InternetTree] = LruCache(max(1, int(route_instants)))
+        self._trees: LruCache[np.datetime64, PopPaths] = LruCache(max(1, int(route_instants)))
 
     # --- instants ------------------------------------------------------------------------
 
@@ -325,51 +337,75 @@ class Sky:
         else catalog satellite ``index`` (the highest above the mask) at ``elevation_deg``."""
         catalog = self.catalog
         network = self.network
-        if access is None or network is None or access.pop[row] < 0:
+        if access is None or network is None or access.gateway[row] < 0:
             return Serving(int(catalog.norad_ids[index]), catalog.names[index], elevation_deg)
         gateway, pop, first = (int(x[row]) for x in (access.gateway, access.pop, access.satellite))
+        pops = load_pops_2026()
+        stats = access.rtt_stats_ms[row]
+        latency: dict[str, object] = {
+            "estimate": LATENCY_ESTIMATE,
+            "pop": pops.ids[pop],
+            "pop_source": str(access.pop_source[row]),
+            "samples": int(access.samples[row]),
+            **{name: float(v) for name, v in zip(RTT_STATS, stats.tolist(), strict=True)},
+            "catalog_age_days": round(float(access.catalog_age_days[row]), 3),
+            "geoip_feed_date": GEOIP_FEED_DATE,
+        }
         return Serving(
             int(catalog.norad_ids[first]),
             catalog.names[first],
             float(access.elevation_deg[row]),
             gateway=SiteRef(network.gateways.ids[gateway], network.gateways.names[gateway]),
-            pop=SiteRef(network.pops.ids[pop], network.pops.names[pop]),
+            pop=SiteRef(pops.ids[pop], pops.names[pop]),
             rtt_ms=2.0 * float(access.one_way_ms[row]),
             hops=int(access.hops[row]),
+            latency=latency,
         )
 
     def route_note(
         self, serving: Serving, access: InternetAccess, row: int, at: np.datetime64
     ) -> str:
         """The route of a decision in words: its PoP, gateway and RTT, or why there is none."""
-        if serving.pop is None or serving.gateway is None:
-            why = self._tree(parse_instant(at)).why_unreachable(access, row)
+        if serving.pop is None or serving.gateway is None or serving.latency is None:
+            network = self.network
+            if network is None or len(network.gateways) == 0:
+                why = "the network has no gateways"
+            elif not access.in_view[row]:
+                why = f"no satellite in view (above {self.min_elevation_deg:g} deg elevation)"
+            else:
+                why = "no gateway is reachable from the satellites in view"
             return f"no route to the Internet: {why}"
+        median = serving.latency["median_rtt_ms"]
         return (
-            f"to the Internet at {serving.pop.name} ({serving.pop.id}) through gateway "
+            f"to the Internet at {serving.pop.id} ({serving.pop.name}) through gateway "
             f"{serving.gateway.name} ({serving.gateway.id}), RTT {serving.rtt_ms:.2f} ms "
-            f"over {serving.hops} links"
+            f"propagation over {serving.hops} links, median {median:.1f} ms estimated "
+            "as a user measures it"
         )
 
     # --- routes to the Internet ----------------------------------------------------------
 
     @property
     def network(self) -> Network | None:
-        """The network routes go over (built on first use), or None without routes."""
+        """The network routes go over (built on first use), or None without routes.
+
+        By default the +Grid, the StarPerf 2024 gateways and, through `PopPaths`, the 2026
+        PoPs with Starlink's GeoIP homing (the network's own PoPs are not used).
+        """
         if self._network is True:
-            self._network = build_network(self.catalog, min_elevation_deg=self.min_elevation_deg)
+            self._network = build_network(
+                self.catalog, min_elevation_deg=self.min_elevation_deg, pops=False
+            )
         return self._network if isinstance(self._network, Network) else None
 
-    def _tree(self, t: np.datetime64) -> InternetTree:
+    def _tree(self, t: np.datetime64) -> PopPaths:
         return self._trees.get_or_compute(t, lambda: self._compute_tree(t))
 
-    def _compute_tree(self, t: np.datetime64) -> InternetTree:
+    def _compute_tree(self, t: np.datetime64) -> PopPaths:
         network = self.network
         if network is None:
             raise InputError("this Sky has no network (network=False): routes are not computed")
-        no_endpoints = ground_sites([], [], ids=[])
-        graph = graph_from_positions(network, self._at(t).r_all_itrs_km, no_endpoints, at=t)
-        return internet_tree(graph)
+        return PopPaths(network, self._at(t).r_all_itrs_km)
 
     def internet(
         self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike, at: np.datetime64
@@ -383,8 +419,11 @@ class Sky:
             return None
         lat = np.atleast_1d(np.asarray(lat_deg, dtype=np.float64)).ravel()
         lon = np.atleast_1d(np.asarray(lon_deg, dtype=np.float64)).ravel()
+        t = parse_instant(at)
         points = ground_sites(lat, lon, ids=[""] * lat.size)
-        return self._tree(parse_instant(at)).from_ground(points)
+        access = internet_access(self._tree(t), points, pop_for_places(lat, lon))
+        access.catalog_age_days[:] = self.catalog_age_days(t)
+        return access
 
     def best_many(
         self, lat_deg: FloatArray, lon_deg: FloatArray, at: npt.NDArray[np.datetime64]

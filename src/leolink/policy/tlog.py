@@ -96,6 +96,7 @@ def verify_log(
             wanted.setdefault(cp.size, []).append((what, cp))
     frontier: list[bytes] = []
     size = 0
+    vouched = 0  # the largest size a checkpoint matched: records up to it are as signed
     for rec in records:
         if rec.seq != size + 1:
             problems.append((size + 1, f"record {size + 1} is missing (found {rec.seq} next)"))
@@ -106,8 +107,10 @@ def verify_log(
         size += 1
         for what, cp in wanted.get(size, ()):
             if root_from_frontier(frontier) != cp.root:
-                problems.append((1, _mismatch(what, cp)))
+                problems.append((vouched + 1, _mismatch(what, cp, vouched)))
                 vague.add(problems[-1][1])
+            elif not problems:
+                vouched = size
     for sz, cps in wanted.items():
         if sz > size:
             for what, _ in cps:
@@ -132,16 +135,18 @@ def verify_log(
     return LogCheck(False, size, problems[0][0], "; ".join(dict.fromkeys(t for _, t in problems)))
 
 
-def _mismatch(what: str, cp: SignedCheckpoint) -> str:
+def _mismatch(what: str, cp: SignedCheckpoint, vouched: int) -> str:
+    """Why ``cp`` does not match; records up to ``vouched`` matched a smaller checkpoint, so
+    the first rewritten record lies in ``vouched + 1 .. cp.size``."""
     if what == "earlier":
         return (
             f"the log is not an append-only extension of the earlier checkpoint of size "
             f"{cp.size}: its first {cp.size} records hash to another root, so a record in "
-            f"1..{cp.size} was rewritten (the history was rebuilt)"
+            f"{vouched + 1}..{cp.size} was rewritten (the history was rebuilt)"
         )
     return (
         f"the records do not hash to the root of the newest signed checkpoint (size {cp.size}): "
-        f"a record in 1..{cp.size} was altered and the chain recomputed"
+        f"a record in {vouched + 1}..{cp.size} was altered and the chain recomputed"
     )
 
 

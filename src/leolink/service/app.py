@@ -18,6 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 import leolink
 from leolink import api
 from leolink.service import basemap
+from leolink.service.catalog_refresh import CatalogRefresher
 from leolink.service.docs import install_docs
 from leolink.service.idempotency import IdempotentPosts
 from leolink.service.middleware import RequestGuard
@@ -30,6 +31,7 @@ from leolink.service.routers import (
     decisions,
     forensics,
     geofences,
+    ground,
     keys,
     orbits,
     places,
@@ -50,6 +52,7 @@ from leolink.time import parse_instant
 
 __all__ = [
     "ENV_CATALOG",
+    "ENV_CATALOG_REFRESH",
     "ENV_DB_URL",
     "ENV_SIGNING_KEY",
     "ENV_WITNESSES",
@@ -64,6 +67,8 @@ ENV_DB_URL: Final = "LEOLINK_DB_URL"
 ENV_SIGNING_KEY: Final = "LEOLINK_SIGNING_KEY"
 ENV_CATALOG: Final = "LEOLINK_CATALOG"
 ENV_WITNESSES: Final = "LEOLINK_WITNESSES"
+#: ``<seconds> <source>``: refresh the catalog from the source this often.
+ENV_CATALOG_REFRESH: Final = "LEOLINK_CATALOG_REFRESH"
 
 _DESCRIPTION = """\
 The operator service of leolink, an open model of a Starlink-class satellite-internet system.
@@ -73,7 +78,7 @@ satellites, coverage, decisions and routes.  Everything else takes `Authorizatio
 with a key made by `leolink keys create --role ROLE --name NAME`; roles are viewer, terminal,
 operator, auditor and admin.  Times are ISO 8601 UTC with `Z`; latitude comes before longitude
 except in GeoJSON.  Errors are `application/problem+json` (RFC 9457).  Lists are pages
-`{items, next}`: pass `next` as `after` (`after_seq` for the audit log).
+`{items, next}`: pass `next` as `after` (for the audit log, newest first: as `before_seq`).
 """
 
 
@@ -88,6 +93,9 @@ def create_app(
     limits: ServiceLimits | None = None,
     witnesses: WitnessPolicy | None = None,
     witness_interval_s: float = 2.0,
+    catalog_refresh_s: float | None = None,
+    catalog_source: str = "celestrak",
+    catalog_dir: Path | None = None,
 ) -> FastAPI:
     """The leolink service as an ASGI app.
 
@@ -98,7 +106,9 @@ def create_app(
     update``), else the embedded real catalog.  ``static_dir`` holds the
     built web map.  ``witnesses``: publish only checkpoints cosigned as this policy requires,
     pushing each new one to the witnesses every ``witness_interval_s``
-    (`leolink.service.witnessing`).
+    (`leolink.service.witnessing`).  ``catalog_refresh_s``: fetch ``catalog_source`` at start
+    and then this often, as its usage rules allow, and compute with the newest snapshot in
+    ``catalog_dir`` (default: the user's) (`leolink.service.catalog_refresh`).
     """
     own = store is None
     if store is None:
@@ -129,9 +139,16 @@ def create_app(
         if witnesses is not None:
             state.publisher = Publisher(state.store, witnesses, witness_interval_s)
             state.publisher.start()
+        if catalog_refresh_s is not None:
+            state.catalog_refresher = CatalogRefresher(
+                state, catalog_source, catalog_refresh_s, directory=catalog_dir
+            )
+            state.catalog_refresher.start()
         try:
             yield
         finally:
+            if state.catalog_refresher is not None:
+                state.catalog_refresher.stop()
             if state.publisher is not None:
                 state.publisher.stop()
             state.close()
@@ -170,6 +187,7 @@ def create_app(
         witnesses_router,
         forensics,
         telemetry,
+        ground,
         places,
         orbits,
         keys,
@@ -205,8 +223,11 @@ def create_app_from_env() -> FastAPI:
     The schema is not migrated here: `leolink serve` migrates once before starting workers,
     so that several workers do not race to do it.
     """
+    refresh = (os.environ.get(ENV_CATALOG_REFRESH) or "").split(" ", 1)
     return create_app(
         os.environ.get(ENV_DB_URL) or None,
+        catalog_refresh_s=float(refresh[0]) if len(refresh) == 2 else None,
+        catalog_source=refresh[1] if len(refresh) == 2 else "celestrak",
         signing_key=os.environ.get(ENV_SIGNING_KEY) or None,
         catalog=api.load_catalog(catalog) if (catalog := os.environ.get(ENV_CATALOG)) else None,
         migrate=False,

@@ -139,7 +139,9 @@ async def _principal(
         raise _unauthenticated(
             "the API key is unknown, malformed or revoked: ask an administrator for a new one"
         )
-    return Principal(key)
+    principal = Principal(key)
+    request.state.principal = principal  # a refused write is logged under this key
+    return principal
 
 
 def _forbidden(principal: Principal, wanted: str) -> ProblemError:

@@ -49,6 +49,7 @@ from leolink.errors import (
     TwoPersonRuleError,
     WorkerError,
 )
+from leolink.service.refusals import record_refusal
 
 __all__ = [
     "PROBLEM_JSON",
@@ -151,6 +152,7 @@ def _classify(error: LeolinkError) -> tuple[int, str, str]:
 
 async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ProblemError)
+    await record_refusal(request, exc.status, exc.slug, exc.detail)
     return problem_response(
         request, exc.status, exc.slug, exc.title, exc.detail, extra=exc.extra, headers=exc.headers
     )
@@ -161,6 +163,7 @@ async def _on_leolink_error(request: Request, exc: Exception) -> JSONResponse:
     status, slug, title = _classify(exc)
     if status >= 500:
         _log.error("%s %s failed: %s", request.method, request.url.path, exc)
+    await record_refusal(request, status, slug, str(exc))
     return problem_response(request, status, slug, title, str(exc))
 
 

@@ -42,9 +42,11 @@ __all__ = [
     "DecisionRequest",
     "FeatureCollectionIn",
     "FeatureIn",
+    "GatewayOut",
     "GeofenceDecision",
     "GeofenceOut",
     "GeofenceProposal",
+    "GroundSegmentOut",
     "Health",
     "HopOut",
     "ImpactOut",
@@ -54,6 +56,7 @@ __all__ = [
     "MultiPolygonIn",
     "Page",
     "PolygonIn",
+    "PopOut",
     "PositionReportIn",
     "PositionReportOut",
     "PositionReportsIn",
@@ -63,6 +66,7 @@ __all__ = [
     "RouteOut",
     "SatelliteColumns",
     "Satellites",
+    "ServingLatencyOut",
     "ServingOut",
     "SiteRefOut",
     "Suspension",
@@ -148,6 +152,11 @@ class CatalogInfo(BaseModel):
     satellites: int
     epoch_min: str
     epoch_max: str
+    refresh: str | None = Field(
+        default=None,
+        description="With ``leolink serve --catalog-refresh``: what the last refresh did (or "
+        "why it failed: the catalog in use stays).",
+    )
 
 
 class Health(BaseModel):
@@ -305,6 +314,12 @@ class GeofenceProposal(_In):
     window_start: Instant | None = None
     window_end: Instant | None = Field(default=None, description="Exclusive; null: open end.")
     reason: Text
+    sealed: bool = Field(
+        default=False,
+        description="Government fences only: the public log holds a salted commitment to the "
+        "area and reason, not the text; auditors read the text and salt at "
+        "/v1/geofences/{id}/opening.",
+    )
 
 
 class GeofenceDecision(_In):
@@ -349,6 +364,22 @@ class GeofenceOut(BaseModel):
         "withdraw it (a second, different operator completes the withdrawal)."
     )
     withdrawal_proposed_at: str | None
+    sealed: bool = Field(
+        default=False,
+        description="Sealed: the log holds a commitment; keys that may not read the audit log "
+        "see no area, cells or reason.",
+    )
+
+
+class GeofenceOpeningOut(BaseModel):
+    """What an auditor checks a sealed fence's logged commitment with."""
+
+    id: str
+    commitment: str
+    salt: str
+    area_geojson: str | None
+    cells: list[str]
+    reason: str
 
 
 # --- terminals ------------------------------------------------------------------------------
@@ -525,9 +556,31 @@ class SiteRefOut(BaseModel):
     name: str
 
 
+class ServingLatencyOut(BaseModel):
+    """RTT a user at this place would measure to the PoP Starlink assigns, by component: an
+    estimate (``estimate`` says so), min / median / p90 over the satellites that may serve and
+    the median sample's four components, at an instant ``catalog_age_days`` from the catalog's
+    epochs (`leolink.policy.sky.Serving`)."""
+
+    estimate: str
+    pop: str
+    pop_source: str
+    samples: int
+    min_rtt_ms: float | None
+    median_rtt_ms: float | None
+    p90_rtt_ms: float | None
+    propagation_space_ms: float | None
+    propagation_ground_ms: float | None
+    access_ms: float | None
+    processing_ms: float | None
+    catalog_age_days: float | None
+    geoip_feed_date: str
+
+
 class ServingOut(BaseModel):
     """The satellite that would serve, the first hop of the route to the Internet, and that
-    route: gateway, PoP, RTT and number of links (null when no route, the reasons say why; the
+    route: gateway, PoP (Starlink's code, ``frntdeu1``), propagation RTT and number of links,
+    and ``latency`` as a user measures it (null when no route, the reasons say why; the
     satellite is then the highest above the mask, 25°)."""
 
     norad_id: int
@@ -537,6 +590,7 @@ class ServingOut(BaseModel):
     pop: SiteRefOut | None
     rtt_ms: float | None
     hops: int | None
+    latency: ServingLatencyOut | None = None
 
 
 class HopOut(BaseModel):
@@ -554,8 +608,12 @@ class HopOut(BaseModel):
 
 
 class LatencyOut(BaseModel):
-    """RTT a user measures to their PoP, by component (`leolink.network.LatencyRow`)."""
+    """RTT a user measures to their PoP, by component (`leolink.network.latency_record`): an
+    estimate, at an instant ``catalog_age_days`` from the catalog's epochs."""
 
+    estimate: str
+    catalog_age_days: float | None
+    geoip_feed_date: str
     code: str
     name: str
     pop: str
@@ -570,6 +628,41 @@ class LatencyOut(BaseModel):
     propagation_ground_ms: float | None
     access_ms: float | None
     processing_ms: float | None
+
+
+class PopOut(BaseModel):
+    """A 2026 PoP: Starlink's reverse-DNS code, place, kind and DNS name."""
+
+    id: str
+    name: str
+    city: str
+    country: str
+    kind: str
+    dns: str
+    lat_deg: float
+    lon_deg: float
+
+
+class GatewayOut(BaseModel):
+    """A gateway site (StarPerf 2024; Starlink does not name them) and its backhaul."""
+
+    id: str
+    name: str
+    lat_deg: float
+    lon_deg: float
+    antennas: int
+    home_pop: str
+    backhaul_km: float
+
+
+class GroundSegmentOut(BaseModel):
+    """The ground segment of the routes (`leolink.network.ground_segment`)."""
+
+    geoip_feed_date: str
+    route_factor: float
+    sources: dict[str, str]
+    pops: list[PopOut]
+    gateways: list[GatewayOut]
 
 
 class RouteOut(BaseModel):

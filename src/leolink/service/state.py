@@ -20,10 +20,13 @@ from fastapi import Request
 
 from leolink import api
 from leolink.cache import LruCache
+from leolink.limits import SERVICE_LIMITS
 from leolink.network import Network, build_network
+from leolink.service.refusals import RefusalLimiter
 from leolink.store import Store
 
 if TYPE_CHECKING:
+    from leolink.service.catalog_refresh import CatalogRefresher
     from leolink.service.coverage import CoverageRequest
     from leolink.service.decisions import Decider
     from leolink.service.witnessing import Publisher, WitnessPolicy
@@ -41,21 +44,30 @@ _NETWORK_OPTIONS: Final = inspect.signature(build_network)
 
 @dataclass(frozen=True)
 class ServiceLimits:
-    """Caps that keep one request bounded in time and memory."""
+    """Caps that keep one request bounded in time and memory.
+
+    The bounds the command line shares (cells, instants, cell-instants, geofence vertices)
+    come from `leolink.limits.SERVICE_LIMITS`, their one place; the store enforces the
+    vertices whoever writes.
+    """
 
     #: Items of one ``POST /v1/decisions/batch``.
     max_batch: int = 1_000
     #: Cells of one ``GET /v1/availability/cells`` or ``GET /v1/coverage`` (above: 422 with a
     #: coarser resolution).
-    max_cells: int = 20_000
+    max_cells: int = SERVICE_LIMITS.max_cells
     #: Instants of one ``GET /v1/coverage``: 96 min at 60 s, a day at 15 min.  Each instant
     #: costs 10-70 ms on one core whatever the cells (SGP4 for the whole catalog and the
     #: kernel's work per satellite, which grows with the region's spread and a lower mask), so
     #: this bounds the worst request at about 6 s (`leolink.service.coverage`).
-    max_coverage_steps: int = 97
+    max_coverage_steps: int = SERVICE_LIMITS.max_instants
     #: Cells x instants of one ``GET /v1/coverage``: the default hour at 60 s (61 instants) over
     #: the most cells a request may have (a hemisphere at resolution 3: 3 s, 4 s at 10°).
-    max_coverage_cell_steps: int = 1_220_000
+    max_coverage_cell_steps: int = SERVICE_LIMITS.max_cell_instants
+    #: Positions of one geofence's GeoJSON region (above: 422, before it is repaired).
+    max_geofence_vertices: int = SERVICE_LIMITS.max_geofence_vertices
+    #: Positions of the geofences one operator proposes in 24 hours (above: 422).
+    max_operator_vertices_per_day: int = SERVICE_LIMITS.max_operator_vertices_per_day
     #: Sweeps one process runs at once: a sweep holds the GIL for much of its seconds (SGP4), so
     #: two at once would only slow each other and every other request of the process.
     max_concurrent_sweeps: int = 1
@@ -112,10 +124,14 @@ class ServiceState:
     )
     #: Turns to sweep (`ServiceLimits.max_concurrent_sweeps`).
     sweep_turns: threading.BoundedSemaphore = field(init=False)
+    #: The bound on refused writes logged (`leolink.service.refusals`).
+    refusals: RefusalLimiter = field(default_factory=RefusalLimiter)
     #: Who must cosign a checkpoint before it is published (None: publish the log's own).
     witness_policy: WitnessPolicy | None = None
     #: The thread that gathers the cosignatures (`leolink.service.witnessing`).
     publisher: Publisher | None = None
+    #: The thread that refreshes the catalog (`leolink.service.catalog_refresh`).
+    catalog_refresher: CatalogRefresher | None = None
 
     def ephemeris(self, at: np.datetime64, *, keep: bool = True) -> Ephemeris1:
         """Positions of the catalog's satellites at ``at`` (cached per instant).
@@ -158,17 +174,30 @@ class ServiceState:
         )
 
     def __post_init__(self) -> None:
+        self.decider = self._decider()
+        self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
+
+    def use_catalog(self, catalog: api.Catalog) -> None:
+        """Compute with ``catalog`` from now on (a refreshed one): the positions, networks and
+        coverage kept for the old one are dropped, and decisions get a sky over the new one.
+        Requests in flight finish with the objects they hold."""
+        self._ephemerides = LruCache(32)
+        self.coverage_results = LruCache(16)
+        self._networks = LruCache(8)
+        self.catalog = catalog
+        self.decider = self._decider()
+
+    def _decider(self) -> Decider:
         from leolink.service.decisions import Decider  # it builds on this module's cache
 
         # The decisions' serving satellites route over the same network as GET /v1/routes's
         # default (the vendored gateways and PoPs, +Grid lasers, the 25 degree mask).
-        self.decider = Decider(
+        return Decider(
             self.store,
             self.catalog,
             network=self.network(),
             concurrency=self.limits.max_concurrent_decisions,
         )
-        self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
 
     def policy_changed(self) -> None:
         """Re-read the policy before the next decision: a change was made through this process."""

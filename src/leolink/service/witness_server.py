@@ -40,6 +40,8 @@ class WitnessFile:
 
     def __init__(self, path: Path, follows: list[Verifier]) -> None:
         self.path = path
+        if path.is_dir() or not path.parent.is_dir():
+            raise InputError(f"--state {path}: give a file in an existing folder")
         if path.exists():
             try:
                 state = WitnessState.from_dict(json.loads(path.read_text(encoding="utf-8")))

@@ -231,10 +231,13 @@ class CheckedRegion:
 
 
 def _positions(obj: Any) -> int:
-    """Positions ([lon, lat] pairs) in a parsed GeoJSON object's coordinates (cheap: no parse)."""
+    """Vertices of a parsed GeoJSON object's rings (cheap: no parse): its positions, the
+    closing one of each ring not counted (a ring of 100,000 vertices has 100,001 positions)."""
     if isinstance(obj, list):
         if obj and isinstance(obj[0], int | float):
             return 1
+        if obj and isinstance(obj[0], list) and obj[0] and isinstance(obj[0][0], int | float):
+            return max(len(obj) - 1, 0)  # a ring
         return sum(_positions(x) for x in obj)
     if isinstance(obj, dict):
         return sum(
@@ -300,7 +303,7 @@ class CheckedGeofence:
     window_end: np.datetime64 | None
     size_km2: float
     reconstruction: bool = False
-    #: Positions of the region's rings as given (0 without a region).
+    #: Vertices of the region's rings as given (0 without a region).
     vertices: int = 0
     #: The region, repaired where it had to be (None without a region).
     geometry: Polygon | MultiPolygon | None = None

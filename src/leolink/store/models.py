@@ -343,6 +343,8 @@ class GeofenceRow(Base):
     #: The first of two operators lifting a geofence that two put in force (see the store).
     withdrawal_proposer: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
     withdrawal_proposed_at: Mapped[np.datetime64 | None]
+    #: Set for a sealed fence: its records hold a commitment (`leolink.policy.commitments`).
+    commitment_salt: Mapped[str | None] = mapped_column(String(64))
 
     cells: Mapped[list[GeofenceCellRow]] = relationship(
         cascade="all, delete-orphan", order_by="GeofenceCellRow.cell", lazy="selectin"

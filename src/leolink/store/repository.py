@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from leolink.errors import ConflictError, NotFoundError
 from leolink.policy.audit import AuditRecord, Checkpoint, JSONValue
+from leolink.policy.commitments import seal_geofence
 from leolink.policy.records import (
     ApiKey,
     CellStatusChange,
@@ -48,6 +49,7 @@ __all__ = [
     "audit_select",
     "check_version",
     "checkpoint_to_row",
+    "geofence_as_logged",
     "get_geofence",
     "get_terminal",
     "head_row_to_checkpoint",
@@ -175,7 +177,15 @@ def row_to_geofence(row: GeofenceRow) -> Geofence:
         reconstruction=bool(row.reconstruction),
         withdrawal_proposer=row.withdrawal_proposer,
         withdrawal_proposed_at=row.withdrawal_proposed_at,
+        sealed=row.commitment_salt is not None,
     )
+
+
+def geofence_as_logged(row: GeofenceRow) -> dict[str, Any]:
+    """A geofence's fields as its audit records show them: sealed (a commitment in place of
+    the area and reason) when the fence has a commitment salt."""
+    fields = row_to_geofence(row).to_dict()
+    return fields if row.commitment_salt is None else seal_geofence(fields, row.commitment_salt)
 
 
 def row_to_terminal(row: TerminalRow) -> Terminal:

@@ -35,9 +35,12 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+import shapely
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from shapely.geometry import MultiPolygon, Polygon
 from sqlalchemy import Engine, func, select, tuple_
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from leolink.errors import (
@@ -52,7 +55,7 @@ from leolink.errors import (
 from leolink.geo import grid
 from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.network.sites import great_circle_km
-from leolink.policy._areas import compiled_area_cells, fence_area
+from leolink.policy._areas import area_key, compiled_area_cells, fence_area
 from leolink.policy.audit import (
     AuditRecord,
     ChainVerification,
@@ -62,6 +65,7 @@ from leolink.policy.audit import (
     sign_checkpoint,
     verify_chain,
 )
+from leolink.policy.commitments import SEALED_REASON, new_salt
 from leolink.policy.merkle import (
     Subtree,
     consistency_proof,
@@ -93,8 +97,9 @@ from leolink.policy.records import (
     cell_category_effect,
     statuses_in_force,
 )
+from leolink.policy.replay import first_difference, replay
 from leolink.policy.tiles import TILE_HEIGHT, TILE_WIDTH, entry_bundle
-from leolink.policy.tlog import sign_log_checkpoint, verify_log
+from leolink.policy.tlog import record_leaf, sign_log_checkpoint, verify_log
 from leolink.store import apikeys
 from leolink.store import repository as repo
 from leolink.store.areas import CompiledAreas
@@ -131,6 +136,7 @@ from leolink.store.models import (
     AuditTreeNodeRow,
     CellStatusCellRow,
     CellStatusRow,
+    CompiledAreaRow,
     CountryStatusRow,
     GeofenceCellRow,
     GeofenceRow,
@@ -139,8 +145,10 @@ from leolink.store.models import (
     SigningKeyRow,
     TerminalRow,
 )
+from leolink.store.replay import tables_state
 from leolink.store.signing import default_key_path, load_or_create_key
 from leolink.store.telemetry import TelemetryReports
+from leolink.store.tree_nodes import proof_engine, proof_nodes
 from leolink.store.unit_of_work import UnitOfWork, lock_head, write
 from leolink.store.witnessed import WitnessedCheckpoints
 from leolink.time import format_instant, parse_instant
@@ -163,6 +171,21 @@ UNCHANGED: Final = Unchanged.UNCHANGED
 
 def _utc_now() -> np.datetime64:
     return parse_instant("now")
+
+
+def _compiled_region(
+    session: Session, area_geojson: str | None, cells: list[str]
+) -> Polygon | MultiPolygon | None:
+    """A stored geofence's region as compiled at its proposal (valid WKB), None if it has no
+    region or was not compiled (then it is parsed again)."""
+    if area_geojson is None:
+        return None
+    key = (area_key(area_geojson, tuple(cells)), grid.DEFAULT_RESOLUTION)
+    row = session.get(CompiledAreaRow, key)
+    if row is None or row.geometry_wkb is None:
+        return None
+    region = shapely.from_wkb(row.geometry_wkb)
+    return region if isinstance(region, Polygon | MultiPolygon) else None
 
 
 class Store:
@@ -207,6 +230,7 @@ class Store:
             if engine.dialect.name == "postgresql"
             else engine
         )
+        self._proof_engine = proof_engine(engine)
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(reader, expire_on_commit=False)
 
@@ -236,6 +260,13 @@ class Store:
                     f"the database {engine.url!r} is at schema {found!r}, this leolink needs "
                     f"{want!r}: open it with migrate=True (or `leolink serve` once) to upgrade"
                 )
+        except OperationalError as exc:
+            engine.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+            raise StoreError(
+                f"cannot open the database {engine.url!r}: {reason}; check that the server runs "
+                "and that the URL (host, port, user, password, database) is right"
+            ) from None
         except BaseException:
             engine.dispose()
             raise
@@ -251,6 +282,8 @@ class Store:
 
     def close(self) -> None:
         """Release the database connections."""
+        if self._proof_engine is not self.engine:
+            self._proof_engine.dispose()
         self.engine.dispose()
 
     def __enter__(self) -> Store:
@@ -677,6 +710,7 @@ class Store:
         and waits for a second operator.  ``geofence_id`` defaults to a random ``gf-...`` id.
         """
         checked = check_geofence_spec(spec, self.limits)
+        salt = _commitment_salt(spec, checked, None)
         gid = check_id(geofence_id, "geofence") if geofence_id is not None else _new_id("gf")
         self._compile_area(checked)
         with self._write(actor) as tx:
@@ -684,11 +718,14 @@ class Store:
                 raise DuplicateError(f"geofence id {gid!r} is already taken: choose another id")
             self._check_vertex_budget(tx, checked, None)
             row = GeofenceRow(id=gid, proposer=tx.actor, proposed_at=tx.now, version=1)
+            row.commitment_salt = salt
             self._apply_spec(row, checked, tx)
             tx.session.add(row)
             tx.session.flush()
             fence = repo.row_to_geofence(row)
-            tx.log("geofence.propose", "geofence", gid, None, fence.to_dict(), checked.reason)
+            logged = repo.geofence_as_logged(row)
+            why = checked.reason if salt is None else SEALED_REASON
+            tx.log("geofence.propose", "geofence", gid, None, logged, why)
         return fence
 
     def revise_geofence(
@@ -705,13 +742,15 @@ class Store:
         with self._write(actor) as tx:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             require_proposed(f"geofence {row.id!r}", ChangeState(row.state))
-            before = repo.row_to_geofence(row).to_dict()
+            before = repo.geofence_as_logged(row)
             self._check_vertex_budget(tx, checked, row.id)
+            row.commitment_salt = _commitment_salt(spec, checked, row.commitment_salt)
             row.proposer, row.proposed_at, row.version = tx.actor, tx.now, row.version + 1
             self._apply_spec(row, checked, tx)
             tx.session.flush()
             fence = repo.row_to_geofence(row)
-            tx.log("geofence.revise", "geofence", row.id, before, fence.to_dict(), checked.reason)
+            why = checked.reason if row.commitment_salt is None else SEALED_REASON
+            tx.log("geofence.revise", "geofence", row.id, before, repo.geofence_as_logged(row), why)
         return fence
 
     def approve_geofence(
@@ -754,7 +793,7 @@ class Store:
             row = repo.get_geofence(tx.session, geofence_id, expected_version)
             state, what = ChangeState(row.state), f"geofence {row.id!r}"
             if decision is ChangeState.WITHDRAWN and state is ChangeState.APPROVED:
-                before = repo.row_to_geofence(row).to_dict()
+                before = repo.geofence_as_logged(row)
                 if _first_of_two_lifts(row, what, tx):
                     row.version += 1
                     tx.session.flush()
@@ -764,7 +803,7 @@ class Store:
                         "geofence",
                         row.id,
                         before,
-                        fence.to_dict(),
+                        repo.geofence_as_logged(row),
                         reason,
                     )
                     return fence
@@ -777,7 +816,7 @@ class Store:
                     require_proposer(what, row.proposer, tx.actor)
                 else:
                     require_second_person(what, row.proposer, tx.actor, decision)
-            before = repo.row_to_geofence(row).to_dict()
+            before = repo.geofence_as_logged(row)
             row.state, row.version = decision.value, row.version + 1
             if decision is ChangeState.APPROVED:
                 row.approver, row.approved_at = tx.actor, tx.now
@@ -791,7 +830,8 @@ class Store:
             action = {"approved": "approve", "rejected": "reject", "withdrawn": "withdraw"}[
                 decision
             ]
-            tx.log(f"geofence.{action}", "geofence", row.id, before, fence.to_dict(), reason)
+            after = repo.geofence_as_logged(row)
+            tx.log(f"geofence.{action}", "geofence", row.id, before, after, reason)
         return fence
 
     def _check_vertex_budget(
@@ -858,7 +898,9 @@ class Store:
         lat0_deg, lon0_deg = spec.centre_deg
         km2, cells = 0.0, 0
         for r in mine:
-            lat_deg, lon_deg = area_centre_deg(r.area_geojson, [c.cell for c in r.cells])
+            hexes = [c.cell for c in r.cells]
+            region = _compiled_region(tx.session, r.area_geojson, hexes)
+            lat_deg, lon_deg = area_centre_deg(r.area_geojson, hexes, region)
             if float(great_circle_km(lat0_deg, lon0_deg, lat_deg, lon_deg)) <= rule.region_km:
                 km2, cells = km2 + r.size_km2, cells + len(r.cells)
         return km2, cells
@@ -1493,27 +1535,33 @@ class Store:
 
     def inclusion_proof(self, seq: int, size: int | None = None) -> tuple[int, list[bytes]]:
         """``(size, proof)``: the RFC 9162 audit path of record ``seq`` in the tree of the first
-        ``size`` records (default: the whole log); O(log n) rows read in one query."""
-        with self._read() as session:
-            size = self._tree_size(session, size)
-            if not 1 <= seq <= size:
-                raise NotFoundError(f"record {seq} is not in a log of {size} records (1..{size})")
-            wanted = subtrees_for_inclusion(seq - 1, size)
-            nodes = _nodes(session, wanted)
-            return size, inclusion_proof(seq - 1, size, nodes.__getitem__)
+        ``size`` records (default: the whole log); O(log n) rows read in one statement
+        (`leolink.store.tree_nodes`)."""
+
+        def wanted(n: int) -> list[Subtree]:
+            if not 1 <= seq <= n:
+                raise NotFoundError(f"record {seq} is not in a log of {n} records (1..{n})")
+            return subtrees_for_inclusion(seq - 1, n)
+
+        total, size, nodes = proof_nodes(self._proof_engine, size, wanted)
+        _check_size(size, total)
+        return size, inclusion_proof(seq - 1, size, nodes.__getitem__)
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> tuple[int, list[bytes]]:
         """``(size2, proof)``: the RFC 9162 proof that the log of ``size2`` records (default: the
         whole log) extends its first ``size1``."""
-        with self._read() as session:
-            size2 = self._tree_size(session, size2)
-            if not 0 <= size1 <= size2:
+
+        def wanted(n: int) -> list[Subtree]:
+            if not 0 <= size1 <= n:
                 raise InputError(
-                    f"size1={size1} must be between 0 and the log's size {size2}: a consistency "
+                    f"size1={size1} must be between 0 and the log's size {n}: a consistency "
                     "proof goes from an older, smaller log to a newer one"
                 )
-            nodes = _nodes(session, subtrees_for_consistency(size1, size2))
-            return size2, consistency_proof(size1, size2, nodes.__getitem__)
+            return subtrees_for_consistency(size1, n)
+
+        total, size2, nodes = proof_nodes(self._proof_engine, size2, wanted)
+        _check_size(size2, total)
+        return size2, consistency_proof(size1, size2, nodes.__getitem__)
 
     def tree_root(self, size: int | None = None) -> tuple[int, bytes]:
         """``(size, root)`` of the tree of the first ``size`` records (default: all)."""
@@ -1622,12 +1670,76 @@ class Store:
                 records, checkpoints=[*cps, *anchors], head=head, public_keys=keys
             )
             head_row = session.get(AuditHeadRow, 1)
+            difference = first_difference(replay(records), tables_state(session))
+            stored = session.execute(
+                select(AuditTreeNodeRow.idx, AuditTreeNodeRow.hash)
+                .where(AuditTreeNodeRow.level == 0)
+                .order_by(AuditTreeNodeRow.idx)
+                .execution_options(yield_per=5000)
+            )
+            leaf_problem = _stored_leaf_problem(records, ((int(i), bytes(h)) for i, h in stored))
+        if leaf_problem is not None:
+            result = _combine(result, False, *leaf_problem)
         if head_row is not None and (keys or log_key is not None):
             verifier = log_key or Verifier(head_row.origin, next(iter(keys.values())))
             latest = parse_checkpoint(head_row.note) if head_row.note else None
             tree = verify_log(records, latest=latest, earlier=earlier, verifier=verifier)
             result = _combine(result, tree.ok, tree.first_bad, tree.reason)
+        if difference is not None:
+            # The log itself may be sound: the tables were changed behind its back.
+            result = _combine(result, False, difference.seq, difference.describe())
         return replace(result, reason=result.reason + note) if note else result
+
+    def record_refusal(
+        self,
+        *,
+        actor: str,
+        role: str,
+        method: str,
+        path: str,
+        status: int,
+        problem: str,
+        detail: str,
+        suppressed: int = 0,
+    ) -> AuditRecord:
+        """Log a write the service refused (403/409): who (``actor``, ``role``), what
+        (``method`` ``path``), and why (``problem``, ``detail``); ``suppressed`` counts this
+        caller's refusals left out since (`leolink.service.refusals` bounds them).  It changes
+        no policy state."""
+        what = f"{method} {path}"[:200]
+        why = detail.strip()[:2000] or problem
+        with self._write(actor) as tx:
+            after: dict[str, Any] = {
+                "role": role,
+                "method": method,
+                "path": path[:2000],
+                "status": int(status),
+                "problem": problem,
+                "suppressed_before": int(suppressed),
+            }
+            rec = tx.log("request.refuse", "request", what, None, after, why)
+        return rec
+
+    def geofence_opening(self, geofence_id: str) -> dict[str, Any]:
+        """What an auditor is shown of a sealed fence: its commitment as logged, the salt and
+        the text it commits to (check them with `leolink.policy.commitments.opening_matches`).
+        """
+        with self._read() as session:
+            row = repo.get_geofence(session, geofence_id)
+            if row.commitment_salt is None:
+                raise PolicyStateError(
+                    f"geofence {row.id!r} is not sealed: its records hold its area and reason"
+                )
+            fence = repo.row_to_geofence(row)
+            opening: dict[str, Any] = {
+                "id": fence.id,
+                "commitment": repo.geofence_as_logged(row)["commitment"],
+                "salt": row.commitment_salt,
+                "area_geojson": fence.area_geojson,
+                "cells": list(fence.cells),
+                "reason": fence.reason,
+            }
+        return opening
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -1643,6 +1755,28 @@ def _combine(
         return ChainVerification(False, chain.records, first_bad, reason)
     # The chain names the first bad record more sharply than a root mismatch ("one of 1..n").
     return ChainVerification(False, chain.records, chain.first_bad, f"{chain.reason}; {reason}")
+
+
+def _stored_leaf_problem(
+    records: Sequence[AuditRecord], stored: Iterable[tuple[int, bytes]]
+) -> tuple[int, str] | None:
+    """The first record whose leaf differs from the one the tree stored when it was appended:
+    a record rewritten afterwards (chain recomputed and re-signed, but the tree's nodes left)
+    is named exactly.  Whoever rewrites the nodes too is caught by an earlier checkpoint."""
+    leaves = dict(stored)
+    for rec in records:
+        leaf = leaves.get(rec.seq - 1)
+        if leaf is not None and leaf != record_leaf(rec):
+            return rec.seq, (
+                f"record {rec.seq} is not the record that was appended there: its leaf differs "
+                "from the one the Merkle tree stored for it (it was rewritten afterwards)"
+            )
+    return None
+
+
+def _check_size(size: int, total: int) -> None:
+    if not 0 <= size <= total:
+        raise InputError(f"size={size} must be between 0 and the log's size {total}")
 
 
 def _nodes(session: Session, wanted: list[Subtree]) -> dict[Subtree, bytes]:
@@ -1685,6 +1819,19 @@ def _cell_statuses(session: Session, known: np.datetime64 | None) -> list[CellSt
     ).all()
     changes = (repo.row_to_cell_status(r) for r in rows)
     return [c for c in changes if c.in_force_interval(known) is not None]
+
+
+def _commitment_salt(spec: GeofenceSpec, checked: CheckedGeofence, kept: str | None) -> str | None:
+    """The salt of a sealed fence (``kept`` if it had one), None for an open one; only a
+    government fence may be sealed."""
+    if not spec.sealed:
+        return None
+    if checked.customer_classes != (CustomerClass.GOVERNMENT,):
+        raise InputError(
+            f"geofence {checked.name!r}: only a government fence (customer_classes "
+            "['government']) may be sealed; open it (sealed=False) or limit it to government"
+        )
+    return kept or new_salt()
 
 
 def _first_of_two_lifts(row: GeofenceRow | CellStatusRow, what: str, tx: UnitOfWork) -> bool:

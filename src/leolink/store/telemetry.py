@@ -141,7 +141,13 @@ class TelemetryReports:
             pop_ping_drop_rate=cols[10],
         )
 
-    def count(self) -> int:
-        """Reports kept."""
+    def count(self, start: np.datetime64 | None = None, end: np.datetime64 | None = None) -> int:
+        """Reports kept (made in ``[start, end)`` when given)."""
+        r = TelemetryReportRow
+        query = select(func.count()).select_from(r)
+        if start is not None:
+            query = query.where(r.reported_at >= start)
+        if end is not None:
+            query = query.where(r.reported_at < end)
         with self._read_sessions() as session, session.begin():
-            return int(session.scalar(select(func.count()).select_from(TelemetryReportRow)) or 0)
+            return int(session.scalar(query) or 0)

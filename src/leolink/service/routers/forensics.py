@@ -28,6 +28,8 @@ Auditor = Annotated[Principal, require(Permission.READ_AUDIT)]
 #: Reports in one request: ~250 bytes each, so about what `ServiceLimits.max_body_bytes` (8 MiB)
 #: lets through; a larger set goes through ``leolink forensics infer`` with a file.
 MAX_REPORTS: Final = 32_000
+#: Stored reports one request reads (~1.1 GB of columns and work): more go through the CLI.
+MAX_STORED_REPORTS: Final = 2_000_000
 #: The longest window of stored reports one request may ask about.
 MAX_WINDOW_DAYS: Final = 31
 InstantQuery = Annotated[
@@ -70,6 +72,13 @@ def stored_forensics(
         raise InputError(
             f"start {start} and end {end}: give a start before the end, at most "
             f"{MAX_WINDOW_DAYS} days apart"
+        )
+    stored = state.store.telemetry.count(t0, t1)
+    if stored > MAX_STORED_REPORTS:
+        raise InputError(
+            f"{stored:,} reports were posted in [{start}, {end}), more than one request reads "
+            f"({MAX_STORED_REPORTS:,}): ask about a shorter window, or run `leolink forensics "
+            "infer --db URL --start T --end T`"
         )
     reports = state.store.telemetry.window(t0, t1)
     return _findings(state, fx.ReportsRead(reports, len(reports), (), {}))

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from leolink.policy.commitments import SEALED_REASON
 from leolink.policy.records import ChangeState, Geofence, GeofenceSpec
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import LimitQuery, errors, page
 from leolink.service.schemas import (
     GeofenceDecision,
+    GeofenceOpeningOut,
     GeofenceOut,
     GeofenceProposal,
     ImpactOut,
@@ -26,14 +28,19 @@ router = APIRouter(prefix="/v1/geofences", tags=["geofences"])
 StateDep = Annotated[ServiceState, Depends(get_state)]
 Reader = Annotated[Principal, require(Permission.READ)]
 Manager = Annotated[Principal, require(Permission.MANAGE_POLICY)]
+Auditor = Annotated[Principal, require(Permission.READ_AUDIT)]
 GeofenceId = Annotated[str, Path(min_length=1, max_length=64, description="The geofence's id.")]
 
 
-def geofence_out(fence: Geofence) -> GeofenceOut:
-    """The API's view of a geofence: its GeoJSON area as an object, not text."""
+def geofence_out(fence: Geofence, who: Principal | None = None) -> GeofenceOut:
+    """The API's view of a geofence: its GeoJSON area as an object, not text; a sealed fence's
+    area, cells and reason only for keys that may read the audit log or manage policy."""
     fields = fence.to_dict()
     text = fields.pop("area_geojson")
     fields["area"] = None if text is None else json.loads(text)
+    privileged = who is None or who.may(Permission.READ_AUDIT) or who.may(Permission.MANAGE_POLICY)
+    if fence.sealed and not privileged:
+        fields.update(area=None, cells=[], reason=SEALED_REASON)
     return GeofenceOut.model_validate(fields)
 
 
@@ -48,13 +55,14 @@ def spec_of(body: GeofenceProposal) -> GeofenceSpec:
         customer_classes=None if body.customer_classes is None else tuple(body.customer_classes),
         window_start=body.window_start,
         window_end=body.window_end,
+        sealed=body.sealed,
     )
 
 
 @router.get("", response_model=Page[GeofenceOut], responses=errors(401, 403))
 def list_geofences(
     state: StateDep,
-    _who: Reader,
+    who: Reader,
     fence_state: Annotated[ChangeState | None, Query(alias="state")] = None,
     cell: Annotated[
         str | None, Query(pattern=r"^[0-9a-fA-F]{15}$", description="Only those listing it.")
@@ -65,7 +73,7 @@ def list_geofences(
     """Geofences by id, optionally in one state and/or listing one H3 cell."""
     fences = state.store.geofences(state=fence_state, cell=cell)
     items, nxt = page(fences, lambda f: f.id, after, limit or state.limits.page_default)
-    return Page[GeofenceOut](items=[geofence_out(f) for f in items], next=nxt)
+    return Page[GeofenceOut](items=[geofence_out(f, who) for f in items], next=nxt)
 
 
 @router.post("", status_code=201, response_model=GeofenceOut, responses=errors(400, 401, 403, 409))
@@ -90,9 +98,20 @@ def impact(
 
 
 @router.get("/{geofence_id}", response_model=GeofenceOut, responses=errors(401, 403, 404))
-def get_geofence(state: StateDep, _who: Reader, geofence_id: GeofenceId) -> GeofenceOut:
+def get_geofence(state: StateDep, who: Reader, geofence_id: GeofenceId) -> GeofenceOut:
     """One geofence."""
-    return geofence_out(state.store.geofence(geofence_id))
+    return geofence_out(state.store.geofence(geofence_id), who)
+
+
+@router.get(
+    "/{geofence_id}/opening",
+    response_model=GeofenceOpeningOut,
+    responses=errors(401, 403, 404, 409),
+)
+def get_geofence_opening(state: StateDep, _who: Auditor, geofence_id: GeofenceId) -> Any:
+    """A sealed fence's text and salt, to check against the commitment its records carry
+    (`leolink.policy.commitments.opening_matches`); auditors only."""
+    return state.store.geofence_opening(geofence_id)
 
 
 @router.post(

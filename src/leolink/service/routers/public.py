@@ -43,6 +43,7 @@ def health(state: StateDep) -> Health:
             satellites=len(state.catalog),
             epoch_min=api.format_instant(epochs.min()),
             epoch_max=api.format_instant(epochs.max()),
+            refresh=None if (r := state.catalog_refresher) is None else r.status(),
         ),
         policy_version=state.store.policy_version(),
     )

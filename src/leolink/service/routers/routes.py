@@ -11,7 +11,6 @@ the graph with its two endpoints and one search (`leolink.network.route_on`).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -22,6 +21,7 @@ from leolink.network import (
     DEFAULT_MAX_ISL_KM,
     IslPattern,
     internet_route,
+    latency_record,
     parse_lat_lon,
     route_on,
 )
@@ -44,7 +44,8 @@ def _route(state: ServiceState, route: dict[str, Any], links: dict[str, Any]) ->
     if route["dst"] is None:
         found, latency = internet_route(network, route["at"], route["src"], pop=route["pop"])
         record = found.as_dict()
-        record["latency"] = None if latency is None else asdict(latency)
+        age_days = network.catalog.days_from_epochs(route["at"])
+        record["latency"] = None if latency is None else latency_record(latency, age_days)
     else:
         record = route_on(network, **route).as_dict()
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
