@@ -30,7 +30,7 @@ def test_page_loads_and_draws_countries_and_satellites(
     satellite_responses: list[Any] = []
     page.on(
         "response",
-        lambda r: satellite_responses.append(r) if "/v1/satellites" in r.url else None,
+        lambda r: satellite_responses.append(r) if "/v1/satellites?" in r.url else None,
     )
     open_map(page, service, f"at={AT}&c=30,20&z=1.7")
     page.wait_for_function("window.leolink.state.satelliteCount > 0", timeout=READY_MS)
@@ -126,7 +126,7 @@ def test_operators_geofence_blocks_the_area(page: Any, service: Service, screens
     assert "km²" in impact.inner_text()
     page.screenshot(path=screenshots / "geofence-impact.png")
     page.click("#op-propose")
-    proposed = page.locator('.geofence[data-state="proposed"]')
+    proposed = page.locator('.geofence[data-state="proposed"]', has_text="e2e central Ukraine")
     proposed.wait_for(timeout=30_000)
 
     # Still allowed: a proposal is not in force.
@@ -142,7 +142,9 @@ def test_operators_geofence_blocks_the_area(page: Any, service: Service, screens
     page.click("#op-key-forget")
     page.fill("#op-key", service.tokens["bob"])
     page.click("#op-key-use")
-    page.locator('.geofence[data-state="proposed"] button[data-act="approve"]').click()
+    page.locator('.geofence[data-state="proposed"]', has_text="e2e central Ukraine").locator(
+        'button[data-act="approve"]'
+    ).click()
     page.locator('.geofence[data-state="approved"]').wait_for(timeout=30_000)
     page.wait_for_function(
         "document.querySelector('#pane-decision .decision')?.dataset.code === 'BLOCKED_AREA'",
