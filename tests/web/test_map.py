@@ -152,7 +152,12 @@ def test_operators_geofence_blocks_the_area(page: Any, service: Service, screens
     )
     text = page.locator("#pane-decision .decision").inner_text()
     assert "Area switched off by a geofence" in text
-    page.wait_for_function("window.leolink.layerSummary().geofences?.count === 1", timeout=10_000)
+    # Drawn in force (other tests' proposals may be drawn beside it).
+    page.wait_for_function(
+        """(window.leolink.layerData('geofences') ?? [])
+             .some((d) => d.g.name === 'e2e central Ukraine' && d.inForce)""",
+        timeout=10_000,
+    )
     page.wait_for_timeout(500)
     page.screenshot(path=screenshots / "geofence-approved.png")
 
