@@ -22,7 +22,7 @@ from schemathesis import Case, GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 from tests.service.service_helpers import Keys
-from tests.service.test_service_schemathesis import _has_input, _seed
+from tests.service.test_service_schemathesis import REQUEST_TIMEOUT_S, _has_input, _seed
 
 from leolink.store import Store
 
@@ -71,7 +71,9 @@ def test_every_check_holds_for_every_role(
                 suppress_health_check=list(HealthCheck),
             )
             def check(case: Case) -> None:
-                response = case.call_and_validate(headers=headers, checks=ALL_CHECKS)
+                response = case.call_and_validate(
+                    headers=headers, checks=ALL_CHECKS, timeout=REQUEST_TIMEOUT_S
+                )
                 calls[case.operation.label] += 1
                 statuses[response.status_code] += 1
 
