@@ -4,13 +4,15 @@ Place and country names on the map and a search box (places, countries, coordina
 satellites) from the vendored gazetteer; borders drawn above the cells; coverage kept to land,
 or to the country chosen in the search box; satellites coloured by shell and a ground track on
 demand; a phone-sized layout whose panels do not overlap; the impact preview in words with the
-affected cells outlined; only the actions a key can take; the audit newest first with filters;
-and the offer to jump to the catalog's date when "now" is far from it.  Screenshots (desktop and
-phone) are saved for a human eye.
+affected cells outlined; only the actions a key can take; the audit newest first, paged and
+filtered by the service; the RTT a user measures and the PoP Starlink names; and the offer to
+jump to the catalog's date when "now" is far from it.  Screenshots (desktop and phone) are saved
+for a human eye.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -261,8 +263,11 @@ def test_impact_preview_in_words_and_only_the_actions_a_key_can_take(
     page.screenshot(path=screenshots / "operator-actions-bob.png")
 
 
-def test_audit_is_newest_first_and_filters(page: Any, service: Service, screenshots: Any) -> None:
-    # Something in the log from two people: alice proposes, bob rejects.
+def test_audit_pages_newest_first_and_the_service_filters(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    # Something in the log from two people: alice proposes, bob rejects; then more records by
+    # alice than one page (50) holds, so bob's rejection is only on a later page.
     body = {
         "name": "e2e audit filter",
         "effect": "deny",
@@ -281,30 +286,115 @@ def test_audit_is_newest_first_and_filters(page: Any, service: Service, screensh
         service.tokens["bob"],
         {"expected_version": fence["version"], "reason": "audit filter test: rejected"},
     )
+    for i in range(60):
+        terminal = {
+            "id": f"e2e-audit-page-{i:02d}",
+            "account": "e2e-audit",
+            "home_country": "PL",
+            "customer_class": "residential",
+            "reason": "audit paging test",
+        }
+        api(service, "/v1/terminals", service.tokens["alice"], terminal)
     open_map(page, service, f"at={AT}")
     page.locator('#tabs [data-tab="operator"]').click()
     page.fill("#op-key", service.tokens["audrey"])
     page.click("#op-key-use")
     page.locator('#tabs [data-tab="audit"]').click()
     page.locator("#audit-rows tr").first.wait_for(timeout=30_000)
-    seqs = [
-        int(s)
-        for s in page.eval_on_selector_all("#audit-rows tr", "rs => rs.map(r => r.dataset.seq)")
-    ]
-    assert seqs == sorted(seqs, reverse=True)
-    assert len(seqs) > 1
-    page.select_option("#audit-actor", "bob")
-    actors = page.eval_on_selector_all(
-        "#audit-rows tr td:nth-child(3)", "cs => cs.map(c => c.innerText.trim())"
+
+    def seqs() -> list[int]:
+        return [
+            int(s)
+            for s in page.eval_on_selector_all("#audit-rows tr", "rs => rs.map(r => r.dataset.seq)")
+        ]
+
+    newest = api(service, "/v1/audit?limit=1", service.tokens["audrey"])["items"][0]["seq"]
+    first = seqs()
+    assert len(first) == 50
+    assert first[0] == newest
+    assert first == sorted(first, reverse=True)
+    # "More" reads the page before the oldest shown: the list goes on, newest first, no repeat.
+    page.click("#audit-more")
+    page.wait_for_function("document.querySelectorAll('#audit-rows tr').length > 50")
+    both = seqs()
+    assert both[:50] == first
+    assert both == sorted(set(both), reverse=True)
+    assert (
+        both[50]
+        == api(service, f"/v1/audit?before_seq={first[-1]}&limit=1", service.tokens["audrey"])[
+            "items"
+        ][0]["seq"]
     )
-    assert actors
-    assert set(actors) == {"bob"}
-    page.select_option("#audit-actor", "")
-    page.fill("#audit-text", "audit filter test")
-    rows = page.locator("#audit-rows tr")
-    assert rows.count() == 2
-    assert "reject" in rows.first.inner_text()  # the rejection came after the proposal
+
+    # Bob, however his name is typed: the service filters the whole log, not the page read.
+    page.fill("#audit-actor", "BOB")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#audit-rows tr td:nth-child(3)')]"
+        ".every(c => c.innerText.trim() === 'bob') && "
+        "document.querySelectorAll('#audit-rows tr').length > 0",
+        timeout=30_000,
+    )
+    expected = api(service, "/v1/audit?actor=bob&limit=50", service.tokens["audrey"])["items"]
+    assert seqs() == [r["seq"] for r in expected]
+    assert "reject" in page.locator("#audit-rows tr").first.inner_text()
+    # and what changed: bob's rejections of geofences only.
+    page.fill("#audit-kind", "geofence.reject")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#audit-rows tr td:nth-child(4)')]"
+        ".every(c => c.innerText.includes('geofence.reject'))",
+        timeout=30_000,
+    )
+    assert "matching" in page.locator("#audit-count").inner_text()
     page.screenshot(path=screenshots / "audit-filtered.png")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(400)
+    if page.locator("#legend").is_visible():
+        page.click("#legend-toggle")  # folded, as a phone opens it
+    page.locator("#audit-count").scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "audit-filtered-phone.png")
+
+
+def test_decision_shows_the_rtt_a_user_measures_and_starlinks_pop(
+    page: Any, service: Service, screenshots: Any
+) -> None:
+    kyiv = (50.45, 30.52)
+    open_map(page, service, f"at={AT}&c=49,31&z=5")
+    # the figures of the decision the map asked for at the point clicked (a pixel from Kyiv)
+    with page.expect_response(lambda r: "/v1/availability?" in r.url) as answer:
+        click_at(page, *kyiv)
+    expected = answer.value.json()["serving"]
+    latency = expected["latency"]
+    assert latency is not None
+    decision = page.locator("#pane-decision .decision")
+    decision.wait_for(timeout=30_000)
+    rtt = decision.locator("dd.rtt").inner_text()
+    # whole milliseconds, as the browser rounds them (JS and Python round halves differently)
+    shown = re.search(
+        r"(\d+) ms median as a user would measure it \(min (\d+), p90 (\d+) ms\)", rtt
+    )
+    assert shown is not None, rtt
+    for figure, name in zip(
+        shown.groups(), ["median_rtt_ms", "min_rtt_ms", "p90_rtt_ms"], strict=True
+    ):
+        assert abs(int(figure) - latency[name]) <= 0.5 + 1e-9, name
+    for part in ["space", "ground", "access", "processing"]:
+        assert part in rtt
+    floor = re.search(r"propagation alone \(the floor\): (\d+) ms", rtt)
+    assert floor is not None, rtt
+    assert abs(int(floor.group(1)) - expected["rtt_ms"]) <= 0.5 + 1e-9
+    assert latency["median_rtt_ms"] > expected["rtt_ms"]
+    assert latency["estimate"] in rtt
+    route = decision.inner_text()
+    assert f"PoP {latency['pop']}" in route
+    assert expected["pop"]["name"] in route
+    decision.scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "decision-rtt.png")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(400)
+    if page.locator("#legend").is_visible():
+        page.click("#legend-toggle")  # folded, as a phone opens it
+    decision.locator("dd.rtt").scroll_into_view_if_needed()
+    page.screenshot(path=screenshots / "decision-rtt-phone.png")
 
 
 def test_far_from_the_catalog_the_map_offers_its_date(

@@ -19,10 +19,48 @@ export interface Decision {
     elevation_deg: number;
     gateway?: { id: string; name: string } | null;
     pop?: { id: string; name: string } | null;
+    /** Propagation only, there and back: the floor under any RTT measured. */
     rtt_ms?: number | null;
     hops?: number | null;
+    latency?: ServingLatency | null;
   } | null;
   [extra: string]: unknown;
+}
+
+/** The RTT a user at the place would measure to the PoP Starlink assigns (an estimate). */
+export interface ServingLatency {
+  estimate: string;
+  /** Starlink's code for the PoP, `wrswpol1`. */
+  pop: string;
+  /** How the place was homed to it: `geoip` (Starlink's feed) or `nearest`. */
+  pop_source: string;
+  min_rtt_ms: number | null;
+  median_rtt_ms: number | null;
+  p90_rtt_ms: number | null;
+  propagation_space_ms: number | null;
+  propagation_ground_ms: number | null;
+  access_ms: number | null;
+  processing_ms: number | null;
+  catalog_age_days: number | null;
+}
+
+function ms(value: number | null | undefined, digits = 0): string {
+  return value == null ? "?" : Number(value).toFixed(digits);
+}
+
+/** The median RTT as measured, its spread and its four components, and the propagation floor. */
+function describeLatency(s: NonNullable<Decision["serving"]>): string {
+  const l = s.latency;
+  const floor =
+    s.rtt_ms != null
+      ? `<div class="muted small">propagation alone (the floor): ${ms(s.rtt_ms)} ms${s.hops != null ? ` over ${s.hops} links` : ""}</div>`
+      : "";
+  if (!l || l.median_rtt_ms == null) return floor;
+  const age = l.catalog_age_days != null ? `, catalog ${ms(l.catalog_age_days, 1)} days from its epochs` : "";
+  return `<strong class="rtt-median">${ms(l.median_rtt_ms)} ms</strong> median as a user would measure it
+    <span class="muted">(min ${ms(l.min_rtt_ms)}, p90 ${ms(l.p90_rtt_ms)} ms)</span>
+    <div class="small rtt-parts">space ${ms(l.propagation_space_ms, 1)} + ground ${ms(l.propagation_ground_ms, 1)} + access ${ms(l.access_ms, 1)} + processing ${ms(l.processing_ms, 1)} ms</div>
+    ${floor}<div class="muted small">${escapeHtml(l.estimate)}${escapeHtml(age)}</div>`;
 }
 
 export function escapeHtml(value: unknown): string {
@@ -58,11 +96,14 @@ export function renderDecision(
       `${Number(decision.serving.elevation_deg).toFixed(1)}° above the horizon`
     : `<span class="muted">${where.policyOnly ? "not checked (policy only)" : "none"}</span>`;
   const s = decision.serving;
+  const pop = s?.latency?.pop ?? s?.pop?.id;
+  const popName = s?.pop && s.pop.id === pop ? ` ${escapeHtml(s.pop.name)}` : "";
+  const homed = s?.latency ? ` <span class="muted">(homed by ${escapeHtml(s.latency.pop_source)})</span>` : "";
   const route =
-    s && (s.gateway || s.pop || s.rtt_ms != null)
+    s && (s.gateway || pop || s.rtt_ms != null)
       ? `<dt>Route</dt><dd>${s.gateway ? `gateway ${escapeHtml(s.gateway.name)}` : ""}${
-          s.pop ? `, PoP ${escapeHtml(s.pop.name)}` : ""
-        }${s.rtt_ms != null ? `, RTT ${Number(s.rtt_ms).toFixed(0)} ms` : ""}${s.hops != null ? ` over ${s.hops} links` : ""}</dd>`
+          pop ? `${s.gateway ? ", " : ""}PoP <code>${escapeHtml(pop)}</code>${popName}${homed}` : ""
+        }</dd><dt>RTT</dt><dd class="rtt">${describeLatency(s)}</dd>`
       : "";
   root.innerHTML = `
     <div class="decision ${decision.allowed ? "allowed" : "denied"}" data-code="${escapeHtml(decision.code)}">
