@@ -35,7 +35,7 @@ class LruCache(Generic[K, V]):
             try:
                 return self._data[key]  # a hit counts as a use
             except KeyError:
-                pass
+                pass  # a miss: compute outside the lock, below
         value = compute()
         with self._lock:
             self._data[key] = value

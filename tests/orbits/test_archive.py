@@ -71,7 +71,7 @@ def server() -> Iterator[tuple[str, Fixture]]:
             self.wfile.write(fixture.body)
 
         def log_message(self, *args: object) -> None:
-            pass
+            """Keep the test's output clean: no line per request on stderr."""
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)

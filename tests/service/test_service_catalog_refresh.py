@@ -35,7 +35,7 @@ def source() -> Iterator[tuple[str, list[str]]]:
             self.wfile.write(body)
 
         def log_message(self, *args: object) -> None:
-            pass
+            """Keep the test's output clean: no line per request on stderr."""
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)

@@ -294,7 +294,7 @@ class _Columns:
 
 
 class _BadRecordError(Exception):
-    pass
+    """One record is malformed: it is skipped and reported with its line number."""
 
 
 _FIELD_SET: Final = frozenset(FIELDS)

@@ -60,7 +60,7 @@ class IdempotencyKeys:
                 )
             return Claim(Outcome.NEW)
         except IntegrityError:
-            pass
+            pass  # another request holds the key: read its claim below
         with self._sessions() as session, session.begin():
             row = session.get(IdempotencyRow, (owner, key))
             if row is None:  # released meanwhile: claim it again
