@@ -18,13 +18,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leolink.api import (
+    AuditRecord,
+    SignedCheckpoint,
+    Verifier,
+    parse_checkpoint,
+    record_from_dict,
+    record_leaf,
+    verifier_from_vkey,
+    verify_consistency,
+    verify_inclusion,
+    verify_log,
+)
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit
 from leolink.errors import InputError
-from leolink.policy.audit import AuditRecord, record_from_dict
-from leolink.policy.merkle import verify_consistency, verify_inclusion
-from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint, verifier_from_vkey
-from leolink.policy.tlog import record_leaf, verify_log
 
 if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) loads when a command runs
     from sqlalchemy.engine import URL
@@ -295,7 +303,7 @@ def audit_new_key(
     path: Annotated[Path, typer.Argument(help="Where to write the new key (must not exist).")],
 ) -> None:
     """Make a new Ed25519 signing key (PEM, mode 0600) at PATH and print its public key."""
-    from leolink.policy.audit import public_key_to_hex
+    from leolink.api import public_key_to_hex
     from leolink.store.signing import load_or_create_key
 
     if path.exists():

@@ -19,11 +19,10 @@ import numpy as np
 import typer
 import yaml
 
+from leolink.api import CustomerClass, Plan, TerminalState, format_instant, parse_instant
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.policy.records import CustomerClass, Plan, TerminalState
-from leolink.time import format_instant, parse_instant
 
 if TYPE_CHECKING:
     from leolink.store import Store

@@ -89,7 +89,7 @@ def route(
     An unreachable destination is a result (reachable: false, with the reason), not an error.
     """
     from leolink import api
-    from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_isls, parse_lat_lon
+    from leolink.api import DEFAULT_MAX_ISL_KM, IslPattern, parse_isls, parse_lat_lon
 
     try:
         isl_pattern = IslPattern(isl)
@@ -200,7 +200,7 @@ def latency(
     and the RTT adds propagation in space and on the ground, radio access and processing.
     """
     from leolink import api
-    from leolink.network import GEOIP_FEED_DATE, parse_lat_lon
+    from leolink.api import GEOIP_FEED_DATE, parse_lat_lon
 
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
     points = None if not places else [parse_lat_lon(p, "--place") for p in places]

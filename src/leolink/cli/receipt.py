@@ -16,14 +16,20 @@ from typing import Annotated, Any
 
 import typer
 
+from leolink.api import (
+    MemoryTree,
+    Receipt,
+    Verifier,
+    check_policy_included,
+    parse_checkpoint,
+    parse_receipt,
+    record_leaf,
+    verify_consistency,
+)
 from leolink.cli._common import FormatOption
 from leolink.cli._output import Format, emit
 from leolink.cli.audit import LogOption, PublicKeyOption, UrlOption, _get, _read_log, _verifier
 from leolink.errors import InputError
-from leolink.policy.merkle import MemoryTree, verify_consistency
-from leolink.policy.notes import Verifier, parse_checkpoint
-from leolink.policy.receipts import Receipt, check_policy_included, parse_receipt
-from leolink.policy.tlog import record_leaf
 
 __all__ = ["register"]
 

@@ -42,9 +42,9 @@ def _key(path: Path) -> Ed25519PrivateKey:
 
 def witness_public_key(key: KeyOption, name: NameOption) -> None:
     """Print the witness's verifier key (name+id+base64), to configure a log's witness policy."""
-    from leolink.policy.notes import vkey
+    from leolink.api import note_vkey
 
-    typer.echo(vkey(name, _key(key).public_key(), cosigner=True))
+    typer.echo(note_vkey(name, _key(key).public_key(), cosigner=True))
 
 
 def witness_serve(
@@ -67,8 +67,8 @@ def witness_serve(
     """Run the witness: POST /add-checkpoint (c2sp.org/tlog-witness) and GET /status."""
     import uvicorn
 
+    from leolink.api import note_vkey, verifier_from_vkey
     from leolink.cli._output import stderr_console
-    from leolink.policy.notes import verifier_from_vkey, vkey
     from leolink.service.witness_server import WitnessFile, create_witness_app
 
     follows = []
@@ -85,7 +85,9 @@ def witness_serve(
     secret = _key(key)
     app = create_witness_app(name, secret, WitnessFile(state, follows))
     stderr_console.print(
-        f"witness {vkey(name, secret.public_key(), cosigner=True)}", markup=False, highlight=False
+        f"witness {note_vkey(name, secret.public_key(), cosigner=True)}",
+        markup=False,
+        highlight=False,
     )
     typer.echo(f"http://{host}:{port}")
     uvicorn.run(app, host=host, port=port, log_level="warning")

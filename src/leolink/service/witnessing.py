@@ -29,9 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from leolink.api import (
+    SIZE_MEDIA_TYPE,
+    SignedCheckpoint,
+    Verifier,
+    add_checkpoint_body,
+    verifier_from_vkey,
+)
 from leolink.errors import InputError
-from leolink.policy.notes import SignedCheckpoint, Verifier, verifier_from_vkey
-from leolink.policy.witness import SIZE_MEDIA_TYPE, add_checkpoint_body
 from leolink.store import Store
 
 __all__ = [

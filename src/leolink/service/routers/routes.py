@@ -16,8 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from leolink.errors import InputError
-from leolink.network import (
+from leolink.api import (
     DEFAULT_MAX_ISL_KM,
     IslPattern,
     internet_route,
@@ -25,6 +24,7 @@ from leolink.network import (
     parse_lat_lon,
     route_on,
 )
+from leolink.errors import InputError
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
 from leolink.service.schemas import RouteOut
 from leolink.service.state import ServiceState, get_state

@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
+from leolink.api import parse_tile_index
 from leolink.errors import StoreError
-from leolink.policy.tiles import parse_tile_index
 from leolink.service.routers._common import errors
 from leolink.service.state import ServiceState, get_state
 from leolink.service.witnessing import published

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from leolink.policy.notes import SignedCheckpoint
+from leolink.api import SignedCheckpoint
 from leolink.service.routers._common import errors
 from leolink.service.state import ServiceState, get_state
 from leolink.service.witnessing import cosigners, published
