@@ -45,7 +45,8 @@ def test_the_type_checking_imports_say_what_the_table_says() -> None:
     )
     imported: dict[str, str] = {}
     for node in block.body:
-        assert isinstance(node, ast.ImportFrom) and node.module is not None
+        assert isinstance(node, ast.ImportFrom)
+        assert node.module is not None
         for alias in node.names:
             public = alias.asname or alias.name
             imported[public] = node.module + ("" if public == alias.name else f":{alias.name}")
