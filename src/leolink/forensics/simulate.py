@@ -20,10 +20,9 @@ What a dish says in each situation follows the dish API (its fields:
 policy restriction → state ``DISABLED`` with the restriction's ``UtDisablementCode``
 (``CELL_IS_DISABLED``, ``BLOCKED_AREA``, ...); GNSS jamming → no fix (``gps_valid`` false, no
 location, 0 GPS satellites) and, for 70 % of the dishes, ``DISABLED`` with ``UNKNOWN_LOCATION``
-(the others stay connected with more drops); spoofing (``spoof_share`` of the jammed dishes) → a valid-looking fix
-at a false place hundreds of km away; a ground outage → connected to satellites but no PoP
-reachable: state and outage cause ``NO_PINGS``, drop rate 1.
-"""
+(the others stay connected with more drops); spoofing (``spoof_share`` of the jammed dishes) → a
+valid-looking fix at a false place hundreds of km away; a ground outage → connected to
+satellites but no PoP reachable: state and outage cause ``NO_PINGS``, drop rate 1. """
 
 from __future__ import annotations
 
