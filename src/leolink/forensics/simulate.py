@@ -22,7 +22,8 @@ policy restriction → state ``DISABLED`` with the restriction's ``UtDisablement
 location, 0 GPS satellites) and, for 70 % of the dishes, ``DISABLED`` with ``UNKNOWN_LOCATION``
 (the others stay connected with more drops); spoofing (``spoof_share`` of the jammed dishes) → a
 valid-looking fix at a false place hundreds of km away; a ground outage → connected to
-satellites but no PoP reachable: state and outage cause ``NO_PINGS``, drop rate 1. """
+satellites but no PoP reachable: state and outage cause ``NO_PINGS``, drop rate 1.
+"""
 
 from __future__ import annotations
 
