@@ -100,7 +100,7 @@ if TYPE_CHECKING:
     from leolink.network.latency import ground_segment
     from leolink.network.links import IslPattern
     from leolink.network.routing import route_on
-    from leolink.network.sites import parse_lat_lon
+    from leolink.network.sites import parse_lat_lon, parse_route_endpoints
     from leolink.orbits.archive import (
         CatalogSnapshot,
         UpdateResult,
@@ -351,6 +351,7 @@ _EXPORTS: dict[str, str] = {
     "parse_isls": "leolink.network.hypatia",
     "parse_lat_lon": "leolink.network.sites",
     "parse_receipt": "leolink.policy.receipts",
+    "parse_route_endpoints": "leolink.network.sites",
     "parse_tile_index": "leolink.policy.tiles",
     "plan_sweep": "leolink.coverage.sweep",
     "positions": "leolink.orbits.snapshot:positions_at",
@@ -543,6 +544,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "parse_isls",
     "parse_lat_lon",
     "parse_receipt",
+    "parse_route_endpoints",
     "parse_tile_index",
     "plan_sweep",
     "positions",
