@@ -15,7 +15,9 @@ told after each commit that changed the policy (`Transactions.subscribe`).
 
 from __future__ import annotations
 
+import inspect
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -210,7 +212,8 @@ class Transactions:
         self._key_source = signing_key
         self._key = signing_key if isinstance(signing_key, Ed25519PrivateKey) else None
         self._key_lock = threading.Lock()
-        self._subscribers: list[Callable[[], None]] = []
+        self._subscribers: list[Callable[[], Callable[[], None] | None]] = []
+        self._subscribers_lock = threading.Lock()
         writer = engine.execution_options(**{WRITE_OPTION: True})
         reader = (
             engine.execution_options(isolation_level="REPEATABLE READ")
@@ -252,14 +255,31 @@ class Transactions:
 
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call ``callback()`` after every commit that changed the policy (the policy version
-        went up), in the writing thread; returns the function that unsubscribes it."""
-        self._subscribers.append(callback)
+        went up), in the writing thread; returns the function that unsubscribes it.
+
+        A bound method is held weakly (as `weakref.WeakMethod`), so that subscribing does not
+        keep its object alive: an object that is gone is no longer called.
+        """
+        ref: Callable[[], Callable[[], None] | None] = (
+            weakref.WeakMethod(callback) if inspect.ismethod(callback) else lambda: callback
+        )
+        with self._subscribers_lock:
+            self._subscribers.append(ref)
 
         def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
+            with self._subscribers_lock:
+                if ref in self._subscribers:
+                    self._subscribers.remove(ref)
 
         return unsubscribe
+
+    def _policy_changed(self) -> None:
+        with self._subscribers_lock:
+            self._subscribers = [ref for ref in self._subscribers if ref() is not None]
+            callbacks = [ref() for ref in self._subscribers]
+        for callback in callbacks:
+            if callback is not None:
+                callback()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -282,5 +302,4 @@ class Transactions:
         ) as uow:
             yield uow
         if uow.policy_changed and uow.records:
-            for callback in list(self._subscribers):
-                callback()
+            self._policy_changed()

@@ -80,7 +80,6 @@ def list_geofences(
 def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> GeofenceOut:
     """Create a geofence: in force at once if small, else proposed for a second operator."""
     fence = state.store.propose_geofence(spec_of(body), actor=who.actor, geofence_id=body.id)
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -126,7 +125,6 @@ def approve(
     fence = state.store.approve_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -142,7 +140,6 @@ def reject(
     fence = state.store.reject_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -161,5 +158,4 @@ def withdraw(
     fence = state.store.withdraw_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
