@@ -186,6 +186,7 @@ if TYPE_CHECKING:
     from leolink.policy.tlog import record_leaf, verify_log
     from leolink.policy.witness import (
         SIZE_MEDIA_TYPE,
+        AddCheckpoint,
         RefusedError,
         SplitViewError,
         WitnessState,
@@ -197,6 +198,7 @@ if TYPE_CHECKING:
 
 #: Public name -> the module that defines it, with ``:attribute`` where the name differs there.
 _EXPORTS: dict[str, str] = {
+    "AddCheckpoint": "leolink.policy.witness",
     "ApiKey": "leolink.policy.records",
     "AreaCellsStore": "leolink.policy._areas",
     "AreaStatistics": "leolink.coverage.merit",
@@ -390,6 +392,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
+    "AddCheckpoint",
     "ApiKey",
     "AreaCellsStore",
     "AreaStatistics",

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leolink.api import format_instant, parse_instant
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.policy import _cli_actor, _open
@@ -119,7 +118,14 @@ def compare_map(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Agreement of the policy in force at --at with a snapshot, per category and country."""
-    from leolink.api import compare_availability, comparison_map, compile_policy, seed_if_empty
+    from leolink.api import (
+        compare_availability,
+        comparison_map,
+        compile_policy,
+        format_instant,
+        parse_instant,
+        seed_if_empty,
+    )
 
     instant = parse_instant(at)
     snapshot = _snapshot(snapshot_path, published, None)

@@ -11,17 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import numpy.typing as npt
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from leolink.api import format_instant, parse_instant
 from leolink.cli._common import CatalogOption, DbOption, FormatOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
 
 if TYPE_CHECKING:  # the model, the store and the scenarios load when a command runs
+    import numpy as np
+    import numpy.typing as npt
+    from rich.progress import Progress
+
     from leolink.api import (
         Jamming,
         PolicyLog,
@@ -39,6 +39,8 @@ forensics_app = typer.Typer(
 
 
 def _progress() -> Progress:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -88,6 +90,7 @@ def _store_log(db: str | None) -> PolicyLog:
 def _stored_reports(db: str | None, start: str | None, end: str | None) -> ReportsRead:
     from leolink.api import (
         ReportsRead,
+        parse_instant,
     )
     from leolink.store import Store
 
@@ -267,6 +270,8 @@ def simulate(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Synthetic telemetry from a scenario, with noise; the hidden truth printed on stdout."""
+    import numpy as np
+
     from leolink.api import (
         CoverageModel,
         GroundOutage,
@@ -274,8 +279,10 @@ def simulate(
         Restriction,
         Simulation,
         cells_to_hex,
+        format_instant,
         load_catalog,
         load_scenario,
+        parse_instant,
         scenario_restrictions,
         simulate_reports,
         study_area,

@@ -12,21 +12,14 @@ comes from the embedded catalog unless ``--catalog`` names another or ``--no-sat
 from __future__ import annotations
 
 import getpass
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
-from leolink.api import (
-    AsOf,
-    CustomerClass,
-    GeofenceEffect,
-    GeofenceSpec,
-    format_instant,
-    parse_instant,
-)
+from leolink.api import AsOf, CustomerClass, GeofenceEffect
 from leolink.cli import audit
 from leolink.cli._common import (
     CatalogOption,
@@ -39,7 +32,9 @@ from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.demo import terminals_load_demo
 from leolink.errors import InputError
 
-if TYPE_CHECKING:  # the store, the sky and the scenarios load when a command runs
+if TYPE_CHECKING:  # the model, the store, the sky and the scenarios load when a command runs
+    import numpy as np
+
     from leolink.api import ScenarioClock, Sky, StepOutcome
     from leolink.store import Store
 
@@ -130,9 +125,16 @@ def check(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
-    from leolink.api import DEFAULT_APPROVER, DEFAULT_PROPOSER, decide_from, seed_if_empty
+    from leolink.api import (
+        DEFAULT_APPROVER,
+        DEFAULT_PROPOSER,
+        decide_from,
+        format_instant,
+        parse_instant,
+        seed_if_empty,
+    )
 
-    if not (np.isfinite(lat) and abs(lat) <= 90.0 and np.isfinite(lon) and abs(lon) <= 180.0):
+    if not (math.isfinite(lat) and abs(lat) <= 90.0 and math.isfinite(lon) and abs(lon) <= 180.0):
         raise InputError(
             f"--lat {lat} --lon {lon} is not a position: give a latitude within ±90 and a "
             "longitude within ±180 degrees (latitude first)"
@@ -185,6 +187,7 @@ def _write_receipt(
     decision: dict[str, Any],
 ) -> None:
     """Sign a receipt of ``decision`` (`leolink.policy.receipts`) and write it to ``path``."""
+    from leolink.api import format_instant
     from leolink.store.receipts import issue_receipt
 
     if path.is_dir() or not path.parent.is_dir():
@@ -300,6 +303,8 @@ def scenario_load(
 
 
 def _step_row(o: StepOutcome) -> dict[str, Any]:
+    from leolink.api import format_instant
+
     return {
         "step": o.step.number,
         "at": format_instant(o.step.at),
@@ -418,7 +423,7 @@ def geofence_impact_command(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
-    from leolink.api import geofence_impact
+    from leolink.api import GeofenceSpec, geofence_impact, parse_instant
 
     if geojson is None and cells is None:
         raise InputError("give the area: --geojson FILE and/or --cells CELL,CELL,...")

@@ -70,7 +70,6 @@ def register(state: StateDep, who: Manager, body: TerminalIn) -> TerminalOut:
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(terminal)
 
 
@@ -174,5 +173,4 @@ def suspend(
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(terminal)
