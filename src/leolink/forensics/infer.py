@@ -51,7 +51,8 @@ from leolink.arrays import BoolArray, CellArray, FloatArray, IntArray
 from leolink.forensics.reports import DISABLEMENT_CODES, OUTAGE_CAUSES, Reports, ns_to_instant
 from leolink.forensics.sky import CoverageModel
 from leolink.geo import grid
-from leolink.network.sites import great_circle_km, load_gateways, load_pops
+from leolink.network.homing import pop_for_places
+from leolink.network.sites import great_circle_km, load_gateways
 from leolink.time import format_instant
 
 __all__ = [
@@ -248,9 +249,25 @@ def _reachable(
     return np.asarray(ok, dtype=bool)
 
 
+def _terminal_time_order(terminal: IntArray, time_ns: IntArray) -> IntArray:
+    """The order that sorts reports by (terminal, time); files written per dish already are."""
+    if terminal.size > 1:
+        step = np.diff(terminal)
+        if (step >= 0).all() and (np.diff(time_ns)[step == 0] >= 0).all():
+            return np.arange(terminal.size)
+    return np.lexsort((time_ns, terminal))
+
+
+def _points_to_cells(lat_deg: FloatArray, lon_deg: FloatArray, resolution: int) -> CellArray:
+    """`grid.latlng_to_cells` over the distinct points only: h3 is called once per point, and
+    a dish that stays put reports the same fix all day."""
+    points, inverse = np.unique(lat_deg + 1j * lon_deg, return_inverse=True)
+    return grid.latlng_to_cells(points.real, points.imag, resolution)[inverse.ravel()]
+
+
 def locate(reports: Reports, resolution: int = grid.DEFAULT_RESOLUTION) -> Located:
     """Place each report (steps 1 and 2 of the module docstring)."""
-    order = np.lexsort((reports.time_ns, reports.terminal))
+    order = _terminal_time_order(reports.terminal, reports.time_ns)
     term = reports.terminal[order]
     t_ns = reports.time_ns[order]
     lat = reports.lat_deg[order]
@@ -265,7 +282,10 @@ def locate(reports: Reports, resolution: int = grid.DEFAULT_RESOLUTION) -> Locat
     jump = np.ones(fi.size, dtype=bool)
     if fi.size > 1:
         same = f_term[1:] == f_term[:-1]
-        d_km = great_circle_km(lat[fi[:-1]], lon[fi[:-1]], lat[fi[1:]], lon[fi[1:]])
+        a, b = fi[:-1], fi[1:]
+        moved = np.flatnonzero(same & ((lat[a] != lat[b]) | (lon[a] != lon[b])))
+        d_km = np.zeros(fi.size - 1)  # a dish that stays put repeats its fix: no trigonometry
+        d_km[moved] = great_circle_km(lat[a[moved]], lon[a[moved]], lat[b[moved]], lon[b[moved]])
         dt_h = np.maximum((t_ns[fi[1:]] - t_ns[fi[:-1]]) / 3.6e12, 1e-9)
         jump[1:] = ~same | ((d_km > MIN_JUMP_KM) & (d_km / dt_h > MAX_SPEED_KMH))
     seg = np.cumsum(jump) - 1
@@ -290,7 +310,7 @@ def locate(reports: Reports, resolution: int = grid.DEFAULT_RESOLUTION) -> Locat
     src = np.where(before >= 0, before, after)
     located = src >= 0
     cell = np.zeros(n, dtype=np.uint64)
-    cell[located] = grid.latlng_to_cells(lat[src[located]], lon[src[located]], resolution)
+    cell[located] = _points_to_cells(lat[src[located]], lon[src[located]], resolution)
 
     # 2. what each report says
     state = reports.state[order]
@@ -503,19 +523,32 @@ def _coverage(
 
 
 def _ground_sites(cells: CellArray) -> dict[str, Any]:
+    """The gateway nearest to the area's centre and the PoP Starlink homes it to."""
     lat, lon = grid.cells_to_latlng(cells)
     c_lat, c_lon = float(np.mean(lat)), float(np.mean(lon))
-    out: dict[str, Any] = {}
-    for kind, sites in (("gateway", load_gateways()), ("pop", load_pops())):
-        d = great_circle_km(c_lat, c_lon, sites.lat_deg, sites.lon_deg)
-        i = int(np.argmin(d))
-        out[f"nearest_{kind}"] = {
-            "id": sites.ids[i],
-            "name": sites.names[i],
+    gws = load_gateways()
+    d = great_circle_km(c_lat, c_lon, gws.lat_deg, gws.lon_deg)
+    i = int(np.argmin(d))
+    home = pop_for_places([c_lat], [c_lon])
+    j = int(home.pop[0])
+    return {
+        "nearest_gateway": {
+            "id": gws.ids[i],
+            "name": gws.names[i],
             "distance_km": round(float(d[i]), 1),
-        }
-    out["sites_source"] = "leolink.network.sites (gateways and PoPs as the network layer has them)"
-    return out
+        },
+        "assigned_pop": {
+            "id": home.pops.ids[j],
+            "name": home.pops.names[j],
+            "distance_km": round(
+                float(great_circle_km(c_lat, c_lon, home.pops.lat_deg[j], home.pops.lon_deg[j])),
+                1,
+            ),
+            "assignment": home.source[0],
+        },
+        "sites_source": "gateways: leolink.network.sites; PoP: Starlink's GeoIP feed "
+        "(leolink.network.homing.pop_for_places)",
+    }
 
 
 def _evidence(loc: Located, rows: IntArray, symptom: _Symptom) -> dict[str, Any]:
