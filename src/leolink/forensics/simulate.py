@@ -202,8 +202,8 @@ def simulate(sim: Simulation) -> Reports:
         spoof_lon[spoof_hit] = np.broadcast_to(lon[:, None] + j.spoof_offset_deg[1], shape)[
             spoof_hit
         ]
-    home = pop_for_places(lat, lon)
-    pops = home.pops
+    homing = pop_for_places(lat, lon)
+    pops = homing.pops
     ground = np.zeros(shape, dtype=bool)
     gateways = load_gateways() if sim.outages else None
     for o in sim.outages:
@@ -211,7 +211,7 @@ def simulate(sim: Simulation) -> Reports:
         if o.site_id in gateways.ids:
             homed = _nearest(gateways, lat, lon) == gateways.ids.index(o.site_id)
         elif o.site_id in pops.ids:
-            homed = home.pop == pops.ids.index(o.site_id)
+            homed = homing.pop == pops.ids.index(o.site_id)
         else:
             raise InputError(
                 f"ground outage site {o.site_id!r} is neither a gateway id (GS1, ...) nor a "
@@ -229,7 +229,7 @@ def simulate(sim: Simulation) -> Reports:
     state = np.full(shape, states.index("CONNECTED"), dtype=np.int64)
     code = np.full(shape, DISABLEMENT_CODES.index("OKAY"), dtype=np.int64)
     outage = np.full(shape, -1, dtype=np.int64)
-    pop_km = great_circle_km(lat, lon, pops.lat_deg[home.pop], pops.lon_deg[home.pop])
+    pop_km = great_circle_km(lat, lon, pops.lat_deg[homing.pop], pops.lon_deg[homing.pop])
     latency: FloatArray = np.asarray(
         25.0 + pop_km[:, None] / 100.0 + rng.lognormal(np.log(8.0), 0.5, shape), dtype=np.float64
     )
