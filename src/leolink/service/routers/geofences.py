@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from leolink.policy.commitments import SEALED_REASON
-from leolink.policy.records import ChangeState, Geofence, GeofenceSpec
+from leolink.api import SEALED_REASON, ChangeState, Geofence, GeofenceSpec
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import LimitQuery, errors, page
 from leolink.service.schemas import (
@@ -90,7 +89,6 @@ def list_geofences(
 def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> GeofenceOut:
     """Create a geofence: in force at once if small, else proposed for a second operator."""
     fence = state.store.propose_geofence(spec_of(body), actor=who.actor, geofence_id=body.id)
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -136,7 +134,6 @@ def approve(
     fence = state.store.approve_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -152,7 +149,6 @@ def reject(
     fence = state.store.reject_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -171,5 +167,4 @@ def withdraw(
     fence = state.store.withdraw_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
