@@ -34,29 +34,37 @@ from typing import Final
 import numpy as np
 
 from leolink import api
-from leolink.cache import LruCache
-from leolink.errors import InputError
-from leolink.geo import grid
-from leolink.network import Network
-from leolink.policy._areas import AreaCellsStore
-from leolink.policy.asof import ViewedDecision, known_at_for
-from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
-from leolink.policy.decide import Decision as EngineDecision
-from leolink.policy.decide import DecisionSettings
-from leolink.policy.impact import Impact, geofence_impact
-from leolink.policy.records import (
+from leolink.api import (
+    DEFAULT_RESOLUTION,
+    AreaCellsStore,
     AsOf,
+    BatchDecisions,
+    CompiledPolicy,
+    DecisionSettings,
     GeofenceSpec,
+    Impact,
+    LruCache,
+    Network,
     PolicyHistory,
     PolicySnapshot,
     PositionReport,
+    Sky,
     Terminal,
+    ViewedDecision,
+    cells_to_hex,
+    cells_to_latlng,
+    check_resolution,
+    compile_policy,
+    decide_batch,
+    geofence_impact,
+    known_at_for,
+    parse_instant,
 )
-from leolink.policy.sky import Sky
+from leolink.api import Decision as EngineDecision
+from leolink.errors import InputError
 from leolink.service import boxes
 from leolink.store import Store
 from leolink.store.checks import check_geofence_spec
-from leolink.time import parse_instant
 
 __all__ = [
     "IMPACT_CELL_STEPS",
@@ -206,7 +214,7 @@ class Decider:
         that cells x steps stays within `IMPACT_CELL_STEPS` (the result says which step).
         """
         size_km2 = check_geofence_spec(spec).size_km2  # refuses a malformed spec first
-        cells_estimate = size_km2 / boxes.average_cell_area_km2(grid.DEFAULT_RESOLUTION)
+        cells_estimate = size_km2 / boxes.average_cell_area_km2(DEFAULT_RESOLUTION)
         if cells_estimate > IMPACT_MAX_CELLS:
             raise InputError(
                 f"the area of {spec.name!r} ({size_km2:,.0f} km², about {cells_estimate:,.0f} "
@@ -253,7 +261,7 @@ class Decider:
             reports += mine
         position = {tid: k for k, tid in enumerate(ids)}
         batch = decide_batch(
-            policy.compiled_at(grid.DEFAULT_RESOLUTION, known_at),
+            policy.compiled_at(DEFAULT_RESOLUTION, known_at),
             np.asarray([r[0] for r in rows], dtype=np.float64),
             np.asarray([r[1] for r in rows], dtype=np.float64),
             np.asarray([r[2] for r in rows], dtype="datetime64[ns]"),
@@ -276,10 +284,10 @@ class Decider:
     ) -> CellQuery:
         """Policy decisions at the centres of the box's cells (no sky), for the availability
         map; `leolink.service.boxes.TooManyCells` above ``max_cells``."""
-        res = grid.check_resolution(resolution)
+        res = check_resolution(resolution)
         cells = boxes.box(west, south, east, north).cells(res, max_cells)
         policy = self.policy()
-        lat, lon = grid.cells_to_latlng(cells)
+        lat, lon = cells_to_latlng(cells)
         batch = decide_batch(
             policy.compiled_at(res),
             lat,
@@ -287,4 +295,4 @@ class Decider:
             at,
             settings=DecisionSettings(resolution=res),
         )
-        return CellQuery(at, res, policy.version, grid.cells_to_hex(cells), batch)
+        return CellQuery(at, res, policy.version, cells_to_hex(cells), batch)

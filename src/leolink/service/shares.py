@@ -27,8 +27,7 @@ from typing import Any, Final, TypeVar
 import anyio
 from fastapi import Request
 
-from leolink.cache import LruCache
-from leolink.limits import CLIENT_SHARE
+from leolink.api import CLIENT_SHARE, LruCache
 from leolink.service.problems import ProblemError
 from leolink.store import Store
 
