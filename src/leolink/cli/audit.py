@@ -175,7 +175,7 @@ def audit_verify(
             # or the default one), never a key recorded in the database under test.
             verifier = _verifier(public_key) if public_key else store.log_verifier()
             chain = store.verify([verifier.key], log_key=verifier, earlier=earlier)
-            result = chain.to_dict()
+            result = dict(chain.to_dict())
             result["tables"] = [c.to_dict() for c in table_checks(store.engine, verifier)]
         differing = [t for t in result["tables"] if not t["ok"]]
         if differing and result["ok"]:
