@@ -175,12 +175,11 @@ def audit_verify(
             # or the default one), never a key recorded in the database under test.
             verifier = _verifier(public_key) if public_key else store.log_verifier()
             chain = store.verify([verifier.key], log_key=verifier, earlier=earlier)
-            result = dict(chain.to_dict())
-            result["tables"] = [c.to_dict() for c in table_checks(store.engine, verifier)]
-        differing = [t for t in result["tables"] if not t["ok"]]
+            checks = table_checks(store.engine, verifier)
+        result = {**chain.to_dict(), "tables": [c.to_dict() for c in checks]}
+        differing = [str(c.first_difference) for c in checks if not c.ok]
         if differing and result["ok"]:
-            result["ok"] = False
-            result["reason"] = "; ".join(t["first_difference"] for t in differing)
+            result.update(ok=False, reason="; ".join(differing))
     emit(result, fmt, title="Audit log")
     if not result["ok"]:
         raise typer.Exit(1)
