@@ -16,11 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leolink.api import (
-    AuditRecord,
-    SignedCheckpoint,
-    Verifier,
-)
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit
 from leolink.errors import InputError
@@ -158,19 +153,28 @@ def audit_verify(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Verify the log: chain, Merkle tree, signed checkpoints, and that it extends every
-    ``--checkpoint`` given; exit 1 when it does not, naming the first bad record."""
+    ``--checkpoint`` given; exit 1 when it does not, naming the first bad record.  With a
+    store, also every table that holds state: the logged ones replayed from the records,
+    the derived ones (witnessed checkpoints, compiled areas) computed again, each with its
+    first difference (``tables``)."""
     earlier = _checkpoints(checkpoint)
     if url is not None:
         result = _verify_url(url, _verifier(public_key), earlier)
     elif log is not None:
         result = _verify_saved(log, _verifier(public_key), earlier)
     else:
+        from leolink.store.replay import table_checks
+
         with _existing_store(db, signing_key) as store:
             # Without --public-key: the public half of the operator's own key file (--signing-key
             # or the default one), never a key recorded in the database under test.
             verifier = _verifier(public_key) if public_key else store.log_verifier()
             chain = store.verify([verifier.key], log_key=verifier, earlier=earlier)
-        result = chain.to_dict()
+            checks = table_checks(store.engine, verifier)
+        result = {**chain.to_dict(), "tables": [c.to_dict() for c in checks]}
+        differing = [str(c.first_difference) for c in checks if not c.ok]
+        if differing and result["ok"]:
+            result.update(ok=False, reason="; ".join(differing))
     emit(result, fmt, title="Audit log")
     if not result["ok"]:
         raise typer.Exit(1)
