@@ -82,7 +82,14 @@ if TYPE_CHECKING:
         geojson_to_cells,
     )
     from leolink.jobs.executor import make_executor
-    from leolink.limits import COMMAND_LINE_LIMITS, SERVICE_LIMITS, WorkLimits, describe_limits
+    from leolink.limits import (
+        CLIENT_SHARE,
+        COMMAND_LINE_LIMITS,
+        SERVICE_LIMITS,
+        ClientShare,
+        WorkLimits,
+        describe_limits,
+    )
     from leolink.network import (
         CountryRtt,
         LatencyRow,
@@ -205,12 +212,14 @@ _EXPORTS: dict[str, str] = {
     "AsOf": "leolink.policy.records",
     "AuditRecord": "leolink.policy.audit",
     "BatchDecisions": "leolink.policy.batch",
+    "CLIENT_SHARE": "leolink.limits",
     "COMMAND_LINE_LIMITS": "leolink.limits",
     "Catalog": "leolink.orbits.catalog",
     "CatalogSnapshot": "leolink.orbits.archive",
     "CellArray": "leolink.arrays",
     "CellStatusChange": "leolink.policy.records",
     "ChangeState": "leolink.policy.records",
+    "ClientShare": "leolink.limits",
     "Code": "leolink.policy.decide",
     "CompiledPolicy": "leolink.policy.batch",
     "Country": "leolink.geo.countries",
@@ -399,12 +408,14 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "AsOf",
     "AuditRecord",
     "BatchDecisions",
+    "CLIENT_SHARE",
     "COMMAND_LINE_LIMITS",
     "Catalog",
     "CatalogSnapshot",
     "CellArray",
     "CellStatusChange",
     "ChangeState",
+    "ClientShare",
     "Code",
     "CompiledPolicy",
     "Country",
