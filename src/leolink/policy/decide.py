@@ -88,6 +88,7 @@ from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import all_countries, countries_at
 from leolink.policy._areas import area_contains, fence_area
+from leolink.policy.commitments import SEALED_REASON
 from leolink.policy.records import (
     CellEffect,
     CellStatusChange,
@@ -280,20 +281,22 @@ def _who(fence: Geofence) -> str:
 
 def _fence_rule(fence: Geofence, terminal: Terminal | None, members: frozenset[str]) -> FiredRule:
     name = f"{fence.name!r} ({fence.id})"
+    # A decision is public: a sealed fence's reason is for auditors (`policy.commitments`).
+    reason = SEALED_REASON if fence.sealed else fence.reason
     if fence.effect is GeofenceEffect.DENY:
         code = geofence_code(fence)
         what = "cells switched off" if code is Code.CELL_IS_DISABLED else "service denied in area"
         return FiredRule(
             code,
             f"geofence:{fence.id}",
-            f"{what} {name}, {_window(fence)}; {_who(fence)}: {fence.reason}",
+            f"{what} {name}, {_window(fence)}; {_who(fence)}: {reason}",
         )
     who = "a new terminal is" if terminal is None else f"terminal {terminal.id} is"
     return FiredRule(
         Code.BLOCKED_AREA,
         f"allowlist:{fence.id}",
         f"only registered terminals get service in {name}, {_window(fence)}, and {who} not "
-        f"among its {len(members)}; {_who(fence)}: {fence.reason}",
+        f"among its {len(members)}; {_who(fence)}: {reason}",
     )
 
 

@@ -21,7 +21,7 @@ from leolink.service.schemas import (
 )
 from leolink.service.state import ServiceState, get_state
 
-__all__ = ["geofence_out", "router", "spec_of"]
+__all__ = ["geofence_out", "may_open_sealed", "router", "spec_of"]
 
 router = APIRouter(prefix="/v1/geofences", tags=["geofences"])
 
@@ -38,10 +38,15 @@ def geofence_out(fence: Geofence, who: Principal | None = None) -> GeofenceOut:
     fields = fence.to_dict()
     text = fields.pop("area_geojson")
     fields["area"] = None if text is None else json.loads(text)
-    privileged = who is None or who.may(Permission.READ_AUDIT) or who.may(Permission.MANAGE_POLICY)
-    if fence.sealed and not privileged:
+    if fence.sealed and not may_open_sealed(who):
         fields.update(area=None, cells=[], reason=SEALED_REASON)
     return GeofenceOut.model_validate(fields)
+
+
+def may_open_sealed(who: Principal | None) -> bool:
+    """Whether ``who`` (None: a route that already required managing policy) may read a sealed
+    fence's area, cells and reason: auditors and operators, not viewers."""
+    return who is None or who.may(Permission.READ_AUDIT) or who.may(Permission.MANAGE_POLICY)
 
 
 def spec_of(body: GeofenceProposal) -> GeofenceSpec:
@@ -70,8 +75,13 @@ def list_geofences(
     after: Annotated[str | None, Query(max_length=64, description="Cursor: a geofence id.")] = None,
     limit: LimitQuery = None,
 ) -> Page[GeofenceOut]:
-    """Geofences by id, optionally in one state and/or listing one H3 cell."""
+    """Geofences by id, optionally in one state and/or listing one H3 cell.
+
+    A sealed fence's cells are not shown to a viewer, so ``cell`` never matches one for a
+    viewer either: otherwise asking cell by cell would rebuild the area the seal hides."""
     fences = state.store.geofences(state=fence_state, cell=cell)
+    if cell is not None and not may_open_sealed(who):
+        fences = [f for f in fences if not f.sealed]
     items, nxt = page(fences, lambda f: f.id, after, limit or state.limits.page_default)
     return Page[GeofenceOut](items=[geofence_out(f, who) for f in items], next=nxt)
 

@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import base64
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
-from leolink.errors import StoreError
 from leolink.policy.tiles import parse_tile_index
+from leolink.service.problems import ProblemError
 from leolink.service.routers._common import errors
 from leolink.service.state import ServiceState, get_state
 from leolink.service.witnessing import published
@@ -58,16 +59,26 @@ def checkpoint(state: StateDep) -> Response:
     with a witness policy, the newest one its witnesses have cosigned (503 while none has)."""
     cp = published(state.store, state.witness_policy)
     if cp is None:
-        raise StoreError(_not_yet_witnessed(state))
+        raise _not_yet_witnessed(state)
     return Response(cp.note(), media_type="text/plain; charset=utf-8")
 
 
-def _not_yet_witnessed(state: ServiceState) -> str:
+def _not_yet_witnessed(state: ServiceState) -> ProblemError:
+    """The 503 ``not-yet-witnessed`` problem: the log is fine, its witnesses have not yet
+    cosigned any checkpoint as the policy requires (they are down, or the service has just
+    started); ``Retry-After`` is one publication round."""
     policy = state.witness_policy
     assert policy is not None
-    return (
+    interval_s = state.publisher.interval_s if state.publisher is not None else 2.0
+    return ProblemError(
+        503,
+        "not-yet-witnessed",
+        "No checkpoint is cosigned by enough witnesses yet",
         f"no checkpoint has been cosigned by {policy.quorum} of the {len(policy.witnesses)} "
-        "witnesses yet (see /v1/log/witnesses); decisions and writes go on meanwhile"
+        "witnesses yet (see /v1/log/witnesses for what each last cosigned); decisions and "
+        "writes go on meanwhile, and the next publication round covers every record",
+        extra={"quorum": policy.quorum, "witnesses": len(policy.witnesses)},
+        headers={"Retry-After": str(max(1, math.ceil(interval_s)))},
     )
 
 
