@@ -48,6 +48,7 @@ __all__ = [
     "area_key",
     "compiled_area_cells",
     "fence_area",
+    "keep_compiled_area",
 ]
 
 
@@ -326,3 +327,22 @@ def compiled_area_cells(
         return found
     compilations += 1
     return area_cells(area, res)
+
+
+def keep_compiled_area(area: FenceArea, resolution: int, store: AreaCellsStore) -> None:
+    """Make sure ``store`` keeps ``area`` compiled at ``resolution`` (at a proposal): compiled
+    here unless this process or ``store`` has it, saved unless ``store`` has it already.
+
+    Unlike `compiled_area_cells`, a hit in this process's cache does not stand for the
+    store: the same area may have been compiled for another store, or for none.
+    """
+    global compilations
+    res = grid.check_resolution(resolution)
+    if store.load(area.key, res) is not None:
+        return
+    kept = _COMPILED.get((area.key, res))
+    if kept is None:
+        compilations += 1
+        kept = area_cells(area, res)
+    store.save(area.key, res, CompiledCells(kept[0], kept[1], area.geometry_wkb()))
+    _COMPILED.get_or_compute((area.key, res), lambda: kept)
