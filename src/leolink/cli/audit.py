@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,14 +19,12 @@ import typer
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit
 from leolink.errors import InputError
-from leolink.policy.audit import AuditRecord, record_from_dict
-from leolink.policy.merkle import verify_consistency, verify_inclusion
-from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint, verifier_from_vkey
-from leolink.policy.tlog import record_leaf, verify_log
 
-if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) loads when a command runs
+if TYPE_CHECKING:  # the log's model and the store (SQLAlchemy, Alembic) load when a command runs
     from sqlalchemy.engine import URL
 
+    from leolink.policy.audit import AuditRecord
+    from leolink.policy.notes import SignedCheckpoint, Verifier
     from leolink.store import Store
 
 __all__ = ["register"]
@@ -100,6 +96,8 @@ def _require_schema(url: URL) -> None:
 
 
 def _verifier(public_key: str | None) -> Verifier:
+    from leolink.policy.notes import verifier_from_vkey
+
     if public_key is None:
         raise InputError(
             "give --public-key (the log's verifier key, as `leolink audit public-key` prints "
@@ -111,6 +109,8 @@ def _verifier(public_key: str | None) -> Verifier:
 
 
 def _checkpoints(paths: list[Path] | None) -> list[SignedCheckpoint]:
+    from leolink.policy.notes import parse_checkpoint
+
     out = []
     for path in paths or []:
         if not path.is_file():
@@ -173,6 +173,8 @@ def audit_verify(
 
 
 def _verify_saved(path: Path, verifier: Verifier, cps: list[SignedCheckpoint]) -> dict[str, Any]:
+    from leolink.policy.tlog import verify_log
+
     if not path.is_file():
         raise InputError(f"--log {path}: no such file")
     if not cps:
@@ -194,6 +196,8 @@ def _verify_saved(path: Path, verifier: Verifier, cps: list[SignedCheckpoint]) -
 
 
 def _read_log(path: Path) -> list[AuditRecord]:
+    from leolink.policy.audit import record_from_dict
+
     records = []
     with path.open(encoding="utf-8") as lines:
         for n, line in enumerate(lines, 1):
@@ -207,6 +211,9 @@ def _read_log(path: Path) -> list[AuditRecord]:
 
 
 def _get(url: str) -> bytes:
+    import urllib.error
+    import urllib.request  # with ssl and http.client: only when a command reads a service
+
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
             body: bytes = response.read()
@@ -216,6 +223,9 @@ def _get(url: str) -> bytes:
 
 
 def _verify_url(base: str, verifier: Verifier, earlier: list[SignedCheckpoint]) -> dict[str, Any]:
+    from leolink.policy.merkle import verify_consistency
+    from leolink.policy.notes import parse_checkpoint
+
     if not base.startswith(("http://", "https://")):
         raise InputError(f"--url {base!r} must be an http:// or https:// address")
     base = base.rstrip("/")
@@ -266,6 +276,9 @@ def audit_prove(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Prove that record ``--seq`` is in the log's newest signed checkpoint; exit 1 if not."""
+    from leolink.policy.merkle import verify_inclusion
+    from leolink.policy.tlog import record_leaf
+
     with _existing_store(db, signing_key) as store:
         verifier = _verifier(public_key) if public_key else store.log_verifier()
         cp = store.latest_checkpoint()

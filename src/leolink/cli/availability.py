@@ -21,7 +21,6 @@ from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.policy import _cli_actor, _open
 from leolink.errors import InputError
-from leolink.time import format_instant, parse_instant
 
 if TYPE_CHECKING:  # the policy engine and the map's drawing load when a command runs
     from leolink.policy.availability import MapSnapshot
@@ -127,6 +126,7 @@ def compare_map(
     from leolink.policy.availability_map import comparison_map
     from leolink.policy.batch import compile_policy
     from leolink.policy.defaults import seed_if_empty
+    from leolink.time import format_instant, parse_instant
 
     instant = parse_instant(at)
     snapshot = _snapshot(snapshot_path, published, None)

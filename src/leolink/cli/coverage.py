@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
 from leolink.cli._common import (
@@ -33,6 +32,8 @@ from leolink.errors import InputError, RegionError
 from leolink.limits import COMMAND_LINE_LIMITS, describe_limits
 
 if TYPE_CHECKING:  # the model loads when the command runs, not for --help
+    import numpy as np
+
     from leolink import api
 
 #: Sweeps of at least this many cell-instants show a progress bar (when stderr is a terminal).
@@ -125,6 +126,8 @@ def _write_parquet(result: api.SweepResult, summary: dict[str, Any], path: Path)
 
 
 def _json_safe(value: Any) -> Any:
+    import numpy as np
+
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

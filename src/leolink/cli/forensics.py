@@ -11,17 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import numpy.typing as npt
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from leolink.cli._common import CatalogOption, DbOption, FormatOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.time import format_instant, parse_instant
 
 if TYPE_CHECKING:  # the model, the store and the scenarios load when a command runs
+    import numpy as np
+    import numpy.typing as npt
+    from rich.progress import Progress
+
     from leolink import forensics as fx
 
 __all__ = ["register"]
@@ -34,6 +34,8 @@ forensics_app = typer.Typer(
 
 
 def _progress() -> Progress:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -77,6 +79,7 @@ def _store_log(db: str | None) -> fx.PolicyLog:
 def _stored_reports(db: str | None, start: str | None, end: str | None) -> fx.ReportsRead:
     from leolink import forensics as fx
     from leolink.store import Store
+    from leolink.time import parse_instant
 
     if start is None or end is None:
         raise InputError(
@@ -246,10 +249,13 @@ def simulate(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Synthetic telemetry from a scenario, with noise; the hidden truth printed on stdout."""
+    import numpy as np
+
     from leolink import forensics as fx
     from leolink.geo import grid
     from leolink.orbits.loading import load_catalog
     from leolink.policy.scenarios import load_scenario
+    from leolink.time import format_instant, parse_instant
 
     sc = load_scenario(scenario)
     hidden = fx.scenario_restrictions(sc)

@@ -12,12 +12,12 @@ comes from the embedded catalog unless ``--catalog`` names another or ``--no-sat
 from __future__ import annotations
 
 import getpass
+import math
 import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
 from leolink.cli import audit
@@ -31,11 +31,13 @@ from leolink.cli._common import (
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.demo import terminals_load_demo
 from leolink.errors import InputError
-from leolink.policy.records import AsOf, CustomerClass, GeofenceEffect, GeofenceSpec
-from leolink.time import format_instant, parse_instant
+from leolink.policy.vocabulary import AsOf, CustomerClass, GeofenceEffect
 
-if TYPE_CHECKING:  # the store, the sky and the scenarios load when a command runs
+if TYPE_CHECKING:  # the model, the store, the sky and the scenarios load when a command runs
+    import numpy as np
+
     from leolink.policy.impact import ImpactEstimate
+    from leolink.policy.records import GeofenceSpec
     from leolink.policy.scenarios import ScenarioClock, StepOutcome
     from leolink.policy.sky import Sky
     from leolink.store import Store
@@ -129,8 +131,9 @@ def check(
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
     from leolink.policy.defaults import DEFAULT_APPROVER, DEFAULT_PROPOSER, seed_if_empty
     from leolink.policy.sources import decide_from
+    from leolink.time import format_instant, parse_instant
 
-    if not (np.isfinite(lat) and abs(lat) <= 90.0 and np.isfinite(lon) and abs(lon) <= 180.0):
+    if not (math.isfinite(lat) and abs(lat) <= 90.0 and math.isfinite(lon) and abs(lon) <= 180.0):
         raise InputError(
             f"--lat {lat} --lon {lon} is not a position: give a latitude within ±90 and a "
             "longitude within ±180 degrees (latitude first)"
@@ -198,6 +201,7 @@ def _write_receipt(
 ) -> None:
     """Sign a receipt of ``decision`` (`leolink.policy.receipts`) and write it to ``path``."""
     from leolink.store.receipts import issue_receipt
+    from leolink.time import format_instant
 
     if path.is_dir() or not path.parent.is_dir():
         raise InputError(f"--receipt {path}: give a file in an existing folder")
@@ -313,6 +317,8 @@ def scenario_load(
 
 
 def _step_row(o: StepOutcome) -> dict[str, Any]:
+    from leolink.time import format_instant
+
     return {
         "step": o.step.number,
         "at": format_instant(o.step.at),
@@ -527,6 +533,9 @@ def _impact_spec(
     end: str | None,
 ) -> GeofenceSpec:
     """The spec ``geofence impact`` previews, from its options."""
+    from leolink.policy.records import GeofenceSpec
+    from leolink.time import parse_instant
+
     area = None
     if geojson is not None:
         try:

@@ -17,7 +17,7 @@ import typer
 
 from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
-from leolink.policy.records import Role
+from leolink.policy.vocabulary import Role
 
 if TYPE_CHECKING:
     from leolink.store import Store

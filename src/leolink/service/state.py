@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -124,6 +125,7 @@ class ServiceState:
     )
     #: Turns to sweep (`ServiceLimits.max_concurrent_sweeps`).
     sweep_turns: threading.BoundedSemaphore = field(init=False)
+    _unsubscribe: Callable[[], None] = field(init=False, repr=False)
     #: The bound on refused writes logged (`leolink.service.refusals`).
     refusals: RefusalLimiter = field(default_factory=RefusalLimiter)
     #: Who must cosign a checkpoint before it is published (None: publish the log's own).
@@ -176,6 +178,8 @@ class ServiceState:
     def __post_init__(self) -> None:
         self.decider = self._decider()
         self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
+        # Every write that changes the policy, through any route, says so here once.
+        self._unsubscribe = self.store.subscribe(self.policy_changed)
 
     def use_catalog(self, catalog: api.Catalog) -> None:
         """Compute with ``catalog`` from now on (a refreshed one): the positions, networks and
@@ -200,11 +204,13 @@ class ServiceState:
         )
 
     def policy_changed(self) -> None:
-        """Re-read the policy before the next decision: a change was made through this process."""
+        """Re-read the policy before the next decision: a change was made through this process
+        (the store calls it after each commit that changed the policy, `Store.subscribe`)."""
         self.decider.policy_changed()
 
     def close(self) -> None:
-        """Release the store if this state opened it."""
+        """Stop listening to the store, and release it if this state opened it."""
+        self._unsubscribe()
         if self.owns_store:
             self.store.close()
 

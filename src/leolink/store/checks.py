@@ -22,17 +22,15 @@ from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import (
     InputError,
     LimitError,
-    PolicyStateError,
     RegionError,
     TimeWindowError,
-    TwoPersonRuleError,
 )
 from leolink.geo import grid
 from leolink.geo.countries import get_country
 from leolink.geo.regions import geojson_to_geometry, geojson_vertices
 from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.policy.audit import canonical_json
-from leolink.policy.records import ChangeState, CustomerClass, GeofenceEffect, GeofenceSpec
+from leolink.policy.records import CustomerClass, GeofenceEffect, GeofenceSpec
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
@@ -53,9 +51,6 @@ __all__ = [
     "instant",
     "iso_alpha2",
     "person_key",
-    "require_proposed",
-    "require_proposer",
-    "require_second_person",
     "ring_area_km2",
     "same_person",
     "to_us",
@@ -419,12 +414,6 @@ def check_positions(
     return [times[i] for i in t_idx.ravel().tolist()], lat.ravel(), lon.ravel()
 
 
-def require_proposed(what: str, state: ChangeState) -> None:
-    """Refuse to decide a change that is no longer proposed."""
-    if state is not ChangeState.PROPOSED:
-        raise PolicyStateError(f"{what} is {state.value}, not proposed: it cannot be decided again")
-
-
 #: Characters that draw nothing, besides the general categories Cf (format: zero-width space,
 #: joiners, bidirectional marks, soft hyphen) and Cc (controls), which are dropped whole: the
 #: Default_Ignorable_Code_Point property of Unicode's DerivedCoreProperties.txt (Unicode 15.1)
@@ -461,23 +450,3 @@ def same_person(a: str, b: str) -> bool:
     """Actor names compared as people would: case, spacing, compatibility forms and invisible
     characters do not make two people (`person_key`)."""
     return person_key(a) == person_key(b)
-
-
-def require_second_person(what: str, proposer: str, actor: str, decision: ChangeState) -> None:
-    """The two-person rule: whoever proposed a change cannot approve or reject it."""
-    if same_person(proposer, actor):
-        verb = "approve" if decision is ChangeState.APPROVED else "reject"
-        hint = "" if decision is ChangeState.APPROVED else " (withdraw it instead)"
-        raise TwoPersonRuleError(
-            f"{actor!r} proposed {what} and cannot {verb} it{hint}: a second, different operator "
-            "must decide (two-person rule)"
-        )
-
-
-def require_proposer(what: str, proposer: str, actor: str) -> None:
-    """Only the proposer withdraws a proposal (others reject it)."""
-    if not same_person(proposer, actor):
-        raise PolicyStateError(
-            f"only its proposer {proposer!r} can withdraw {what} while it is proposed; "
-            f"{actor!r} can reject it instead"
-        )

@@ -118,7 +118,6 @@ def propose(state: StateDep, who: Manager, body: CellStatusProposal) -> CellStat
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(change)
 
 
@@ -131,7 +130,6 @@ def _decision(name: str, doc: str) -> Any:
 
     def decide(state: StateDep, who: Manager, change_id: ChangeId, body: Reason) -> CellStatusOut:
         change = getattr(state.store, method)(change_id, actor=who.actor, reason=body.reason)
-        state.policy_changed()
         return _out(change)
 
     decide.__doc__ = doc

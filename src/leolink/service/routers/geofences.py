@@ -90,7 +90,6 @@ def list_geofences(
 def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> GeofenceOut:
     """Create a geofence: in force at once if small, else proposed for a second operator."""
     fence = state.store.propose_geofence(spec_of(body), actor=who.actor, geofence_id=body.id)
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -149,7 +148,6 @@ def approve(
     fence = state.store.approve_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -165,7 +163,6 @@ def reject(
     fence = state.store.reject_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -184,5 +181,4 @@ def withdraw(
     fence = state.store.withdraw_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)

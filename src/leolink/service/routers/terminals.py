@@ -71,7 +71,6 @@ def register(state: StateDep, who: Manager, body: TerminalIn) -> TerminalOut:
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(terminal)
 
 
@@ -175,5 +174,4 @@ def suspend(
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(terminal)

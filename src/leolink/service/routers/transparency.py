@@ -1,6 +1,7 @@
 """The public transparency log: read-only, no key needed (c2sp.org/tlog-tiles layout).
 
-* ``GET /v1/log/checkpoint`` — the newest signed checkpoint note (text/plain).
+* ``GET /v1/log/checkpoint`` — the newest published checkpoint note (text/plain): with a witness
+  policy, the newest its witnesses cosigned; ``/v1/log/checkpoint/newest`` — the newest signed.
 * ``GET /v1/log/tile/{L}/{N}`` and ``/v1/log/tile/entries/{N}`` — hash and entry tiles; an
   entry is the 32-byte hash of a record, which commits to the record without revealing it
   (auditors read the records themselves at ``/v1/audit`` and check them against these).
@@ -61,6 +62,14 @@ def checkpoint(state: StateDep) -> Response:
     if cp is None:
         raise _not_yet_witnessed(state)
     return Response(cp.note(), media_type="text/plain; charset=utf-8")
+
+
+@router.get("/checkpoint/newest", response_class=Response, responses=errors())
+def newest_checkpoint(state: StateDep) -> Response:
+    """The log's newest signed checkpoint, whether or not witnesses have cosigned it yet: what
+    a pulling witness fetches (`leolink witness follow`).  Readers who trust witnesses read
+    ``/v1/log/checkpoint``."""
+    return Response(state.store.latest_checkpoint().note(), media_type="text/plain; charset=utf-8")
 
 
 def _not_yet_witnessed(state: ServiceState) -> ProblemError:
