@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leolink.api import COMMAND_LINE_LIMITS, describe_limits
 from leolink.cli._common import (
     CatalogOption,
     FormatOption,
@@ -29,7 +30,6 @@ from leolink.cli._common import (
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError, RegionError
-from leolink.limits import COMMAND_LINE_LIMITS, describe_limits
 
 if TYPE_CHECKING:  # the model loads when the command runs, not for --help
     import numpy as np
@@ -143,7 +143,7 @@ def _write_geojson(result: api.SweepResult, summary: dict[str, Any], path: Path)
     """A FeatureCollection of the cells (polygons cut at the antimeridian), one at a time."""
     import shapely
 
-    from leolink.geo.grid import cells_to_polygons
+    from leolink.api import cells_to_polygons
 
     columns = result.columns()
     names = list(columns)
@@ -290,8 +290,7 @@ def coverage(
     max_elevation_deg are extremes over cells.
     """
     from leolink import api
-    from leolink.coverage.maps import figure_label, map_figures
-    from leolink.jobs import make_executor
+    from leolink.api import figure_label, make_executor, map_figures
 
     # Everything is checked before any cell is swept or any worker started.
     instants = api.count_instants(start, end, step_s)

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 
+from leolink.api import CustomerClass, Plan, TerminalState
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.policy.vocabulary import CustomerClass, Plan, TerminalState
 
 if TYPE_CHECKING:  # the model and the store load when a command runs
     import numpy as np
@@ -103,7 +103,7 @@ def load_demo(store: Store, now: np.datetime64, *, actor: str = DEMO_ACTOR) -> d
     """
     import numpy as np
 
-    from leolink.time import format_instant
+    from leolink.api import format_instant
 
     taken = {t.id for t in store.terminals()}
     registered, skipped, reports, suspended = [], [], 0, 0
@@ -160,8 +160,8 @@ def terminals_load_demo(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Register the synthetic demo fleet (account 'demo') with its position reports, audited."""
+    from leolink.api import parse_instant
     from leolink.store import Store
-    from leolink.time import parse_instant
 
     now = parse_instant(at)
     with Store.open(db, signing_key=signing_key) as store:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from leolink.api import AsOf, CustomerClass, GeofenceEffect
 from leolink.cli import audit
 from leolink.cli._common import (
     CatalogOption,
@@ -31,15 +32,11 @@ from leolink.cli._common import (
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.demo import terminals_load_demo
 from leolink.errors import InputError
-from leolink.policy.vocabulary import AsOf, CustomerClass, GeofenceEffect
 
 if TYPE_CHECKING:  # the model, the store, the sky and the scenarios load when a command runs
     import numpy as np
 
-    from leolink.policy.impact import ImpactEstimate
-    from leolink.policy.records import GeofenceSpec
-    from leolink.policy.scenarios import ScenarioClock, StepOutcome
-    from leolink.policy.sky import Sky
+    from leolink.api import GeofenceSpec, ImpactEstimate, ScenarioClock, Sky, StepOutcome
     from leolink.store import Store
 
 __all__ = ["register"]
@@ -82,7 +79,7 @@ def _sky(
     min_elevation_deg: float | None,
     at: np.datetime64 | None = None,
 ) -> Sky | None:
-    from leolink.policy.sky import DEFAULT_MIN_ELEVATION_DEG, Sky
+    from leolink.api import DEFAULT_MIN_ELEVATION_DEG, Sky
 
     if no_satellites:
         return None
@@ -129,9 +126,14 @@ def check(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
-    from leolink.policy.defaults import DEFAULT_APPROVER, DEFAULT_PROPOSER, seed_if_empty
-    from leolink.policy.sources import decide_from
-    from leolink.time import format_instant, parse_instant
+    from leolink.api import (
+        DEFAULT_APPROVER,
+        DEFAULT_PROPOSER,
+        decide_from,
+        format_instant,
+        parse_instant,
+        seed_if_empty,
+    )
 
     if not (math.isfinite(lat) and abs(lat) <= 90.0 and math.isfinite(lon) and abs(lon) <= 180.0):
         raise InputError(
@@ -170,7 +172,7 @@ def check(
             return
         if receipt is not None:
             raise InputError("--receipt signs the decision as decided: give it without --as")
-        from leolink.policy.asof import ViewedDecision, known_at_for
+        from leolink.api import ViewedDecision, known_at_for
 
         now = parse_instant("now")
         asked, other = (
@@ -200,8 +202,8 @@ def _write_receipt(
     decision: dict[str, Any],
 ) -> None:
     """Sign a receipt of ``decision`` (`leolink.policy.receipts`) and write it to ``path``."""
+    from leolink.api import format_instant
     from leolink.store.receipts import issue_receipt
-    from leolink.time import format_instant
 
     if path.is_dir() or not path.parent.is_dir():
         raise InputError(f"--receipt {path}: give a file in an existing folder")
@@ -219,7 +221,7 @@ def load_defaults(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Load the default country statuses (two system actors propose and approve); idempotent."""
-    from leolink.policy.defaults import apply_defaults, load_default_dataset
+    from leolink.api import apply_defaults, load_default_dataset
 
     data = load_default_dataset(dataset)
     with _open(db, signing_key) as store:
@@ -229,7 +231,7 @@ def load_defaults(
 
 def scenario_list(fmt: FormatOption = Format.auto) -> None:
     """List the shipped scenarios."""
-    from leolink.policy.scenarios import load_scenario, scenario_names
+    from leolink.api import load_scenario, scenario_names
 
     rows = []
     for name in scenario_names():
@@ -259,9 +261,8 @@ def scenario_run(
     Exits 1 when an expectation is not met, and 2 (with the store's message) when a step is
     refused as bad input (an unknown country code, a duplicate id, ...): the file is wrong.
     """
-    from leolink.orbits.loading import load_catalog as load_catalog_file
-    from leolink.policy.scenarios import load_scenario, run_scenario
-    from leolink.policy.sky import Sky
+    from leolink.api import Sky, load_scenario, run_scenario
+    from leolink.api import load_catalog as load_catalog_file
 
     scenario = load_scenario(name)
     # The scenarios' expectations were written against the embedded catalog, not a snapshot.
@@ -302,11 +303,11 @@ def scenario_load(
     recorded now, flagged as a reconstruction; checks are not asked (`scenario run` does).
     Ask it afterwards with `leolink check --as recorded|known`.
     """
-    from leolink.policy.scenarios import load_into, load_scenario
+    from leolink.api import load_scenario, load_scenario_into
 
     scenario = load_scenario(name)
     with _open(db, signing_key) as store:
-        steps = load_into(store, scenario, loaded_by=_cli_actor())
+        steps = load_scenario_into(store, scenario, loaded_by=_cli_actor())
     rows = [s.to_dict() for s in steps]
     if fmt is Format.json:
         emit({"scenario": scenario.name, "steps": rows}, fmt)
@@ -317,7 +318,7 @@ def scenario_load(
 
 
 def _step_row(o: StepOutcome) -> dict[str, Any]:
-    from leolink.time import format_instant
+    from leolink.api import format_instant
 
     return {
         "step": o.step.number,
@@ -352,7 +353,7 @@ def terminals_enforce(
 ) -> None:
     """Terminals whose position reports place them in a blocked country or area, with evidence."""
     from leolink import api
-    from leolink.policy.enforcement import find_violations, suspend
+    from leolink.api import find_violations, suspend_violations
 
     if do_suspend and not (reason and reason.strip()):
         raise InputError(
@@ -368,7 +369,7 @@ def terminals_enforce(
         out: dict[str, Any] = {"violations": [v.to_dict() for v in violations]}
         if do_suspend:
             assert reason is not None
-            done = suspend(store, violations, actor=actor or _cli_actor(), reason=reason)
+            done = suspend_violations(store, violations, actor=actor or _cli_actor(), reason=reason)
             out["suspensions"] = [s.to_dict() for s in done]
     if fmt is Format.json:
         emit(out, fmt)
@@ -453,12 +454,12 @@ def geofence_impact_command(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
-    from leolink.geo.grid import DEFAULT_RESOLUTION
-    from leolink.limits import COMMAND_LINE_LIMITS
-    from leolink.policy._areas import fence_area
-    from leolink.policy.impact import (
+    from leolink.api import (
+        COMMAND_LINE_LIMITS,
+        DEFAULT_RESOLUTION,
         average_cells,
         estimate_impact,
+        fence_area,
         geofence_impact,
         region_vertices,
     )
@@ -511,9 +512,8 @@ def geofence_impact_command(
 def _check_impact(estimate: ImpactEstimate, force: bool) -> None:
     """`leolink.policy.impact.check_impact` against the command line's limits, with the
     estimate on stderr when ``--force`` goes beyond them."""
+    from leolink.api import COMMAND_LINE_LIMITS, check_impact
     from leolink.errors import LimitError
-    from leolink.limits import COMMAND_LINE_LIMITS
-    from leolink.policy.impact import check_impact
 
     try:
         check_impact(estimate, COMMAND_LINE_LIMITS)
@@ -533,8 +533,7 @@ def _impact_spec(
     end: str | None,
 ) -> GeofenceSpec:
     """The spec ``geofence impact`` previews, from its options."""
-    from leolink.policy.records import GeofenceSpec
-    from leolink.time import parse_instant
+    from leolink.api import GeofenceSpec, parse_instant
 
     area = None
     if geojson is not None:

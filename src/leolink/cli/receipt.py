@@ -22,8 +22,7 @@ from leolink.cli.audit import LogOption, PublicKeyOption, UrlOption, _get, _read
 from leolink.errors import InputError
 
 if TYPE_CHECKING:  # the log's model loads when the command runs
-    from leolink.policy.notes import Verifier
-    from leolink.policy.receipts import Receipt
+    from leolink.api import Receipt, Verifier
 
 __all__ = ["register"]
 
@@ -36,7 +35,7 @@ def receipt_verify(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Check a decision receipt's signature and that its policy is in the log; exit 1 if not."""
-    from leolink.policy.receipts import parse_receipt
+    from leolink.api import parse_receipt
 
     verifier = _verifier(public_key)
     if not receipt_file.is_file():
@@ -73,9 +72,7 @@ def receipt_verify(
 def _check_url(
     receipt: Receipt, verifier: Verifier, base: str, result: dict[str, Any]
 ) -> list[str]:
-    from leolink.policy.merkle import verify_consistency
-    from leolink.policy.notes import parse_checkpoint
-    from leolink.policy.receipts import check_policy_included
+    from leolink.api import check_policy_included, parse_checkpoint, verify_consistency
 
     if not base.startswith(("http://", "https://")):
         raise InputError(f"--url {base!r} must be an http:// or https:// address")
@@ -118,9 +115,7 @@ def _check_url(
 
 
 def _check_log(receipt: Receipt, path: Path, result: dict[str, Any]) -> list[str]:
-    from leolink.policy.merkle import MemoryTree
-    from leolink.policy.receipts import check_policy_included
-    from leolink.policy.tlog import record_leaf
+    from leolink.api import MemoryTree, check_policy_included, record_leaf
 
     if not path.is_file():
         raise InputError(f"--log {path}: no such file")

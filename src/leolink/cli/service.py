@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leolink.api import Role
 from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
-from leolink.policy.vocabulary import Role
 
 if TYPE_CHECKING:
     from leolink.store import Store
@@ -41,7 +41,7 @@ def _address(host: str, port: int) -> str:
 
 def _seed_defaults(store: Store) -> str | None:
     """Load the default policy into a store that has none; what was done, or None."""
-    from leolink.policy.defaults import seed_if_empty
+    from leolink.api import seed_if_empty
 
     loaded = seed_if_empty(store)
     if loaded is None:

@@ -20,7 +20,7 @@ from leolink.errors import InputError
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from leolink.policy.notes import Verifier
+    from leolink.api import Verifier
 
 __all__ = ["register"]
 
@@ -46,9 +46,9 @@ def _key(path: Path) -> Ed25519PrivateKey:
 
 def witness_public_key(key: KeyOption, name: NameOption) -> None:
     """Print the witness's verifier key (name+id+base64), to configure a log's witness policy."""
-    from leolink.policy.notes import vkey
+    from leolink.api import note_vkey
 
-    typer.echo(vkey(name, _key(key).public_key(), cosigner=True))
+    typer.echo(note_vkey(name, _key(key).public_key(), cosigner=True))
 
 
 StateOption = Annotated[
@@ -65,7 +65,7 @@ LogKeyOption = Annotated[
 
 
 def _follows(log_key: list[str]) -> list[Verifier]:
-    from leolink.policy.notes import verifier_from_vkey
+    from leolink.api import verifier_from_vkey
 
     follows = []
     for given in log_key:
@@ -92,15 +92,17 @@ def witness_serve(
     """Run the witness: POST /add-checkpoint (c2sp.org/tlog-witness) and GET /status."""
     import uvicorn
 
+    from leolink.api import note_vkey
     from leolink.cli._output import stderr_console
-    from leolink.policy.notes import vkey
     from leolink.service.witness_server import WitnessFile, create_witness_app
 
     follows = _follows(log_key)
     secret = _key(key)
     app = create_witness_app(name, secret, WitnessFile(state, follows))
     stderr_console.print(
-        f"witness {vkey(name, secret.public_key(), cosigner=True)}", markup=False, highlight=False
+        f"witness {note_vkey(name, secret.public_key(), cosigner=True)}",
+        markup=False,
+        highlight=False,
     )
     typer.echo(f"http://{host}:{port}")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -15,14 +15,14 @@ reports every ``cadence_s`` seconds from a random phase.  Noise, all drawn from 
   + a log-normal term (median 8 ms), drop rate ~ Beta(1, 80), close to the medians of Mohan et
   al., "A Multifaceted Look at Starlink Performance", WWW 2024 (median ~40 ms, drops ~1 %).
 
-What a dish says in each situation follows the dish API (``../dish-api-fields.md``): no
-satellite in view → state and outage cause ``NO_SATS``; a policy restriction → state
-``DISABLED`` with the restriction's ``UtDisablementCode`` (``CELL_IS_DISABLED``,
-``BLOCKED_AREA``, ...); GNSS jamming → no fix (``gps_valid`` false, no location, 0 GPS
-satellites) and, for 70 % of the dishes, ``DISABLED`` with ``UNKNOWN_LOCATION`` (the others stay
-connected with more drops); spoofing (``spoof_share`` of the jammed dishes) → a valid-looking fix
-at a false place hundreds of km away; a ground outage → connected to satellites but no PoP
-reachable: state and outage cause ``NO_PINGS``, drop rate 1.
+What a dish says in each situation follows the dish API (its fields:
+`leolink.forensics.reports`): no satellite in view → state and outage cause ``NO_SATS``; a
+policy restriction → state ``DISABLED`` with the restriction's ``UtDisablementCode``
+(``CELL_IS_DISABLED``, ``BLOCKED_AREA``, ...); GNSS jamming → no fix (``gps_valid`` false, no
+location, 0 GPS satellites) and, for 70 % of the dishes, ``DISABLED`` with ``UNKNOWN_LOCATION``
+(the others stay connected with more drops); spoofing (``spoof_share`` of the jammed dishes) → a
+valid-looking fix at a false place hundreds of km away; a ground outage → connected to
+satellites but no PoP reachable: state and outage cause ``NO_PINGS``, drop rate 1.
 """
 
 from __future__ import annotations

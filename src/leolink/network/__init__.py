@@ -106,6 +106,7 @@ from leolink.network.sites import (
     load_gateways,
     load_pops,
     parse_lat_lon,
+    parse_route_endpoints,
 )
 
 __all__ = [
@@ -179,6 +180,7 @@ __all__ = [
     "network_graph",
     "parse_isls",
     "parse_lat_lon",
+    "parse_route_endpoints",
     "plus_grid_pairs",
     "point_stats",
     "pop_for_places",

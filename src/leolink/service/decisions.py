@@ -36,36 +36,43 @@ import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
 
 from leolink import api
-from leolink.cache import LruCache
-from leolink.geo import grid
-from leolink.limits import SERVICE_LIMITS, WorkLimits
-from leolink.network import Network
-from leolink.policy._areas import AreaCellsStore, fence_area
-from leolink.policy.asof import ViewedDecision, known_at_for
-from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
-from leolink.policy.decide import Decision as EngineDecision
-from leolink.policy.decide import DecisionSettings
-from leolink.policy.impact import (
-    Impact,
-    average_cells,
-    check_impact,
-    estimate_impact,
-    geofence_impact,
-)
-from leolink.policy.records import (
+from leolink.api import (
+    DEFAULT_RESOLUTION,
+    SERVICE_LIMITS,
+    AreaCellsStore,
     AsOf,
+    BatchDecisions,
+    CompiledPolicy,
+    DecisionSettings,
     Geofence,
     GeofenceSpec,
+    Impact,
+    LruCache,
+    Network,
     PolicyHistory,
     PolicySnapshot,
     PositionReport,
+    Sky,
     Terminal,
+    ViewedDecision,
+    WorkLimits,
+    average_cells,
+    cells_to_hex,
+    cells_to_latlng,
+    check_impact,
+    check_resolution,
+    compile_policy,
+    decide_batch,
+    estimate_impact,
+    fence_area,
+    geofence_impact,
+    known_at_for,
+    parse_instant,
 )
-from leolink.policy.sky import Sky
+from leolink.api import Decision as EngineDecision
 from leolink.service import boxes
 from leolink.store import Store
 from leolink.store.checks import check_geofence_spec
-from leolink.time import parse_instant
 
 __all__ = [
     "POLICY_RECHECK_S",
@@ -232,7 +239,7 @@ class Decider:
         is not parsed or repaired again); one never compiled is previewed as a new spec."""
         spec = fence.spec()
         area = fence_area(fence.area_geojson, fence.cells)
-        found = self.store.compiled_areas.load(area.key, grid.DEFAULT_RESOLUTION)
+        found = self.store.compiled_areas.load(area.key, DEFAULT_RESOLUTION)
         if found is None:
             return self.impact(spec, step_s=step_s, limits=limits)
         estimate = estimate_impact(vertices=0, cells=sum(c.size for c in found), limits=limits)
@@ -285,7 +292,7 @@ class Decider:
             reports += mine
         position = {tid: k for k, tid in enumerate(ids)}
         batch = decide_batch(
-            policy.compiled_at(grid.DEFAULT_RESOLUTION, known_at),
+            policy.compiled_at(DEFAULT_RESOLUTION, known_at),
             np.asarray([r[0] for r in rows], dtype=np.float64),
             np.asarray([r[1] for r in rows], dtype=np.float64),
             np.asarray([r[2] for r in rows], dtype="datetime64[ns]"),
@@ -308,10 +315,10 @@ class Decider:
     ) -> CellQuery:
         """Policy decisions at the centres of the box's cells (no sky), for the availability
         map; `leolink.service.boxes.TooManyCells` above ``max_cells``."""
-        res = grid.check_resolution(resolution)
+        res = check_resolution(resolution)
         cells = boxes.box(west, south, east, north).cells(res, max_cells)
         policy = self.policy()
-        lat, lon = grid.cells_to_latlng(cells)
+        lat, lon = cells_to_latlng(cells)
         batch = decide_batch(
             policy.compiled_at(res),
             lat,
@@ -319,4 +326,4 @@ class Decider:
             at,
             settings=DecisionSettings(resolution=res),
         )
-        return CellQuery(at, res, policy.version, grid.cells_to_hex(cells), batch)
+        return CellQuery(at, res, policy.version, cells_to_hex(cells), batch)

@@ -39,21 +39,28 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from leolink.geo import grid
-from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_country
-from leolink.policy.batch import decide_batch
-from leolink.policy.decide import DEFAULT_SETTINGS, PRECEDENCE, Code, DecisionSettings, decide
-from leolink.policy.enforcement import VIOLATIONS
-from leolink.policy.records import (
+from leolink.api import (
+    DECISION_PRECEDENCE,
+    DEFAULT_SETTINGS,
+    NO_COUNTRY,
+    VIOLATIONS,
+    Code,
     CountryStatus,
+    DecisionSettings,
     PolicySnapshot,
     PositionReport,
     Terminal,
     TerminalState,
+    all_countries,
+    cells_to_hex,
+    countries_at,
+    decide,
+    decide_batch,
+    format_instant,
+    get_country,
 )
 from leolink.service.state import ServiceState
 from leolink.store import Store
-from leolink.time import format_instant
 
 __all__ = ["Box", "decide_positions", "in_box", "latest_positions"]
 
@@ -61,7 +68,7 @@ _ONE_US: Final = np.timedelta64(1, "us")
 _STATUSES: Final = tuple(CountryStatus)
 #: Fired-rule bits (as `BatchDecisions.fired` has them) whose words name only the country.
 _COUNTRY_ONLY: Final = sum(
-    1 << PRECEDENCE.index(c) for c in (Code.BLOCKED_COUNTRY, Code.UNLICENSED_COUNTRY)
+    1 << DECISION_PRECEDENCE.index(c) for c in (Code.BLOCKED_COUNTRY, Code.UNLICENSED_COUNTRY)
 )
 
 
@@ -158,7 +165,7 @@ def _decide(
     )
     members = frozenset().union(*compiled.history.allowlists.values())
     homes = [get_country(t.home_country).index for t in terminals]
-    cells = grid.cells_to_hex(batch.cell)
+    cells = cells_to_hex(batch.cell)
     table = all_countries()
     words: dict[tuple[int, int, int], tuple[list[str], list[str]]] = {}
     out = []
@@ -178,7 +185,7 @@ def _decide(
             said = _words(terminal, report, at, snapshot, histories.get(terminal.id, ()), settings)
             if shared:
                 words[key] = said
-        code = PRECEDENCE[int(batch.rank[i])]
+        code = DECISION_PRECEDENCE[int(batch.rank[i])]
         status = int(batch.status[i])
         out.append(
             {

@@ -20,9 +20,7 @@ import numpy.typing as npt
 from fastapi import Request
 
 from leolink import api
-from leolink.cache import LruCache
-from leolink.limits import SERVICE_LIMITS
-from leolink.network import Network, build_network
+from leolink.api import SERVICE_LIMITS, LruCache, Network, build_network
 from leolink.service.refusals import RefusalLimiter
 from leolink.store import Store
 

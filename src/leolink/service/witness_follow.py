@@ -34,9 +34,8 @@ from typing import Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from leolink.api import AddCheckpoint, SplitViewError, add_checkpoint, parse_checkpoint
 from leolink.errors import InputError, LeolinkError
-from leolink.policy.notes import parse_checkpoint
-from leolink.policy.witness import AddCheckpoint, SplitViewError, add_checkpoint
 from leolink.service.witness_server import WitnessFile
 
 __all__ = ["FollowError", "FollowRound", "follow_once"]

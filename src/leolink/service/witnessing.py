@@ -33,9 +33,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
+from leolink.api import (
+    SIZE_MEDIA_TYPE,
+    SignedCheckpoint,
+    Verifier,
+    add_checkpoint_body,
+    parse_checkpoint,
+    verifier_from_vkey,
+)
 from leolink.errors import InputError, PolicyStateError
-from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint, verifier_from_vkey
-from leolink.policy.witness import SIZE_MEDIA_TYPE, add_checkpoint_body
 from leolink.store import Store
 
 __all__ = [

@@ -16,45 +16,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Generic, Protocol, TypeVar
+from typing import Final, Generic, TypeVar
 
-import numpy as np
 from sqlalchemy.orm import Session
 
 from leolink.errors import NotFoundError, PolicyStateError, TwoPersonRuleError
 from leolink.policy.audit import JSONValue
 from leolink.policy.records import ChangeState
-from leolink.store.checks import same_person
-from leolink.store.unit_of_work import UnitOfWork
+from leolink.store.checks import check_reason, same_person
+from leolink.store.models import CellStatusRow, CountryStatusRow, GeofenceRow
+from leolink.store.unit_of_work import Transactions, UnitOfWork
 from leolink.time import format_instant
 
 __all__ = [
     "Approvable",
+    "SerialChanges",
     "open_change",
     "require_proposed",
     "row_by_serial_id",
 ]
 
 
-class ChangeRow(Protocol):
-    """The columns every row under the two-person rule has."""
-
-    state: str
-    proposer: str
-    approver: str | None
-    approved_at: np.datetime64 | None
-    rejected_at: np.datetime64 | None
-    withdrawn_at: np.datetime64 | None
-
-
-class LiftableRow(ChangeRow, Protocol):
-    """A row that can be in force by two operators' decision, and so takes two to lift."""
-
-    withdrawal_proposer: str | None
-    withdrawal_proposed_at: np.datetime64 | None
-
-
-R = TypeVar("R", bound=ChangeRow)
+#: The rows under the rule.
+R = TypeVar("R", CountryStatusRow, CellStatusRow, GeofenceRow)
 T = TypeVar("T")
 
 #: The audit action of each decision.
@@ -65,7 +49,9 @@ _ACTIONS: Final = {
 }
 
 
-def open_change(row: ChangeRow, tx: UnitOfWork, *, needs_second: bool) -> None:
+def open_change(
+    row: CountryStatusRow | CellStatusRow | GeofenceRow, tx: UnitOfWork, *, needs_second: bool
+) -> None:
     """Put a new (or revised) change in its first state: ``proposed`` until a second operator
     decides, or ``active`` (in force) at once."""
     row.state = (ChangeState.PROPOSED if needs_second else ChangeState.ACTIVE).value
@@ -90,8 +76,6 @@ class Approvable(Generic[R, T]):
     entity_id: Callable[[R], str]
     #: Whether a change in force may be withdrawn (else only a proposal may be).
     ends_in_force: bool = True
-    #: Whether each step bumps the row's ``version`` (optimistic concurrency).
-    versioned: bool = False
 
     def decide(self, tx: UnitOfWork, row: R, decision: ChangeState, reason: str) -> T:
         """Approve, reject or withdraw ``row`` as ``tx.actor``, with its audit record."""
@@ -100,7 +84,8 @@ class Approvable(Generic[R, T]):
         in_force = state in (ChangeState.APPROVED, ChangeState.ACTIVE)
         if decision is ChangeState.WITHDRAWN and in_force and self.ends_in_force:
             before = self.logged(row)
-            if state is ChangeState.APPROVED and _first_of_two_lifts(row, what, tx):  # type: ignore[arg-type]
+            assert not isinstance(row, CountryStatusRow)  # a status in force is not ended
+            if state is ChangeState.APPROVED and _first_of_two_lifts(row, what, tx):
                 return self._step(tx, row, "propose_withdrawal", before, reason)
             # otherwise: one operator ends what one put in force, or completes a withdrawal
         else:
@@ -122,13 +107,43 @@ class Approvable(Generic[R, T]):
         return self._step(tx, row, _ACTIONS[decision], before, reason)
 
     def _step(self, tx: UnitOfWork, row: R, action: str, before: JSONValue, reason: str) -> T:
-        if self.versioned:
-            row.version += 1  # type: ignore[attr-defined]
+        if isinstance(row, GeofenceRow):
+            row.version += 1  # optimistic concurrency: `leolink.store.models.GeofenceRow`
         tx.session.flush()
         change = self.to_record(row)
         after = self.logged(row)
         tx.log(f"{self.entity}.{action}", self.entity, self.entity_id(row), before, after, reason)
         return change
+
+
+class SerialChanges(Generic[R, T]):
+    """A table of changes with integer ids under the rule: their approval, rejection and
+    withdrawal by id (`leolink.store.statuses`, `leolink.store.cell_statuses`)."""
+
+    def __init__(self, db: Transactions, model: type[R], rule: Approvable[R, T]) -> None:
+        self._db = db
+        self._model: type[R] = model
+        self._rule: Approvable[R, T] = rule
+
+    def approve(self, change_id: int, *, actor: str, reason: str) -> T:
+        """A second operator approves the proposed change; it is in force from its start."""
+        return self._decide(change_id, ChangeState.APPROVED, actor, reason)
+
+    def reject(self, change_id: int, *, actor: str, reason: str) -> T:
+        """A second operator refuses the proposed change."""
+        return self._decide(change_id, ChangeState.REJECTED, actor, reason)
+
+    def withdraw(self, change_id: int, *, actor: str, reason: str) -> T:
+        """Take back a change: one's own proposal, or, where its kind allows, one in force
+        (it stops now; what two operators put in force takes two to lift)."""
+        return self._decide(change_id, ChangeState.WITHDRAWN, actor, reason)
+
+    def _decide(self, change_id: int, decision: ChangeState, actor: str, reason: str) -> T:
+        reason = check_reason(reason)
+        what = f"{self._rule.entity.replace('_', '-')} change"
+        with self._db.write(actor) as tx:
+            row = row_by_serial_id(tx.session, self._model, change_id, what)
+            return self._rule.decide(tx, row, decision, reason)
 
 
 def row_by_serial_id(session: Session, model: type[R], change_id: int, what: str) -> R:
@@ -168,7 +183,7 @@ def require_proposer(what: str, proposer: str, actor: str) -> None:
         )
 
 
-def _first_of_two_lifts(row: LiftableRow, what: str, tx: UnitOfWork) -> bool:
+def _first_of_two_lifts(row: CellStatusRow | GeofenceRow, what: str, tx: UnitOfWork) -> bool:
     """Two operators put ``row`` in force, so two lift it: True (and the first recorded on the
     row) if ``tx.actor`` is the first; False if a different operator proposed the withdrawal
     and ``tx.actor`` completes it; `TwoPersonRuleError` if the same person asks again."""

@@ -24,7 +24,7 @@ from leolink.policy.records import (
     cell_category_effect,
 )
 from leolink.store import repository as repo
-from leolink.store.approval import Approvable, open_change, row_by_serial_id
+from leolink.store.approval import Approvable, SerialChanges, open_change
 from leolink.store.checks import check_cells, check_reason, check_window, choice, instant
 from leolink.store.models import AuditRecordRow, CellStatusCellRow, CellStatusRow
 from leolink.store.unit_of_work import Transactions
@@ -40,11 +40,11 @@ _RULE: Final = Approvable[CellStatusRow, CellStatusChange](
 )
 
 
-class CellStatuses:
+class CellStatuses(SerialChanges[CellStatusRow, CellStatusChange]):
     """The ``cell_statuses`` table of a store (and its cells)."""
 
     def __init__(self, db: Transactions) -> None:
-        self._db = db
+        super().__init__(db, CellStatusRow, _RULE)
 
     def propose(
         self,
@@ -120,26 +120,6 @@ class CellStatuses:
                 reason,
             )
         return change
-
-    def approve(self, change_id: int, *, actor: str, reason: str) -> CellStatusChange:
-        """Approve proposed cell statuses (a second operator); in force from their start."""
-        return self._decide(change_id, ChangeState.APPROVED, actor, reason)
-
-    def reject(self, change_id: int, *, actor: str, reason: str) -> CellStatusChange:
-        """Refuse proposed cell statuses (a second operator's decision)."""
-        return self._decide(change_id, ChangeState.REJECTED, actor, reason)
-
-    def withdraw(self, change_id: int, *, actor: str, reason: str) -> CellStatusChange:
-        """Take back cell statuses: one's own proposal, or ones in force (they stop now)."""
-        return self._decide(change_id, ChangeState.WITHDRAWN, actor, reason)
-
-    def _decide(
-        self, change_id: int, decision: ChangeState, actor: str, reason: str
-    ) -> CellStatusChange:
-        reason = check_reason(reason)
-        with self._db.write(actor) as tx:
-            row = row_by_serial_id(tx.session, CellStatusRow, change_id, "cell-status change")
-            return _RULE.decide(tx, row, decision, reason)
 
     def changes(self, *, state: ChangeState | str | None = None) -> list[CellStatusChange]:
         """Cell-status changes, oldest first, optionally in one state."""

@@ -63,7 +63,6 @@ _RULE: Final = Approvable[GeofenceRow, Geofence](
     to_record=repo.row_to_geofence,
     logged=repo.geofence_as_logged,
     entity_id=lambda row: row.id,
-    versioned=True,
 )
 
 

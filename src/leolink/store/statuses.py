@@ -20,7 +20,7 @@ from leolink.policy.records import (
     statuses_in_force,
 )
 from leolink.store import repository as repo
-from leolink.store.approval import Approvable, open_change, row_by_serial_id
+from leolink.store.approval import Approvable, SerialChanges, open_change
 from leolink.store.checks import check_reason, choice, instant
 from leolink.store.models import CountryStatusRow
 from leolink.store.unit_of_work import Transactions
@@ -37,11 +37,11 @@ _RULE: Final = Approvable[CountryStatusRow, CountryStatusChange](
 )
 
 
-class CountryStatuses:
+class CountryStatuses(SerialChanges[CountryStatusRow, CountryStatusChange]):
     """The ``country_statuses`` table of a store."""
 
     def __init__(self, db: Transactions, country_code: Callable[[str], str]) -> None:
-        self._db = db
+        super().__init__(db, CountryStatusRow, _RULE)
         self._country_code = country_code
 
     def propose(
@@ -93,26 +93,6 @@ class CountryStatuses:
                 reason,
             )
         return change
-
-    def approve(self, change_id: int, *, actor: str, reason: str) -> CountryStatusChange:
-        """Approve a proposed status change; it is then in force from its ``effective_from``."""
-        return self._decide(change_id, ChangeState.APPROVED, actor, reason)
-
-    def reject(self, change_id: int, *, actor: str, reason: str) -> CountryStatusChange:
-        """Refuse a proposed status change (a second operator's decision)."""
-        return self._decide(change_id, ChangeState.REJECTED, actor, reason)
-
-    def withdraw(self, change_id: int, *, actor: str, reason: str) -> CountryStatusChange:
-        """Take back one's own proposed status change."""
-        return self._decide(change_id, ChangeState.WITHDRAWN, actor, reason)
-
-    def _decide(
-        self, change_id: int, decision: ChangeState, actor: str, reason: str
-    ) -> CountryStatusChange:
-        reason = check_reason(reason)
-        with self._db.write(actor) as tx:
-            row = row_by_serial_id(tx.session, CountryStatusRow, change_id, "country-status change")
-            return _RULE.decide(tx, row, decision, reason)
 
     def in_force(
         self,

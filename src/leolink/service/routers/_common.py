@@ -9,9 +9,9 @@ from typing import Annotated, Any, TypeVar
 import numpy as np
 from fastapi import Query
 
+from leolink.api import parse_instant
 from leolink.errors import InputError
 from leolink.service.problems import PROBLEM_JSON
-from leolink.time import parse_instant
 
 __all__ = ["AtQuery", "LimitQuery", "errors", "instant_or_now", "is_fixed_instant", "page"]
 

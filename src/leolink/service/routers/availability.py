@@ -16,8 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from leolink.policy.availability import compare, load_vendored_snapshot
-from leolink.policy.records import CellStatusChange, ChangeState
+from leolink.api import CellStatusChange, ChangeState, compare_availability, load_vendored_snapshot
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import AtQuery, LimitQuery, errors, instant_or_now, page
 from leolink.service.schemas import Instant, Page, Reason, ShortText, Text
@@ -187,7 +186,7 @@ async def availability_compare(state: StateDep, at: AtQuery = None) -> Compariso
 
     def run() -> ComparisonOut:
         policy = state.decider.policy().compiled_at(5)
-        result = compare(load_vendored_snapshot(), policy, instant)
+        result = compare_availability(load_vendored_snapshot(), policy, instant)
         return ComparisonOut.model_validate(
             {
                 **result.to_dict(),

@@ -16,9 +16,8 @@ import anyio
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from leolink.api import AsOf, CountryStatus, Decision, format_instant
 from leolink.errors import InputError
-from leolink.policy.decide import Decision
-from leolink.policy.records import AsOf, CountryStatus
 from leolink.service.boxes import TooManyCells, parse_bbox, too_many_cells_problem
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
 from leolink.service.schemas import (
@@ -32,7 +31,6 @@ from leolink.service.schemas import (
 )
 from leolink.service.state import ServiceState, get_state
 from leolink.store.receipts import issue_receipt
-from leolink.time import format_instant
 
 __all__ = ["decision_json", "router"]
 

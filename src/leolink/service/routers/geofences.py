@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from leolink.policy.commitments import SEALED_REASON
-from leolink.policy.records import ChangeState, Geofence, GeofenceSpec
+from leolink.api import SEALED_REASON, ChangeState, Geofence, GeofenceSpec
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import LimitQuery, errors, page
 from leolink.service.schemas import (

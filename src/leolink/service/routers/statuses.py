@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from leolink.policy.records import ChangeState, CountryStatusChange
+from leolink.api import ChangeState, CountryStatusChange
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import LimitQuery, errors, page
 from leolink.service.schemas import (

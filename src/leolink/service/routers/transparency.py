@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
-from leolink.policy.tiles import parse_tile_index
+from leolink.api import parse_tile_index
 from leolink.service.problems import ProblemError
 from leolink.service.routers._common import errors
 from leolink.service.state import ServiceState, get_state

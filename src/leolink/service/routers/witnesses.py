@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from leolink.api import SignedCheckpoint
 from leolink.errors import InputError
-from leolink.policy.notes import SignedCheckpoint
 from leolink.service.routers._common import errors
 from leolink.service.state import ServiceState, get_state
 from leolink.service.witnessing import accept_cosigned, cosigners, published
