@@ -336,9 +336,17 @@ class BatchDecisions:
         lo = np.searchsorted(table, self.cell, side="left")
         hi = np.searchsorted(table, self.cell, side="right")
         snapshots: dict[np.datetime64, PolicySnapshot] = {}
-        cells = grid.cells_to_hex(self.cell[list(index)]) if len(index) else []
+        chosen = list(index)
+        cells = grid.cells_to_hex(self.cell[chosen]) if chosen else []
+        map_cells = cells
+        if chosen and self.policy.resolution != CELL_STATUS_RESOLUTION:
+            map_cells = grid.cells_to_hex(
+                grid.latlng_to_cells(
+                    self.lat_deg[chosen], self.lon_deg[chosen], CELL_STATUS_RESOLUTION
+                )
+            )
         out = []
-        for i, cell in zip(index, cells, strict=True):
+        for i, cell, map_cell in zip(chosen, cells, map_cells, strict=True):
             k = int(self.terminal_index[i])
             t = self.at[i]
             snapshot = snapshots.get(t)
@@ -357,6 +365,7 @@ class BatchDecisions:
                     reports=self.reports,
                     sky_check=self._sky_check(i),
                     inside=self._inside(i, int(lo[i]), int(hi[i])),
+                    map_cell=map_cell if located else None,
                     settings=self.settings,
                 )
             )

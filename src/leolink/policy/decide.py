@@ -445,12 +445,14 @@ def explain(
     reports: Sequence[PositionReport] = (),
     sky_check: Callable[[], SkyCheck | None] = lambda: None,
     inside: Callable[[Geofence], bool] | None = None,
+    map_cell: str | None = None,
     settings: DecisionSettings = DEFAULT_SETTINGS,
 ) -> Decision:
     """The decision with every rule and reason, once the position is located: its ``cell``
     (None for no position) and ``country_index`` into `all_countries` (-1 at sea).
     ``inside(fence)`` says whether the position is in a geofence's area (default: the exact
-    test; the batch engine answers from its cell tables, testing only cells on an edge).
+    test; the batch engine answers from its cell tables, testing only cells on an edge);
+    ``map_cell`` is the position's cell at `CELL_STATUS_RESOLUTION` (default: located here).
 
     `decide` locates one position; the batch engine locates all its rows at once and explains
     each with this.  ``sky_check`` gives the serving satellite's check, asked only when no
@@ -514,7 +516,9 @@ def explain(
         fired.append(_fence_rule(fence, terminal, members))
 
     if policy.cell_statuses:
-        map_cell = grid.cells_to_hex(grid.latlng_to_cells(lat, lon, CELL_STATUS_RESOLUTION))[0]
+        if map_cell is None:
+            located = grid.latlng_to_cells(lat, lon, CELL_STATUS_RESOLUTION)
+            map_cell = grid.cells_to_hex(located)[0]
         for cell_change in sorted(policy.cell_statuses, key=lambda c: c.id):
             if map_cell not in cell_change.cells:
                 continue

@@ -11,10 +11,10 @@ made under (``policy_version``), so a decision is never ambiguous about its poli
 Every decision, single or in a batch, goes through the vectorised engine
 (`leolink.policy.batch.decide_batch`) over the policy compiled once per version, and is put in
 words by `leolink.policy.decide.explain` (the scalar `decide` is the engine's test oracle).
-Decisions run in worker threads, at most `ServiceLimits.max_concurrent_decisions` at once:
-each takes a `leolink.policy.sky.Sky` of its own from a pool of that many (a sky caches per
-instant and is not shared between threads), so no lock is held across a request and a small
-request waits behind a large one only for a turn, not for its whole length.
+Decisions run in worker threads, at most `ServiceLimits.max_concurrent_decisions` at once and
+a client's share of them (`leolink.service.shares`); no lock is held across a decision (the
+caches below are thread-safe and compute outside their locks), so a small request waits
+behind a large one only for a turn, not for its whole length.
 
 Terminals and their position reports (for the roaming rule) are read from the store for each
 decision that names a terminal.  The serving satellite comes from one `leolink.policy.sky.Sky`
@@ -31,7 +31,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Final
 
-import anyio
 import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
 
@@ -92,15 +91,13 @@ class _Policy:
     version: int
     history: PolicyHistory
     areas: AreaCellsStore | None = None
-    snapshots: LruCache[int, PolicySnapshot] = field(default_factory=lambda: LruCache(256))
     compiled: dict[int, CompiledPolicy] = field(default_factory=dict)
     rewound: LruCache[tuple[int, int], CompiledPolicy] = field(default_factory=lambda: LruCache(8))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self, at: np.datetime64) -> PolicySnapshot:
-        """The policy in force at ``at``."""
-        key = int(at.astype("datetime64[ns]").astype(np.int64))
-        return self.snapshots.get_or_compute(key, lambda: self.history.snapshot(at))
+        """The policy in force at ``at`` (kept per interval between change points)."""
+        return self.history.snapshot(at)
 
     def compiled_at(self, resolution: int, known_at: np.datetime64 | None = None) -> CompiledPolicy:
         """The history compiled for `decide_batch` at ``resolution`` (once per version; its
@@ -139,17 +136,13 @@ class Decider:
         *,
         recheck_s: float = POLICY_RECHECK_S,
         network: Network | bool = True,
-        concurrency: int = 4,
     ) -> None:
         """``network``: routes to the Internet for the serving satellites (`Sky`'s), shared by
-        the decisions (built on first use when True); ``concurrency``: how many decisions run
-        at once."""
+        the decisions (built on first use when True)."""
         self.store = store
         self.catalog = catalog
         self.recheck_s = recheck_s
         self.sky = Sky(catalog, network=network)
-        #: Turns to decide (`ServiceLimits.max_concurrent_decisions`), taken in arrival order.
-        self.turns = anyio.CapacityLimiter(max(1, concurrency))
         self._lock = threading.Lock()
         self._policy: _Policy | None = None
         self._checked_at = -math.inf
@@ -277,7 +270,7 @@ class Decider:
         vectorised engine, then each row in words (`BatchDecisions.decisions`).
 
         Blocking (store reads, NumPy): call it from a worker thread holding a turn
-        (`turns`); `NotFoundError` for an unknown terminal.
+        (`leolink.service.shares`); `NotFoundError` for an unknown terminal.
         """
         policy = self.policy()
         ids = list(dict.fromkeys(tid for *_, tid in rows if tid is not None))
