@@ -130,7 +130,7 @@ if TYPE_CHECKING:
     from leolink.orbits.snapshot import visible_from as visible
     from leolink.orbits.structure import ShellSummary, Structure, catalog_summary, infer_structure
     from leolink.orbits.walker import ShellSpec, WalkerShell, starlink_shells, walker_shell
-    from leolink.policy._areas import AreaCellsStore
+    from leolink.policy._areas import AreaCellsStore, fence_area
     from leolink.policy.asof import ViewedDecision, known_at_for
     from leolink.policy.audit import AuditRecord, public_key_to_hex, record_from_dict
     from leolink.policy.availability import VENDORED_PUBLISHED, MapSnapshot, load_vendored_snapshot
@@ -150,7 +150,15 @@ if TYPE_CHECKING:
     )
     from leolink.policy.enforcement import VIOLATIONS, find_violations
     from leolink.policy.enforcement import suspend as suspend_violations
-    from leolink.policy.impact import Impact, geofence_impact
+    from leolink.policy.impact import (
+        Impact,
+        ImpactEstimate,
+        average_cells,
+        check_impact,
+        estimate_impact,
+        geofence_impact,
+        region_vertices,
+    )
     from leolink.policy.merkle import MemoryTree, verify_consistency, verify_inclusion
     from leolink.policy.notes import (
         SignedCheckpoint,
@@ -246,6 +254,7 @@ _EXPORTS: dict[str, str] = {
     "GeofenceSpec": "leolink.policy.records",
     "GroundOutage": "leolink.forensics.simulate",
     "Impact": "leolink.policy.impact",
+    "ImpactEstimate": "leolink.policy.impact",
     "IslPattern": "leolink.network.links",
     "Jamming": "leolink.forensics.simulate",
     "LatencyRow": "leolink.network",
@@ -299,6 +308,7 @@ _EXPORTS: dict[str, str] = {
     "all_countries": "leolink.geo.countries",
     "all_places": "leolink.geo.places",
     "apply_defaults": "leolink.policy.defaults",
+    "average_cells": "leolink.policy.impact",
     "bbox_to_cells": "leolink.geo.regions",
     "bbox_to_geometry": "leolink.geo.regions",
     "build_network": "leolink.network",
@@ -308,6 +318,7 @@ _EXPORTS: dict[str, str] = {
     "cells_to_hex": "leolink.geo.grid",
     "cells_to_latlng": "leolink.geo.grid",
     "cells_to_polygons": "leolink.geo.grid",
+    "check_impact": "leolink.policy.impact",
     "check_policy_included": "leolink.policy.receipts",
     "check_resolution": "leolink.geo.grid",
     "check_sweep": "leolink.coverage.budget",
@@ -328,8 +339,10 @@ _EXPORTS: dict[str, str] = {
     "decide_from": "leolink.policy.sources",
     "describe_limits": "leolink.limits",
     "disk_cells": "leolink.forensics.simulate:disk",
+    "estimate_impact": "leolink.policy.impact",
     "estimate_region_cells": "leolink.coverage.budget",
     "estimate_sweep": "leolink.coverage.budget",
+    "fence_area": "leolink.policy._areas",
     "figure_label": "leolink.coverage.maps",
     "find_violations": "leolink.policy.enforcement",
     "findings_document": "leolink.forensics.log",
@@ -378,6 +391,7 @@ _EXPORTS: dict[str, str] = {
     "record_leaf": "leolink.policy.tlog",
     "region_cells": "leolink.coverage.sweep",
     "region_statistics": "leolink.coverage.merit",
+    "region_vertices": "leolink.policy.impact",
     "reports_from_records": "leolink.forensics.reports",
     "route": "leolink.network",
     "route_on": "leolink.network.routing",
@@ -443,6 +457,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "GeofenceSpec",
     "GroundOutage",
     "Impact",
+    "ImpactEstimate",
     "IslPattern",
     "Jamming",
     "LatencyRow",
@@ -496,6 +511,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "all_countries",
     "all_places",
     "apply_defaults",
+    "average_cells",
     "bbox_to_cells",
     "bbox_to_geometry",
     "build_network",
@@ -505,6 +521,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "cells_to_hex",
     "cells_to_latlng",
     "cells_to_polygons",
+    "check_impact",
     "check_policy_included",
     "check_resolution",
     "check_sweep",
@@ -525,8 +542,10 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "decide_from",
     "describe_limits",
     "disk_cells",
+    "estimate_impact",
     "estimate_region_cells",
     "estimate_sweep",
+    "fence_area",
     "figure_label",
     "find_violations",
     "findings_document",
@@ -575,6 +594,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "record_leaf",
     "region_cells",
     "region_statistics",
+    "region_vertices",
     "reports_from_records",
     "route",
     "route_on",
