@@ -105,7 +105,7 @@ if TYPE_CHECKING:
     from leolink.network.homing import GEOIP_FEED_DATE
     from leolink.network.hypatia import parse_isls
     from leolink.network.latency import ground_segment
-    from leolink.network.links import IslPattern
+    from leolink.network.links import IslPattern, ground_link_elevation_deg
     from leolink.network.routing import route_on
     from leolink.network.sites import parse_lat_lon, parse_route_endpoints
     from leolink.orbits.archive import (
@@ -351,6 +351,7 @@ _EXPORTS: dict[str, str] = {
     "geofence_impact": "leolink.policy.impact",
     "geojson_to_cells": "leolink.geo.regions",
     "get_country": "leolink.geo.countries",
+    "ground_link_elevation_deg": "leolink.network.links",
     "ground_segment": "leolink.network.latency",
     "infer_findings": "leolink.forensics.infer:infer",
     "infer_structure": "leolink.orbits.structure",
@@ -553,6 +554,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "geofence_impact",
     "geojson_to_cells",
     "get_country",
+    "ground_link_elevation_deg",
     "ground_segment",
     "infer_findings",
     "infer_structure",

@@ -18,6 +18,7 @@ from typing import Final
 __all__ = [
     "EARTH_AUTHALIC_RADIUS_KM",
     "EARTH_MEAN_RADIUS_KM",
+    "WGS72_A_KM",
     "WGS84_A_KM",
     "WGS84_B_KM",
     "WGS84_E2",
@@ -44,3 +45,8 @@ EARTH_MEAN_RADIUS_KM: Final = 6371.0088
 #: Authalic radius R2 (the sphere with the ellipsoid's area), km (Moritz 2000): the sphere for
 #: areas.
 EARTH_AUTHALIC_RADIUS_KM: Final = 6371.0072
+
+#: WGS72 semi-major axis, km: the Earth radius inside SGP4 (Vallado, Crawford, Hujsak & Kelso
+#: 2006, "Revisiting Spacetrack Report #3", AIAA 2006-6753, ``getgravconst``), so what
+#: `Catalog.mean_altitude_km` measures altitude from, and the radius of Hypatia's link limits.
+WGS72_A_KM: Final = 6378.135
