@@ -3,9 +3,9 @@
 The fence: 10 rings that cross themselves (each needs ``make_valid``), ``--vertices`` positions
 each (10,000 by default: 100,000 in all, today's `max_geofence_vertices`; the issue's 100,000
 each, a million in all, is put in the store as one written before that limit was), all within
-~3 km of a point in Ukraine, in force from 2026.  Every figure is a separate process measured with ``/usr/bin/time -v``
-(wall seconds, peak RSS), beside the same command over a store without the fence (the baseline,
-same run):
+~3 km of a point in Ukraine, in force from 2026.  Every figure is a separate process measured
+with ``/usr/bin/time -v`` (wall and CPU seconds, peak RSS), beside the same command over a store
+without the fence (the baseline, same run):
 
 - ``leolink check --db URL --no-satellites`` far from the fence, and in one of its edge cells
   (where the region itself must be tested);
@@ -63,18 +63,20 @@ def hostile_region(rings: int, vertices: int) -> dict[str, Any]:
     return {"type": "MultiPolygon", "coordinates": polygons}
 
 
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """Wall seconds, peak RSS (MB), exit code and stdout of ``command`` under /usr/bin/time -v."""
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (user + system), peak RSS (MB) and exit code of ``command``
+    under /usr/bin/time -v."""
     done = subprocess.run(
         ["/usr/bin/time", "-v", *command], capture_output=True, text=True, env=env, check=False
     )
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", done.stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
-    if wall is None or rss is None:
+    cpu = re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr)
+    if wall is None or rss is None or len(cpu) != 2:
         sys.exit(f"/usr/bin/time gave no figures for {command}: {done.stderr[-2000:]}")
     hours, minutes, seconds = wall.groups()
     wall_s = 3600 * int(hours or 0) + 60 * int(minutes) + float(seconds)
-    return wall_s, int(rss.group(1)) / 1024, done.returncode, done.stdout
+    return wall_s, sum(map(float, cpu)), int(rss.group(1)) / 1024, done.returncode
 
 
 def first_decision_after_restart(db: str, key: Path, env: dict[str, str]) -> tuple[float, float]:
@@ -160,7 +162,7 @@ def main() -> None:
     edge = grid.latlng_to_cells(np.array([CENTRE_LAT_DEG]), np.array([CENTRE_LON_DEG]), 5)
     cell = grid.cells_to_hex(edge)[0]
 
-    print("\n| command | without the fence | with the fence |")
+    print("\n| command (wall, CPU, peak RSS) | without the fence | with the fence |")
     print("|---|---:|---:|")
 
     def row(what: str, tail: list[str], baseline: list[str] | None = None) -> None:
