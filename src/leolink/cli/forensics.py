@@ -264,7 +264,11 @@ def simulate(
     ] = None,
     outage: Annotated[
         list[str] | None,
-        typer.Option("--outage", help="A gateway or PoP down: SITE_ID,START,END (repeatable)."),
+        typer.Option(
+            "--outage",
+            help="A gateway (GS12) or a Starlink PoP (wrswpol1, sfiabgr1) down: "
+            "SITE_ID,START,END (repeatable).",
+        ),
     ] = None,
     catalog: CatalogOption = None,
     fmt: FormatOption = Format.auto,
