@@ -303,3 +303,11 @@ def test_cells_across_the_antimeridian(client: TestClient) -> None:
 @pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "0,10,1,5", "0,0,0,1", "0,-91,1,1"])
 def test_bad_boxes_are_422(client: TestClient, bbox: str) -> None:
     assert_problem(client.get("/v1/availability/cells", params={"bbox": bbox}), 422)
+
+
+def test_a_batch_without_instants_is_decided_at_one_now(client: TestClient) -> None:
+    """Items without ``at`` share the batch's "now" (150 of them are one instant, not 150)."""
+    items = [{"lat": MID_ATLANTIC[0], "lon": MID_ATLANTIC[1] + k / 100} for k in range(150)]
+    batch = client.post("/v1/decisions/batch", json={"items": items})
+    assert batch.status_code == 200, batch.text
+    assert len({d["at"] for d in batch.json()["decisions"]}) == 1

@@ -21,12 +21,15 @@ earlier ``effective_from`` corrects the past, unless ``known_at`` asks what was 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from leolink.cache import LruCache
 from leolink.policy.vocabulary import (
     AsOf,
     ChangeState,
@@ -312,6 +315,20 @@ class Geofence:
         time; a reconstruction's window lies before its recording."""
         return self.approved_at if self.approved_at is not None else self.proposed_at
 
+    def spec(self) -> GeofenceSpec:
+        """What was proposed (to preview it again: `leolink.policy.impact`)."""
+        return GeofenceSpec(
+            name=self.name,
+            effect=self.effect,
+            reason=self.reason,
+            area_geojson=self.area_geojson,
+            cells=self.cells,
+            customer_classes=self.customer_classes,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            reconstruction=self.reconstruction,
+        )
+
     def applies_to(self, customer_class: CustomerClass | str) -> bool:
         """True if the geofence covers terminals of ``customer_class``."""
         return self.customer_classes is None or customer_class in self.customer_classes
@@ -520,8 +537,35 @@ class PolicyHistory:
         )
 
     def snapshot(self, at: np.datetime64) -> PolicySnapshot:
-        """The policy in force at ``at``: the same statuses, geofences and allow-lists."""
+        """The policy in force at ``at``: the same statuses, geofences and allow-lists.
+
+        What is in force changes only at the change points (`change_points_us`), so the
+        snapshot is built once per interval between two of them and kept (a decision asks for
+        it at its own instant, often "now": a cache per instant would never hit).
+        """
         t: np.datetime64 = at.astype("datetime64[ns]")
+        t_us = int(t.astype("datetime64[us]").astype(np.int64))
+        k = int(np.searchsorted(self.change_points_us, t_us, side="right"))
+        kept = self._snapshots.get_or_compute(k, lambda: self._snapshot_at(t))
+        return kept if kept.at == t else replace(kept, at=t)
+
+    @cached_property
+    def change_points_us(self) -> npt.NDArray[np.int64]:
+        """The instants (µs since 1970, sorted) at which something starts or stops being in
+        force: status changes' ``effective_from``, the ends of geofence and cell-status
+        intervals.  Every instant in ``[p[k], p[k + 1])`` has the same snapshot."""
+        points: list[np.datetime64] = [c.effective_from for c in self.status_changes]
+        intervals = [f.in_force_interval(self.known_at) for f in self.geofences]
+        intervals += [c.in_force_interval(self.known_at) for c in self.cell_statuses]
+        points += [t for i in intervals if i is not None for t in i if t is not None]
+        us = np.asarray(points, dtype="datetime64[us]").astype(np.int64)
+        return np.unique(us)
+
+    @cached_property
+    def _snapshots(self) -> LruCache[int, PolicySnapshot]:
+        return LruCache(256)
+
+    def _snapshot_at(self, t: np.datetime64) -> PolicySnapshot:
         statuses = statuses_in_force(
             (c for c in self.status_changes if c.effective_from <= t), self.known_at
         )

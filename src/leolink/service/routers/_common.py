@@ -37,6 +37,7 @@ _DESCRIPTIONS = {
     404: "No such entity",
     409: "Conflict: duplicate id, stale version, state or two-person rule",
     422: "Invalid input",
+    429: "This client has more requests waiting than its share allows (see Retry-After)",
     503: "The store or a worker is unavailable",
 }
 
