@@ -105,7 +105,7 @@ if TYPE_CHECKING:
     from leolink.network.homing import GEOIP_FEED_DATE
     from leolink.network.hypatia import parse_isls
     from leolink.network.latency import ground_segment
-    from leolink.network.links import IslPattern
+    from leolink.network.links import IslPattern, ground_link_elevation_deg
     from leolink.network.routing import route_on
     from leolink.network.sites import parse_lat_lon, parse_route_endpoints
     from leolink.orbits.archive import (
@@ -130,7 +130,7 @@ if TYPE_CHECKING:
     from leolink.orbits.snapshot import visible_from as visible
     from leolink.orbits.structure import ShellSummary, Structure, catalog_summary, infer_structure
     from leolink.orbits.walker import ShellSpec, WalkerShell, starlink_shells, walker_shell
-    from leolink.policy._areas import AreaCellsStore
+    from leolink.policy._areas import AreaCellsStore, fence_area
     from leolink.policy.asof import ViewedDecision, known_at_for
     from leolink.policy.audit import AuditRecord, public_key_to_hex, record_from_dict
     from leolink.policy.availability import VENDORED_PUBLISHED, MapSnapshot, load_vendored_snapshot
@@ -150,7 +150,15 @@ if TYPE_CHECKING:
     )
     from leolink.policy.enforcement import VIOLATIONS, find_violations
     from leolink.policy.enforcement import suspend as suspend_violations
-    from leolink.policy.impact import Impact, geofence_impact
+    from leolink.policy.impact import (
+        Impact,
+        ImpactEstimate,
+        average_cells,
+        check_impact,
+        estimate_impact,
+        geofence_impact,
+        region_vertices,
+    )
     from leolink.policy.merkle import MemoryTree, verify_consistency, verify_inclusion
     from leolink.policy.notes import (
         SignedCheckpoint,
@@ -162,22 +170,14 @@ if TYPE_CHECKING:
     from leolink.policy.receipts import Receipt, check_policy_included, parse_receipt
     from leolink.policy.records import (
         ApiKey,
-        AsOf,
         CellStatusChange,
-        ChangeState,
-        CountryStatus,
         CountryStatusChange,
-        CustomerClass,
         Geofence,
-        GeofenceEffect,
         GeofenceSpec,
-        Plan,
         PolicyHistory,
         PolicySnapshot,
         PositionReport,
-        Role,
         Terminal,
-        TerminalState,
     )
     from leolink.policy.scenarios import (
         ScenarioClock,
@@ -191,6 +191,16 @@ if TYPE_CHECKING:
     from leolink.policy.sources import decide_from
     from leolink.policy.tiles import parse_tile_index
     from leolink.policy.tlog import record_leaf, verify_log
+    from leolink.policy.vocabulary import (
+        AsOf,
+        ChangeState,
+        CountryStatus,
+        CustomerClass,
+        GeofenceEffect,
+        Plan,
+        Role,
+        TerminalState,
+    )
     from leolink.policy.witness import (
         SIZE_MEDIA_TYPE,
         AddCheckpoint,
@@ -209,7 +219,7 @@ _EXPORTS: dict[str, str] = {
     "ApiKey": "leolink.policy.records",
     "AreaCellsStore": "leolink.policy._areas",
     "AreaStatistics": "leolink.coverage.merit",
-    "AsOf": "leolink.policy.records",
+    "AsOf": "leolink.policy.vocabulary",
     "AuditRecord": "leolink.policy.audit",
     "BatchDecisions": "leolink.policy.batch",
     "CLIENT_SHARE": "leolink.limits",
@@ -218,16 +228,16 @@ _EXPORTS: dict[str, str] = {
     "CatalogSnapshot": "leolink.orbits.archive",
     "CellArray": "leolink.arrays",
     "CellStatusChange": "leolink.policy.records",
-    "ChangeState": "leolink.policy.records",
+    "ChangeState": "leolink.policy.vocabulary",
     "ClientShare": "leolink.limits",
     "Code": "leolink.policy.decide",
     "CompiledPolicy": "leolink.policy.batch",
     "Country": "leolink.geo.countries",
     "CountryRtt": "leolink.network",
-    "CountryStatus": "leolink.policy.records",
+    "CountryStatus": "leolink.policy.vocabulary",
     "CountryStatusChange": "leolink.policy.records",
     "CoverageModel": "leolink.forensics.sky",
-    "CustomerClass": "leolink.policy.records",
+    "CustomerClass": "leolink.policy.vocabulary",
     "DECISION_PRECEDENCE": "leolink.policy.decide:PRECEDENCE",
     "DEFAULT_APPROVER": "leolink.policy.defaults",
     "DEFAULT_MAX_ISL_KM": "leolink.network.graph",
@@ -240,10 +250,11 @@ _EXPORTS: dict[str, str] = {
     "Ephemeris": "leolink.orbits.propagate",
     "GEOIP_FEED_DATE": "leolink.network.homing",
     "Geofence": "leolink.policy.records",
-    "GeofenceEffect": "leolink.policy.records",
+    "GeofenceEffect": "leolink.policy.vocabulary",
     "GeofenceSpec": "leolink.policy.records",
     "GroundOutage": "leolink.forensics.simulate",
     "Impact": "leolink.policy.impact",
+    "ImpactEstimate": "leolink.policy.impact",
     "IslPattern": "leolink.network.links",
     "Jamming": "leolink.forensics.simulate",
     "LatencyRow": "leolink.network",
@@ -253,7 +264,7 @@ _EXPORTS: dict[str, str] = {
     "NO_COUNTRY": "leolink.geo.countries",
     "Network": "leolink.network.graph",
     "PLACES_MIN_POPULATION": "leolink.geo.places:MIN_POPULATION",
-    "Plan": "leolink.policy.records",
+    "Plan": "leolink.policy.vocabulary",
     "PolicyHistory": "leolink.policy.records",
     "PolicyLog": "leolink.forensics.log",
     "PolicySnapshot": "leolink.policy.records",
@@ -262,7 +273,7 @@ _EXPORTS: dict[str, str] = {
     "RefusedError": "leolink.policy.witness",
     "ReportsRead": "leolink.forensics.reports",
     "Restriction": "leolink.forensics.simulate",
-    "Role": "leolink.policy.records",
+    "Role": "leolink.policy.vocabulary",
     "Route": "leolink.network",
     "SEALED_REASON": "leolink.policy.commitments",
     "SERVICE_LIMITS": "leolink.limits",
@@ -282,7 +293,7 @@ _EXPORTS: dict[str, str] = {
     "SweepPlan": "leolink.coverage.sweep",
     "SweepResult": "leolink.coverage.sweep",
     "Terminal": "leolink.policy.records",
-    "TerminalState": "leolink.policy.records",
+    "TerminalState": "leolink.policy.vocabulary",
     "UpdateResult": "leolink.orbits.archive",
     "VENDORED_PUBLISHED": "leolink.policy.availability",
     "VIOLATIONS": "leolink.policy.enforcement",
@@ -297,6 +308,7 @@ _EXPORTS: dict[str, str] = {
     "all_countries": "leolink.geo.countries",
     "all_places": "leolink.geo.places",
     "apply_defaults": "leolink.policy.defaults",
+    "average_cells": "leolink.policy.impact",
     "bbox_to_cells": "leolink.geo.regions",
     "bbox_to_geometry": "leolink.geo.regions",
     "build_network": "leolink.network",
@@ -306,6 +318,7 @@ _EXPORTS: dict[str, str] = {
     "cells_to_hex": "leolink.geo.grid",
     "cells_to_latlng": "leolink.geo.grid",
     "cells_to_polygons": "leolink.geo.grid",
+    "check_impact": "leolink.policy.impact",
     "check_policy_included": "leolink.policy.receipts",
     "check_resolution": "leolink.geo.grid",
     "check_sweep": "leolink.coverage.budget",
@@ -326,8 +339,10 @@ _EXPORTS: dict[str, str] = {
     "decide_from": "leolink.policy.sources",
     "describe_limits": "leolink.limits",
     "disk_cells": "leolink.forensics.simulate:disk",
+    "estimate_impact": "leolink.policy.impact",
     "estimate_region_cells": "leolink.coverage.budget",
     "estimate_sweep": "leolink.coverage.budget",
+    "fence_area": "leolink.policy._areas",
     "figure_label": "leolink.coverage.maps",
     "find_violations": "leolink.policy.enforcement",
     "findings_document": "leolink.forensics.log",
@@ -336,6 +351,7 @@ _EXPORTS: dict[str, str] = {
     "geofence_impact": "leolink.policy.impact",
     "geojson_to_cells": "leolink.geo.regions",
     "get_country": "leolink.geo.countries",
+    "ground_link_elevation_deg": "leolink.network.links",
     "ground_segment": "leolink.network.latency",
     "infer_findings": "leolink.forensics.infer:infer",
     "infer_structure": "leolink.orbits.structure",
@@ -375,6 +391,7 @@ _EXPORTS: dict[str, str] = {
     "record_leaf": "leolink.policy.tlog",
     "region_cells": "leolink.coverage.sweep",
     "region_statistics": "leolink.coverage.merit",
+    "region_vertices": "leolink.policy.impact",
     "reports_from_records": "leolink.forensics.reports",
     "route": "leolink.network",
     "route_on": "leolink.network.routing",
@@ -440,6 +457,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "GeofenceSpec",
     "GroundOutage",
     "Impact",
+    "ImpactEstimate",
     "IslPattern",
     "Jamming",
     "LatencyRow",
@@ -493,6 +511,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "all_countries",
     "all_places",
     "apply_defaults",
+    "average_cells",
     "bbox_to_cells",
     "bbox_to_geometry",
     "build_network",
@@ -502,6 +521,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "cells_to_hex",
     "cells_to_latlng",
     "cells_to_polygons",
+    "check_impact",
     "check_policy_included",
     "check_resolution",
     "check_sweep",
@@ -522,8 +542,10 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "decide_from",
     "describe_limits",
     "disk_cells",
+    "estimate_impact",
     "estimate_region_cells",
     "estimate_sweep",
+    "fence_area",
     "figure_label",
     "find_violations",
     "findings_document",
@@ -532,6 +554,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "geofence_impact",
     "geojson_to_cells",
     "get_country",
+    "ground_link_elevation_deg",
     "ground_segment",
     "infer_findings",
     "infer_structure",
@@ -571,6 +594,7 @@ __all__ = [  # noqa: RUF022 - in sorted() order, which tests/test_api.py checks
     "record_leaf",
     "region_cells",
     "region_statistics",
+    "region_vertices",
     "reports_from_records",
     "route",
     "route_on",

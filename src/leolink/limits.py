@@ -37,6 +37,9 @@ class WorkLimits:
     max_instants: int = 97
     #: Cells x instants of one sweep: ~10 ns and ~2 bytes of kernel work each, plus the instants.
     max_cell_instants: int = 1_220_000
+    #: Cells x time steps of one geofence impact preview's satellite counts (~20 us each:
+    #: ~4 s); a larger area gets fewer steps (at least 6), beyond that it is refused.
+    max_impact_cell_steps: int = 200_000
 
     def markdown(self) -> str:
         """The limits as a Markdown list (the OpenAPI document's)."""
@@ -53,6 +56,7 @@ COMMAND_LINE_LIMITS: Final = WorkLimits(
     max_cells=200_000,
     max_instants=10_081,
     max_cell_instants=200_000_000,
+    max_impact_cell_steps=20_000_000,
 )
 
 

@@ -28,7 +28,6 @@ HEAVY = (
     "pyarrow",
     "yaml",
     "cryptography",
-    "leolink.api",
     "leolink.time",
     "leolink.policy.records",
     "leolink.store",

@@ -16,11 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leolink.api import (
-    AuditRecord,
-    SignedCheckpoint,
-    Verifier,
-)
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit
 from leolink.errors import InputError

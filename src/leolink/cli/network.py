@@ -89,7 +89,13 @@ def route(
     An unreachable destination is a result (reachable: false, with the reason), not an error.
     """
     from leolink import api
-    from leolink.api import DEFAULT_MAX_ISL_KM, IslPattern, parse_isls, parse_route_endpoints
+    from leolink.api import (
+        DEFAULT_MAX_ISL_KM,
+        IslPattern,
+        ground_link_elevation_deg,
+        parse_isls,
+        parse_route_endpoints,
+    )
 
     try:
         isl_pattern = IslPattern(isl)
@@ -101,13 +107,7 @@ def route(
     if max_isl_km is None:
         max_isl_km = DEFAULT_MAX_ISL_KM
     src, dst = parse_route_endpoints(
-        from_,
-        to,
-        pop=pop,
-        min_elevation_deg=min_elevation_deg,
-        max_gsl_km=max_gsl_km,
-        gateways=not no_gateways,
-        spelling="option",
+        from_, to, pop, min_elevation_deg, max_gsl_km, not no_gateways, spelling="option"
     )
     cat, instant = catalog_at(catalog, strict, at)
     isl_pairs = None
@@ -122,9 +122,7 @@ def route(
     options: dict[str, Any] = {
         "isl": isl_pattern,
         "isl_pairs": isl_pairs,
-        "min_elevation_deg": None
-        if max_gsl_km is not None
-        else (25.0 if min_elevation_deg is None else min_elevation_deg),
+        "min_elevation_deg": ground_link_elevation_deg(min_elevation_deg, max_gsl_km),
         "max_gsl_km": max_gsl_km,
         "max_isl_km": max_isl_km,
         "ground_relays": ground_relays,

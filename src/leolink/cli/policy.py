@@ -14,6 +14,7 @@ from __future__ import annotations
 import getpass
 import math
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -35,7 +36,7 @@ from leolink.errors import InputError
 if TYPE_CHECKING:  # the model, the store, the sky and the scenarios load when a command runs
     import numpy as np
 
-    from leolink.api import ScenarioClock, Sky, StepOutcome
+    from leolink.api import GeofenceSpec, ImpactEstimate, ScenarioClock, Sky, StepOutcome
     from leolink.store import Store
 
 __all__ = ["register"]
@@ -156,7 +157,15 @@ def check(
                 )
         sky = _sky(catalog, no_satellites, min_elevation_deg, instant)
         if view is None:
-            decision = decide_from(store, terminal, (lat, lon), instant, sky=sky, known_at=known_at)
+            decision = decide_from(
+                store,
+                terminal,
+                (lat, lon),
+                instant,
+                sky=sky,
+                known_at=known_at,
+                areas=store.compiled_areas,  # the geofences as compiled at their proposal
+            )
             if receipt is not None:
                 _write_receipt(store, receipt, lat, lon, instant, terminal, decision.to_dict())
             emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
@@ -168,7 +177,13 @@ def check(
         now = parse_instant("now")
         asked, other = (
             decide_from(
-                store, terminal, (lat, lon), instant, sky=s, known_at=known_at_for(v, instant)
+                store,
+                terminal,
+                (lat, lon),
+                instant,
+                sky=s,
+                known_at=known_at_for(v, instant),
+                areas=store.compiled_areas,
             )
             for v, s in ((view, sky), (view.other, None))
         )
@@ -400,6 +415,14 @@ def geofence_impact_command(
     cells: Annotated[
         str | None, typer.Option("--cells", help="Comma-separated H3 cells of the area.")
     ] = None,
+    geofence: Annotated[
+        str | None,
+        typer.Option(
+            "--geofence",
+            help="A stored geofence's id: its impact from its area as compiled at its proposal "
+            "(instead of --geojson/--cells).",
+        ),
+    ] = None,
     name: Annotated[str, typer.Option("--name", help="Name of the proposal.")] = "proposal",
     effect: Annotated[
         str, typer.Option("--effect", help="deny or allowlist.")
@@ -416,6 +439,14 @@ def geofence_impact_command(
     ] = None,
     step_s: Annotated[float, typer.Option("--step-s", help="Time step, seconds.")] = 600.0,
     list_cells: Annotated[bool, typer.Option("--list-cells", help="Print the cells too.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Preview even beyond the limits (after printing the estimate of memory and "
+            "time on stderr).",
+        ),
+    ] = False,
     db: DbOption = None,
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
@@ -423,21 +454,99 @@ def geofence_impact_command(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
-    from leolink.api import GeofenceSpec, geofence_impact, parse_instant
+    from leolink.api import (
+        COMMAND_LINE_LIMITS,
+        DEFAULT_RESOLUTION,
+        average_cells,
+        estimate_impact,
+        fence_area,
+        geofence_impact,
+        region_vertices,
+    )
+    from leolink.store.checks import check_geofence_spec
 
-    if geojson is None and cells is None:
-        raise InputError("give the area: --geojson FILE and/or --cells CELL,CELL,...")
+    if (geofence is None) == (geojson is None and cells is None):
+        raise InputError(
+            "give the area: --geojson FILE and/or --cells CELL,CELL,..., or a stored --geofence ID"
+        )
+    limits = COMMAND_LINE_LIMITS
+    with _open(db) as store:
+        region = None
+        if geofence is not None:
+            fence = store.geofence(geofence)
+            spec = fence.spec()
+            name = fence.name
+            found = store.compiled_areas.load(
+                fence_area(fence.area_geojson, fence.cells).key, DEFAULT_RESOLUTION
+            )
+            vertices = region_vertices(fence.area_geojson) if found is None else 0
+            cells_about = (
+                average_cells(fence.size_km2) if found is None else sum(c.size for c in found)
+            )
+        else:
+            spec = _impact_spec(geojson, cells, name, effect, classes, start, end)
+            vertices = region_vertices(spec.area_geojson)
+            # The vertices first: their check is the costly part of a big region.
+            _check_impact(estimate_impact(vertices=vertices, cells=1, limits=limits), force)
+            checked = check_geofence_spec(
+                spec, replace(limits, max_geofence_vertices=max(vertices, 1)) if force else limits
+            )
+            spec = replace(spec, area_geojson=checked.area_geojson, cells=checked.cells)
+            region = checked.geometry
+            cells_about = average_cells(checked.size_km2)
+        estimate = estimate_impact(vertices=vertices, cells=cells_about, limits=limits)
+        _check_impact(estimate, force)
+        impact = geofence_impact(
+            spec,
+            terminals=store.terminals(),
+            last_reports=store.last_position_reports(),
+            sky=_sky(catalog, no_satellites, min_elevation_deg),
+            step_s=step_s,
+            max_steps=estimate.steps,
+            areas=store.compiled_areas,
+            region=region,
+        )
+    emit(impact.to_dict(list_cells=list_cells), fmt, title=f"Impact of {name!r}")
+
+
+def _check_impact(estimate: ImpactEstimate, force: bool) -> None:
+    """`leolink.policy.impact.check_impact` against the command line's limits, with the
+    estimate on stderr when ``--force`` goes beyond them."""
+    from leolink.api import COMMAND_LINE_LIMITS, check_impact
+    from leolink.errors import LimitError
+
+    try:
+        check_impact(estimate, COMMAND_LINE_LIMITS)
+    except LimitError:
+        if not force:
+            raise
+        _note(f"--force: beyond the limits, {estimate.describe()} (rough)")
+
+
+def _impact_spec(
+    geojson: Path | None,
+    cells: str | None,
+    name: str,
+    effect: str,
+    classes: str | None,
+    start: str | None,
+    end: str | None,
+) -> GeofenceSpec:
+    """The spec ``geofence impact`` previews, from its options."""
+    from leolink.api import GeofenceSpec, parse_instant
+
     area = None
     if geojson is not None:
         try:
             area = geojson.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read --geojson {str(geojson)!r}: {exc.strerror}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise InputError(f"cannot read --geojson {str(geojson)!r}: {why}") from None
     try:
         chosen_effect = GeofenceEffect(effect)
     except ValueError:
         raise InputError(f"--effect {effect!r} is not one of: deny, allowlist") from None
-    spec = GeofenceSpec(
+    return GeofenceSpec(
         name=name,
         effect=chosen_effect,
         reason="impact analysis",
@@ -447,15 +556,6 @@ def geofence_impact_command(
         window_start=None if start is None else parse_instant(start),
         window_end=None if end is None else parse_instant(end),
     )
-    with _open(db) as store:
-        impact = geofence_impact(
-            spec,
-            terminals=store.terminals(),
-            last_reports=store.last_position_reports(),
-            sky=_sky(catalog, no_satellites, min_elevation_deg),
-            step_s=step_s,
-        )
-    emit(impact.to_dict(list_cells=list_cells), fmt, title=f"Impact of {name!r}")
 
 
 def register(app: typer.Typer) -> None:

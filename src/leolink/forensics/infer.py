@@ -393,7 +393,7 @@ def _components(ev: _Events, served: _Events) -> list[IntArray]:
 
     Runs in neighbouring cells are joined; so are runs two grid steps apart when a cell between
     them had no served dish in their common window (an unobserved cell does not cut an area in
-    two: at ~2 dishes a cell, one cell in seven has none).
+    two: with dishes spread at random, ~2 a cell, e^-2 ≈ one cell in seven has none).
     """
     if ev.rows.size == 0:
         return []
@@ -490,7 +490,7 @@ def _fill_unobserved(
     for cell, nbrs in around.items():
         n_in = len(nbrs & kept)
         n_out = len((nbrs & observed) - kept)
-        if (n_in >= 2 and n_in >= n_out) or (n_in >= 2 and _is_bridge(cell, kept, nbrs)):
+        if n_in >= 2 and (n_in >= n_out or _is_bridge(cell, kept, nbrs)):
             area.add(cell)
     return area
 

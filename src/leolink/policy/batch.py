@@ -55,6 +55,7 @@ from leolink.policy.decide import (
     CELL_STATUS_RESOLUTION,
     DEFAULT_SETTINGS,
     PRECEDENCE,
+    STATUS_CODES,
     Code,
     Decision,
     DecisionSettings,
@@ -561,17 +562,11 @@ def decide_batch(
         hit = (k >= 0) & (compiled.status_country[np.maximum(k, 0)] == country[rows])
         status[rows[hit]] = compiled.status_value[k[hit]]
         status_change[rows[hit]] = compiled.status_ids[k[hit]]
-    code_of = {s: np.int8(_STATUSES.index(s)) for s in CountryStatus}
-    fire(on_land & (status == code_of[CountryStatus.BLOCKED]), Code.BLOCKED_COUNTRY)
-    fire(
-        on_land
-        & (
-            (status == -1)
-            | (status == code_of[CountryStatus.COMING_SOON])
-            | (status == code_of[CountryStatus.SERVICE_DATE_UNKNOWN])
-        ),
-        Code.UNLICENSED_COUNTRY,
-    )
+    for refusal in sorted(set(STATUS_CODES.values())):
+        refusing = [
+            -1 if s is None else _STATUSES.index(s) for s, c in STATUS_CODES.items() if c is refusal
+        ]
+        fire(on_land & np.isin(status, refusing), refusal)
     ocean_ok = np.zeros(len(_CLASSES), dtype=bool)
     ocean_ok[[_CLASSES.index(c) for c in settings.ocean_classes]] = True
     fire(valid & ~on_land & ~ocean_ok[klass], Code.IN_OCEAN)

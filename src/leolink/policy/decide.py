@@ -77,9 +77,10 @@ log only); statuses, geofences and allow-lists are those in force at the instant
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Final
 
 import numpy as np
@@ -110,6 +111,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "DENIED_BY_POLICY",
     "PRECEDENCE",
+    "STATUS_CODES",
     "Code",
     "Decision",
     "DecisionSettings",
@@ -163,6 +165,18 @@ _STATUS_WORDS: Final = {
     CountryStatus.SERVICE_DATE_UNKNOWN: "service date unknown",
     CountryStatus.BLOCKED: "service blocked",
 }
+
+
+#: The code each country status refuses service with (a status not here allows it); ``None`` is
+#: no status on record: nothing licensed is assumed.  Both engines read it.
+STATUS_CODES: Final[Mapping[CountryStatus | None, Code]] = MappingProxyType(
+    {
+        CountryStatus.BLOCKED: Code.BLOCKED_COUNTRY,
+        CountryStatus.COMING_SOON: Code.UNLICENSED_COUNTRY,
+        CountryStatus.SERVICE_DATE_UNKNOWN: Code.UNLICENSED_COUNTRY,
+        None: Code.UNLICENSED_COUNTRY,
+    }
+)
 
 
 def status_words(status: CountryStatus) -> str:
@@ -336,7 +350,7 @@ def _status_rule(name: str, code: str, change: CountryStatusChange | None) -> Fi
     """
     if change is None:
         return FiredRule(
-            Code.UNLICENSED_COUNTRY,
+            STATUS_CODES[None],
             f"country_status:{code}:none",
             f"{name}: no service status on record — not licensed as far as this policy knows",
         )
@@ -347,11 +361,10 @@ def _status_rule(name: str, code: str, change: CountryStatusChange | None) -> Fi
         note += f"; a reconstruction of the public record, recorded {recorded}"
     rule = f"country_status:{change.id}"
     words = status_words(change.status)
-    if change.status is CountryStatus.BLOCKED:
-        return FiredRule(Code.BLOCKED_COUNTRY, rule, f"{name}: {words}{note} (since {since})")
-    if change.status in (CountryStatus.COMING_SOON, CountryStatus.SERVICE_DATE_UNKNOWN):
-        return FiredRule(Code.UNLICENSED_COUNTRY, rule, f"{name}: {words}{note} (since {since})")
-    return None
+    refusal = STATUS_CODES.get(change.status)
+    if refusal is None:
+        return None
+    return FiredRule(refusal, rule, f"{name}: {words}{note} (since {since})")
 
 
 def _away_since(

@@ -315,6 +315,20 @@ class Geofence:
         time; a reconstruction's window lies before its recording."""
         return self.approved_at if self.approved_at is not None else self.proposed_at
 
+    def spec(self) -> GeofenceSpec:
+        """What was proposed (to preview it again: `leolink.policy.impact`)."""
+        return GeofenceSpec(
+            name=self.name,
+            effect=self.effect,
+            reason=self.reason,
+            area_geojson=self.area_geojson,
+            cells=self.cells,
+            customer_classes=self.customer_classes,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            reconstruction=self.reconstruction,
+        )
+
     def applies_to(self, customer_class: CustomerClass | str) -> bool:
         """True if the geofence covers terminals of ``customer_class``."""
         return self.customer_classes is None or customer_class in self.customer_classes

@@ -28,19 +28,22 @@ import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
 import numpy as np
+from shapely.geometry import MultiPolygon, Polygon
 
 from leolink import api
 from leolink.api import (
     DEFAULT_RESOLUTION,
+    SERVICE_LIMITS,
     AreaCellsStore,
     AsOf,
     BatchDecisions,
     CompiledPolicy,
     DecisionSettings,
+    Geofence,
     GeofenceSpec,
     Impact,
     LruCache,
@@ -51,24 +54,26 @@ from leolink.api import (
     Sky,
     Terminal,
     ViewedDecision,
+    WorkLimits,
+    average_cells,
     cells_to_hex,
     cells_to_latlng,
+    check_impact,
     check_resolution,
     compile_policy,
     decide_batch,
+    estimate_impact,
+    fence_area,
     geofence_impact,
     known_at_for,
     parse_instant,
 )
 from leolink.api import Decision as EngineDecision
-from leolink.errors import InputError
 from leolink.service import boxes
 from leolink.store import Store
 from leolink.store.checks import check_geofence_spec
 
 __all__ = [
-    "IMPACT_CELL_STEPS",
-    "IMPACT_MAX_CELLS",
     "POLICY_RECHECK_S",
     "CellQuery",
     "Decider",
@@ -76,10 +81,6 @@ __all__ = [
 
 #: How often (seconds) the policy version is looked up for changes made by other processes.
 POLICY_RECHECK_S: Final = 0.5
-#: Largest area an impact preview covers, in resolution-5 cells (~5 million km²).
-IMPACT_MAX_CELLS: Final = 20_000
-#: Budget of (cell, time step) pairs for an impact's satellite-hours (~20 us each: ~4 s).
-IMPACT_CELL_STEPS: Final = 200_000
 _ONE_US: Final = np.timedelta64(1, "us")
 
 
@@ -207,30 +208,53 @@ class Decider:
 
     # --- impact -----------------------------------------------------------------------------
 
-    def impact(self, spec: GeofenceSpec, *, step_s: float = 600.0) -> Impact:
+    def impact(
+        self, spec: GeofenceSpec, *, step_s: float = 600.0, limits: WorkLimits = SERVICE_LIMITS
+    ) -> Impact:
         """What ``spec`` would do (`leolink.policy.impact`), (worker thread).
 
-        The satellite-hours cost a count per cell and time step: big areas get fewer steps, so
-        that cells x steps stays within `IMPACT_CELL_STEPS` (the result says which step).
+        The spec is checked once (its region repaired once, within ``limits``' vertices), its
+        cost estimated and refused beyond ``limits`` (`check_impact`) before the costly part;
+        big areas get fewer time steps, within ``limits.max_impact_cell_steps``.
         """
-        size_km2 = check_geofence_spec(spec).size_km2  # refuses a malformed spec first
-        cells_estimate = size_km2 / boxes.average_cell_area_km2(DEFAULT_RESOLUTION)
-        if cells_estimate > IMPACT_MAX_CELLS:
-            raise InputError(
-                f"the area of {spec.name!r} ({size_km2:,.0f} km², about {cells_estimate:,.0f} "
-                f"cells) is larger than an impact preview covers ({IMPACT_MAX_CELLS:,} cells): "
-                "preview it in parts"
-            )
-        max_steps = int(min(288, max(6, IMPACT_CELL_STEPS / max(cells_estimate, 1.0))))
-        terminals = self.store.terminals()
-        last_reports = self.store.last_position_reports()
+        checked = check_geofence_spec(spec, limits)  # refuses a malformed spec first
+        estimate = estimate_impact(
+            vertices=checked.vertices, cells=average_cells(checked.size_km2), limits=limits
+        )
+        check_impact(estimate, limits)
+        same = replace(spec, area_geojson=checked.area_geojson, cells=checked.cells)
+        return self._impact(same, estimate.steps, step_s, checked.geometry)
+
+    def impact_of(
+        self, fence: Geofence, *, step_s: float = 600.0, limits: WorkLimits = SERVICE_LIMITS
+    ) -> Impact:
+        """What a stored geofence does, from its area as compiled at its proposal (its region
+        is not parsed or repaired again); one never compiled is previewed as a new spec."""
+        spec = fence.spec()
+        area = fence_area(fence.area_geojson, fence.cells)
+        found = self.store.compiled_areas.load(area.key, DEFAULT_RESOLUTION)
+        if found is None:
+            return self.impact(spec, step_s=step_s, limits=limits)
+        estimate = estimate_impact(vertices=0, cells=sum(c.size for c in found), limits=limits)
+        check_impact(estimate, limits)
+        return self._impact(spec, estimate.steps, step_s, None)
+
+    def _impact(
+        self,
+        spec: GeofenceSpec,
+        max_steps: int,
+        step_s: float,
+        region: Polygon | MultiPolygon | None,
+    ) -> Impact:
         return geofence_impact(
             spec,
-            terminals=terminals,
-            last_reports=last_reports,
+            terminals=self.store.terminals(),
+            last_reports=self.store.last_position_reports(),
             sky=self.sky,
             step_s=step_s,
             max_steps=max_steps,
+            areas=self.store.compiled_areas,
+            region=region,
         )
 
     # --- batches ---------------------------------------------------------------------------

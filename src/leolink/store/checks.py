@@ -27,7 +27,7 @@ from leolink.errors import (
 )
 from leolink.geo import grid
 from leolink.geo.countries import get_country
-from leolink.geo.regions import geojson_to_geometry
+from leolink.geo.regions import geojson_to_geometry, geojson_vertices
 from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.policy.audit import canonical_json
 from leolink.policy.records import CustomerClass, GeofenceEffect, GeofenceSpec
@@ -225,24 +225,6 @@ class CheckedRegion:
     geometry: Polygon | MultiPolygon
 
 
-def _positions(obj: Any) -> int:
-    """Vertices of a parsed GeoJSON object's rings (cheap: no parse): its positions, the
-    closing one of each ring not counted (a ring of 100,000 vertices has 100,001 positions)."""
-    if isinstance(obj, list):
-        if obj and isinstance(obj[0], int | float):
-            return 1
-        if obj and isinstance(obj[0], list) and obj[0] and isinstance(obj[0][0], int | float):
-            return max(len(obj) - 1, 0)  # a ring
-        return sum(_positions(x) for x in obj)
-    if isinstance(obj, dict):
-        return sum(
-            _positions(obj[k])
-            for k in ("coordinates", "geometry", "features", "geometries")
-            if k in obj
-        )
-    return 0
-
-
 def check_region(area: str | Mapping[str, Any], max_vertices: int | None = None) -> CheckedRegion:
     """Check a GeoJSON region: at most ``max_vertices`` positions (counted before any costly
     repair), then `leolink.geo.regions.geojson_to_geometry`; measure it on the sphere."""
@@ -251,7 +233,7 @@ def check_region(area: str | Mapping[str, Any], max_vertices: int | None = None)
         text = canonical_json(parsed).decode("utf-8")
     except (json.JSONDecodeError, TypeError, ValueError, RecursionError) as exc:
         raise RegionError(f"the geofence area is not valid JSON: {exc}") from exc
-    vertices = _positions(parsed)
+    vertices = geojson_vertices(parsed)
     if max_vertices is not None and vertices > max_vertices:
         raise LimitError(
             f"the geofence area has {vertices:,} vertices, more than a geofence may have "

@@ -24,7 +24,7 @@ from leolink.errors import DuplicateError, InputError, LimitError, NotFoundError
 from leolink.geo import grid
 from leolink.limits import WorkLimits
 from leolink.network.sites import great_circle_km
-from leolink.policy._areas import area_key, compiled_area_cells, fence_area
+from leolink.policy._areas import area_key, fence_area, keep_compiled_area
 from leolink.policy.commitments import SEALED_REASON, new_salt
 from leolink.policy.records import (
     ChangeState,
@@ -276,7 +276,7 @@ class Geofences:
         area = fence_area(checked.area_geojson, checked.cells)
         if checked.geometry is not None:
             area.use_geometry(checked.geometry)  # checked (and repaired) once, just now
-        compiled_area_cells(area, grid.DEFAULT_RESOLUTION, CompiledAreas(self._db.write_sessions))
+        keep_compiled_area(area, grid.DEFAULT_RESOLUTION, CompiledAreas(self._db.write_sessions))
 
     def _check_vertex_budget(
         self, tx: UnitOfWork, checked: CheckedGeofence, revised: str | None

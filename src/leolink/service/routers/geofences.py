@@ -92,16 +92,29 @@ def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> GeofenceOu
     return geofence_out(fence)
 
 
-@router.post("/impact", response_model=ImpactOut, responses=errors(400, 401, 403))
+ListCells = Annotated[bool, Query(description="List the cells it covers too.")]
+
+
+@router.post("/impact", response_model=ImpactOut, responses=errors(400, 401, 403, 422))
 def impact(
-    state: StateDep,
-    _who: Manager,
-    body: GeofenceProposal,
-    list_cells: Annotated[bool, Query(description="List the cells it covers too.")] = False,
+    state: StateDep, _who: Manager, body: GeofenceProposal, list_cells: ListCells = False
 ) -> ImpactOut:
     """Preview a proposal (the same body as ``POST /v1/geofences``) without writing anything:
-    its cells and area, the terminals it would affect, the satellite-hours it withdraws."""
+    its cells and area, the terminals it would affect, the satellite-hours it withdraws.
+
+    Checked once, then estimated: a preview beyond the limits (vertices, cells, cell-steps;
+    see the service's limits) is refused with 422 before the costly part."""
     result = state.decider.impact(spec_of(body))
+    return ImpactOut.model_validate(result.to_dict(list_cells=list_cells))
+
+
+@router.get("/{geofence_id}/impact", response_model=ImpactOut, responses=errors(401, 403, 404, 422))
+def stored_impact(
+    state: StateDep, _who: Manager, geofence_id: GeofenceId, list_cells: ListCells = False
+) -> ImpactOut:
+    """The impact of a stored geofence (a proposal awaiting approval, or one in force), from
+    its area as compiled at its proposal: its region is not parsed or repaired again."""
+    result = state.decider.impact_of(state.store.geofence(geofence_id))
     return ImpactOut.model_validate(result.to_dict(list_cells=list_cells))
 
 

@@ -19,6 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from leolink.api import (
     DEFAULT_MAX_ISL_KM,
     IslPattern,
+    ground_link_elevation_deg,
     internet_route,
     latency_record,
     parse_route_endpoints,
@@ -100,21 +101,13 @@ async def routes(
     """
     t = instant_or_now(at)
     src, dst = parse_route_endpoints(
-        from_,
-        to,
-        pop=pop,
-        min_elevation_deg=min_elevation_deg,
-        max_gsl_km=max_gsl_km,
-        gateways=gateways,
-        spelling="query",
+        from_, to, pop, min_elevation_deg, max_gsl_km, gateways, spelling="query"
     )
     links: dict[str, Any] = {
         "isl": isl,
         "gateways": gateways,
         "pops": gateways,
-        "min_elevation_deg": None
-        if max_gsl_km is not None
-        else (25.0 if min_elevation_deg is None else min_elevation_deg),
+        "min_elevation_deg": ground_link_elevation_deg(min_elevation_deg, max_gsl_km),
         "max_gsl_km": max_gsl_km,
         "max_isl_km": max_isl_km,
     }
