@@ -8,6 +8,8 @@ PostgreSQL.  Sealed (government) geofences are compared through their commitment
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -177,3 +179,32 @@ def test_only_government_fences_are_sealed(store: Store):
     )
     with pytest.raises(PolicyStateError, match="not sealed"):
         store.geofence_opening("gf-open")
+
+
+def test_an_open_fence_region_is_stored_once_and_logged_by_its_hash(store: Store, tamper: Tamper):
+    region = {
+        "type": "Polygon",
+        "coordinates": [[[33.0, 44.5], [33.6, 44.5], [33.6, 44.9], [33.0, 44.9], [33.0, 44.5]]],
+    }
+    fence = store.propose_geofence(
+        GeofenceSpec(name="coast", effect="deny", reason="drill", area_geojson=region),
+        actor="op:alice",
+        geofence_id="gf-coast",
+    )
+    store.withdraw_geofence("gf-coast", expected_version=fence.version, actor="op:bob", reason="r")
+    text = store.geofence("gf-coast").area_geojson
+    assert text is not None
+    assert "33.6" in text  # the table keeps the region
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    records = store.audit_log(entity="geofence", entity_id="gf-coast")
+    assert [r.action for r in records] == ["geofence.propose", "geofence.withdraw"]
+    for rec in records:
+        assert "33.6" not in str(rec.to_dict())  # no record copies it
+        for side in (rec.before, rec.after):
+            assert not isinstance(side, dict) or side["area_sha256"] == digest
+    assert store.verify().ok
+    moved = text.replace("33.6", "34.6")
+    tamper(f"UPDATE geofences SET area_geojson = '{moved}' WHERE id = 'gf-coast'")
+    result = store.verify()
+    assert not result.ok
+    assert "table geofences, row 'gf-coast': area_sha256 is" in result.reason

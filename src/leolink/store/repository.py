@@ -7,6 +7,7 @@ the frozen records of `leolink.policy.records`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -46,6 +47,7 @@ from leolink.store.models import (
 
 __all__ = [
     "allowlist_members",
+    "area_sha256",
     "audit_select",
     "check_version",
     "checkpoint_to_row",
@@ -183,9 +185,24 @@ def row_to_geofence(row: GeofenceRow) -> Geofence:
 
 def geofence_as_logged(row: GeofenceRow) -> dict[str, Any]:
     """A geofence's fields as its audit records show them: sealed (a commitment in place of
-    the area and reason) when the fence has a commitment salt."""
+    the area and reason) when the fence has a commitment salt; else, for a region, with the
+    SHA-256 of its GeoJSON text (``area_sha256``) in place of the text, which the row alone
+    keeps (a region may be megabytes; a record per step of its life would copy it each time).
+    The hash binds the records to the text: a row's region changed afterwards no longer
+    replays (`leolink.policy.replay`)."""
     fields = row_to_geofence(row).to_dict()
-    return fields if row.commitment_salt is None else seal_geofence(fields, row.commitment_salt)
+    if row.commitment_salt is not None:
+        return seal_geofence(fields, row.commitment_salt)
+    text = fields.get("area_geojson")
+    if text is not None:  # a fence of cells only logs ``area_geojson: null`` as it is
+        del fields["area_geojson"]
+        fields["area_sha256"] = area_sha256(text)
+    return fields
+
+
+def area_sha256(area_geojson: str) -> str:
+    """SHA-256 (64 hex digits) of a geofence's GeoJSON text as stored, in UTF-8."""
+    return hashlib.sha256(area_geojson.encode("utf-8")).hexdigest()
 
 
 def row_to_terminal(row: TerminalRow) -> Terminal:
