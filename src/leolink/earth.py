@@ -2,8 +2,9 @@
 
 Geodetic coordinates, elevations and ground distances are on WGS84 everywhere.  Where a sphere
 is close enough (great-circle fibre distances, areas of drawn polygons, plot margins), it is one
-of the two below, named for what it preserves; other radii in the code base (H3's own authalic
-sphere in the grid tests) are the authorities' and say so where they stand.
+of the two below, named for what it preserves.  SGP4 measures from WGS72's equator
+(`WGS72_A_KM`, also the radius of Hypatia's link limits); other radii in the code base (H3's
+own authalic sphere in the grid tests) are the authorities' and say so where they stand.
 
 Sources: NIMA TR8350.2, *Department of Defense World Geodetic System 1984* (3rd ed., 2000),
 Table 3.1 (``a``, ``1/f``); H. Moritz (2000), "Geodetic Reference System 1980", J. Geodesy 74,

@@ -58,7 +58,7 @@ def _crimea_fence() -> fx.Restriction:
 
 
 def test_the_crimea_day_through_the_users_commands(tmp_path: Path) -> None:
-    out = tmp_path / "crimea.jsonl"
+    out = tmp_path / "crimea.parquet"  # JSON Lines: tests/cli/test_forensics_cli.py
     lat, lon, rings = UNLOGGED_DISK
     j_lat, j_lon, j_rings = JAMMED_DISK
     sim = runner.invoke(

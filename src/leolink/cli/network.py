@@ -107,13 +107,7 @@ def route(
     if max_isl_km is None:
         max_isl_km = DEFAULT_MAX_ISL_KM
     src, dst = parse_route_endpoints(
-        from_,
-        to,
-        pop=pop,
-        min_elevation_deg=min_elevation_deg,
-        max_gsl_km=max_gsl_km,
-        gateways=not no_gateways,
-        spelling="option",
+        from_, to, pop, min_elevation_deg, max_gsl_km, not no_gateways, spelling="option"
     )
     cat, instant = catalog_at(catalog, strict, at)
     isl_pairs = None

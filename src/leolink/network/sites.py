@@ -267,11 +267,11 @@ def parse_lat_lon(text: str, what: str = "point") -> tuple[float, float]:
 def parse_route_endpoints(
     from_: str,
     to: str | None,
-    *,
     pop: str | None,
     min_elevation_deg: float | None,
     max_gsl_km: float | None,
     gateways: bool,
+    *,
     spelling: Literal["option", "query"],
 ) -> tuple[tuple[float, float], tuple[float, float] | None]:
     """The start and the destination (None: the Internet) of a route request, checked.

@@ -101,13 +101,7 @@ async def routes(
     """
     t = instant_or_now(at)
     src, dst = parse_route_endpoints(
-        from_,
-        to,
-        pop=pop,
-        min_elevation_deg=min_elevation_deg,
-        max_gsl_km=max_gsl_km,
-        gateways=gateways,
-        spelling="query",
+        from_, to, pop, min_elevation_deg, max_gsl_km, gateways, spelling="query"
     )
     links: dict[str, Any] = {
         "isl": isl,
