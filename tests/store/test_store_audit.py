@@ -338,7 +338,7 @@ def test_geofence_changes_are_logged_with_their_cells(store: Store):
     )
     (rec,) = store.audit_log(entity="geofence", entity_id="gf-test")
     assert rec.action == "geofence.propose"
-    assert rec.after == fence.to_dict()
+    assert rec.after == fence.as_logged()
     assert isinstance(rec.after, dict)
     assert rec.after["cells"] == [CELL]
     assert store.verify().ok
