@@ -25,11 +25,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, ClassVar, Final
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, computed_field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    model_serializer,
+)
 
 from leolink.cache import LruCache
 from leolink.policy.commitments import SEALED_REASON
@@ -104,9 +113,22 @@ _RECORD: Final = ConfigDict(
 
 
 class _Record(BaseModel):
-    """A record that is one shape from the store to the API (`Geofence`, `Terminal`)."""
+    """A record that is one shape from the store to the API (`Geofence`, `Terminal`, ...)."""
 
     model_config = _RECORD
+
+    #: Its JSON's keys in this order, where computed fields sit among the others (the order
+    #: the API and the audit log have always written); empty: the fields, then computed fields.
+    _key_order: ClassVar[tuple[str, ...]] = ()
+
+    # No return annotation: pydantic would take it for the JSON schema of the record.
+    @model_serializer(mode="wrap")
+    def _in_key_order(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        fields = handler(self)
+        order = self._key_order
+        if not order or not isinstance(fields, dict):
+            return fields
+        return {k: fields[k] for k in order if k in fields} | fields
 
     def as_logged(self) -> dict[str, Any]:
         """The fields its audit records hold: its JSON under the field names."""
@@ -122,27 +144,56 @@ def _before(a: np.datetime64 | None, b: np.datetime64 | None) -> bool:
     return a is not None and (b is None or bool(a <= b))
 
 
-@dataclass(frozen=True)
-class CountryStatusChange:
-    """One entry of a country's status history: ``status`` from ``effective_from`` on."""
+class CountryStatusChange(_Record):
+    """One entry of a country's status history: ``status`` from ``effective_from`` on.
+
+    One shape from the store to the API, as `Geofence`: validated from its row, returned by the
+    service as is; its JSON (``model_dump(mode="json")``) is the API's and its audit records'.
+    """
+
+    _key_order = (
+        "id",
+        "country_code",
+        "status",
+        "effective_from",
+        "source",
+        "note",
+        "state",
+        "proposer",
+        "approver",
+        "proposed_at",
+        "approved_at",
+        "rejected_at",
+        "withdrawn_at",
+        "recorded_at",
+        "reconstruction",
+    )
 
     id: int
     country_code: str
     status: CountryStatus
-    effective_from: np.datetime64
+    effective_from: Instant
     source: str
     note: str
     state: ChangeState
     proposer: str
     approver: str | None
-    proposed_at: np.datetime64
-    approved_at: np.datetime64 | None
-    rejected_at: np.datetime64 | None
-    withdrawn_at: np.datetime64 | None
-    reconstruction: bool = False
+    proposed_at: Instant
+    approved_at: Instant | None
+    rejected_at: Instant | None
+    withdrawn_at: Instant | None
+    reconstruction: bool = Field(
+        default=False,
+        description="It describes the past (a reconstruction of the public record), recorded "
+        "later than it took effect.",
+    )
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description="When the store recorded it as it is now (its approval, else its proposal); "
+        "``effective_from`` is its valid time."
+    )
     @property
-    def recorded_at(self) -> np.datetime64:
+    def recorded_at(self) -> Instant:
         """When the store recorded the change in its current state (transaction time): its
         approval once approved, else its proposal.  ``effective_from`` is its valid time."""
         return self.approved_at if self.approved_at is not None else self.proposed_at
@@ -150,26 +201,6 @@ class CountryStatusChange:
     def counts(self, known_at: np.datetime64 | None = None) -> bool:
         """True if the change was approved (by ``known_at``, when given)."""
         return self.state is ChangeState.APPROVED and _before(self.approved_at, known_at)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields, times as ISO 8601 ``Z`` strings."""
-        return {
-            "id": self.id,
-            "country_code": self.country_code,
-            "status": self.status.value,
-            "effective_from": format_instant(self.effective_from),
-            "source": self.source,
-            "note": self.note,
-            "state": self.state.value,
-            "proposer": self.proposer,
-            "approver": self.approver,
-            "proposed_at": format_instant(self.proposed_at),
-            "approved_at": _instant(self.approved_at),
-            "rejected_at": _instant(self.rejected_at),
-            "withdrawn_at": _instant(self.withdrawn_at),
-            "recorded_at": format_instant(self.recorded_at),
-            "reconstruction": self.reconstruction,
-        }
 
 
 class CellEffect(StrEnum):

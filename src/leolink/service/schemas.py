@@ -15,7 +15,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from leolink.api import (
     AsOf,
-    ChangeState,
     Code,
     CountryStatus,
     CustomerClass,
@@ -32,7 +31,6 @@ __all__ = [
     "CatalogInfo",
     "CellAvailability",
     "CellsOut",
-    "CountryStatusChangeOut",
     "CountryStatusProposal",
     "CoverageFigureOut",
     "CoverageOut",
@@ -219,32 +217,6 @@ class CountryStatusProposal(_In):
     source: Text = Field(description="Where the status comes from: a URL or a citation.")
     note: Annotated[str, Field(max_length=2_000, pattern=_FREE_TEXT)] = ""
     reason: Text
-
-
-class CountryStatusChangeOut(BaseModel):
-    """A country-status change and where it is in its life."""
-
-    id: int
-    country_code: str
-    status: CountryStatus
-    effective_from: str
-    source: str
-    note: str
-    state: ChangeState
-    proposer: str
-    approver: str | None
-    proposed_at: str
-    approved_at: str | None
-    rejected_at: str | None
-    withdrawn_at: str | None
-    recorded_at: str = Field(
-        description="When the store recorded it as it is now (its approval, else its proposal); "
-        "``effective_from`` is its valid time."
-    )
-    reconstruction: bool = Field(
-        description="It describes the past (a reconstruction of the public record), recorded "
-        "later than it took effect."
-    )
 
 
 # --- geofences ------------------------------------------------------------------------------

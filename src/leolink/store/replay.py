@@ -37,7 +37,7 @@ from leolink.errors import InputError
 from leolink.policy._areas import area_cells, area_key, fence_area
 from leolink.policy.merkle import append_leaf, root_from_frontier
 from leolink.policy.notes import Verifier, parse_checkpoint
-from leolink.policy.records import PositionReport, Terminal
+from leolink.policy.records import CountryStatusChange, PositionReport, Terminal
 from leolink.policy.replay import (
     TABLES,
     TableState,
@@ -207,7 +207,11 @@ def tables_state(session: Session) -> TableState:
     """Every row of the tables the log determines, as JSON-ready dicts keyed by id."""
     state = TableState()
     for change in session.scalars(select(CountryStatusRow)):
-        state.put("country_statuses", str(change.id), repo.row_to_country_change(change).to_dict())
+        state.put(
+            "country_statuses",
+            str(change.id),
+            CountryStatusChange.model_validate(change).as_logged(),
+        )
     for cs in session.scalars(select(CellStatusRow).options(selectinload(CellStatusRow.cells))):
         state.put("cell_statuses", str(cs.id), repo.row_to_cell_status(cs).to_dict())
     for fence in session.scalars(select(GeofenceRow).options(selectinload(GeofenceRow.cell_rows))):

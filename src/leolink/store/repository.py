@@ -21,8 +21,6 @@ from leolink.policy.records import (
     ApiKey,
     CellStatusChange,
     ChangeState,
-    CountryStatus,
-    CountryStatusChange,
     Geofence,
     Role,
 )
@@ -33,7 +31,6 @@ from leolink.store.models import (
     AuditHeadRow,
     AuditRecordRow,
     CellStatusRow,
-    CountryStatusRow,
     GeofenceRow,
     PolicyVersionRow,
     TerminalRow,
@@ -52,7 +49,6 @@ __all__ = [
     "row_to_api_key",
     "row_to_audit_record",
     "row_to_checkpoint",
-    "row_to_country_change",
 ]
 
 
@@ -121,26 +117,6 @@ def row_to_cell_status(row: CellStatusRow, audit_seq: int | None = None) -> Cell
         audit_seq=audit_seq,
         withdrawal_proposer=row.withdrawal_proposer,
         withdrawal_proposed_at=row.withdrawal_proposed_at,
-    )
-
-
-def row_to_country_change(row: CountryStatusRow) -> CountryStatusChange:
-    """The frozen record of a status-change row."""
-    return CountryStatusChange(
-        id=row.id,
-        country_code=row.country_code,
-        status=CountryStatus(row.status),
-        effective_from=row.effective_from,
-        source=row.source,
-        note=row.note,
-        state=ChangeState(row.state),
-        proposer=row.proposer,
-        approver=row.approver,
-        proposed_at=row.proposed_at,
-        approved_at=row.approved_at,
-        rejected_at=row.rejected_at,
-        withdrawn_at=row.withdrawn_at,
-        reconstruction=bool(row.reconstruction),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from leolink.policy.records import (
     ChangeState,
+    CountryStatusChange,
     Geofence,
     GeofenceEffect,
     PolicyHistory,
@@ -62,7 +63,7 @@ class Policy:
                 )
             ).all()
             statuses = statuses_in_force(
-                [repo.row_to_country_change(r) for r in status_rows], known
+                map(CountryStatusChange.model_validate, status_rows), known
             )
             fence_rows = session.scalars(
                 select(GeofenceRow)
@@ -102,7 +103,7 @@ class Policy:
                 .order_by(CountryStatusRow.id)
             ).all()
             changes = tuple(
-                c for c in map(repo.row_to_country_change, status_rows) if c.counts(known)
+                c for c in map(CountryStatusChange.model_validate, status_rows) if c.counts(known)
             )
             fence_rows = session.scalars(
                 select(GeofenceRow)

@@ -19,7 +19,6 @@ from leolink.policy.records import (
     CountryStatusChange,
     statuses_in_force,
 )
-from leolink.store import repository as repo
 from leolink.store.approval import Approvable, SerialChanges, open_change
 from leolink.store.checks import check_reason, choice, instant
 from leolink.store.models import CountryStatusRow
@@ -30,8 +29,8 @@ __all__ = ["CountryStatuses"]
 _RULE: Final = Approvable[CountryStatusRow, CountryStatusChange](
     entity="country_status",
     describe=lambda row: f"country-status change {row.id} ({row.country_code} -> {row.status})",
-    to_record=repo.row_to_country_change,
-    logged=lambda row: repo.row_to_country_change(row).to_dict(),
+    to_record=CountryStatusChange.model_validate,
+    logged=lambda row: CountryStatusChange.model_validate(row).as_logged(),
     entity_id=lambda row: str(row.id),
     ends_in_force=False,
 )
@@ -83,13 +82,13 @@ class CountryStatuses(SerialChanges[CountryStatusRow, CountryStatusChange]):
             open_change(row, tx, needs_second=True)
             tx.session.add(row)
             tx.session.flush()
-            change = repo.row_to_country_change(row)
+            change = CountryStatusChange.model_validate(row)
             tx.log(
                 "country_status.propose",
                 "country_status",
                 str(row.id),
                 None,
-                change.to_dict(),
+                change.as_logged(),
                 reason,
             )
         return change
@@ -113,7 +112,7 @@ class CountryStatuses(SerialChanges[CountryStatusRow, CountryStatusChange]):
                     CountryStatusRow.effective_from <= t,
                 )
             ).all()
-            return statuses_in_force([repo.row_to_country_change(r) for r in rows], known).get(code)
+            return statuses_in_force(map(CountryStatusChange.model_validate, rows), known).get(code)
 
     def changes(
         self, country_code: str | None = None, *, state: ChangeState | str | None = None
@@ -125,4 +124,4 @@ class CountryStatuses(SerialChanges[CountryStatusRow, CountryStatusChange]):
         if state is not None:
             query = query.where(CountryStatusRow.state == choice(ChangeState, state, "state").value)
         with self._db.read() as session:
-            return [repo.row_to_country_change(r) for r in session.scalars(query)]
+            return [CountryStatusChange.model_validate(r) for r in session.scalars(query)]
