@@ -87,7 +87,7 @@ def import_map(
                 actor=_cli_actor(),
                 reason=reason,
             )
-            rows.append(change.to_dict(with_cells=False))
+            rows.append(change.model_dump(mode="json", exclude={"cells"}))
     emit(
         [{k: r[k] for k in ("id", "category", "effect", "cell_count", "state")} for r in rows]
         if fmt is Format.table

@@ -237,8 +237,21 @@ def cell_category_words(category: str) -> str:
     return category.replace("_", " ")
 
 
-@dataclass(frozen=True)
-class CellStatusChange:
+def _to_cell_set(value: Any) -> frozenset[str]:
+    """Cells as a record keeps them: a ``frozenset`` as given (the store's row builds one; a
+    map category holds up to ~10^5 cells, read with every policy), anything else as strings."""
+    return value if isinstance(value, frozenset) else frozenset(str(c) for c in value)
+
+
+#: H3 cells kept as a set, written in JSON as a sorted list.
+_CellSet = Annotated[
+    frozenset[str],
+    PlainValidator(_to_cell_set, json_schema_input_type=list[str]),
+    PlainSerializer(sorted, return_type=list[str]),
+]
+
+
+class CellStatusChange(_Record):
     """A set of H3 resolution-5 cells in one category of Starlink's availability map.
 
     ``published`` is the date Starlink published the map it comes from (``2025-01``), ``source``
@@ -246,35 +259,85 @@ class CellStatusChange:
     approved (or ``active``: a change with no effect on service needs no second operator);
     a withdrawal ends it at ``withdrawn_at``.  ``audit_seq`` is the audit record that put it in
     force (approved or activated), for forensics.
+
+    One shape from the store to the API, as `Geofence`: validated from its row, returned by the
+    service as is (``words``, ``effect`` and ``cell_count`` are computed fields); its JSON
+    (``model_dump(mode="json")``, cells sorted) is the API's and, with the cells last, its audit
+    records' (`as_logged`).  Without the cells: ``model_dump(mode="json", exclude={"cells"})``.
     """
+
+    _key_order = (
+        "id",
+        "category",
+        "words",
+        "effect",
+        "cell_count",
+        "cells",
+        "effective_from",
+        "effective_until",
+        "published",
+        "source",
+        "state",
+        "proposer",
+        "approver",
+        "proposed_at",
+        "approved_at",
+        "rejected_at",
+        "withdrawn_at",
+        "audit_seq",
+        "withdrawal_proposer",
+        "withdrawal_proposed_at",
+    )
 
     id: int
     category: str
-    cells: frozenset[str]
-    effective_from: np.datetime64
-    effective_until: np.datetime64 | None
+    cells: _CellSet = Field(description="Its H3 resolution-5 cells, sorted.")
+    effective_from: Instant
+    effective_until: Instant | None = Field(description="Exclusive; null: open end.")
     published: str
     source: str
     state: ChangeState
     proposer: str
     approver: str | None
-    proposed_at: np.datetime64
-    approved_at: np.datetime64 | None
-    rejected_at: np.datetime64 | None
-    withdrawn_at: np.datetime64 | None
-    audit_seq: int | None = None
-    withdrawal_proposer: str | None = None
-    withdrawal_proposed_at: np.datetime64 | None = None
+    proposed_at: Instant
+    approved_at: Instant | None
+    rejected_at: Instant | None
+    withdrawn_at: Instant | None
+    audit_seq: int | None = Field(
+        default=None,
+        description="The audit record that put it in force (its approval or activation); "
+        "given by the listing of those in force, else null.",
+    )
+    withdrawal_proposer: str | None = Field(
+        default=None,
+        description="Two operators put them in force, so two lift them: the first who asked to "
+        "withdraw them (a second, different operator completes the withdrawal).",
+    )
+    withdrawal_proposed_at: Instant | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def effect(self) -> CellEffect:
         """What the category does to service (`cell_category_effect`)."""
         return cell_category_effect(self.category)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def words(self) -> str:
         """The category in the map's wording."""
         return cell_category_words(self.category)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cell_count(self) -> int:
+        """How many cells it holds."""
+        return len(self.cells)
+
+    def as_logged(self) -> dict[str, Any]:
+        """The fields its audit records hold: its JSON under the field names, the cells last."""
+        fields = self.model_dump(mode="json")
+        fields["cells"] = fields.pop("cells")
+        return fields
 
     def in_force_interval(
         self, known_at: np.datetime64 | None = None
@@ -296,33 +359,6 @@ class CellStatusChange:
             return False
         start, end = interval
         return bool(start <= at and (end is None or at < end))
-
-    def to_dict(self, *, with_cells: bool = True) -> dict[str, Any]:
-        """JSON-ready fields, times as ISO 8601 ``Z`` strings, cells sorted."""
-        out: dict[str, Any] = {
-            "id": self.id,
-            "category": self.category,
-            "words": self.words,
-            "effect": self.effect.value,
-            "cell_count": len(self.cells),
-            "effective_from": format_instant(self.effective_from),
-            "effective_until": _instant(self.effective_until),
-            "published": self.published,
-            "source": self.source,
-            "state": self.state.value,
-            "proposer": self.proposer,
-            "approver": self.approver,
-            "proposed_at": format_instant(self.proposed_at),
-            "approved_at": _instant(self.approved_at),
-            "rejected_at": _instant(self.rejected_at),
-            "withdrawn_at": _instant(self.withdrawn_at),
-            "audit_seq": self.audit_seq,
-            "withdrawal_proposer": self.withdrawal_proposer,
-            "withdrawal_proposed_at": _instant(self.withdrawal_proposed_at),
-        }
-        if with_cells:
-            out["cells"] = sorted(self.cells)
-        return out
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ once.  Approval, rejection and withdrawal follow `leolink.store.approval`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Final
 
 import numpy as np
@@ -23,7 +22,6 @@ from leolink.policy.records import (
     ChangeState,
     cell_category_effect,
 )
-from leolink.store import repository as repo
 from leolink.store.approval import Approvable, SerialChanges, open_change
 from leolink.store.checks import check_cells, check_reason, check_window, choice, instant
 from leolink.store.models import AuditRecordRow, CellStatusCellRow, CellStatusRow
@@ -34,8 +32,8 @@ __all__ = ["CellStatuses", "cell_statuses_ever_in_force"]
 _RULE: Final = Approvable[CellStatusRow, CellStatusChange](
     entity="cell_status",
     describe=lambda row: f"cell-status change {row.id} ({row.category}, {len(row.cells)} cells)",
-    to_record=repo.row_to_cell_status,
-    logged=lambda row: repo.row_to_cell_status(row).to_dict(),
+    to_record=CellStatusChange.model_validate,
+    logged=lambda row: CellStatusChange.model_validate(row).as_logged(),
     entity_id=lambda row: str(row.id),
 )
 
@@ -105,18 +103,18 @@ class CellStatuses(SerialChanges[CellStatusRow, CellStatusChange]):
                 source=source,
                 proposer=tx.actor,
                 proposed_at=tx.now,
-                cells=[CellStatusCellRow(cell=h) for h in hexes],
+                cell_rows=[CellStatusCellRow(cell=h) for h in hexes],
             )
             open_change(row, tx, needs_second=needs_second)
             tx.session.add(row)
             tx.session.flush()
-            change = repo.row_to_cell_status(row)
+            change = CellStatusChange.model_validate(row)
             tx.log(
                 "cell_status.propose" if needs_second else "cell_status.activate",
                 "cell_status",
                 str(row.id),
                 None,
-                change.to_dict(),
+                change.as_logged(),
                 reason,
             )
         return change
@@ -127,7 +125,7 @@ class CellStatuses(SerialChanges[CellStatusRow, CellStatusChange]):
         if state is not None:
             query = query.where(CellStatusRow.state == choice(ChangeState, state, "state").value)
         with self._db.read() as session:
-            return [repo.row_to_cell_status(r) for r in session.scalars(query)]
+            return [CellStatusChange.model_validate(r) for r in session.scalars(query)]
 
     def at(
         self, at: str | np.datetime64 = "now", *, known_at: str | np.datetime64 | None = None
@@ -154,7 +152,7 @@ class CellStatuses(SerialChanges[CellStatusRow, CellStatusChange]):
                     .group_by(AuditRecordRow.entity_id)
                 )
             }
-        return [replace(c, audit_seq=seqs.get(str(c.id))) for c in changes]
+        return [c.model_copy(update={"audit_seq": seqs.get(str(c.id))}) for c in changes]
 
 
 def cell_statuses_ever_in_force(
@@ -171,5 +169,5 @@ def cell_statuses_ever_in_force(
         )
         .order_by(CellStatusRow.id)
     ).all()
-    changes = (repo.row_to_cell_status(r) for r in rows)
+    changes = map(CellStatusChange.model_validate, rows)
     return [c for c in changes if c.in_force_interval(known) is not None]

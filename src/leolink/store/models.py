@@ -287,9 +287,14 @@ class CellStatusRow(Base):
     withdrawal_proposer: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
     withdrawal_proposed_at: Mapped[np.datetime64 | None]
 
-    cells: Mapped[list[CellStatusCellRow]] = relationship(
+    cell_rows: Mapped[list[CellStatusCellRow]] = relationship(
         cascade="all, delete-orphan", order_by="CellStatusCellRow.cell", lazy="selectin"
     )
+
+    @property
+    def cells(self) -> frozenset[str]:
+        """Its H3 cells (what `leolink.policy.records.CellStatusChange` reads)."""
+        return frozenset(c.cell for c in self.cell_rows)
 
 
 class CellStatusCellRow(Base):

@@ -37,7 +37,12 @@ from leolink.errors import InputError
 from leolink.policy._areas import area_cells, area_key, fence_area
 from leolink.policy.merkle import append_leaf, root_from_frontier
 from leolink.policy.notes import Verifier, parse_checkpoint
-from leolink.policy.records import CountryStatusChange, PositionReport, Terminal
+from leolink.policy.records import (
+    CellStatusChange,
+    CountryStatusChange,
+    PositionReport,
+    Terminal,
+)
 from leolink.policy.replay import (
     TABLES,
     TableState,
@@ -212,8 +217,8 @@ def tables_state(session: Session) -> TableState:
             str(change.id),
             CountryStatusChange.model_validate(change).as_logged(),
         )
-    for cs in session.scalars(select(CellStatusRow).options(selectinload(CellStatusRow.cells))):
-        state.put("cell_statuses", str(cs.id), repo.row_to_cell_status(cs).to_dict())
+    for cs in session.scalars(select(CellStatusRow).options(selectinload(CellStatusRow.cell_rows))):
+        state.put("cell_statuses", str(cs.id), CellStatusChange.model_validate(cs).as_logged())
     for fence in session.scalars(select(GeofenceRow).options(selectinload(GeofenceRow.cell_rows))):
         state.put("geofences", fence.id, repo.geofence_as_logged(fence))
     for t in session.scalars(select(TerminalRow).options(selectinload(TerminalRow.allowlist_rows))):

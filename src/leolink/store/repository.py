@@ -19,8 +19,6 @@ from leolink.policy.audit import AuditRecord, Checkpoint, JSONValue
 from leolink.policy.commitments import seal_geofence
 from leolink.policy.records import (
     ApiKey,
-    CellStatusChange,
-    ChangeState,
     Geofence,
     Role,
 )
@@ -30,7 +28,6 @@ from leolink.store.models import (
     AuditCheckpointRow,
     AuditHeadRow,
     AuditRecordRow,
-    CellStatusRow,
     GeofenceRow,
     PolicyVersionRow,
     TerminalRow,
@@ -95,29 +92,6 @@ def allowlist_members(session: Session, geofence_id: str) -> list[str]:
         .order_by(AllowlistMembershipRow.terminal_id)
     )
     return list(session.scalars(query))
-
-
-def row_to_cell_status(row: CellStatusRow, audit_seq: int | None = None) -> CellStatusChange:
-    """The frozen record of a cell-status row and its cells."""
-    return CellStatusChange(
-        id=row.id,
-        category=row.category,
-        cells=frozenset(c.cell for c in row.cells),
-        effective_from=row.effective_from,
-        effective_until=row.effective_until,
-        published=row.published,
-        source=row.source,
-        state=ChangeState(row.state),
-        proposer=row.proposer,
-        approver=row.approver,
-        proposed_at=row.proposed_at,
-        approved_at=row.approved_at,
-        rejected_at=row.rejected_at,
-        withdrawn_at=row.withdrawn_at,
-        audit_seq=audit_seq,
-        withdrawal_proposer=row.withdrawal_proposer,
-        withdrawal_proposed_at=row.withdrawal_proposed_at,
-    )
 
 
 def geofence_as_logged(row: GeofenceRow) -> dict[str, Any]:

@@ -47,65 +47,35 @@ class CellStatusProposal(BaseModel):
     reason: Text
 
 
-class CellStatusOut(BaseModel):
-    """A cell-status change and where it is in its life (``cells`` sorted)."""
-
-    id: int
-    category: str
-    words: str
-    effect: str
-    cell_count: int
-    cells: list[str]
-    effective_from: str
-    effective_until: str | None
-    published: str
-    source: str
-    state: ChangeState
-    proposer: str
-    approver: str | None
-    proposed_at: str
-    approved_at: str | None
-    rejected_at: str | None
-    withdrawn_at: str | None
-    audit_seq: int | None
-    withdrawal_proposer: str | None = Field(
-        description="Two operators put them in force, so two lift them: the first who asked to "
-        "withdraw them (a second, different operator completes the withdrawal)."
-    )
-    withdrawal_proposed_at: str | None
-
-
-def _out(change: CellStatusChange) -> CellStatusOut:
-    return CellStatusOut.model_validate(change.to_dict())
-
-
-@router.get("/v1/cell-statuses", response_model=Page[CellStatusOut], responses=errors(401, 403))
+@router.get("/v1/cell-statuses", response_model=Page[CellStatusChange], responses=errors(401, 403))
 def list_changes(
     state: StateDep,
     _who: Reader,
     change_state: Annotated[ChangeState | None, Query(alias="state")] = None,
     after: Annotated[str | None, Query(max_length=32, description="Cursor: a change id.")] = None,
     limit: LimitQuery = None,
-) -> Page[CellStatusOut]:
+) -> Page[CellStatusChange]:
     """Cell-status changes by id, optionally in one state."""
     changes = state.store.cell_status_changes(state=change_state)
     items, nxt = page(changes, lambda c: c.id, after, limit or state.limits.page_default)
-    return Page[CellStatusOut](items=[_out(c) for c in items], next=nxt)
+    return Page[CellStatusChange](items=items, next=nxt)
 
 
-@router.get("/v1/cell-statuses/in-force", response_model=list[CellStatusOut], responses=errors(400))
-def in_force(state: StateDep, at: AtQuery = None) -> list[CellStatusOut]:
+@router.get(
+    "/v1/cell-statuses/in-force", response_model=list[CellStatusChange], responses=errors(400)
+)
+def in_force(state: StateDep, at: AtQuery = None) -> list[CellStatusChange]:
     """The cell statuses in force at ``at``, each with the audit record that put it in force."""
-    return [_out(c) for c in state.store.cell_statuses_at(instant_or_now(at))]
+    return state.store.cell_statuses_at(instant_or_now(at))
 
 
 @router.post(
     "/v1/cell-statuses",
     status_code=201,
-    response_model=CellStatusOut,
+    response_model=CellStatusChange,
     responses=errors(400, 401, 403),
 )
-def propose(state: StateDep, who: Manager, body: CellStatusProposal) -> CellStatusOut:
+def propose(state: StateDep, who: Manager, body: CellStatusProposal) -> CellStatusChange:
     """Propose cells in a map category; one that withdraws service waits for a second operator."""
     change = state.store.propose_cell_statuses(
         body.category,
@@ -117,7 +87,7 @@ def propose(state: StateDep, who: Manager, body: CellStatusProposal) -> CellStat
         actor=who.actor,
         reason=body.reason,
     )
-    return _out(change)
+    return change
 
 
 def _decision(name: str, doc: str) -> Any:
@@ -127,15 +97,19 @@ def _decision(name: str, doc: str) -> Any:
         "withdraw": "withdraw_cell_statuses",
     }[name]
 
-    def decide(state: StateDep, who: Manager, change_id: ChangeId, body: Reason) -> CellStatusOut:
-        change = getattr(state.store, method)(change_id, actor=who.actor, reason=body.reason)
-        return _out(change)
+    def decide(
+        state: StateDep, who: Manager, change_id: ChangeId, body: Reason
+    ) -> CellStatusChange:
+        change: CellStatusChange = getattr(state.store, method)(
+            change_id, actor=who.actor, reason=body.reason
+        )
+        return change
 
     decide.__doc__ = doc
     decide.__name__ = f"{name}_cell_statuses"
     router.post(
         f"/v1/cell-statuses/{{change_id}}/{name}",
-        response_model=CellStatusOut,
+        response_model=CellStatusChange,
         responses=errors(400, 401, 403, 404, 409),
     )(decide)
     return decide
