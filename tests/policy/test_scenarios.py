@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from leolink import api
 from leolink.errors import InputError
 from leolink.policy.scenarios import (
+    ACTIONS,
     ScenarioClock,
     load_scenario,
     parse_scenario,
@@ -82,8 +83,8 @@ def test_a_refused_step_stops_the_run() -> None:
             "unknown code 'FINE'",
         ),
         (
-            'steps:\n  - {at: "2024-01-02", do: set_status}\n'
-            '  - {at: "2024-01-01", do: set_status}\n',
+            'steps:\n  - {at: "2024-01-02", do: set_status, country: UA, status: available}\n'
+            '  - {at: "2024-01-01", do: set_status, country: UA, status: available}\n',
             "before the previous step",
         ),
         ("steps: [\n", "not valid YAML"),
@@ -97,7 +98,7 @@ def test_malformed_scenarios_are_refused(text: str, message: str) -> None:
 
 def test_a_bad_geofence_step_is_refused_field_by_field_when_parsed() -> None:
     text = (
-        'steps:\n  - {at: "2022-09-16", do: set_status}\n'
+        'steps:\n  - {at: "2022-09-16", do: set_status, country: UA, status: available}\n'
         "  - {do: propose_geofence, id: gf-x, effect: block, customer_classes: [military],\n"
         "     window_start: yesterday, colour: red}\n"
     )
@@ -113,6 +114,73 @@ def test_a_bad_geofence_step_is_refused_field_by_field_when_parsed() -> None:
     parse_scenario(
         ok.replace("window_start: yesterday, colour: red", "window_end: 2022-09-18"), "ok"
     )
+
+
+@pytest.mark.parametrize(
+    ("step", "problems"),
+    [
+        (
+            "{do: set_status, country: UA, status: closed}",
+            [
+                "status: Input should be 'available', 'waitlist', 'coming_soon', "
+                "'service_date_unknown' or 'blocked' (got 'closed')"
+            ],
+        ),
+        (
+            "{do: register_terminal, id: T-1, plan: gold}",
+            [
+                "home_country: Field required",
+                "plan: Input should be 'standard' or 'roam' (got 'gold')",
+            ],
+        ),
+        (
+            "{do: update_terminal, id: T-1, state: asleep}",
+            ["state: Input should be 'active', 'suspended' or 'deactivated' (got 'asleep')"],
+        ),
+        ("{do: approve_geofence, as: op:carol}", ["id: Field required"]),
+        ("{do: withdraw_geofence, id: [a, b]}", ["id: Input should be a valid string"]),
+        ("{do: add_to_allowlist, geofence: gf-1}", ["terminals: Field required"]),
+        (
+            "{do: report_positions, terminal: T-1, positions: [{lat: north, lon: 0}]}",
+            [
+                "positions.0.lat: Input should be a valid number, unable to parse string as a "
+                "number (got 'north')"
+            ],
+        ),
+        (
+            "{do: report_positions, terminal: T-1}",
+            ["Value error, give positions (at, lat, lon), or lat and lon"],
+        ),
+        (
+            "{do: enforce, suspend: maybe}",
+            ["suspend: Input should be a valid boolean, unable to interpret input (got 'maybe')"],
+        ),
+        (
+            "{do: check, lat: 50.4, expect: {code: OKAY, allowed: true}}",
+            ["lon: Field required"],
+        ),
+        ("{do: inspect_terminal}", ["id: Field required"]),
+    ],
+)
+def test_a_bad_step_is_refused_field_by_field_when_parsed(step: str, problems: list[str]) -> None:
+    first = '{at: "2024-01-01", do: set_status, country: UA, status: available}'
+    text = f"steps:\n  - {first}\n  - {step}\n"
+    with pytest.raises(InputError) as caught:
+        parse_scenario(text, "bad.yaml")
+    message = str(caught.value)
+    assert message.startswith("bad.yaml step 2: ")
+    for problem in problems:
+        assert problem in message
+
+
+def test_every_action_refuses_arguments_it_does_not_take() -> None:
+    for action in ACTIONS:
+        expect = ", expect: {code: OKAY, allowed: true}" if action == "check" else ""
+        text = f'steps:\n  - {{at: "2024-01-01", do: {action}, colour: red{expect}}}\n'
+        with pytest.raises(
+            InputError, match=r"colour: Extra inputs are not permitted \(got 'red'\)"
+        ):
+            parse_scenario(text, "bad.yaml")
 
 
 def test_an_unknown_scenario_lists_the_known_ones() -> None:

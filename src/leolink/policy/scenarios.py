@@ -17,6 +17,10 @@ it, so what is approved then is on record as approved then) and does one thing:
 ``check``              decide for a terminal (or a new one) at ``lat``, ``lon``
 ``inspect_terminal``   read a terminal's fields
 
+Each action's arguments are a pydantic model (``_STEP_MODELS``) in the records' types: a file
+is checked whole when it is read, and a bad step is refused before anything runs, naming the
+step and each wrong field in pydantic's words.
+
 ``check`` steps carry ``expect: {code, allowed}`` (and optionally ``reason_contains``,
 ``rules_include``); ``enforce`` steps ``expect: {violators: [...]}``; ``inspect_terminal``
 steps ``expect: {field: value}``.  `run_scenario` runs the steps in order in a store made by
@@ -36,7 +40,7 @@ from typing import Annotated, Any, Final, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, model_validator
 from shapely.geometry import mapping
 
 from leolink.errors import InputError, LeolinkError
@@ -329,8 +333,7 @@ def parse_scenario(text: str, origin: str) -> Scenario:
                     f"{where}: unknown code {expect['code']!r}; codes: {codes}"
                 ) from None
         args = {k: v for k, v in raw.items() if k not in ("at", "do", "expect", "note")}
-        if raw["do"] in _STEP_MODELS:
-            _step_args(_STEP_MODELS[raw["do"]], args, where)
+        _step_args(_STEP_MODELS[raw["do"]], args, where)
         steps.append(Step(i, at, raw["do"], args, expect, str(raw.get("note") or "")))
     return Scenario(
         name=str(doc.get("name") or Path(origin).stem),
@@ -343,19 +346,79 @@ def parse_scenario(text: str, origin: str) -> Scenario:
     )
 
 
-class _GeofenceStep(BaseModel):
-    """The arguments of a ``propose_geofence`` step, checked when the scenario is parsed:
-    the fields of a `GeofenceSpec` in the record types (`leolink.policy.records`), plus the
-    step's ``id`` and proposer (``as``).  ``area`` is GeoJSON or ``{country: CC}``; ``cells``
-    one H3 cell or a list; ``name`` defaults to the id, ``reason`` to the step's number."""
+class _StepArgs(BaseModel):
+    """A step's arguments, checked when the scenario is parsed and again when it runs: keys
+    the action does not take are refused, numbers are taken as text where text is asked."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class _Write(_StepArgs):
+    """A step that writes: ``as`` is the operator (default: the first of the two), ``reason``
+    what the audit log records (default: the step's number)."""
+
+    actor: str = Field(default=_PROPOSER, alias="as")
+    reason: str | None = None
+
+    def why(self, step: Step) -> str:
+        """The reason given, else the step's number."""
+        return self.reason or f"scenario step {step.number}"
+
+
+class _StatusStep(_Write):
+    """``set_status``: ``as`` proposes a country's status from ``effective_from`` (default: the
+    step's instant), ``approver`` approves it; ``source`` cites it."""
+
+    country: str
+    status: CountryStatus
+    effective_from: When | None = None
+    source: str | None = None
+    status_note: str | None = None
+    approver: str = _APPROVER
+
+    def since(self, step: Step) -> np.datetime64:
+        """The instant the status holds from."""
+        return step.at if self.effective_from is None else self.effective_from
+
+
+class _RegisterStep(_Write):
+    """``register_terminal``: a terminal and its account (default: its id)."""
+
+    id: str
+    account: str | None = None
+    home_country: str
+    customer_class: CustomerClass = CustomerClass.RESIDENTIAL
+    plan: Plan = Plan.STANDARD
+    funding_party: str | None = None
+    state: TerminalState = TerminalState.ACTIVE
+
+
+class _UpdateStep(_Write):
+    """``update_terminal``: the fields given change, the others stay."""
+
+    id: str
+    account: str | None = None
+    home_country: str | None = None
+    customer_class: CustomerClass | None = None
+    plan: Plan | None = None
+    funding_party: str | None = None
+    state: TerminalState | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the step gives, as text."""
+        given = self.model_fields_set - {"id", "actor", "reason"}
+        return self.model_dump(mode="json", include=given)
+
+
+class _GeofenceStep(_Write):
+    """The arguments of a ``propose_geofence`` step: the fields of a `GeofenceSpec` in the
+    record types (`leolink.policy.records`), plus the step's ``id`` and proposer (``as``).
+    ``area`` is GeoJSON or ``{country: CC}``; ``cells`` one H3 cell or a list; ``name``
+    defaults to the id, ``reason`` to the step's number."""
 
     id: str
     name: str | None = None
     effect: GeofenceEffect = GeofenceEffect.DENY
-    proposer: str = Field(default=_PROPOSER, alias="as")
-    reason: str | None = None
     area: dict[str, Any] | None = None
     cells: tuple[str, ...] | str = ()
     customer_classes: tuple[CustomerClass, ...] | None = None
@@ -363,12 +426,12 @@ class _GeofenceStep(BaseModel):
     window_end: When | None = None
     reconstruction: bool = False
 
-    def spec(self, step_number: int) -> GeofenceSpec:
+    def spec(self, step: Step) -> GeofenceSpec:
         """The spec it proposes (a country's borders as GeoJSON for ``{country: CC}``)."""
         return GeofenceSpec(
             name=self.name or self.id,
             effect=self.effect,
-            reason=self.reason or f"scenario step {step_number}",
+            reason=self.why(step),
             area_geojson=_area(self.area),
             cells=(self.cells,) if isinstance(self.cells, str) else self.cells,
             customer_classes=self.customer_classes,
@@ -378,8 +441,103 @@ class _GeofenceStep(BaseModel):
         )
 
 
-_STEP_MODELS: Final[dict[str, type[BaseModel]]] = {"propose_geofence": _GeofenceStep}
-_M = TypeVar("_M", bound=BaseModel)
+class _ApproveStep(_Write):
+    """``approve_geofence``: the second operator (``as``, default the second of the two)."""
+
+    id: str
+    actor: str = Field(default=_APPROVER, alias="as")
+
+
+class _WithdrawStep(_Write):
+    """``withdraw_geofence``: take it back, or end it."""
+
+    id: str
+
+
+class _AllowlistStep(_Write):
+    """``add_to_allowlist``: one terminal or a list into an allow-list geofence."""
+
+    geofence: str
+    terminals: tuple[str, ...] | str
+
+    def members(self) -> list[str]:
+        """The terminals, as a list."""
+        return [self.terminals] if isinstance(self.terminals, str) else list(self.terminals)
+
+
+class _Position(_StepArgs):
+    """Where a terminal said it was (degrees), at ``at`` (default: the step's instant)."""
+
+    at: When | None = None
+    lat: float
+    lon: float
+
+
+class _PositionsStep(_StepArgs):
+    """``report_positions``: ``positions`` (at, lat, lon), or one ``lat``/``lon`` at the step's
+    instant; reported by ``as`` (default: the terminal itself).  A ``reason`` is taken (a
+    loaded scenario names one) and not used: a batch of reports is logged without one."""
+
+    terminal: str
+    positions: tuple[_Position, ...] | None = None
+    lat: float | None = None
+    lon: float | None = None
+    actor: str | None = Field(default=None, alias="as")
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _somewhere(self) -> _PositionsStep:
+        if not self.positions and (self.lat is None or self.lon is None):
+            raise ValueError("give positions (at, lat, lon), or lat and lon")
+        return self
+
+    def reports(self, at: np.datetime64) -> tuple[list[np.datetime64], list[float], list[float]]:
+        """The reports' instants, latitudes and longitudes."""
+        given = self.positions or (_Position.model_validate({"lat": self.lat, "lon": self.lon}),)
+        return (
+            [at if p.at is None else p.at for p in given],
+            [p.lat for p in given],
+            [p.lon for p in given],
+        )
+
+
+class _EnforceStep(_Write):
+    """``enforce``: find the violators; ``suspend`` them (as ``as``, default the second
+    operator; ``reason`` default 'enforcement')."""
+
+    suspend: bool = False
+    actor: str = Field(default=_APPROVER, alias="as")
+
+
+class _CheckStep(_StepArgs):
+    """``check``: decide for ``terminal`` (or a new one) at ``lat``, ``lon`` (degrees)."""
+
+    terminal: str | None = None
+    lat: float
+    lon: float
+
+
+class _InspectStep(_StepArgs):
+    """``inspect_terminal``: read terminal ``id``'s fields."""
+
+    id: str
+
+
+#: The model of each action's arguments.
+_STEP_MODELS: Final[dict[str, type[_StepArgs]]] = {
+    "set_status": _StatusStep,
+    "register_terminal": _RegisterStep,
+    "update_terminal": _UpdateStep,
+    "propose_geofence": _GeofenceStep,
+    "approve_geofence": _ApproveStep,
+    "withdraw_geofence": _WithdrawStep,
+    "add_to_allowlist": _AllowlistStep,
+    "report_positions": _PositionsStep,
+    "enforce": _EnforceStep,
+    "check": _CheckStep,
+    "inspect_terminal": _InspectStep,
+}
+_M = TypeVar("_M", bound=_StepArgs)
 
 
 def _step_args(model: type[_M], args: Mapping[str, Any], where: str) -> _M:
@@ -397,6 +555,12 @@ def _step_args(model: type[_M], args: Mapping[str, Any], where: str) -> _M:
         raise InputError(f"{where}: {problems}") from None
 
 
+def _args(model: type[_M], step: Step) -> _M:
+    """A step's arguments validated by its action's model (as `parse_scenario` checked them;
+    a loaded scenario adds its reason and actors)."""
+    return _step_args(model, step.args, f"step {step.number}")
+
+
 # --- running ----------------------------------------------------------------------------------
 
 
@@ -406,20 +570,6 @@ def _area(area: Mapping[str, Any] | None) -> str | None:
     if isinstance(area, dict) and set(area) == {"country"}:
         return json.dumps(mapping(country_geometry(str(area["country"]))))
     return json.dumps(area)
-
-
-def _positions(
-    args: Mapping[str, Any], at: np.datetime64
-) -> tuple[list[np.datetime64], list[float], list[float]]:
-    raw = args.get("positions") or [
-        {"at": format_instant(at), "lat": args["lat"], "lon": args["lon"]}
-    ]
-    times, lats, lons = [], [], []
-    for p in raw:
-        times.append(_instant(p.get("at", format_instant(at)), "position"))
-        lats.append(float(p["lat"]))
-        lons.append(float(p["lon"]))
-    return times, lats, lons
 
 
 def _as_list(value: Any) -> list[str]:
@@ -448,111 +598,89 @@ class _Runner:
         return StepOutcome(step, True, None, what, details)
 
     def _set_status(self, step: Step) -> StepOutcome:
-        a = step.args
+        given = _args(_StatusStep, step)
         change: CountryStatusChange = self.store.propose_country_status(
-            str(a["country"]),
-            CountryStatus(a["status"]),
-            effective_from=_instant(
-                a.get("effective_from", format_instant(step.at)), "effective_from"
-            ),
-            source=str(a.get("source") or "scenario"),
-            note=str(a.get("status_note") or ""),
-            actor=str(a.get("as", _PROPOSER)),
-            reason=str(a.get("reason") or f"scenario step {step.number}"),
+            given.country,
+            given.status,
+            effective_from=given.since(step),
+            source=given.source or "scenario",
+            note=given.status_note or "",
+            actor=given.actor,
+            reason=given.why(step),
         )
-        self.store.approve_country_status(
-            change.id,
-            actor=str(a.get("approver", _APPROVER)),
-            reason=str(a.get("reason") or f"scenario step {step.number}"),
-        )
+        self.store.approve_country_status(change.id, actor=given.approver, reason=given.why(step))
         since = format_instant(change.effective_from)
         return self._done(step, f"{change.country_code} {change.status.value} from {since}")
 
     def _register_terminal(self, step: Step) -> StepOutcome:
-        a = step.args
+        given = _args(_RegisterStep, step)
         self.store.register_terminal(
-            str(a["id"]),
-            account=str(a.get("account", a["id"])),
-            home_country=str(a["home_country"]),
-            customer_class=str(a.get("customer_class", "residential")),
-            plan=str(a.get("plan", "standard")),
-            funding_party=a.get("funding_party"),
-            state=str(a.get("state", "active")),
-            actor=str(a.get("as", _PROPOSER)),
-            reason=str(a.get("reason") or f"scenario step {step.number}"),
+            given.id,
+            account=given.account or given.id,
+            home_country=given.home_country,
+            customer_class=given.customer_class,
+            plan=given.plan,
+            funding_party=given.funding_party,
+            state=given.state,
+            actor=given.actor,
+            reason=given.why(step),
         )
-        return self._done(step, f"terminal {a['id']} registered (home {a['home_country']})")
+        return self._done(step, f"terminal {given.id} registered (home {given.home_country})")
 
     def _update_terminal(self, step: Step) -> StepOutcome:
-        a = step.args
-        fields = {
-            k: a[k]
-            for k in ("account", "home_country", "customer_class", "plan", "funding_party", "state")
-            if k in a
-        }
+        given = _args(_UpdateStep, step)
+        fields = given.changes()
         terminal = self.store.update_terminal(
-            str(a["id"]),
-            actor=str(a.get("as", _PROPOSER)),
-            reason=str(a.get("reason") or f"scenario step {step.number}"),
-            **fields,
+            given.id, actor=given.actor, reason=given.why(step), **fields
         )
         return self._done(step, f"terminal {terminal.id} updated: {fields}")
 
     def _propose_geofence(self, step: Step) -> StepOutcome:
-        given = _step_args(_GeofenceStep, step.args, f"step {step.number}")
+        given = _args(_GeofenceStep, step)
         fence = self.store.propose_geofence(
-            given.spec(step.number), actor=given.proposer, geofence_id=given.id
+            given.spec(step), actor=given.actor, geofence_id=given.id
         )
         return self._done(
             step, f"geofence {fence.id} {fence.state.value} ({fence.size_km2:,.0f} km²)"
         )
 
     def _approve_geofence(self, step: Step) -> StepOutcome:
-        a = step.args
-        fence = self.store.geofence(str(a["id"]))
+        given = _args(_ApproveStep, step)
+        fence = self.store.geofence(given.id)
         fence = self.store.approve_geofence(
-            fence.id,
-            expected_version=fence.version,
-            actor=str(a.get("as", _APPROVER)),
-            reason=str(a.get("reason") or f"scenario step {step.number}"),
+            fence.id, expected_version=fence.version, actor=given.actor, reason=given.why(step)
         )
         return self._done(step, f"geofence {fence.id} approved by {fence.approver}")
 
     def _withdraw_geofence(self, step: Step) -> StepOutcome:
-        a = step.args
-        fence = self.store.geofence(str(a["id"]))
+        given = _args(_WithdrawStep, step)
+        fence = self.store.geofence(given.id)
         fence = self.store.withdraw_geofence(
-            fence.id,
-            expected_version=fence.version,
-            actor=str(a.get("as", _PROPOSER)),
-            reason=str(a.get("reason") or f"scenario step {step.number}"),
+            fence.id, expected_version=fence.version, actor=given.actor, reason=given.why(step)
         )
         return self._done(step, f"geofence {fence.id} withdrawn")
 
     def _add_to_allowlist(self, step: Step) -> StepOutcome:
-        a = step.args
+        given = _args(_AllowlistStep, step)
         members = self.store.add_to_allowlist(
-            str(a["geofence"]),
-            _as_list(a["terminals"]),
-            actor=str(a.get("as", _PROPOSER)),
-            reason=str(a.get("reason") or f"scenario step {step.number}"),
+            given.geofence, given.members(), actor=given.actor, reason=given.why(step)
         )
-        return self._done(step, f"allow-list {a['geofence']} has {len(members)} member(s)")
+        return self._done(step, f"allow-list {given.geofence} has {len(members)} member(s)")
 
     def _report_positions(self, step: Step) -> StepOutcome:
-        a = step.args
-        times, lats, lons = _positions(a, step.at)
+        given = _args(_PositionsStep, step)
+        times, lats, lons = given.reports(step.at)
         self.store.report_positions(
-            str(a["terminal"]),
+            given.terminal,
             np.asarray(times, dtype="datetime64[ns]"),
             lats,
             lons,
-            actor=str(a.get("as", f"terminal:{a['terminal']}")),
+            actor=given.actor or f"terminal:{given.terminal}",
         )
-        return self._done(step, f"{len(times)} position report(s) from {a['terminal']}")
+        return self._done(step, f"{len(times)} position report(s) from {given.terminal}")
 
     def _enforce(self, step: Step) -> StepOutcome:
-        a = step.args
+        given = _args(_EnforceStep, step)
         end = step.at + np.timedelta64(1, "us")
         violations = find_violations(
             self.store.policy_history(),
@@ -562,28 +690,24 @@ class _Runner:
         )
         found = sorted(v.terminal.id for v in violations)
         details: dict[str, Any] = {"violations": [v.to_dict() for v in violations]}
-        if a.get("suspend"):
+        if given.suspend:
             done = suspend(
-                self.store,
-                violations,
-                actor=str(a.get("as", _APPROVER)),
-                reason=str(a.get("reason") or "enforcement"),
+                self.store, violations, actor=given.actor, reason=given.reason or "enforcement"
             )
             details["suspensions"] = [s.to_dict() for s in done]
-        actual = f"violators {found}" + (" suspended" if a.get("suspend") else "")
+        actual = f"violators {found}" + (" suspended" if given.suspend else "")
         if step.expect is None:
             return StepOutcome(step, True, None, actual, details)
         want = sorted(_as_list(step.expect.get("violators")))
         return StepOutcome(step, want == found, f"violators {want}", actual, details)
 
     def _check(self, step: Step) -> StepOutcome:
-        a = step.args
+        given = _args(_CheckStep, step)
         assert step.expect is not None
-        terminal = a.get("terminal")
         decision = decide_from(
             self.store,
-            None if terminal is None else str(terminal),
-            (float(a["lat"]), float(a["lon"])),
+            given.terminal,
+            (given.lat, given.lon),
             step.at,
             sky=self.sky,
             settings=self.settings,
@@ -607,7 +731,7 @@ class _Runner:
         return StepOutcome(step, ok and not missing, expected, actual, decision.to_dict())
 
     def _inspect_terminal(self, step: Step) -> StepOutcome:
-        terminal = self.store.terminal(str(step.args["id"]))
+        terminal = self.store.terminal(_args(_InspectStep, step).id)
         fields = terminal.model_dump(mode="json")
         if step.expect is None:
             return StepOutcome(step, True, None, json.dumps(fields), fields)
@@ -736,21 +860,18 @@ class _Loader(_Runner):
         return replace(step, args=args)
 
     def _set_status(self, step: Step) -> StepOutcome:
-        a = step.args
-        effective = _instant(a.get("effective_from", format_instant(step.at)), "effective_from")
+        given = _args(_StatusStep, step)
         change: CountryStatusChange = self.store.propose_country_status(
-            str(a["country"]),
-            CountryStatus(a["status"]),
-            effective_from=effective,
-            source=str(a.get("source") or self.scenario.origin),
-            note=str(a.get("status_note") or ""),
+            given.country,
+            given.status,
+            effective_from=given.since(step),
+            source=given.source or self.scenario.origin,
+            note=given.status_note or "",
             reconstruction=True,
-            actor=str(a["as"]),
-            reason=str(a["reason"]),
+            actor=given.actor,
+            reason=given.why(step),
         )
-        self.store.approve_country_status(
-            change.id, actor=str(a["approver"]), reason=str(a["reason"])
-        )
+        self.store.approve_country_status(change.id, actor=given.approver, reason=given.why(step))
         since = format_instant(change.effective_from)
         return self._done(step, f"{change.country_code} {change.status.value} from {since}")
 
@@ -781,14 +902,13 @@ class _Loader(_Runner):
 def _status_on_record(store: ScenarioStore, step: Step) -> bool:
     """True if the store has this status, from the same instant, as an approved reconstruction
     (another scenario of the same history put it there)."""
-    a = step.args
-    effective = _instant(a.get("effective_from", format_instant(step.at)), "effective_from")
+    given = _args(_StatusStep, step)
     return any(
         c.reconstruction
         and c.state is ChangeState.APPROVED
-        and c.status.value == a["status"]
-        and c.effective_from == effective
-        for c in store.country_status_changes(str(a["country"]))
+        and c.status is given.status
+        and c.effective_from == given.since(step)
+        for c in store.country_status_changes(given.country)
     )
 
 
