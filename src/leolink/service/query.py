@@ -8,6 +8,8 @@ answers 422 naming the first unknown one and listing those the endpoint accepts.
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -24,12 +26,20 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+#: Each route's query names, found once (a route's parameters do not change once it is made).
+_ACCEPTED: WeakKeyDictionary[APIRoute, frozenset[str]] = WeakKeyDictionary()
+
+
 async def reject_unknown_query(request: Request) -> None:
     """Refuse (422) a query parameter that the matched endpoint does not declare."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.include_in_schema:
         return  # the map's pages keep their own query (deep links); the API is strict
-    accepted = _query_names(route.dependant)  # a walk over a few parameters
+    if not request.scope.get("query_string"):
+        return  # nothing to check (most requests)
+    accepted = _ACCEPTED.get(route)
+    if accepted is None:
+        accepted = _ACCEPTED[route] = frozenset(_query_names(route.dependant))
     unknown = [name for name in request.query_params if name not in accepted]
     if unknown:
         known = ", ".join(sorted(accepted)) or "none"
