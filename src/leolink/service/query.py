@@ -8,8 +8,6 @@ answers 422 naming the first unknown one and listing those the endpoint accepts.
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -26,8 +24,9 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-#: Each route's query names, found once (a route's parameters do not change once it is made).
-_ACCEPTED: WeakKeyDictionary[APIRoute, frozenset[str]] = WeakKeyDictionary()
+#: The attribute of a route that keeps its query names, found once (a route's parameters do not
+#: change once it is made; routes compare by value, so they cannot be keys of a dict).
+_ACCEPTED = "_leolink_query_names"
 
 
 async def reject_unknown_query(request: Request) -> None:
@@ -37,9 +36,10 @@ async def reject_unknown_query(request: Request) -> None:
         return  # the map's pages keep their own query (deep links); the API is strict
     if not request.scope.get("query_string"):
         return  # nothing to check (most requests)
-    accepted = _ACCEPTED.get(route)
+    accepted: frozenset[str] | None = getattr(route, _ACCEPTED, None)
     if accepted is None:
-        accepted = _ACCEPTED[route] = frozenset(_query_names(route.dependant))
+        accepted = frozenset(_query_names(route.dependant))
+        setattr(route, _ACCEPTED, accepted)
     unknown = [name for name in request.query_params if name not in accepted]
     if unknown:
         known = ", ".join(sorted(accepted)) or "none"
