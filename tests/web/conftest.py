@@ -2,7 +2,8 @@
 
 ``service`` runs ``leolink serve`` in a subprocess on a free loopback port over a throw-away
 SQLite store (seeded with the default policy, as ``leolink serve`` does), with two operators'
-keys and an auditor's key made by ``leolink keys create``; it is stopped at the end.
+keys and an auditor's key made by ``leolink keys create`` (run in this process); it is
+stopped at the end.
 ``crimea_service`` is the same over a store into which the ``crimea-2022`` scenario was
 replayed.  ``browser_context`` is Debian's ``/usr/bin/chromium`` driven by Playwright's Python
 API (never a browser that Playwright downloads: ``scripts/install_browser.sh`` installs
@@ -25,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.leolink_cli import run_leolink
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -92,13 +95,8 @@ def _serve(
         assert run.ok, f"scenario {scenario} did not replay: {run.to_dict()}"
     tokens = {}
     for name, role in [("alice", "operator"), ("bob", "operator"), ("audrey", "auditor")]:
-        made = subprocess.run(
-            _leolink("keys", "create", "--role", role, "--name", name, *common),
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        made = run_leolink("keys", "create", "--role", role, "--name", name, *common, env=env)
+        assert made.returncode == 0, made.stderr
         tokens[name] = made.stdout.strip().splitlines()[-1]
     extra = serve_args(common, env) if serve_args is not None else []
     port = _free_port()
@@ -133,6 +131,21 @@ def _serve(
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A web test that uses a running service (a fixture named ``*service``) is in the xdist
+    group of that service: under ``--dist loadgroup`` its tests run on one worker, which starts
+    the service once and keeps the order in which the tests were written."""
+    here = Path(__file__).parent
+    for item in items:
+        if here not in item.path.parents:
+            continue
+        for name in item.fixturenames:
+            if name.endswith("service"):
+                item.add_marker(pytest.mark.xdist_group(f"web-{name}"))
+                break
 
 
 @pytest.fixture(scope="session")
