@@ -14,6 +14,7 @@ import numpy.typing as npt
 __all__ = [
     "BoolArray",
     "CellArray",
+    "CountArray",
     "DatetimeArray",
     "FloatArray",
     "IndexArray",
@@ -24,6 +25,9 @@ __all__ = [
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 #: Integers: counts, ids, codes.
 IntArray: TypeAlias = npt.NDArray[np.int64]
+#: 32-bit counts where arrays are large and counts small (the coverage kernel's visibility
+#: counts per cell and instant: half the memory of `IntArray`).
+CountArray: TypeAlias = npt.NDArray[np.int32]
 #: Positions into another array (what `numpy.flatnonzero` and `numpy.argsort` return).
 IndexArray: TypeAlias = npt.NDArray[np.intp]
 #: Masks and predicates.

@@ -41,6 +41,11 @@ class LruCache(Generic[K, V]):
             self._data[key] = value
         return value
 
+    def get(self, key: K) -> V | None:
+        """The cached value of ``key``, None on a miss (nothing is computed)."""
+        with self._lock:
+            return self._data.get(key)
+
     def clear(self) -> None:
         """Forget everything."""
         with self._lock:

@@ -2,8 +2,9 @@
 
 Geodetic coordinates, elevations and ground distances are on WGS84 everywhere.  Where a sphere
 is close enough (great-circle fibre distances, areas of drawn polygons, plot margins), it is one
-of the two below, named for what it preserves; other radii in the code base (H3's own authalic
-sphere in the grid tests) are the authorities' and say so where they stand.
+of the two below, named for what it preserves.  SGP4 measures from WGS72's equator
+(`WGS72_A_KM`, also the radius of Hypatia's link limits); other radii in the code base (H3's
+own authalic sphere in the grid tests) are the authorities' and say so where they stand.
 
 Sources: NIMA TR8350.2, *Department of Defense World Geodetic System 1984* (3rd ed., 2000),
 Table 3.1 (``a``, ``1/f``); H. Moritz (2000), "Geodetic Reference System 1980", J. Geodesy 74,
@@ -18,6 +19,7 @@ from typing import Final
 __all__ = [
     "EARTH_AUTHALIC_RADIUS_KM",
     "EARTH_MEAN_RADIUS_KM",
+    "WGS72_A_KM",
     "WGS84_A_KM",
     "WGS84_B_KM",
     "WGS84_E2",
@@ -44,3 +46,8 @@ EARTH_MEAN_RADIUS_KM: Final = 6371.0088
 #: Authalic radius R2 (the sphere with the ellipsoid's area), km (Moritz 2000): the sphere for
 #: areas.
 EARTH_AUTHALIC_RADIUS_KM: Final = 6371.0072
+
+#: WGS72 semi-major axis, km: the Earth radius inside SGP4 (Vallado, Crawford, Hujsak & Kelso
+#: 2006, "Revisiting Spacetrack Report #3", AIAA 2006-6753, ``getgravconst``), so what
+#: `Catalog.mean_altitude_km` measures altitude from, and the radius of Hypatia's link limits.
+WGS72_A_KM: Final = 6378.135

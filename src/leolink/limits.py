@@ -12,8 +12,10 @@ from dataclasses import dataclass, fields
 from typing import Final
 
 __all__ = [
+    "CLIENT_SHARE",
     "COMMAND_LINE_LIMITS",
     "SERVICE_LIMITS",
+    "ClientShare",
     "WorkLimits",
     "describe_limits",
 ]
@@ -35,6 +37,9 @@ class WorkLimits:
     max_instants: int = 97
     #: Cells x instants of one sweep: ~10 ns and ~2 bytes of kernel work each, plus the instants.
     max_cell_instants: int = 1_220_000
+    #: Cells x time steps of one geofence impact preview's satellite counts (~20 us each:
+    #: ~4 s); a larger area gets fewer steps (at least 6), beyond that it is refused.
+    max_impact_cell_steps: int = 200_000
 
     def markdown(self) -> str:
         """The limits as a Markdown list (the OpenAPI document's)."""
@@ -51,9 +56,39 @@ COMMAND_LINE_LIMITS: Final = WorkLimits(
     max_cells=200_000,
     max_instants=10_081,
     max_cell_instants=200_000_000,
+    max_impact_cell_steps=20_000_000,
 )
 
 
-def describe_limits(limits: WorkLimits) -> str:
+@dataclass(frozen=True)
+class ClientShare:
+    """One client's share of a service process's decision work (decisions, availability).
+
+    A client is its API key when the request carries a valid one, else its address (behind a
+    proxy, run uvicorn with ``--proxy-headers`` so that the address is the client's).  Each
+    service process computes `ServiceLimits.max_concurrent_decisions` decisions at once; one
+    client holds at most ``turns`` of them, so a client's flood or its large batches leave the
+    other turns to everyone else, and a small request waits at most for the requests ahead of
+    it in the other clients' shares.
+    """
+
+    #: Decision requests of one client computed at once (per service process).
+    turns: int = 2
+    #: Decision requests of one client waiting for a turn; one more is refused at once with
+    #: 429 and ``Retry-After`` (the client is sending faster than its share computes).
+    queue: int = 128
+    #: Seconds a decision request waits for its turn; beyond, 503 with ``Retry-After`` (the
+    #: service is busy with everyone's work).
+    wait_s: float = 10.0
+    #: Seconds a verified API key is remembered as the identity of the token that carried it
+    #: (a revoked key may share as itself this long; it grants nothing else).
+    key_ttl_s: float = 60.0
+
+
+#: The service's per-client share of the decision work (`leolink.service.shares`).
+CLIENT_SHARE: Final = ClientShare()
+
+
+def describe_limits(limits: WorkLimits | ClientShare) -> str:
     """The limits as one line of text (for ``--help``)."""
     return "; ".join(f"{f.name} {getattr(limits, f.name):,}" for f in fields(limits))

@@ -12,13 +12,22 @@ import os
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from leolink.geo import grid
+from leolink.limits import COMMAND_LINE_LIMITS
+from leolink.policy import _areas
 from leolink.policy.defaults import load_default_dataset
 from leolink.policy.records import GeofenceSpec
 from leolink.store import Store
 from tests.leolink_cli import CliResult, run_leolink
+from tests.store.test_store_compiled_areas import (
+    CENTRE_LAT_DEG,
+    CENTRE_LON_DEG,
+    forget_process_caches,
+    hostile_region,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "policy" / "data"
 DECISION_FIELDS = {
@@ -244,3 +253,65 @@ def test_geofence_impact_and_its_refusals(env: dict[str, str], tmp_path: Path) -
         env, "geofence", "impact", "--geojson", str(area), "--classes", "pirates", "--db", db
     )
     assert "give the area" in refused(env, "geofence", "impact", "--db", db)
+
+
+def test_check_and_impact_read_a_hostile_fence_as_compiled_at_its_proposal(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Issue 17: with a hostile region in the store, ``check --db`` and ``geofence impact
+    --geofence`` load its compiled area; no run compiles it again (the real compile function's
+    count, this process's caches emptied as a new process would have them)."""
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    with Store.open(db, signing_key=tmp_path / "k.pem") as store:
+        fence = store.propose_geofence(
+            GeofenceSpec("hostile", "deny", "r", area_geojson=json.dumps(hostile_region())),
+            actor="op:mallory",
+        )
+    forget_process_caches()
+    before = _areas.compilations
+    at = ("--at", "2030-01-01T00:00:00Z", "--no-satellites", "--db", db)
+    inside = run(env, "check", "--lat", f"{CENTRE_LAT_DEG}", "--lon", f"{CENTRE_LON_DEG}", *at)
+    assert json.loads(inside.stdout)["code"] == "BLOCKED_AREA"
+    # Beyond the rings, in the region's edge cell: the region itself is tested (stored WKB).
+    beyond = run(
+        env, "check", "--lat", f"{CENTRE_LAT_DEG + 0.04}", "--lon", f"{CENTRE_LON_DEG}", *at
+    )
+    assert json.loads(beyond.stdout)["code"] != "BLOCKED_AREA"
+    impact = json.loads(
+        run(env, "geofence", "impact", "--geofence", fence.id, "--no-satellites", "--db", db).stdout
+    )
+    assert (impact["name"], impact["cells"]) == ("hostile", 1)
+    assert _areas.compilations == before
+
+
+def test_geofence_impact_refuses_beyond_the_limits_unless_forced(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    db = f"sqlite:///{tmp_path / 'l.db'}"
+    vertices = COMMAND_LINE_LIMITS.max_geofence_vertices + 1
+    angle = np.linspace(0.0, 2.0 * np.pi, vertices, endpoint=False)
+    ring = np.column_stack([35.0 + 0.05 * np.cos(angle), 48.5 + 0.03 * np.sin(angle)])
+    ring = np.vstack([ring, ring[:1]]).round(7).tolist()
+    area = tmp_path / "big.json"
+    area.write_text(json.dumps({"type": "Polygon", "coordinates": [ring]}))
+    message = refused(env, "geofence", "impact", "--geojson", str(area), "--db", db)
+    assert f"vertices {vertices:,} > max_geofence_vertices" in message
+    assert "--force" in message
+    assert "GB of memory" in message
+    forced = run(
+        env, "geofence", "impact", "--geojson", str(area), "--no-satellites", "--force", "--db", db
+    )
+    assert "--force: beyond the limits" in forced.stderr
+    assert json.loads(forced.stdout)["cells"] >= 1
+    world = tmp_path / "world.json"
+    world.write_text(
+        json.dumps(
+            {
+                "type": "Polygon",
+                "coordinates": [[[-170, -60], [170, -60], [170, 60], [-170, 60], [-170, -60]]],
+            }
+        )
+    )
+    assert "> max_cells 200,000" in refused(
+        env, "geofence", "impact", "--geojson", str(world), "--no-satellites", "--db", db
+    )

@@ -106,6 +106,19 @@ def test_csv_lines_are_numbered_as_in_the_file(tmp_path: Path) -> None:
     assert read.unknown_fields == {"extra_column": 1}
 
 
+def test_a_bad_parquet_row_is_named_and_skipped(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [GOOD, GOOD | {"time": "2026-05-13T12:05:00Z", "lat": 200.0}]
+    path = tmp_path / "r.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    read = read_reports(path)
+    assert len(read.reports) == 1
+    assert [p.line for p in read.problems] == [2]
+    assert "lat" in read.problems[0].message
+
+
 def test_unusable_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"expected \.jsonl"):
         read_reports(tmp_path / "r.txt")

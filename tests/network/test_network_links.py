@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from leolink.errors import InputError
 from leolink.network import (
+    DEFAULT_MIN_ELEVATION_DEG,
     SPEED_OF_LIGHT_KM_S,
+    ground_link_elevation_deg,
     ground_sites,
     gsl_links,
     hypatia_compatible_shell,
@@ -210,3 +212,10 @@ def test_the_k_d_tree_for_many_sites_finds_what_every_pair_tested_finds(
         assert tree.satellite.tolist() == every.satellite.tolist()
         np.testing.assert_allclose(tree.range_km, every.range_km, rtol=1e-12)
         assert len(tree) > 1000
+
+
+def test_ground_link_elevation_deg() -> None:
+    """A range replaces the mask; without either, the default mask (25 deg)."""
+    assert ground_link_elevation_deg(None, None) == DEFAULT_MIN_ELEVATION_DEG == 25.0
+    assert ground_link_elevation_deg(40.0, None) == 40.0
+    assert ground_link_elevation_deg(None, 1000.0) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from leolink.network import (
     load_gateways,
     load_pops,
     parse_lat_lon,
+    parse_route_endpoints,
 )
 from leolink.orbits.frames import geodetic_to_itrs
 
@@ -111,3 +113,65 @@ def test_parse_lat_lon_refuses(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message) as caught:
         parse_lat_lon(text, "--from")
     assert "--from" in str(caught.value)
+
+
+def _endpoints(
+    to: str | None,
+    spelling: Literal["option", "query"],
+    *,
+    pop: str | None = None,
+    min_elevation_deg: float | None = None,
+    max_gsl_km: float | None = None,
+    gateways: bool = True,
+) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    return parse_route_endpoints(
+        "50.45,30.52",
+        to,
+        pop=pop,
+        min_elevation_deg=min_elevation_deg,
+        max_gsl_km=max_gsl_km,
+        gateways=gateways,
+        spelling=spelling,
+    )
+
+
+def test_parse_route_endpoints() -> None:
+    """A route to a point, and one to the Internet (no destination)."""
+    assert _endpoints("48.85,2.35", "query") == ((50.45, 30.52), (48.85, 2.35))
+    assert _endpoints(None, "option") == ((50.45, 30.52), None)
+
+
+@pytest.mark.parametrize(
+    ("to", "changes", "option_message", "query_message"),
+    [
+        ("x", {}, "--to 'x' is not LAT,LON", "to 'x' is not LAT,LON"),
+        (
+            None,
+            {"min_elevation_deg": 25.0, "max_gsl_km": 1000.0},
+            "give either --min-elevation-deg (25) or --max-gsl-km (1000), not both",
+            "give either min_elevation_deg (25) or max_gsl_km (1000), not both",
+        ),
+        (
+            "48.85,2.35",
+            {"pop": "frntdeu1"},
+            "--pop frntdeu1 is for routes to the Internet; leave out --to 48.85,2.35 with it",
+            "pop=frntdeu1 is for routes to the Internet; leave out to=48.85,2.35 with it",
+        ),
+        (
+            None,
+            {"gateways": False},
+            "without --to the route ends at a PoP through a gateway; drop --no-gateways",
+            "without to= the route ends at a PoP through a gateway; drop gateways=false",
+        ),
+    ],
+)
+def test_parse_route_endpoints_refuses_in_the_callers_words(
+    to: str | None, changes: dict[str, Any], option_message: str, query_message: str
+) -> None:
+    """One check for ``leolink route`` and ``GET /v1/route``, worded as each user wrote it."""
+    with pytest.raises(InputError) as caught:
+        _endpoints(to, "option", **changes)
+    assert str(caught.value).startswith(option_message)
+    with pytest.raises(InputError) as caught:
+        _endpoints(to, "query", **changes)
+    assert str(caught.value).startswith(query_message)

@@ -6,6 +6,7 @@ Runs on SQLite and PostgreSQL (``store``): the store's queries added for the eng
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from leolink.errors import NotFoundError
@@ -119,3 +120,20 @@ def test_last_position_reports_and_decide_from(store: Store, clock: ScenarioCloc
     assert decide_from(store, None, SEVASTOPOL, "2022-09-16T12:00:00Z").code is Code.BLOCKED_AREA
     with pytest.raises(NotFoundError):
         decide_from(store, "nope", KYIV, "2022-06-01T00:00:00Z")
+
+
+def test_snapshots_kept_per_interval_equal_policy_at_on_both_sides_of_every_change(
+    store: Store, clock: ScenarioClock
+) -> None:
+    """The history keeps one snapshot per interval between change points: asked in any order,
+    at a change point and just before it, each is the store's policy at that instant."""
+    _fill(store, clock)
+    history = store.policy_history()
+    points = history.change_points_us.astype("datetime64[us]")
+    assert points.size >= 5
+    one_us = np.timedelta64(1, "us")
+    instants = [p + d for p in points for d in (-one_us, 0 * one_us, one_us)]
+    for at in [*instants[::-1], *instants]:
+        kept = history.snapshot(at)
+        assert kept.at == at.astype("datetime64[ns]")
+        assert kept == store.policy_at(at), at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,8 +58,10 @@ def test_availability_is_the_engines_decision(
 
 
 def test_decisions_follow_changes_made_through_the_api(
-    client: TestClient, store: Store, keys: Keys
+    app: FastAPI, client: TestClient, store: Store, keys: Keys
 ) -> None:
+    # No periodic recheck: only the store's announcement of each change can tell the service.
+    app.state.leolink.decider.recheck_s = 3600.0
     ask = {"lat": KYIV[0], "lon": KYIV[1], "at": T0}
     before = client.post("/v1/decisions", json=ask).json()
     assert before["code"] == "UNLICENSED_COUNTRY"
@@ -88,13 +91,15 @@ def test_decisions_follow_changes_made_through_the_api(
 
 
 def test_changes_made_elsewhere_are_seen_at_the_next_version_check(
-    app: FastAPI, client: TestClient, store: Store
+    app: FastAPI, client: TestClient, db_url: str, tmp_path: Path
 ) -> None:
     decider = app.state.leolink.decider
     decider.recheck_s = 3600.0  # the version was just looked up: not again for an hour
     ask = {"lat": KYIV[0], "lon": KYIV[1], "at": T0}
     assert client.post("/v1/decisions", json=ask).json()["code"] == "UNLICENSED_COUNTRY"
-    _approve_status(store, "UA", "blocked")  # by another process (the command line, a worker)
+    # by another process (the command line, a worker): its own store, which tells no one here
+    with Store.open(db_url, signing_key=tmp_path / "audit-signing-key.pem") as elsewhere:
+        _approve_status(elsewhere, "UA", "blocked")
     stale = client.post("/v1/decisions", json=ask).json()
     assert (stale["code"], stale["policy_version"]) == ("UNLICENSED_COUNTRY", 0)
     decider.recheck_s = 0.0  # the recheck interval has passed
@@ -298,3 +303,11 @@ def test_cells_across_the_antimeridian(client: TestClient) -> None:
 @pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "0,10,1,5", "0,0,0,1", "0,-91,1,1"])
 def test_bad_boxes_are_422(client: TestClient, bbox: str) -> None:
     assert_problem(client.get("/v1/availability/cells", params={"bbox": bbox}), 422)
+
+
+def test_a_batch_without_instants_is_decided_at_one_now(client: TestClient) -> None:
+    """Items without ``at`` share the batch's "now" (150 of them are one instant, not 150)."""
+    items = [{"lat": MID_ATLANTIC[0], "lon": MID_ATLANTIC[1] + k / 100} for k in range(150)]
+    batch = client.post("/v1/decisions/batch", json={"items": items})
+    assert batch.status_code == 200, batch.text
+    assert len({d["at"] for d in batch.json()["decisions"]}) == 1

@@ -9,15 +9,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
 from sqlalchemy import text
-from tests.service.witness_helpers import policy, serving, wait_for, witnesses
+from tests.service.service_helpers import assert_problem
+from tests.service.witness_helpers import free_port, policy, serving, wait_for, witnesses
 
 from leolink import api
-from leolink.policy.notes import parse_checkpoint, verifier_from_vkey
+from leolink.policy.notes import parse_checkpoint, verifier_from_vkey, vkey
 from leolink.policy.records import Role
 from leolink.policy.witness import add_checkpoint_body, find_split_view
 from leolink.service import create_app
-from leolink.service.witnessing import Publisher, published
+from leolink.service.witnessing import Publisher, Witness, WitnessPolicy, published
 from leolink.store import Store
 from leolink.store.models import Base
 
@@ -194,3 +197,25 @@ def test_a_bad_witness_policy_is_refused_by_serve(tmp_path: Path, content: str, 
     assert done.returncode == 2
     assert words in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_no_witnessed_checkpoint_yet_is_its_own_problem(
+    store: Store, catalog: api.Catalog, tmp_path: Path
+) -> None:
+    write(store, 2, "unwitnessed")
+    down = Witness(
+        verifier_from_vkey(
+            vkey("w.test", Ed25519PrivateKey.generate().public_key(), cosigner=True)
+        ),
+        f"http://127.0.0.1:{free_port()}",  # nothing listens there
+    )
+    app = create_app(
+        store=store, catalog=catalog, witnesses=WitnessPolicy(1, (down,)), witness_interval_s=3.0
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        got = client.get("/v1/log/checkpoint")
+        body = assert_problem(got, 503, "not-yet-witnessed")
+        assert body["title"] == "No checkpoint is cosigned by enough witnesses yet"
+        assert "1 of the 1 witnesses" in body["detail"]
+        assert (body["quorum"], body["witnesses"], got.headers["Retry-After"]) == (1, 1, "3")
+        assert client.get("/v1/log/proof/consistency?size1=1").status_code == 200  # the log is up

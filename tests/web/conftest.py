@@ -5,10 +5,12 @@ SQLite store (seeded with the default policy, as ``leolink serve`` does), with t
 keys and an auditor's key made by ``leolink keys create`` (run in this process); it is
 stopped at the end.
 ``crimea_service`` is the same over a store into which the ``crimea-2022`` scenario was
-replayed.  ``browser_context`` is Debian's ``/usr/bin/chromium`` driven by Playwright's Python
-API (never a browser that Playwright downloads: ``scripts/install_browser.sh`` installs
-Chromium), started headless with the flags that keep it off the network, and a fresh profile.
-Screenshots go to ``out/web-screenshots/`` (git-ignored) or ``$LEOLINK_SCREENSHOTS``.
+replayed, ``reconstruction_service`` over a store into which ``leolink scenario load
+crimea-2022`` wrote it as a reconstruction of the past.  ``browser_context`` is Debian's
+``/usr/bin/chromium`` driven by Playwright's Python API (never a browser that Playwright
+downloads: ``scripts/install_browser.sh`` installs Chromium), started headless with the flags
+that keep it off the network, and a fresh profile.  Screenshots go to ``out/web-screenshots/``
+(git-ignored) or ``$LEOLINK_SCREENSHOTS``.
 """
 
 from __future__ import annotations
@@ -69,8 +71,10 @@ def _serve(
     home: Path,
     scenario: str | None = None,
     serve_args: Callable[[list[str], dict[str, str]], list[str]] | None = None,
+    before: tuple[tuple[str, ...], ...] = (),
 ) -> Iterator[Service]:
-    """Run ``leolink serve`` over a store in ``home``, after replaying ``scenario`` into it;
+    """Run ``leolink serve`` over a store in ``home``, after replaying ``scenario`` into it and
+    running the ``leolink`` command lines of ``before`` on the store;
     ``serve_args(store options, environment)`` gives more options (run once the keys exist)."""
     env = {**os.environ, "XDG_DATA_HOME": str(home), "HOME": str(home)}
     db = f"sqlite:///{home / 'store.db'}"
@@ -93,6 +97,10 @@ def _serve(
         for store in opened:
             store.close()
         assert run.ok, f"scenario {scenario} did not replay: {run.to_dict()}"
+    for command in before:
+        subprocess.run(
+            _leolink(*command, *common), env=env, capture_output=True, text=True, check=True
+        )
     tokens = {}
     for name, role in [("alice", "operator"), ("bob", "operator"), ("audrey", "auditor")]:
         made = run_leolink("keys", "create", "--role", role, "--name", name, *common, env=env)
@@ -159,6 +167,16 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 def crimea_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """``leolink serve`` over a store into which the crimea-2022 scenario was replayed."""
     yield from _serve(tmp_path_factory.mktemp("leolink-crimea"), scenario="crimea-2022")
+
+
+@pytest.fixture(scope="session")
+def reconstruction_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """``leolink serve`` over a store into which ``leolink scenario load crimea-2022`` put the
+    scenario's records as a reconstruction (recorded today, about September 2022)."""
+    yield from _serve(
+        tmp_path_factory.mktemp("leolink-reconstruction"),
+        before=(("scenario", "load", "crimea-2022"),),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,58 @@ export interface Decision {
     hops?: number | null;
     latency?: ServingLatency | null;
   } | null;
+  /** Which records it used (present when asked with `as`), and up to when. */
+  as?: AsOf;
+  known_at?: string;
+  /** The other view's answer where its policy verdict differs (null: they agree). */
+  other_view?: OtherView | null;
   [extra: string]: unknown;
+}
+
+/** "known": every record so far (as known now); "recorded": those recorded by then. */
+export type AsOf = "known" | "recorded";
+
+export interface OtherView {
+  as: AsOf;
+  allowed: boolean;
+  code: string;
+  rules: string[];
+  reasons: string[];
+  summary: string;
+}
+
+const VIEW_WORDS: Record<AsOf, string> = { known: "as known now", recorded: "as recorded then" };
+
+/** The words the engine puts in a reason that rests on a reconstruction of the past
+ * (`leolink.policy.decide`: a geofence or a country status loaded by `leolink scenario load`). */
+const RECONSTRUCTION = "a reconstruction of the public record";
+
+function isReconstruction(reason: string): boolean {
+  return reason.includes(RECONSTRUCTION);
+}
+
+function reasonList(reasons: string[] | undefined): string {
+  if (!reasons?.length) return "";
+  return `<ul class="reasons">${reasons
+    .map((r) => `<li${isReconstruction(r) ? ' class="reconstructed"' : ""}>${escapeHtml(r)}</li>`)
+    .join("")}</ul>`;
+}
+
+/** Where the two views differ: the other answer, in words, beside the one asked for. */
+function describeOtherView(decision: Decision): string {
+  const other = decision.other_view;
+  if (!other) {
+    return decision.as
+      ? `<div class="views-agree muted small">${escapeHtml(VIEW_WORDS[decision.as === "known" ? "recorded" : "known"])} the answer is the same.</div>`
+      : "";
+  }
+  const plain = CODE_TEXT[other.code] ?? other.code.replaceAll("_", " ").toLowerCase();
+  return `<div class="views-differ" role="note" data-other-as="${escapeHtml(other.as)}" data-other-code="${escapeHtml(other.code)}">
+      <div class="views-differ-head">≠ ${escapeHtml(VIEW_WORDS[other.as])}: ${other.allowed ? "✔ Service" : "✖ No service"}
+        — ${escapeHtml(plain)} <code>${escapeHtml(other.code)}</code></div>
+      <div class="small">A record about this time was made after it, so the two views answer differently.</div>
+      ${reasonList(other.reasons)}
+    </div>`;
 }
 
 /** The RTT a user at the place would measure to the PoP Starlink assigns (an estimate). */
@@ -85,8 +136,17 @@ export function renderDecision(
 ): void {
   const status = statusKey(decision.country_status);
   const plain = CODE_TEXT[decision.code] ?? decision.code.replaceAll("_", " ").toLowerCase();
-  const reasons = decision.reasons?.length
-    ? `<ul class="reasons">${decision.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join("")}</ul>`
+  const reasons = reasonList(decision.reasons);
+  const reconstructed = [...(decision.reasons ?? []), ...(decision.other_view?.reasons ?? [])].some(isReconstruction);
+  const reconstruction = reconstructed
+    ? `<div class="reconstruction-note" role="note"><span class="badge reconstruction">reconstruction</span>
+        A record here describes the past: the public record replayed into the store later, not
+        what the operator's systems said at the time.</div>`
+    : "";
+  const view = decision.as
+    ? `<div class="view-label small">${escapeHtml(VIEW_WORDS[decision.as])}${
+        decision.as === "known" && decision.known_at ? ` <span class="muted">(${escapeHtml(decision.known_at)})</span>` : ""
+      }</div>`
     : "";
   const rules = decision.rules?.length
     ? `<ul class="rules">${decision.rules.map((r) => `<li>${describeRule(r)}</li>`).join("")}</ul>`
@@ -106,11 +166,16 @@ export function renderDecision(
         }</dd><dt>RTT</dt><dd class="rtt">${describeLatency(s)}</dd>`
       : "";
   root.innerHTML = `
-    <div class="decision ${decision.allowed ? "allowed" : "denied"}" data-code="${escapeHtml(decision.code)}">
+    <div class="decision ${decision.allowed ? "allowed" : "denied"}${decision.other_view ? " differs" : ""}${
+      reconstructed ? " reconstructed" : ""
+    }" data-code="${escapeHtml(decision.code)}" data-as="${escapeHtml(decision.as ?? "")}">
+      ${view}
       <div class="verdict">${decision.allowed ? "✔ Service" : "✖ No service"}</div>
       <div class="code-plain">${escapeHtml(plain)}</div>
       <code class="code">${escapeHtml(decision.code)}</code>
       ${reasons}
+      ${describeOtherView(decision)}
+      ${reconstruction}
       <dl>
         <dt>Where</dt><dd>${where.lat.toFixed(4)}°, ${where.lon.toFixed(4)}°</dd>
         <dt>When</dt><dd>${escapeHtml(where.at)}</dd>

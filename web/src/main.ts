@@ -14,13 +14,14 @@ import { type GeoJSONSource, Map as MapLibreMap, type StyleSpecification } from 
 import { apiKey, atFittingResolution, get } from "./api";
 import { AuditPane } from "./audit";
 import { CoverageLayer, WINDOWS } from "./coverage";
-import { type Decision, escapeHtml, renderDecision, renderError } from "./decision";
+import { type AsOf, type Decision, escapeHtml, renderDecision, renderError } from "./decision";
 import { type LonLat, PolygonDrawer } from "./draw";
 import { type Geofence, geofenceState, isInForce, OperatorPane } from "./operator";
 import {
   ALLOW_HEX,
   BORDER_HEX,
   DENY_HEX,
+  RECONSTRUCTION_HEX,
   hexToRgba,
   OCEAN_HEX,
   SATELLITE_RGBA,
@@ -109,6 +110,8 @@ const state = {
   country: null as { code: string; name: string } | null,
   /** The cells an impact preview lists, outlined on the map. */
   impactCells: [] as string[],
+  /** Decisions "as known now" (every record so far) or "as recorded then" (URL: as=recorded). */
+  view: (params.get("as") === "recorded" ? "recorded" : "known") as AsOf,
   ready: false,
 };
 
@@ -416,7 +419,21 @@ async function loadCoverage(): Promise<void> {
 
 // ---------------------------------------------------------------- decisions
 
-const decisionPane = document.getElementById("pane-decision")!;
+const decisionPane = document.getElementById("decision-body")!;
+const asofToggle = document.getElementById("asof")!;
+
+/** Which records a decision uses: all recorded so far ("known"), or those recorded by then. */
+function chooseView(view: AsOf): void {
+  state.view = view;
+  for (const button of asofToggle.querySelectorAll<HTMLButtonElement>("button[data-as]")) {
+    button.setAttribute("aria-checked", String(button.dataset.as === view));
+  }
+  if (state.pick) void decide(state.pick.lat, state.pick.lon, false);
+}
+for (const button of asofToggle.querySelectorAll<HTMLButtonElement>("button[data-as]")) {
+  button.setAttribute("aria-checked", String(button.dataset.as === state.view));
+  button.addEventListener("click", () => chooseView(button.dataset.as as AsOf));
+}
 
 async function decide(lat: number, lon: number, switchTab = true): Promise<void> {
   state.pick = { lat, lon };
@@ -426,7 +443,9 @@ async function decide(lat: number, lon: number, switchTab = true): Promise<void>
   if (switchTab) showTab("decision");
   decisionPane.innerHTML = '<p class="muted">Deciding…</p>';
   try {
-    const decision = await get<Decision>("/v1/availability", { lat: lat.toFixed(5), lon: lon.toFixed(5), at });
+    const view = state.view;
+    const decision = await get<Decision>("/v1/availability", { lat: lat.toFixed(5), lon: lon.toFixed(5), at, as: view });
+    if (view !== state.view) return; // the toggle was flipped while this one was asked
     renderDecision(decisionPane, decision, { lat, lon, at });
   } catch (error) {
     renderError(decisionPane, (error as Error).message);
@@ -454,6 +473,7 @@ const operator = new OperatorPane(document.getElementById("pane-operator")!, {
     state.geofences = list;
     renderLayers();
     renderLayerPanelNotes();
+    renderLegend();
     void terminals.load(time.at); // the key may have changed
   },
   onPolicyChange: () => {
@@ -574,8 +594,13 @@ function renderLayers(): void {
         stroked: true,
         filled: true,
         getFillColor: (d) => (d.inForce && d.g.effect === "deny" ? hexToRgba(DENY_HEX, 60) : [0, 0, 0, 0]),
+        // A reconstruction of the past is outlined in its own colour: it was recorded later.
         getLineColor: (d) =>
-          d.inForce ? hexToRgba(d.g.effect === "deny" ? DENY_HEX : ALLOW_HEX, 255) : [255, 255, 255, 170],
+          d.g.reconstruction
+            ? hexToRgba(RECONSTRUCTION_HEX, d.inForce ? 255 : 170)
+            : d.inForce
+              ? hexToRgba(d.g.effect === "deny" ? DENY_HEX : ALLOW_HEX, 255)
+              : [255, 255, 255, 170],
         getLineWidth: (d) => (d.inForce ? (d.g.effect === "deny" ? 3 : 4) : 1.5),
         lineWidthUnits: "pixels",
         pickable: true,
@@ -598,7 +623,12 @@ function renderLayers(): void {
           stroked: true,
           extruded: false,
           getFillColor: (d) => (d.inForce && d.g.effect === "deny" ? hexToRgba(DENY_HEX, 60) : [0, 0, 0, 0]),
-          getLineColor: (d) => (d.inForce ? hexToRgba(d.g.effect === "deny" ? DENY_HEX : ALLOW_HEX) : [255, 255, 255, 170]),
+          getLineColor: (d) =>
+            d.g.reconstruction
+              ? hexToRgba(RECONSTRUCTION_HEX, d.inForce ? 255 : 170)
+              : d.inForce
+                ? hexToRgba(d.g.effect === "deny" ? DENY_HEX : ALLOW_HEX)
+                : [255, 255, 255, 170],
           lineWidthUnits: "pixels",
           getLineWidth: 1.5,
           updateTriggers: { getFillColor: at.getTime(), getLineColor: at.getTime() },
@@ -714,7 +744,9 @@ function tooltip(layerId: string | undefined, object: any, index: number): any {
   } else if (layerId === "terminals" && object) {
     html = terminals.tooltip(object);
   } else if (layerId === "geofences" && object) {
-    html = `<strong>${escapeHtml(object.g.name)}</strong><br/>${escapeHtml(object.g.effect)} · ${escapeHtml(geofenceState(object.g))}`;
+    html = `<strong>${escapeHtml(object.g.name)}</strong><br/>${escapeHtml(object.g.effect)} · ${escapeHtml(geofenceState(object.g))}${
+      object.g.reconstruction ? `<br/>reconstruction of the past, recorded ${escapeHtml(object.g.recorded_at ?? "later")}` : ""
+    }`;
   }
   return html ? { html, className: "deck-tooltip" } : null;
 }
@@ -850,6 +882,11 @@ function renderLegend(): void {
     <div class="legend-row"><span class="swatch-line deny"></span>Geofence: deny</div>
     <div class="legend-row"><span class="swatch-line allowlist"></span>Geofence: allow-list</div>
     <div class="legend-row"><span class="swatch-line proposed"></span>Geofence: proposed</div>
+    ${
+      state.geofences.some((g) => g.reconstruction)
+        ? '<div class="legend-row" data-legend="reconstruction"><span class="swatch-line reconstruction"></span>Geofence: reconstruction of the past</div>'
+        : ""
+    }
     ${orbits.legend() || '<div class="legend-row"><span class="dot"></span>Satellite</div>'}
     ${orbits.track ? '<div class="legend-row"><span class="swatch-line track"></span>Ground track</div>' : ""}
     ${starlinkMap.legend()}

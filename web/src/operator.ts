@@ -19,6 +19,9 @@ export interface Geofence {
   window_start?: string | null;
   window_end?: string | null;
   reason?: string;
+  /** It describes the past (the public record replayed into the store), recorded then. */
+  reconstruction?: boolean;
+  recorded_at?: string;
   [extra: string]: unknown;
 }
 
@@ -383,7 +386,11 @@ export class OperatorPane {
           : "";
         return `<div class="geofence ${escapeHtml(g.effect)}" data-id="${escapeHtml(g.id)}" data-state="${escapeHtml(state)}">
           <div><span class="swatch-line ${escapeHtml(g.effect)}"></span><strong>${escapeHtml(g.name)}</strong>
-            <span class="badge">${escapeHtml(g.effect)}</span> <span class="badge state-${escapeHtml(state)}">${escapeHtml(state)}</span>
+            <span class="badge">${escapeHtml(g.effect)}</span> <span class="badge state-${escapeHtml(state)}">${escapeHtml(state)}</span>${
+              g.reconstruction
+                ? ` <span class="badge reconstruction" title="It describes the past: recorded ${escapeHtml(g.recorded_at ?? "later")}, after its window">reconstruction</span>`
+                : ""
+            }
             <button data-act="zoom" class="small" title="Zoom the map to it">Zoom</button></div>
           <div class="muted">${escapeHtml(g.window_start ?? "…")} → ${escapeHtml(g.window_end ?? "open end")}
             ${proposer ? ` · proposed by ${escapeHtml(proposer)}` : ""}${approver ? ` · approved by ${escapeHtml(approver)}` : ""}</div>

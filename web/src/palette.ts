@@ -35,6 +35,8 @@ export const OCEAN_HEX = "#0B1526";
 export const BORDER_HEX = "#C9D3DF";
 export const DENY_HEX = "#FF3B30";
 export const ALLOW_HEX = "#00D08A";
+/** The outline of a geofence that is a reconstruction of the past (recorded after its window). */
+export const RECONSTRUCTION_HEX = "#C792EA";
 export const SATELLITE_RGBA: RGBA = [255, 255, 255, 215];
 
 export function hexToRgba(hex: string, alpha = 255): RGBA {

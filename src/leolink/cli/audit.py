@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -21,14 +19,11 @@ import typer
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit
 from leolink.errors import InputError
-from leolink.policy.audit import AuditRecord, record_from_dict
-from leolink.policy.merkle import verify_consistency, verify_inclusion
-from leolink.policy.notes import SignedCheckpoint, Verifier, parse_checkpoint, verifier_from_vkey
-from leolink.policy.tlog import record_leaf, verify_log
 
-if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) loads when a command runs
+if TYPE_CHECKING:  # the log's model and the store (SQLAlchemy, Alembic) load when a command runs
     from sqlalchemy.engine import URL
 
+    from leolink.api import AuditRecord, SignedCheckpoint, Verifier
     from leolink.store import Store
 
 __all__ = ["register"]
@@ -100,6 +95,8 @@ def _require_schema(url: URL) -> None:
 
 
 def _verifier(public_key: str | None) -> Verifier:
+    from leolink.api import verifier_from_vkey
+
     if public_key is None:
         raise InputError(
             "give --public-key (the log's verifier key, as `leolink audit public-key` prints "
@@ -111,6 +108,8 @@ def _verifier(public_key: str | None) -> Verifier:
 
 
 def _checkpoints(paths: list[Path] | None) -> list[SignedCheckpoint]:
+    from leolink.api import parse_checkpoint
+
     out = []
     for path in paths or []:
         if not path.is_file():
@@ -154,25 +153,36 @@ def audit_verify(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Verify the log: chain, Merkle tree, signed checkpoints, and that it extends every
-    ``--checkpoint`` given; exit 1 when it does not, naming the first bad record."""
+    ``--checkpoint`` given; exit 1 when it does not, naming the first bad record.  With a
+    store, also every table that holds state: the logged ones replayed from the records,
+    the derived ones (witnessed checkpoints, compiled areas) computed again, each with its
+    first difference (``tables``)."""
     earlier = _checkpoints(checkpoint)
     if url is not None:
         result = _verify_url(url, _verifier(public_key), earlier)
     elif log is not None:
         result = _verify_saved(log, _verifier(public_key), earlier)
     else:
+        from leolink.store.replay import table_checks
+
         with _existing_store(db, signing_key) as store:
             # Without --public-key: the public half of the operator's own key file (--signing-key
             # or the default one), never a key recorded in the database under test.
             verifier = _verifier(public_key) if public_key else store.log_verifier()
             chain = store.verify([verifier.key], log_key=verifier, earlier=earlier)
-        result = chain.to_dict()
+            checks = table_checks(store.engine, verifier)
+        result = {**chain.to_dict(), "tables": [c.to_dict() for c in checks]}
+        differing = [str(c.first_difference) for c in checks if not c.ok]
+        if differing and result["ok"]:
+            result.update(ok=False, reason="; ".join(differing))
     emit(result, fmt, title="Audit log")
     if not result["ok"]:
         raise typer.Exit(1)
 
 
 def _verify_saved(path: Path, verifier: Verifier, cps: list[SignedCheckpoint]) -> dict[str, Any]:
+    from leolink.api import verify_log
+
     if not path.is_file():
         raise InputError(f"--log {path}: no such file")
     if not cps:
@@ -194,6 +204,8 @@ def _verify_saved(path: Path, verifier: Verifier, cps: list[SignedCheckpoint]) -
 
 
 def _read_log(path: Path) -> list[AuditRecord]:
+    from leolink.api import record_from_dict
+
     records = []
     with path.open(encoding="utf-8") as lines:
         for n, line in enumerate(lines, 1):
@@ -207,6 +219,9 @@ def _read_log(path: Path) -> list[AuditRecord]:
 
 
 def _get(url: str) -> bytes:
+    import urllib.error
+    import urllib.request  # with ssl and http.client: only when a command reads a service
+
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
             body: bytes = response.read()
@@ -216,6 +231,8 @@ def _get(url: str) -> bytes:
 
 
 def _verify_url(base: str, verifier: Verifier, earlier: list[SignedCheckpoint]) -> dict[str, Any]:
+    from leolink.api import parse_checkpoint, verify_consistency
+
     if not base.startswith(("http://", "https://")):
         raise InputError(f"--url {base!r} must be an http:// or https:// address")
     base = base.rstrip("/")
@@ -266,6 +283,8 @@ def audit_prove(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Prove that record ``--seq`` is in the log's newest signed checkpoint; exit 1 if not."""
+    from leolink.api import record_leaf, verify_inclusion
+
     with _existing_store(db, signing_key) as store:
         verifier = _verifier(public_key) if public_key else store.log_verifier()
         cp = store.latest_checkpoint()
@@ -295,7 +314,7 @@ def audit_new_key(
     path: Annotated[Path, typer.Argument(help="Where to write the new key (must not exist).")],
 ) -> None:
     """Make a new Ed25519 signing key (PEM, mode 0600) at PATH and print its public key."""
-    from leolink.policy.audit import public_key_to_hex
+    from leolink.api import public_key_to_hex
     from leolink.store.signing import load_or_create_key
 
     if path.exists():

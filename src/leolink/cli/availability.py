@@ -21,10 +21,9 @@ from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.policy import _cli_actor, _open
 from leolink.errors import InputError
-from leolink.time import format_instant, parse_instant
 
 if TYPE_CHECKING:  # the policy engine and the map's drawing load when a command runs
-    from leolink.policy.availability import MapSnapshot
+    from leolink.api import MapSnapshot
 
 __all__ = ["register"]
 
@@ -33,11 +32,7 @@ VENDORED: str = "vendored"
 
 
 def _snapshot(path: str, published: str | None, source: str | None) -> MapSnapshot:
-    from leolink.policy.availability import (
-        VENDORED_PUBLISHED,
-        load_vendored_snapshot,
-        read_snapshot,
-    )
+    from leolink.api import VENDORED_PUBLISHED, load_vendored_snapshot, read_availability_snapshot
 
     if path == VENDORED:
         return load_vendored_snapshot()
@@ -48,7 +43,7 @@ def _snapshot(path: str, published: str | None, source: str | None) -> MapSnapsh
             f".csv[.gz] of cell,category, or {VENDORED!r} for the vendored map of "
             f"{VENDORED_PUBLISHED}"
         )
-    return read_snapshot(
+    return read_availability_snapshot(
         file.read_bytes(),
         file.name,
         published=published or "unknown date",
@@ -123,10 +118,14 @@ def compare_map(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Agreement of the policy in force at --at with a snapshot, per category and country."""
-    from leolink.policy.availability import compare
-    from leolink.policy.availability_map import comparison_map
-    from leolink.policy.batch import compile_policy
-    from leolink.policy.defaults import seed_if_empty
+    from leolink.api import (
+        compare_availability,
+        comparison_map,
+        compile_policy,
+        format_instant,
+        parse_instant,
+        seed_if_empty,
+    )
 
     instant = parse_instant(at)
     snapshot = _snapshot(snapshot_path, published, None)
@@ -136,7 +135,7 @@ def compare_map(
         if db is None:
             seed_if_empty(store)
         history = store.policy_history()
-    result = compare(snapshot, compile_policy(history), instant)
+    result = compare_availability(snapshot, compile_policy(history), instant)
     geojson_path = out_dir / "availability-differences.geojson"
     png_path = out_dir / "availability-compare.png"
     geojson_path.write_text(json.dumps(result.differences_geojson()), encoding="utf-8")

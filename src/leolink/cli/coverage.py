@@ -19,9 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
+from leolink.api import COMMAND_LINE_LIMITS, describe_limits
 from leolink.cli._common import (
     CatalogOption,
     FormatOption,
@@ -30,9 +30,10 @@ from leolink.cli._common import (
 )
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError, RegionError
-from leolink.limits import COMMAND_LINE_LIMITS, describe_limits
 
 if TYPE_CHECKING:  # the model loads when the command runs, not for --help
+    import numpy as np
+
     from leolink import api
 
 #: Sweeps of at least this many cell-instants show a progress bar (when stderr is a terminal).
@@ -125,6 +126,8 @@ def _write_parquet(result: api.SweepResult, summary: dict[str, Any], path: Path)
 
 
 def _json_safe(value: Any) -> Any:
+    import numpy as np
+
     if isinstance(value, dict):
         return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -140,7 +143,7 @@ def _write_geojson(result: api.SweepResult, summary: dict[str, Any], path: Path)
     """A FeatureCollection of the cells (polygons cut at the antimeridian), one at a time."""
     import shapely
 
-    from leolink.geo.grid import cells_to_polygons
+    from leolink.api import cells_to_polygons
 
     columns = result.columns()
     names = list(columns)
@@ -287,8 +290,7 @@ def coverage(
     max_elevation_deg are extremes over cells.
     """
     from leolink import api
-    from leolink.coverage.maps import figure_label, map_figures
-    from leolink.jobs import make_executor
+    from leolink.api import figure_label, make_executor, map_figures
 
     # Everything is checked before any cell is swept or any worker started.
     instants = api.count_instants(start, end, step_s)

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
-import numpy as np
 import typer
-import yaml
 
+from leolink.api import CustomerClass, Plan, TerminalState
 from leolink.cli._common import DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.policy.records import CustomerClass, Plan, TerminalState
-from leolink.time import format_instant, parse_instant
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the model and the store load when a command runs
+    import numpy as np
+
     from leolink.store import Store
 
 __all__ = ["DEMO_ACTOR", "DemoTerminal", "demo_fleet", "load_demo", "terminals_load_demo"]
@@ -85,6 +83,10 @@ def _terminal(raw: Any, account: str, where: str) -> DemoTerminal:
 
 def demo_fleet() -> list[DemoTerminal]:
     """The terminals of ``data/demo-terminals.yaml``, in file order."""
+    from importlib import resources
+
+    import yaml
+
     text = resources.files("leolink.data").joinpath(_FILE).read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     account = str(data["account"])
@@ -99,6 +101,10 @@ def load_demo(store: Store, now: np.datetime64, *, actor: str = DEMO_ACTOR) -> d
 
     Terminals whose id is taken are skipped, with their reports and suspension, and counted.
     """
+    import numpy as np
+
+    from leolink.api import format_instant
+
     taken = {t.id for t in store.terminals()}
     registered, skipped, reports, suspended = [], [], 0, 0
     for terminal in demo_fleet():
@@ -154,6 +160,7 @@ def terminals_load_demo(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Register the synthetic demo fleet (account 'demo') with its position reports, audited."""
+    from leolink.api import parse_instant
     from leolink.store import Store
 
     now = parse_instant(at)

@@ -11,18 +11,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import numpy.typing as npt
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from leolink.cli._common import CatalogOption, DbOption, FormatOption
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.errors import InputError
-from leolink.time import format_instant, parse_instant
 
 if TYPE_CHECKING:  # the model, the store and the scenarios load when a command runs
-    from leolink import forensics as fx
+    import numpy as np
+    import numpy.typing as npt
+    from rich.progress import Progress
+
+    from leolink.api import (
+        Jamming,
+        PolicyLog,
+        ReportsRead,
+        Restriction,
+    )
 
 __all__ = ["register"]
 
@@ -34,6 +39,8 @@ forensics_app = typer.Typer(
 
 
 def _progress() -> Progress:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -43,11 +50,15 @@ def _progress() -> Progress:
     )
 
 
-def _scenario_log(name: str) -> fx.PolicyLog:
+def _scenario_log(name: str) -> PolicyLog:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from leolink import forensics as fx
-    from leolink.policy.scenarios import ScenarioClock, load_scenario, run_scenario
+    from leolink.api import (
+        PolicyLog,
+        ScenarioClock,
+        load_scenario,
+        run_scenario,
+    )
     from leolink.store import Store
 
     scenario = load_scenario(name)
@@ -61,21 +72,26 @@ def _scenario_log(name: str) -> fx.PolicyLog:
     run_scenario(scenario, open_store)
     store = holder[0]
     try:
-        return fx.PolicyLog(store.policy_history(), store.audit_log(limit=None))
+        return PolicyLog(store.policy_history(), store.audit_log(limit=None))
     finally:
         store.close()
 
 
-def _store_log(db: str | None) -> fx.PolicyLog:
-    from leolink import forensics as fx
+def _store_log(db: str | None) -> PolicyLog:
+    from leolink.api import (
+        PolicyLog,
+    )
     from leolink.store import Store
 
     with Store.open(db) as store:
-        return fx.PolicyLog(store.policy_history(), store.audit_log(limit=None))
+        return PolicyLog(store.policy_history(), store.audit_log(limit=None))
 
 
-def _stored_reports(db: str | None, start: str | None, end: str | None) -> fx.ReportsRead:
-    from leolink import forensics as fx
+def _stored_reports(db: str | None, start: str | None, end: str | None) -> ReportsRead:
+    from leolink.api import (
+        ReportsRead,
+        parse_instant,
+    )
     from leolink.store import Store
 
     if start is None or end is None:
@@ -86,7 +102,7 @@ def _stored_reports(db: str | None, start: str | None, end: str | None) -> fx.Re
     t0, t1 = parse_instant(start), parse_instant(end)
     with Store.open(db) as store:
         stored = store.telemetry.window(t0, t1)
-    return fx.ReportsRead(stored, len(stored), (), {})
+    return ReportsRead(stored, len(stored), (), {})
 
 
 def _row(f: dict[str, Any]) -> dict[str, Any]:
@@ -130,8 +146,14 @@ def infer(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Infer restrictions, coverage gaps, GNSS interference and ground outages; match the log."""
-    from leolink import forensics as fx
-    from leolink.orbits.loading import load_catalog
+    from leolink.api import (
+        CoverageModel,
+        findings_document,
+        infer_findings,
+        load_catalog,
+        match_log,
+        read_reports,
+    )
 
     if db is not None and scenario is not None:
         raise InputError("give --db or --scenario, not both: the log comes from one of them")
@@ -143,7 +165,7 @@ def infer(
             read = _stored_reports(db, start, end)
         else:
             progress.add_task(f"reading {reports}")
-            read = fx.read_reports(reports)
+            read = read_reports(reports)
     if read.skipped:
         first = read.problems[0]
         stderr_console.print(
@@ -153,13 +175,13 @@ def infer(
             markup=False,
             highlight=False,
         )
-    model = fx.CoverageModel(load_catalog(catalog))
+    model = CoverageModel(load_catalog(catalog))
     with _progress() as progress:
         progress.add_task(f"inferring from {len(read.reports):,} reports")
-        inference = fx.infer(read.reports, coverage=model)
+        inference = infer_findings(read.reports, coverage=model)
         log = _scenario_log(scenario) if scenario is not None else _store_log(db)
-        matched = fx.match_log(inference, log)
-    document = fx.findings_document(read, inference, matched)
+        matched = match_log(inference, log)
+    document = findings_document(read, inference, matched)
     if fmt is Format.json:
         emit(
             {
@@ -201,9 +223,11 @@ def _disk_of(parts: list[str], what: str) -> npt.NDArray[np.uint64]:
         raise InputError(f"{what}: LAT and LON must be numbers and RINGS a whole number") from None
     if not 0 <= rings <= 20 or not -90 <= lat <= 90 or not -180 <= lon <= 180:
         raise InputError(f"{what}: RINGS must be 0-20 and LAT, LON in degrees")
-    from leolink import forensics as fx
+    from leolink.api import (
+        disk_cells,
+    )
 
-    return fx.disk(lat, lon, rings)
+    return disk_cells(lat, lon, rings)
 
 
 @forensics_app.command("simulate")
@@ -240,24 +264,42 @@ def simulate(
     ] = None,
     outage: Annotated[
         list[str] | None,
-        typer.Option("--outage", help="A gateway or PoP down: SITE_ID,START,END (repeatable)."),
+        typer.Option(
+            "--outage",
+            help="A gateway (GS12) or a Starlink PoP (wrswpol1, sfiabgr1) down: "
+            "SITE_ID,START,END (repeatable).",
+        ),
     ] = None,
     catalog: CatalogOption = None,
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Synthetic telemetry from a scenario, with noise; the hidden truth printed on stdout."""
-    from leolink import forensics as fx
-    from leolink.geo import grid
-    from leolink.orbits.loading import load_catalog
-    from leolink.policy.scenarios import load_scenario
+    import numpy as np
+
+    from leolink.api import (
+        CoverageModel,
+        GroundOutage,
+        Jamming,
+        Restriction,
+        Simulation,
+        cells_to_hex,
+        format_instant,
+        load_catalog,
+        load_scenario,
+        parse_instant,
+        scenario_restrictions,
+        simulate_reports,
+        study_area,
+        write_reports,
+    )
 
     sc = load_scenario(scenario)
-    hidden = fx.scenario_restrictions(sc)
-    extra: list[fx.Restriction] = []
+    hidden = scenario_restrictions(sc)
+    extra: list[Restriction] = []
     for i, text in enumerate(restriction or ()):
         parts = _parse_event(text, "--restriction", 1)
         extra.append(
-            fx.Restriction(
+            Restriction(
                 _disk_of(parts, "--restriction"),
                 parse_instant(parts[3]),
                 parse_instant(parts[4]),
@@ -269,17 +311,15 @@ def simulate(
     for text in jamming or ():
         parts = _parse_event(text, "--jamming", 0)
         jams.append(
-            fx.Jamming(
-                _disk_of(parts, "--jamming"), parse_instant(parts[3]), parse_instant(parts[4])
-            )
+            Jamming(_disk_of(parts, "--jamming"), parse_instant(parts[3]), parse_instant(parts[4]))
         )
     outages = []
     for text in outage or ():
         parts = [p.strip() for p in text.split(",")]
         if len(parts) != 3:
             raise InputError(f"--outage {text!r}: expected SITE_ID,START,END")
-        outages.append(fx.GroundOutage(parts[0], parse_instant(parts[1]), parse_instant(parts[2])))
-    events: list[fx.Restriction | fx.Jamming] = [*hidden, *extra, *jams]
+        outages.append(GroundOutage(parts[0], parse_instant(parts[1]), parse_instant(parts[2])))
+    events: list[Restriction | Jamming] = [*hidden, *extra, *jams]
     if start is not None:
         t0 = parse_instant(start)
     elif events:
@@ -287,7 +327,7 @@ def simulate(
     else:
         raise InputError("give --start: the scenario has no restriction and none was added")
     t1 = t0 + np.timedelta64(int(hours * 3600), "s")
-    model = fx.CoverageModel(load_catalog(catalog))
+    model = CoverageModel(load_catalog(catalog))
     in_view = model.in_view if model.is_valid_at(t0) else None
     if in_view is None:
         stderr_console.print(
@@ -297,8 +337,8 @@ def simulate(
             markup=False,
             highlight=False,
         )
-    sim = fx.Simulation(
-        fx.study_area(events),
+    sim = Simulation(
+        study_area(events),
         t0,
         t1,
         terminals=terminals,
@@ -311,8 +351,8 @@ def simulate(
     )
     with _progress() as progress:
         progress.add_task(f"simulating {terminals:,} dishes")
-        reports = fx.simulate(sim)
-        fx.write_reports(reports, out)
+        reports = simulate_reports(sim)
+        write_reports(reports, out)
     truth = (
         [
             {
@@ -353,7 +393,7 @@ def simulate(
     )
     stderr_console.print(
         f"{len(reports):,} reports of {terminals:,} dishes over "
-        f"{grid.cells_to_hex(sim.area_cells).__len__():,} cells written to {out}",
+        f"{cells_to_hex(sim.area_cells).__len__():,} cells written to {out}",
         markup=False,
         highlight=False,
     )

@@ -89,7 +89,13 @@ def route(
     An unreachable destination is a result (reachable: false, with the reason), not an error.
     """
     from leolink import api
-    from leolink.network import DEFAULT_MAX_ISL_KM, IslPattern, parse_isls, parse_lat_lon
+    from leolink.api import (
+        DEFAULT_MAX_ISL_KM,
+        IslPattern,
+        ground_link_elevation_deg,
+        parse_isls,
+        parse_route_endpoints,
+    )
 
     try:
         isl_pattern = IslPattern(isl)
@@ -100,19 +106,9 @@ def route(
         ) from None
     if max_isl_km is None:
         max_isl_km = DEFAULT_MAX_ISL_KM
-    src = parse_lat_lon(from_, "--from")
-    dst = None if to is None else parse_lat_lon(to, "--to")
-    if min_elevation_deg is not None and max_gsl_km is not None:
-        raise InputError(
-            f"give either --min-elevation-deg ({min_elevation_deg:g}) or --max-gsl-km "
-            f"({max_gsl_km:g}), not both"
-        )
-    if dst is not None and pop is not None:
-        raise InputError(f"--pop {pop} is for routes to the Internet; leave out --to {to} with it")
-    if dst is None and no_gateways:
-        raise InputError(
-            "without --to the route ends at a PoP through a gateway; drop --no-gateways"
-        )
+    src, dst = parse_route_endpoints(
+        from_, to, pop, min_elevation_deg, max_gsl_km, not no_gateways, spelling="option"
+    )
     cat, instant = catalog_at(catalog, strict, at)
     isl_pairs = None
     if isl_file is not None:
@@ -126,9 +122,7 @@ def route(
     options: dict[str, Any] = {
         "isl": isl_pattern,
         "isl_pairs": isl_pairs,
-        "min_elevation_deg": None
-        if max_gsl_km is not None
-        else (25.0 if min_elevation_deg is None else min_elevation_deg),
+        "min_elevation_deg": ground_link_elevation_deg(min_elevation_deg, max_gsl_km),
         "max_gsl_km": max_gsl_km,
         "max_isl_km": max_isl_km,
         "ground_relays": ground_relays,
@@ -200,7 +194,7 @@ def latency(
     and the RTT adds propagation in space and on the ground, radio access and processing.
     """
     from leolink import api
-    from leolink.network import GEOIP_FEED_DATE, parse_lat_lon
+    from leolink.api import GEOIP_FEED_DATE, parse_lat_lon
 
     codes = None if countries is None else [c.strip() for c in countries.split(",") if c.strip()]
     points = None if not places else [parse_lat_lon(p, "--place") for p in places]

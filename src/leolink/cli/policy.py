@@ -12,13 +12,15 @@ comes from the embedded catalog unless ``--catalog`` names another or ``--no-sat
 from __future__ import annotations
 
 import getpass
+import math
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 
+from leolink.api import AsOf, CustomerClass, GeofenceEffect
 from leolink.cli import audit
 from leolink.cli._common import (
     CatalogOption,
@@ -30,12 +32,11 @@ from leolink.cli._common import (
 from leolink.cli._output import Format, emit, stderr_console
 from leolink.cli.demo import terminals_load_demo
 from leolink.errors import InputError
-from leolink.policy.records import AsOf, CustomerClass, GeofenceEffect, GeofenceSpec
-from leolink.time import format_instant, parse_instant
 
-if TYPE_CHECKING:  # the store, the sky and the scenarios load when a command runs
-    from leolink.policy.scenarios import ScenarioClock, StepOutcome
-    from leolink.policy.sky import Sky
+if TYPE_CHECKING:  # the model, the store, the sky and the scenarios load when a command runs
+    import numpy as np
+
+    from leolink.api import GeofenceSpec, ImpactEstimate, ScenarioClock, Sky, StepOutcome
     from leolink.store import Store
 
 __all__ = ["register"]
@@ -78,7 +79,7 @@ def _sky(
     min_elevation_deg: float | None,
     at: np.datetime64 | None = None,
 ) -> Sky | None:
-    from leolink.policy.sky import DEFAULT_MIN_ELEVATION_DEG, Sky
+    from leolink.api import DEFAULT_MIN_ELEVATION_DEG, Sky
 
     if no_satellites:
         return None
@@ -125,10 +126,16 @@ def check(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Decide whether a terminal (or a new one) gets service at a position and instant."""
-    from leolink.policy.defaults import DEFAULT_APPROVER, DEFAULT_PROPOSER, seed_if_empty
-    from leolink.policy.sources import decide_from
+    from leolink.api import (
+        DEFAULT_APPROVER,
+        DEFAULT_PROPOSER,
+        decide_from,
+        format_instant,
+        parse_instant,
+        seed_if_empty,
+    )
 
-    if not (np.isfinite(lat) and abs(lat) <= 90.0 and np.isfinite(lon) and abs(lon) <= 180.0):
+    if not (math.isfinite(lat) and abs(lat) <= 90.0 and math.isfinite(lon) and abs(lon) <= 180.0):
         raise InputError(
             f"--lat {lat} --lon {lon} is not a position: give a latitude within ±90 and a "
             "longitude within ±180 degrees (latitude first)"
@@ -150,19 +157,33 @@ def check(
                 )
         sky = _sky(catalog, no_satellites, min_elevation_deg, instant)
         if view is None:
-            decision = decide_from(store, terminal, (lat, lon), instant, sky=sky, known_at=known_at)
+            decision = decide_from(
+                store,
+                terminal,
+                (lat, lon),
+                instant,
+                sky=sky,
+                known_at=known_at,
+                areas=store.compiled_areas,  # the geofences as compiled at their proposal
+            )
             if receipt is not None:
                 _write_receipt(store, receipt, lat, lon, instant, terminal, decision.to_dict())
             emit(decision.to_dict(), fmt, title=f"Decision at {format_instant(instant)}")
             return
         if receipt is not None:
             raise InputError("--receipt signs the decision as decided: give it without --as")
-        from leolink.policy.asof import ViewedDecision, known_at_for
+        from leolink.api import ViewedDecision, known_at_for
 
         now = parse_instant("now")
         asked, other = (
             decide_from(
-                store, terminal, (lat, lon), instant, sky=s, known_at=known_at_for(v, instant)
+                store,
+                terminal,
+                (lat, lon),
+                instant,
+                sky=s,
+                known_at=known_at_for(v, instant),
+                areas=store.compiled_areas,
             )
             for v, s in ((view, sky), (view.other, None))
         )
@@ -181,6 +202,7 @@ def _write_receipt(
     decision: dict[str, Any],
 ) -> None:
     """Sign a receipt of ``decision`` (`leolink.policy.receipts`) and write it to ``path``."""
+    from leolink.api import format_instant
     from leolink.store.receipts import issue_receipt
 
     if path.is_dir() or not path.parent.is_dir():
@@ -199,7 +221,7 @@ def load_defaults(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Load the default country statuses (two system actors propose and approve); idempotent."""
-    from leolink.policy.defaults import apply_defaults, load_default_dataset
+    from leolink.api import apply_defaults, load_default_dataset
 
     data = load_default_dataset(dataset)
     with _open(db, signing_key) as store:
@@ -209,7 +231,7 @@ def load_defaults(
 
 def scenario_list(fmt: FormatOption = Format.auto) -> None:
     """List the shipped scenarios."""
-    from leolink.policy.scenarios import load_scenario, scenario_names
+    from leolink.api import load_scenario, scenario_names
 
     rows = []
     for name in scenario_names():
@@ -239,9 +261,8 @@ def scenario_run(
     Exits 1 when an expectation is not met, and 2 (with the store's message) when a step is
     refused as bad input (an unknown country code, a duplicate id, ...): the file is wrong.
     """
-    from leolink.orbits.loading import load_catalog as load_catalog_file
-    from leolink.policy.scenarios import load_scenario, run_scenario
-    from leolink.policy.sky import Sky
+    from leolink.api import Sky, load_scenario, run_scenario
+    from leolink.api import load_catalog as load_catalog_file
 
     scenario = load_scenario(name)
     # The scenarios' expectations were written against the embedded catalog, not a snapshot.
@@ -282,11 +303,11 @@ def scenario_load(
     recorded now, flagged as a reconstruction; checks are not asked (`scenario run` does).
     Ask it afterwards with `leolink check --as recorded|known`.
     """
-    from leolink.policy.scenarios import load_into, load_scenario
+    from leolink.api import load_scenario, load_scenario_into
 
     scenario = load_scenario(name)
     with _open(db, signing_key) as store:
-        steps = load_into(store, scenario, loaded_by=_cli_actor())
+        steps = load_scenario_into(store, scenario, loaded_by=_cli_actor())
     rows = [s.to_dict() for s in steps]
     if fmt is Format.json:
         emit({"scenario": scenario.name, "steps": rows}, fmt)
@@ -297,6 +318,8 @@ def scenario_load(
 
 
 def _step_row(o: StepOutcome) -> dict[str, Any]:
+    from leolink.api import format_instant
+
     return {
         "step": o.step.number,
         "at": format_instant(o.step.at),
@@ -330,7 +353,7 @@ def terminals_enforce(
 ) -> None:
     """Terminals whose position reports place them in a blocked country or area, with evidence."""
     from leolink import api
-    from leolink.policy.enforcement import find_violations, suspend
+    from leolink.api import find_violations, suspend_violations
 
     if do_suspend and not (reason and reason.strip()):
         raise InputError(
@@ -346,7 +369,7 @@ def terminals_enforce(
         out: dict[str, Any] = {"violations": [v.to_dict() for v in violations]}
         if do_suspend:
             assert reason is not None
-            done = suspend(store, violations, actor=actor or _cli_actor(), reason=reason)
+            done = suspend_violations(store, violations, actor=actor or _cli_actor(), reason=reason)
             out["suspensions"] = [s.to_dict() for s in done]
     if fmt is Format.json:
         emit(out, fmt)
@@ -392,6 +415,14 @@ def geofence_impact_command(
     cells: Annotated[
         str | None, typer.Option("--cells", help="Comma-separated H3 cells of the area.")
     ] = None,
+    geofence: Annotated[
+        str | None,
+        typer.Option(
+            "--geofence",
+            help="A stored geofence's id: its impact from its area as compiled at its proposal "
+            "(instead of --geojson/--cells).",
+        ),
+    ] = None,
     name: Annotated[str, typer.Option("--name", help="Name of the proposal.")] = "proposal",
     effect: Annotated[
         str, typer.Option("--effect", help="deny or allowlist.")
@@ -408,6 +439,14 @@ def geofence_impact_command(
     ] = None,
     step_s: Annotated[float, typer.Option("--step-s", help="Time step, seconds.")] = 600.0,
     list_cells: Annotated[bool, typer.Option("--list-cells", help="Print the cells too.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Preview even beyond the limits (after printing the estimate of memory and "
+            "time on stderr).",
+        ),
+    ] = False,
     db: DbOption = None,
     catalog: CatalogOption = None,
     no_satellites: NoSatellitesOption = False,
@@ -415,21 +454,99 @@ def geofence_impact_command(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """What a proposed geofence would do: cells, km², terminals affected, satellite-hours."""
-    from leolink.policy.impact import geofence_impact
+    from leolink.api import (
+        COMMAND_LINE_LIMITS,
+        DEFAULT_RESOLUTION,
+        average_cells,
+        estimate_impact,
+        fence_area,
+        geofence_impact,
+        region_vertices,
+    )
+    from leolink.store.checks import check_geofence_spec
 
-    if geojson is None and cells is None:
-        raise InputError("give the area: --geojson FILE and/or --cells CELL,CELL,...")
+    if (geofence is None) == (geojson is None and cells is None):
+        raise InputError(
+            "give the area: --geojson FILE and/or --cells CELL,CELL,..., or a stored --geofence ID"
+        )
+    limits = COMMAND_LINE_LIMITS
+    with _open(db) as store:
+        region = None
+        if geofence is not None:
+            fence = store.geofence(geofence)
+            spec = fence.spec()
+            name = fence.name
+            found = store.compiled_areas.load(
+                fence_area(fence.area_geojson, fence.cells).key, DEFAULT_RESOLUTION
+            )
+            vertices = region_vertices(fence.area_geojson) if found is None else 0
+            cells_about = (
+                average_cells(fence.size_km2) if found is None else sum(c.size for c in found)
+            )
+        else:
+            spec = _impact_spec(geojson, cells, name, effect, classes, start, end)
+            vertices = region_vertices(spec.area_geojson)
+            # The vertices first: their check is the costly part of a big region.
+            _check_impact(estimate_impact(vertices=vertices, cells=1, limits=limits), force)
+            checked = check_geofence_spec(
+                spec, replace(limits, max_geofence_vertices=max(vertices, 1)) if force else limits
+            )
+            spec = replace(spec, area_geojson=checked.area_geojson, cells=checked.cells)
+            region = checked.geometry
+            cells_about = average_cells(checked.size_km2)
+        estimate = estimate_impact(vertices=vertices, cells=cells_about, limits=limits)
+        _check_impact(estimate, force)
+        impact = geofence_impact(
+            spec,
+            terminals=store.terminals(),
+            last_reports=store.last_position_reports(),
+            sky=_sky(catalog, no_satellites, min_elevation_deg),
+            step_s=step_s,
+            max_steps=estimate.steps,
+            areas=store.compiled_areas,
+            region=region,
+        )
+    emit(impact.to_dict(list_cells=list_cells), fmt, title=f"Impact of {name!r}")
+
+
+def _check_impact(estimate: ImpactEstimate, force: bool) -> None:
+    """`leolink.policy.impact.check_impact` against the command line's limits, with the
+    estimate on stderr when ``--force`` goes beyond them."""
+    from leolink.api import COMMAND_LINE_LIMITS, check_impact
+    from leolink.errors import LimitError
+
+    try:
+        check_impact(estimate, COMMAND_LINE_LIMITS)
+    except LimitError:
+        if not force:
+            raise
+        _note(f"--force: beyond the limits, {estimate.describe()} (rough)")
+
+
+def _impact_spec(
+    geojson: Path | None,
+    cells: str | None,
+    name: str,
+    effect: str,
+    classes: str | None,
+    start: str | None,
+    end: str | None,
+) -> GeofenceSpec:
+    """The spec ``geofence impact`` previews, from its options."""
+    from leolink.api import GeofenceSpec, parse_instant
+
     area = None
     if geojson is not None:
         try:
             area = geojson.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read --geojson {str(geojson)!r}: {exc.strerror}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise InputError(f"cannot read --geojson {str(geojson)!r}: {why}") from None
     try:
         chosen_effect = GeofenceEffect(effect)
     except ValueError:
         raise InputError(f"--effect {effect!r} is not one of: deny, allowlist") from None
-    spec = GeofenceSpec(
+    return GeofenceSpec(
         name=name,
         effect=chosen_effect,
         reason="impact analysis",
@@ -439,15 +556,6 @@ def geofence_impact_command(
         window_start=None if start is None else parse_instant(start),
         window_end=None if end is None else parse_instant(end),
     )
-    with _open(db) as store:
-        impact = geofence_impact(
-            spec,
-            terminals=store.terminals(),
-            last_reports=store.last_position_reports(),
-            sky=_sky(catalog, no_satellites, min_elevation_deg),
-            step_s=step_s,
-        )
-    emit(impact.to_dict(list_cells=list_cells), fmt, title=f"Impact of {name!r}")
 
 
 def register(app: typer.Typer) -> None:

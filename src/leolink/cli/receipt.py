@@ -12,7 +12,7 @@ import base64
 import json
 import urllib.parse
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -20,10 +20,9 @@ from leolink.cli._common import FormatOption
 from leolink.cli._output import Format, emit
 from leolink.cli.audit import LogOption, PublicKeyOption, UrlOption, _get, _read_log, _verifier
 from leolink.errors import InputError
-from leolink.policy.merkle import MemoryTree, verify_consistency
-from leolink.policy.notes import Verifier, parse_checkpoint
-from leolink.policy.receipts import Receipt, check_policy_included, parse_receipt
-from leolink.policy.tlog import record_leaf
+
+if TYPE_CHECKING:  # the log's model loads when the command runs
+    from leolink.api import Receipt, Verifier
 
 __all__ = ["register"]
 
@@ -36,6 +35,8 @@ def receipt_verify(
     fmt: FormatOption = Format.auto,
 ) -> None:
     """Check a decision receipt's signature and that its policy is in the log; exit 1 if not."""
+    from leolink.api import parse_receipt
+
     verifier = _verifier(public_key)
     if not receipt_file.is_file():
         raise InputError(f"RECEIPT {receipt_file}: no such file")
@@ -71,6 +72,8 @@ def receipt_verify(
 def _check_url(
     receipt: Receipt, verifier: Verifier, base: str, result: dict[str, Any]
 ) -> list[str]:
+    from leolink.api import check_policy_included, parse_checkpoint, verify_consistency
+
     if not base.startswith(("http://", "https://")):
         raise InputError(f"--url {base!r} must be an http:// or https:// address")
     base = base.rstrip("/")
@@ -112,6 +115,8 @@ def _check_url(
 
 
 def _check_log(receipt: Receipt, path: Path, result: dict[str, Any]) -> list[str]:
+    from leolink.api import MemoryTree, check_policy_included, record_leaf
+
     if not path.is_file():
         raise InputError(f"--log {path}: no such file")
     records = _read_log(path)

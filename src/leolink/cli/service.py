@@ -9,15 +9,16 @@ once only (the store keeps a salted hash).
 from __future__ import annotations
 
 import getpass
+import inspect
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from leolink.api import CLIENT_SHARE, Role, describe_limits
 from leolink.cli._common import CatalogOption, DbOption, FormatOption, SigningKeyOption
 from leolink.cli._output import Format, emit, stderr_console
-from leolink.policy.records import Role
 
 if TYPE_CHECKING:
     from leolink.store import Store
@@ -41,7 +42,7 @@ def _address(host: str, port: int) -> str:
 
 def _seed_defaults(store: Store) -> str | None:
     """Load the default policy into a store that has none; what was done, or None."""
-    from leolink.policy.defaults import seed_if_empty
+    from leolink.api import seed_if_empty
 
     loaded = seed_if_empty(store)
     if loaded is None:
@@ -205,7 +206,14 @@ def keys_revoke(
 
 def register(app: typer.Typer) -> None:
     """Add ``serve`` and ``keys`` to the ``leolink`` app."""
-    app.command("serve")(serve)
+    share = describe_limits(CLIENT_SHARE)
+    app.command(
+        "serve",
+        help=f"{inspect.cleandoc(serve.__doc__ or '')}\n\nEach worker process computes 4 "
+        "decisions at once; one client (its valid API key, else its address) holds at most its "
+        f"share of them (leolink.limits.CLIENT_SHARE: {share}): more waiting is a 429 with "
+        "Retry-After, a longer wait for a turn a 503.",
+    )(serve)
     keys_app = typer.Typer(help="API keys of the service.", no_args_is_help=True)
     keys_app.command("create")(keys_create)
     keys_app.command("list")(keys_list)

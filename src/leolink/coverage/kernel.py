@@ -75,7 +75,7 @@ import numpy as np
 import numpy.typing as npt
 
 from leolink._jit import njit
-from leolink.arrays import FloatArray, IntArray
+from leolink.arrays import CountArray, FloatArray, IntArray
 from leolink.earth import WGS84_A_KM, WGS84_E2
 from leolink.errors import InputError
 
@@ -88,8 +88,6 @@ __all__ = [
     "visibility",
     "visibility_brute_force",
 ]
-
-CountArray = npt.NDArray[np.int32]
 
 #: The elevation mask Starlink user terminals are commonly modelled with, degrees.
 DEFAULT_MIN_ELEVATION_DEG = 25.0

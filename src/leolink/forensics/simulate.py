@@ -12,17 +12,18 @@ reports every ``cadence_s`` seconds from a random phase.  Noise, all drawn from 
 - stale GPS: a share of terminals (3 %) has no current fix and reports the location of its last
   one, 10-60 km from where it is now (moved since), with ``gps_valid`` false;
 - latency and drop rate when served: PoP ping latency ~ 25 ms + 1 ms per 100 km to the home PoP
+  (the one Starlink's GeoIP feed assigns to the dish's place, `pop_for_places`)
   + a log-normal term (median 8 ms), drop rate ~ Beta(1, 80), close to the medians of Mohan et
   al., "A Multifaceted Look at Starlink Performance", WWW 2024 (median ~40 ms, drops ~1 %).
 
-What a dish says in each situation follows the dish API (``../dish-api-fields.md``): no
-satellite in view → state and outage cause ``NO_SATS``; a policy restriction → state
-``DISABLED`` with the restriction's ``UtDisablementCode`` (``CELL_IS_DISABLED``,
-``BLOCKED_AREA``, ...); GNSS jamming → no fix (``gps_valid`` false, no location, 0 GPS
-satellites) and, for 70 % of the dishes, ``DISABLED`` with ``UNKNOWN_LOCATION`` (the others stay
-connected with more drops); spoofing (``spoof_share`` of the jammed dishes) → a valid-looking fix
-at a false place hundreds of km away; a ground outage → connected to satellites but no PoP
-reachable: state and outage cause ``NO_PINGS``, drop rate 1.
+What a dish says in each situation follows the dish API (its fields:
+`leolink.forensics.reports`): no satellite in view → state and outage cause ``NO_SATS``; a
+policy restriction → state ``DISABLED`` with the restriction's ``UtDisablementCode``
+(``CELL_IS_DISABLED``, ``BLOCKED_AREA``, ...); GNSS jamming → no fix (``gps_valid`` false, no
+location, 0 GPS satellites) and, for 70 % of the dishes, ``DISABLED`` with ``UNKNOWN_LOCATION``
+(the others stay connected with more drops); spoofing (``spoof_share`` of the jammed dishes) → a
+valid-looking fix at a false place hundreds of km away; a ground outage → connected to
+satellites but no PoP reachable: state and outage cause ``NO_PINGS``, drop rate 1.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ from leolink.errors import InputError
 from leolink.forensics.reports import DISABLEMENT_CODES, OUTAGE_CAUSES, Reports, instant_ns
 from leolink.geo import grid
 from leolink.geo.regions import bbox_to_cells
-from leolink.network.sites import GroundSites, great_circle_km, load_gateways, load_pops
+from leolink.network.homing import pop_for_places
+from leolink.network.sites import GroundSites, great_circle_km, load_gateways
 from leolink.policy._areas import area_cells, fence_area
 from leolink.policy.scenarios import Scenario
 from leolink.time import parse_instant
@@ -92,9 +94,12 @@ class Jamming:
 
 @dataclass(frozen=True)
 class GroundOutage:
-    """A gateway or PoP (``site_id`` of `load_gateways` / `load_pops`) down during ``[start, end)``.
+    """A gateway or PoP down during ``[start, end)``.
 
-    The terminals affected are those homed to it: nearest gateway (bent pipe) or nearest PoP.
+    ``site_id`` is a gateway id of `leolink.network.sites.load_gateways` or a PoP code as
+    Starlink names it (`leolink.network.homing.load_pops_2026`: ``wrswpol1``, ``frntdeu1``).
+    The terminals affected are those homed to it: the nearest gateway (bent pipe), or the PoP
+    Starlink's GeoIP feed assigns to the dish's place (`leolink.network.homing.pop_for_places`).
     """
 
     site_id: str
@@ -197,19 +202,24 @@ def simulate(sim: Simulation) -> Reports:
         spoof_lon[spoof_hit] = np.broadcast_to(lon[:, None] + j.spoof_offset_deg[1], shape)[
             spoof_hit
         ]
+    homing = pop_for_places(lat, lon)
+    pops = homing.pops
     ground = np.zeros(shape, dtype=bool)
-    if sim.outages:
-        kinds = {"gateway": load_gateways(), "pop": load_pops()}
-        for o in sim.outages:
-            for sites in kinds.values():
-                if o.site_id in sites.ids:
-                    homed = _nearest(sites, lat, lon) == sites.ids.index(o.site_id)
-                    s = instant_ns(o.start)
-                    e = instant_ns(o.end)
-                    ground |= homed[:, None] & (times >= s) & (times < e)
-                    break
-            else:
-                raise InputError(f"ground outage site {o.site_id!r} is no known gateway or PoP id")
+    gateways = load_gateways() if sim.outages else None
+    for o in sim.outages:
+        assert gateways is not None
+        if o.site_id in gateways.ids:
+            homed = _nearest(gateways, lat, lon) == gateways.ids.index(o.site_id)
+        elif o.site_id in pops.ids:
+            homed = homing.pop == pops.ids.index(o.site_id)
+        else:
+            raise InputError(
+                f"ground outage site {o.site_id!r} is neither a gateway id (GS1, ...) nor a "
+                "Starlink PoP code (wrswpol1, frntdeu1, ...: leolink.network.homing)"
+            )
+        s = instant_ns(o.start)
+        e = instant_ns(o.end)
+        ground |= homed[:, None] & (times >= s) & (times < e)
     obstructed = rng.random(shape) < rng.beta(1.0, 40.0, t_count)[:, None]
     stale = rng.random(t_count) < sim.stale_gps_share
     kept = rng.random(shape) >= sim.missing_share
@@ -219,10 +229,7 @@ def simulate(sim: Simulation) -> Reports:
     state = np.full(shape, states.index("CONNECTED"), dtype=np.int64)
     code = np.full(shape, DISABLEMENT_CODES.index("OKAY"), dtype=np.int64)
     outage = np.full(shape, -1, dtype=np.int64)
-    pops = load_pops()
-    pop_km = great_circle_km(
-        lat, lon, pops.lat_deg[_nearest(pops, lat, lon)], pops.lon_deg[_nearest(pops, lat, lon)]
-    )
+    pop_km = great_circle_km(lat, lon, pops.lat_deg[homing.pop], pops.lon_deg[homing.pop])
     latency: FloatArray = np.asarray(
         25.0 + pop_km[:, None] / 100.0 + rng.lognormal(np.log(8.0), 0.5, shape), dtype=np.float64
     )

@@ -52,6 +52,7 @@ __all__ = [
     "country_to_cells",
     "geojson_to_cells",
     "geojson_to_geometry",
+    "geojson_vertices",
     "geometry_to_cells",
 ]
 
@@ -61,6 +62,25 @@ _log = logging.getLogger(__name__)
 MAX_CELLS: Final = 20_000_000
 
 Polygonal: TypeAlias = Polygon | MultiPolygon
+
+
+def geojson_vertices(obj: Any) -> int:
+    """Vertices of a parsed GeoJSON object's rings (cheap: no geometry is built): its
+    positions, the closing one of each ring not counted (a ring of 100,000 vertices has 100,001
+    positions).  What the limits on geofences count, before any costly repair."""
+    if isinstance(obj, list):
+        if obj and isinstance(obj[0], int | float):
+            return 1
+        if obj and isinstance(obj[0], list) and obj[0] and isinstance(obj[0][0], int | float):
+            return max(len(obj) - 1, 0)  # a ring
+        return sum(geojson_vertices(x) for x in obj)
+    if isinstance(obj, dict):
+        return sum(
+            geojson_vertices(obj[k])
+            for k in ("coordinates", "geometry", "features", "geometries")
+            if k in obj
+        )
+    return 0
 
 
 def _polygonal(geom: shapely.Geometry) -> Polygonal:

@@ -74,6 +74,7 @@ from leolink.network.links import (
     SPEED_OF_LIGHT_KM_S,
     GslLinks,
     IslPattern,
+    ground_link_elevation_deg,
     gsl_links,
     isl_clearance_km,
     isl_lengths_km,
@@ -106,6 +107,7 @@ from leolink.network.sites import (
     load_gateways,
     load_pops,
     parse_lat_lon,
+    parse_route_endpoints,
 )
 
 __all__ = [
@@ -154,6 +156,7 @@ __all__ = [
     "forwarding_state",
     "graph_from_positions",
     "great_circle_km",
+    "ground_link_elevation_deg",
     "ground_segment",
     "ground_sites",
     "gsl_links",
@@ -179,6 +182,7 @@ __all__ = [
     "network_graph",
     "parse_isls",
     "parse_lat_lon",
+    "parse_route_endpoints",
     "plus_grid_pairs",
     "point_stats",
     "pop_for_places",

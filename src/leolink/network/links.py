@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from leolink.arrays import BoolArray, FloatArray, IntArray
-from leolink.earth import WGS84_A_KM, WGS84_B_KM
+from leolink.earth import WGS72_A_KM, WGS84_A_KM, WGS84_B_KM
 from leolink.errors import InputError
 from leolink.network._kernels import gsl_mask
 from leolink.network.sites import GroundSites
@@ -35,9 +35,9 @@ __all__ = [
     "DEFAULT_MIN_ELEVATION_DEG",
     "ISL_MIN_GRAZING_ALTITUDE_KM",
     "SPEED_OF_LIGHT_KM_S",
-    "WGS72_RADIUS_KM",
     "GslLinks",
     "IslPattern",
+    "ground_link_elevation_deg",
     "gsl_links",
     "isl_clearance_km",
     "isl_lengths_km",
@@ -50,9 +50,6 @@ __all__ = [
 
 #: Speed of light in vacuum, km/s (exact, SI definition of the metre).
 SPEED_OF_LIGHT_KM_S: Final = 299_792.458
-
-#: Equatorial radius of WGS72, km: the radius of SGP4 and of Hypatia's link limits.
-WGS72_RADIUS_KM: Final = 6378.135
 
 #: Elevation mask of ground links unless told otherwise, degrees (Starlink's user terminals,
 #: FCC filings SAT-MOD-20181108-00083 and later; see ``data/starlink-shells-fcc.csv``).
@@ -80,7 +77,7 @@ class IslPattern(enum.StrEnum):
 def max_isl_range_km(
     altitude_km: float,
     min_grazing_altitude_km: float = ISL_MIN_GRAZING_ALTITUDE_KM,
-    earth_radius_km: float = WGS72_RADIUS_KM,
+    earth_radius_km: float = WGS72_A_KM,
 ) -> float:
     """Longest laser between two satellites at ``altitude_km`` that stays above the grazing height.
 
@@ -96,7 +93,7 @@ def max_isl_range_km(
 
 
 def max_gsl_range_km(
-    altitude_km: float, min_elevation_deg: float, earth_radius_km: float = WGS72_RADIUS_KM
+    altitude_km: float, min_elevation_deg: float, earth_radius_km: float = WGS72_A_KM
 ) -> float:
     """Slant range to a satellite at ``altitude_km`` seen at ``min_elevation_deg``, spherical Earth.
 
@@ -307,3 +304,16 @@ def _ranked(
         keep = (limit < 0) | (rank < limit)
         site, sat, range_km = site[keep], sat[keep], range_km[keep]
     return GslLinks(site=site, satellite=sat, range_km=range_km)
+
+
+def ground_link_elevation_deg(
+    min_elevation_deg: float | None, max_gsl_km: float | None
+) -> float | None:
+    """The elevation mask for ground links of a request that gives a mask, a range or neither.
+
+    None when the links go by range (``max_gsl_km``), else the mask given or
+    `DEFAULT_MIN_ELEVATION_DEG`; what ``leolink route`` and ``GET /v1/route`` pass on.
+    """
+    if max_gsl_km is not None:
+        return None
+    return DEFAULT_MIN_ELEVATION_DEG if min_elevation_deg is None else min_elevation_deg

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,7 @@ __all__ = [
     "load_gateways",
     "load_pops",
     "parse_lat_lon",
+    "parse_route_endpoints",
 ]
 
 
@@ -261,3 +262,50 @@ def parse_lat_lon(text: str, what: str = "point") -> tuple[float, float]:
     if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
         raise InputError(f"{what} {text!r}: longitude {lon!r} is outside [-180, 180] degrees")
     return lat, lon
+
+
+def parse_route_endpoints(
+    from_: str,
+    to: str | None,
+    pop: str | None,
+    min_elevation_deg: float | None,
+    max_gsl_km: float | None,
+    gateways: bool,
+    *,
+    spelling: Literal["option", "query"],
+) -> tuple[tuple[float, float], tuple[float, float] | None]:
+    """The start and the destination (None: the Internet) of a route request, checked.
+
+    One place for what the command line (``leolink route``) and the service (``GET /v1/route``)
+    refuse: a ground-link mask given twice, a PoP with a destination, no gateway to the
+    Internet.  ``spelling`` names the inputs as the caller's user wrote them: ``"option"`` as
+    command-line options (``--max-gsl-km``, ``--pop X``), ``"query"`` as query parameters
+    (``max_gsl_km``, ``pop=X``).
+    """
+
+    def name(key: str) -> str:
+        return "--" + key.replace("_", "-") if spelling == "option" else key
+
+    def given(key: str, value: object) -> str:
+        return f"{name(key)} {value}" if spelling == "option" else f"{key}={value}"
+
+    src = parse_lat_lon(from_, name("from"))
+    dst = None if to is None else parse_lat_lon(to, name("to"))
+    if min_elevation_deg is not None and max_gsl_km is not None:
+        raise InputError(
+            f"give either {name('min_elevation_deg')} ({min_elevation_deg:g}) or "
+            f"{name('max_gsl_km')} ({max_gsl_km:g}), not both"
+        )
+    if dst is not None and pop is not None:
+        raise InputError(
+            f"{given('pop', pop)} is for routes to the Internet; "
+            f"leave out {given('to', to)} with it"
+        )
+    if dst is None and not gateways:
+        without_to, drop = (
+            ("--to", "--no-gateways") if spelling == "option" else ("to=", "gateways=false")
+        )
+        raise InputError(
+            f"without {without_to} the route ends at a PoP through a gateway; drop {drop}"
+        )
+    return src, dst

@@ -30,6 +30,7 @@ import numpy as np
 from sgp4.api import WGS72, Satrec
 
 from leolink.arrays import IntArray
+from leolink.earth import WGS72_A_KM
 from leolink.errors import InputError
 from leolink.orbits.catalog import Catalog
 from leolink.time import datetime64_to_jd_fr, format_instant, parse_instant
@@ -53,9 +54,6 @@ _MAX_NORAD_ID: Final = 339_999
 
 #: SGP4 counts epochs in days since 1949 December 31 00:00 UT, this Julian date.
 _JD_SGP4_EPOCH0: Final = 2433281.5
-
-#: SGP4's WGS72 equatorial radius, km (what `Catalog.mean_altitude_km` measures from).
-_WGS72_RADIUS_KM: Final = 6378.135
 
 #: Altitude agreement the mean-motion iteration stops at, km (one micrometre).
 _ALTITUDE_TOLERANCE_KM: Final = 1e-9
@@ -120,12 +118,12 @@ def walker_shell(
         )
     if not (math.isfinite(eccentricity) and 0.0 <= eccentricity < 1.0):
         raise InputError(f"eccentricity={eccentricity!r} must be in [0, 1) (0 for circular)")
-    perigee_km = (_WGS72_RADIUS_KM + altitude_km) * (1.0 - eccentricity) - _WGS72_RADIUS_KM
+    perigee_km = (WGS72_A_KM + altitude_km) * (1.0 - eccentricity) - WGS72_A_KM
     if perigee_km <= 0.0:
         raise InputError(
             f"eccentricity={eccentricity!r} at altitude_km={altitude_km!r} puts the perigee "
             f"{-perigee_km:.0f} km below the Earth's surface; lower the eccentricity below "
-            f"{altitude_km / (_WGS72_RADIUS_KM + altitude_km):.4f}"
+            f"{altitude_km / (WGS72_A_KM + altitude_km):.4f}"
         )
     if not (math.isfinite(raan_spread_deg) and 0.0 < raan_spread_deg <= 360.0):
         raise InputError(

@@ -48,6 +48,7 @@ __all__ = [
     "area_key",
     "compiled_area_cells",
     "fence_area",
+    "keep_compiled_area",
 ]
 
 
@@ -239,10 +240,19 @@ class CompiledCells:
 
 
 class AreaCellsStore(Protocol):
-    """Where compiled areas are kept between processes (the store's ``compiled_areas``)."""
+    """Where compiled areas are kept between processes (the store's ``compiled_areas``).
 
-    def load(self, key: str, resolution: int) -> CompiledCells | None:
-        """The area ``key`` compiled at ``resolution``, if it was."""
+    The cells and the region are read apart: the cells are what every policy version needs,
+    the region (as large as its GeoJSON) only a point in an edge cell.
+    """
+
+    def load(self, key: str, resolution: int) -> tuple[CellArray, CellArray] | None:
+        """The (interior, boundary) cells of the area ``key`` compiled at ``resolution``, if
+        it was."""
+
+    def region_wkb(self, key: str, resolution: int) -> bytes | None:
+        """The region of the area ``key`` as compiled at ``resolution`` (valid WKB), if it was
+        and has one."""
 
     def save(self, key: str, resolution: int, compiled: CompiledCells) -> None:
         """Keep the area ``key`` compiled at ``resolution`` (a second save is a no-op)."""
@@ -255,9 +265,15 @@ class InMemoryAreaCells:
         self._data: dict[tuple[str, int], CompiledCells] = {}
         self._lock = threading.Lock()
 
-    def load(self, key: str, resolution: int) -> CompiledCells | None:
+    def load(self, key: str, resolution: int) -> tuple[CellArray, CellArray] | None:
         with self._lock:
-            return self._data.get((key, resolution))
+            found = self._data.get((key, resolution))
+        return None if found is None else (found.interior, found.boundary)
+
+    def region_wkb(self, key: str, resolution: int) -> bytes | None:
+        with self._lock:
+            found = self._data.get((key, resolution))
+        return None if found is None else found.geometry_wkb
 
     def save(self, key: str, resolution: int, compiled: CompiledCells) -> None:
         with self._lock:
@@ -267,33 +283,66 @@ class InMemoryAreaCells:
 #: Areas compiled in this process, by (area key, resolution): what a policy change reuses.
 _COMPILED: LruCache[tuple[str, int], tuple[CellArray, CellArray]] = LruCache(1024)
 
+#: How many times this process compiled an area (`area_cells` from its region and cells, the
+#: costly step): what tests count to show that a stored area is loaded, not compiled again.
+compilations = 0
+
 
 def compiled_area_cells(
-    area: FenceArea, resolution: int, store: AreaCellsStore | None = None
+    area: FenceArea, resolution: int, store: AreaCellsStore | None = None, *, save: bool = True
 ) -> tuple[CellArray, CellArray]:
     """`area_cells` of ``area``, computed once per content and resolution (module docstring).
 
     A miss here and in ``store`` computes the cells and saves them, with the region's WKB, to
-    ``store``; a hit in ``store`` also gives ``area`` the WKB to build its region from.
+    ``store``; ``area`` builds its region (if a point needs it) from the stored WKB.  With
+    ``save=False`` (a preview of an area not proposed) ``store`` is only read, and cells
+    computed are not kept in this process either, so that a later proposal of the same area
+    still keeps it in the store.
     """
+    global compilations
     res = grid.check_resolution(resolution)
 
     if store is not None and area.has_region:
         # Wherever the cells come from, the region is the stored one (read on first use only).
-        area.use_wkb(lambda: _stored_wkb(store, area.key, res))
+        area.use_wkb(lambda: store.region_wkb(area.key, res))
 
     def load_or_compile() -> tuple[CellArray, CellArray]:
+        global compilations
         found = store.load(area.key, res) if store is not None else None
         if found is not None:
-            return found.interior, found.boundary
+            return found
+        compilations += 1
         interior, boundary = area_cells(area, res)
         if store is not None:
             store.save(area.key, res, CompiledCells(interior, boundary, area.geometry_wkb()))
         return interior, boundary
 
-    return _COMPILED.get_or_compute((area.key, res), load_or_compile)
+    if save or store is None:
+        return _COMPILED.get_or_compute((area.key, res), load_or_compile)
+    kept = _COMPILED.get((area.key, res))
+    if kept is not None:
+        return kept
+    found = store.load(area.key, res)
+    if found is not None:
+        return found
+    compilations += 1
+    return area_cells(area, res)
 
 
-def _stored_wkb(store: AreaCellsStore, key: str, resolution: int) -> bytes | None:
-    found = store.load(key, resolution)
-    return None if found is None else found.geometry_wkb
+def keep_compiled_area(area: FenceArea, resolution: int, store: AreaCellsStore) -> None:
+    """Make sure ``store`` keeps ``area`` compiled at ``resolution`` (at a proposal): compiled
+    here unless this process or ``store`` has it, saved unless ``store`` has it already.
+
+    Unlike `compiled_area_cells`, a hit in this process's cache does not stand for the
+    store: the same area may have been compiled for another store, or for none.
+    """
+    global compilations
+    res = grid.check_resolution(resolution)
+    if store.load(area.key, res) is not None:
+        return
+    kept = _COMPILED.get((area.key, res))
+    if kept is None:
+        compilations += 1
+        kept = area_cells(area, res)
+    store.save(area.key, res, CompiledCells(kept[0], kept[1], area.geometry_wkb()))
+    _COMPILED.get_or_compute((area.key, res), lambda: kept)

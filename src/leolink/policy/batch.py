@@ -55,6 +55,7 @@ from leolink.policy.decide import (
     CELL_STATUS_RESOLUTION,
     DEFAULT_SETTINGS,
     PRECEDENCE,
+    STATUS_CODES,
     Code,
     Decision,
     DecisionSettings,
@@ -336,9 +337,17 @@ class BatchDecisions:
         lo = np.searchsorted(table, self.cell, side="left")
         hi = np.searchsorted(table, self.cell, side="right")
         snapshots: dict[np.datetime64, PolicySnapshot] = {}
-        cells = grid.cells_to_hex(self.cell[list(index)]) if len(index) else []
+        chosen = list(index)
+        cells = grid.cells_to_hex(self.cell[chosen]) if chosen else []
+        map_cells = cells
+        if chosen and self.policy.resolution != CELL_STATUS_RESOLUTION:
+            map_cells = grid.cells_to_hex(
+                grid.latlng_to_cells(
+                    self.lat_deg[chosen], self.lon_deg[chosen], CELL_STATUS_RESOLUTION
+                )
+            )
         out = []
-        for i, cell in zip(index, cells, strict=True):
+        for i, cell, map_cell in zip(chosen, cells, map_cells, strict=True):
             k = int(self.terminal_index[i])
             t = self.at[i]
             snapshot = snapshots.get(t)
@@ -357,6 +366,7 @@ class BatchDecisions:
                     reports=self.reports,
                     sky_check=self._sky_check(i),
                     inside=self._inside(i, int(lo[i]), int(hi[i])),
+                    map_cell=map_cell if located else None,
                     settings=self.settings,
                 )
             )
@@ -552,17 +562,11 @@ def decide_batch(
         hit = (k >= 0) & (compiled.status_country[np.maximum(k, 0)] == country[rows])
         status[rows[hit]] = compiled.status_value[k[hit]]
         status_change[rows[hit]] = compiled.status_ids[k[hit]]
-    code_of = {s: np.int8(_STATUSES.index(s)) for s in CountryStatus}
-    fire(on_land & (status == code_of[CountryStatus.BLOCKED]), Code.BLOCKED_COUNTRY)
-    fire(
-        on_land
-        & (
-            (status == -1)
-            | (status == code_of[CountryStatus.COMING_SOON])
-            | (status == code_of[CountryStatus.SERVICE_DATE_UNKNOWN])
-        ),
-        Code.UNLICENSED_COUNTRY,
-    )
+    for refusal in sorted(set(STATUS_CODES.values())):
+        refusing = [
+            -1 if s is None else _STATUSES.index(s) for s, c in STATUS_CODES.items() if c is refusal
+        ]
+        fire(on_land & np.isin(status, refusing), refusal)
     ocean_ok = np.zeros(len(_CLASSES), dtype=bool)
     ocean_ok[[_CLASSES.index(c) for c in settings.ocean_classes]] = True
     fire(valid & ~on_land & ~ocean_ok[klass], Code.IN_OCEAN)

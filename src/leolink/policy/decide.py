@@ -77,9 +77,10 @@ log only); statuses, geofences and allow-lists are those in force at the instant
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any, Final
 
 import numpy as np
@@ -88,6 +89,7 @@ from leolink.errors import InputError
 from leolink.geo import grid
 from leolink.geo.countries import all_countries, countries_at
 from leolink.policy._areas import area_contains, fence_area
+from leolink.policy.commitments import SEALED_REASON
 from leolink.policy.records import (
     CellEffect,
     CellStatusChange,
@@ -109,6 +111,7 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "DENIED_BY_POLICY",
     "PRECEDENCE",
+    "STATUS_CODES",
     "Code",
     "Decision",
     "DecisionSettings",
@@ -162,6 +165,18 @@ _STATUS_WORDS: Final = {
     CountryStatus.SERVICE_DATE_UNKNOWN: "service date unknown",
     CountryStatus.BLOCKED: "service blocked",
 }
+
+
+#: The code each country status refuses service with (a status not here allows it); ``None`` is
+#: no status on record: nothing licensed is assumed.  Both engines read it.
+STATUS_CODES: Final[Mapping[CountryStatus | None, Code]] = MappingProxyType(
+    {
+        CountryStatus.BLOCKED: Code.BLOCKED_COUNTRY,
+        CountryStatus.COMING_SOON: Code.UNLICENSED_COUNTRY,
+        CountryStatus.SERVICE_DATE_UNKNOWN: Code.UNLICENSED_COUNTRY,
+        None: Code.UNLICENSED_COUNTRY,
+    }
+)
 
 
 def status_words(status: CountryStatus) -> str:
@@ -280,20 +295,22 @@ def _who(fence: Geofence) -> str:
 
 def _fence_rule(fence: Geofence, terminal: Terminal | None, members: frozenset[str]) -> FiredRule:
     name = f"{fence.name!r} ({fence.id})"
+    # A decision is public: a sealed fence's reason is for auditors (`policy.commitments`).
+    reason = SEALED_REASON if fence.sealed else fence.reason
     if fence.effect is GeofenceEffect.DENY:
         code = geofence_code(fence)
         what = "cells switched off" if code is Code.CELL_IS_DISABLED else "service denied in area"
         return FiredRule(
             code,
             f"geofence:{fence.id}",
-            f"{what} {name}, {_window(fence)}; {_who(fence)}: {fence.reason}",
+            f"{what} {name}, {_window(fence)}; {_who(fence)}: {reason}",
         )
     who = "a new terminal is" if terminal is None else f"terminal {terminal.id} is"
     return FiredRule(
         Code.BLOCKED_AREA,
         f"allowlist:{fence.id}",
         f"only registered terminals get service in {name}, {_window(fence)}, and {who} not "
-        f"among its {len(members)}; {_who(fence)}: {fence.reason}",
+        f"among its {len(members)}; {_who(fence)}: {reason}",
     )
 
 
@@ -333,7 +350,7 @@ def _status_rule(name: str, code: str, change: CountryStatusChange | None) -> Fi
     """
     if change is None:
         return FiredRule(
-            Code.UNLICENSED_COUNTRY,
+            STATUS_CODES[None],
             f"country_status:{code}:none",
             f"{name}: no service status on record — not licensed as far as this policy knows",
         )
@@ -344,11 +361,10 @@ def _status_rule(name: str, code: str, change: CountryStatusChange | None) -> Fi
         note += f"; a reconstruction of the public record, recorded {recorded}"
     rule = f"country_status:{change.id}"
     words = status_words(change.status)
-    if change.status is CountryStatus.BLOCKED:
-        return FiredRule(Code.BLOCKED_COUNTRY, rule, f"{name}: {words}{note} (since {since})")
-    if change.status in (CountryStatus.COMING_SOON, CountryStatus.SERVICE_DATE_UNKNOWN):
-        return FiredRule(Code.UNLICENSED_COUNTRY, rule, f"{name}: {words}{note} (since {since})")
-    return None
+    refusal = STATUS_CODES.get(change.status)
+    if refusal is None:
+        return None
+    return FiredRule(refusal, rule, f"{name}: {words}{note} (since {since})")
 
 
 def _away_since(
@@ -442,12 +458,14 @@ def explain(
     reports: Sequence[PositionReport] = (),
     sky_check: Callable[[], SkyCheck | None] = lambda: None,
     inside: Callable[[Geofence], bool] | None = None,
+    map_cell: str | None = None,
     settings: DecisionSettings = DEFAULT_SETTINGS,
 ) -> Decision:
     """The decision with every rule and reason, once the position is located: its ``cell``
     (None for no position) and ``country_index`` into `all_countries` (-1 at sea).
     ``inside(fence)`` says whether the position is in a geofence's area (default: the exact
-    test; the batch engine answers from its cell tables, testing only cells on an edge).
+    test; the batch engine answers from its cell tables, testing only cells on an edge);
+    ``map_cell`` is the position's cell at `CELL_STATUS_RESOLUTION` (default: located here).
 
     `decide` locates one position; the batch engine locates all its rows at once and explains
     each with this.  ``sky_check`` gives the serving satellite's check, asked only when no
@@ -511,7 +529,9 @@ def explain(
         fired.append(_fence_rule(fence, terminal, members))
 
     if policy.cell_statuses:
-        map_cell = grid.cells_to_hex(grid.latlng_to_cells(lat, lon, CELL_STATUS_RESOLUTION))[0]
+        if map_cell is None:
+            located = grid.latlng_to_cells(lat, lon, CELL_STATUS_RESOLUTION)
+            map_cell = grid.cells_to_hex(located)[0]
         for cell_change in sorted(policy.cell_statuses, key=lambda c: c.id):
             if map_cell not in cell_change.cells:
                 continue

@@ -1,4 +1,5 @@
-"""The service-control vocabulary and the frozen records of its entities.
+"""The frozen records of the service-control entities, with their vocabulary (the enumerations
+of `leolink.policy.vocabulary`, re-exported here).
 
 The store (`leolink.store`) hands these out and the decision engine (`leolink.policy.decide`,
 `leolink.policy.batch`) computes with them.  They are plain values, detached from any database
@@ -20,12 +21,25 @@ earlier ``effective_from`` corrects the past, unless ``known_at`` asks what was 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
+from leolink.cache import LruCache
+from leolink.policy.vocabulary import (
+    AsOf,
+    ChangeState,
+    CountryStatus,
+    CustomerClass,
+    GeofenceEffect,
+    Plan,
+    Role,
+    TerminalState,
+)
 from leolink.time import format_instant
 
 __all__ = [
@@ -51,93 +65,6 @@ __all__ = [
     "cell_category_words",
     "statuses_in_force",
 ]
-
-
-class CountryStatus(StrEnum):
-    """A country's service status, the legend of Starlink's availability map."""
-
-    AVAILABLE = "available"
-    WAITLIST = "waitlist"
-    COMING_SOON = "coming_soon"
-    SERVICE_DATE_UNKNOWN = "service_date_unknown"
-    BLOCKED = "blocked"
-
-
-class ChangeState(StrEnum):
-    """Where a country-status change or a geofence is in its life.
-
-    ``proposed``: waits for a second operator (two-person rule); not in force.
-    ``approved``: a second operator approved it; in force (a geofence within its window).
-    ``active``: a geofence small enough to need no second operator; in force on creation.
-    ``rejected``: a second operator refused it; never in force.
-    ``withdrawn``: taken back; a proposal never came in force, an approved geofence stops.
-    Country-status changes are never ``active`` and cannot be withdrawn once approved: a new
-    change supersedes them, which keeps the history.
-    """
-
-    PROPOSED = "proposed"
-    APPROVED = "approved"
-    ACTIVE = "active"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-
-
-class GeofenceEffect(StrEnum):
-    """``deny``: no service inside; ``allowlist``: inside, only member terminals get service."""
-
-    DENY = "deny"
-    ALLOWLIST = "allowlist"
-
-
-class CustomerClass(StrEnum):
-    """Who a terminal serves; geofences may apply to some classes only."""
-
-    RESIDENTIAL = "residential"
-    BUSINESS = "business"
-    MARITIME = "maritime"
-    AVIATION = "aviation"
-    GOVERNMENT = "government"
-
-
-class Plan(StrEnum):
-    """``standard`` serves at the registered home; ``roam`` anywhere service is available."""
-
-    STANDARD = "standard"
-    ROAM = "roam"
-
-
-class TerminalState(StrEnum):
-    """A terminal's account state."""
-
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    DEACTIVATED = "deactivated"
-
-
-class Role(StrEnum):
-    """What an API key may do (the HTTP service enforces it; the store records it)."""
-
-    VIEWER = "viewer"
-    TERMINAL = "terminal"
-    OPERATOR = "operator"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-
-
-class AsOf(StrEnum):
-    """Which records a decision about an instant uses (`leolink.policy.asof`).
-
-    ``recorded``: only what had been recorded by that instant (as recorded then);
-    ``known``: everything recorded so far (as known now).
-    """
-
-    RECORDED = "recorded"
-    KNOWN = "known"
-
-    @property
-    def other(self) -> AsOf:
-        """The other view."""
-        return AsOf.KNOWN if self is AsOf.RECORDED else AsOf.RECORDED
 
 
 def _instant(t: np.datetime64 | None) -> str | None:
@@ -388,6 +315,20 @@ class Geofence:
         time; a reconstruction's window lies before its recording."""
         return self.approved_at if self.approved_at is not None else self.proposed_at
 
+    def spec(self) -> GeofenceSpec:
+        """What was proposed (to preview it again: `leolink.policy.impact`)."""
+        return GeofenceSpec(
+            name=self.name,
+            effect=self.effect,
+            reason=self.reason,
+            area_geojson=self.area_geojson,
+            cells=self.cells,
+            customer_classes=self.customer_classes,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            reconstruction=self.reconstruction,
+        )
+
     def applies_to(self, customer_class: CustomerClass | str) -> bool:
         """True if the geofence covers terminals of ``customer_class``."""
         return self.customer_classes is None or customer_class in self.customer_classes
@@ -596,8 +537,35 @@ class PolicyHistory:
         )
 
     def snapshot(self, at: np.datetime64) -> PolicySnapshot:
-        """The policy in force at ``at``: the same statuses, geofences and allow-lists."""
+        """The policy in force at ``at``: the same statuses, geofences and allow-lists.
+
+        What is in force changes only at the change points (`change_points_us`), so the
+        snapshot is built once per interval between two of them and kept (a decision asks for
+        it at its own instant, often "now": a cache per instant would never hit).
+        """
         t: np.datetime64 = at.astype("datetime64[ns]")
+        t_us = int(t.astype("datetime64[us]").astype(np.int64))
+        k = int(np.searchsorted(self.change_points_us, t_us, side="right"))
+        kept = self._snapshots.get_or_compute(k, lambda: self._snapshot_at(t))
+        return kept if kept.at == t else replace(kept, at=t)
+
+    @cached_property
+    def change_points_us(self) -> npt.NDArray[np.int64]:
+        """The instants (µs since 1970, sorted) at which something starts or stops being in
+        force: status changes' ``effective_from``, the ends of geofence and cell-status
+        intervals.  Every instant in ``[p[k], p[k + 1])`` has the same snapshot."""
+        points: list[np.datetime64] = [c.effective_from for c in self.status_changes]
+        intervals = [f.in_force_interval(self.known_at) for f in self.geofences]
+        intervals += [c.in_force_interval(self.known_at) for c in self.cell_statuses]
+        points += [t for i in intervals if i is not None for t in i if t is not None]
+        us = np.asarray(points, dtype="datetime64[us]").astype(np.int64)
+        return np.unique(us)
+
+    @cached_property
+    def _snapshots(self) -> LruCache[int, PolicySnapshot]:
+        return LruCache(256)
+
+    def _snapshot_at(self, t: np.datetime64) -> PolicySnapshot:
         statuses = statuses_in_force(
             (c for c in self.status_changes if c.effective_from <= t), self.known_at
         )

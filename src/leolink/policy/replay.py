@@ -166,14 +166,17 @@ def _show(value: JSONValue) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def first_difference(logged: TableState, found: TableState) -> StateDifference | None:
-    """The first row where the tables (``found``) differ from the log (``logged``).
+def first_difference(
+    logged: TableState, found: TableState, tables: Iterable[str] = TABLES
+) -> StateDifference | None:
+    """The first row where the tables (``found``) differ from the log (``logged``), among
+    ``tables`` (default: every table the log determines).
 
     "First" is by the record that set the row, lowest first, so the difference reads as the
     earliest point where the tables and the history part; rows no record wrote come last.
     """
     diffs: list[StateDifference] = []
-    for table in TABLES:
+    for table in tables:
         mine, theirs = logged.rows[table], found.rows[table]
         for key in mine.keys() | theirs.keys():
             seq = logged.set_by.get((table, key))

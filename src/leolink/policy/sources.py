@@ -8,12 +8,15 @@ the engine is tested without a database.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import numpy as np
 
-from leolink.policy.decide import DEFAULT_SETTINGS, Decision, DecisionSettings, decide
+from leolink.policy._areas import AreaCellsStore
+from leolink.policy.batch import compile_policy, decide_batch
+from leolink.policy.decide import DEFAULT_SETTINGS, Decision, DecisionSettings
 from leolink.policy.records import (
     CellStatusChange,
     ChangeState,
@@ -136,20 +139,34 @@ def decide_from(
     sky: Sky | None = None,
     settings: DecisionSettings = DEFAULT_SETTINGS,
     known_at: str | np.datetime64 | None = None,
+    areas: AreaCellsStore | None = None,
 ) -> Decision:
     """One decision with what ``source`` holds: the policy in force at ``at``, the terminal
     (an unknown id raises `leolink.errors.NotFoundError`) and its reports up to ``at``.
 
     ``terminal_id`` None asks for a prospective terminal.  ``known_at`` rewinds the policy to
-    what was approved by then.
+    what was approved by then.  The decision is the vectorised engine's
+    (`leolink.policy.batch.decide_batch`, one row) over the policy history compiled with the
+    geofences' areas from ``areas`` (the store's ``compiled_areas``: a region compiled at its
+    proposal is loaded, not parsed and repaired again).
     """
     t = parse_instant(at)
-    policy = source.policy_at(t, known_at=known_at)
+    history = source.policy_history(known_at=known_at)
     terminal = None if terminal_id is None else source.terminal(terminal_id)
     reports: Sequence[PositionReport] = ()
     if terminal is not None:
         end = t + np.timedelta64(1, "us")  # the store's instants are µs: include reports at t
         reports = source.position_reports(terminal.id, end=end)
-    return decide(
-        terminal, position, policy.at, policy, reports=reports, sky=sky, settings=settings
+    lat, lon = (math.nan, math.nan) if position is None else position
+    batch = decide_batch(
+        compile_policy(history, settings.resolution, areas),
+        lat,
+        lon,
+        t,
+        terminals=() if terminal is None else (terminal,),
+        terminal_index=-1 if terminal is None else 0,
+        reports=reports,
+        sky=sky,
+        settings=settings,
     )
+    return batch.decision(0)

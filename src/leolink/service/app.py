@@ -17,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 import leolink
 from leolink import api
+from leolink.api import parse_instant
 from leolink.service import basemap
 from leolink.service.catalog_refresh import CatalogRefresher
 from leolink.service.docs import install_docs
@@ -48,7 +49,6 @@ from leolink.service.state import ServiceLimits, ServiceState
 from leolink.service.static import DEFAULT_STATIC_DIR, install_static
 from leolink.service.witnessing import Publisher, WitnessPolicy, read_witness_policy
 from leolink.store import Store
-from leolink.time import parse_instant
 
 __all__ = [
     "ENV_CATALOG",

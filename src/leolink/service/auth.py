@@ -39,7 +39,7 @@ from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
-from leolink.policy.records import ApiKey, Role
+from leolink.api import ApiKey, Role
 from leolink.service.problems import ProblemError
 from leolink.service.state import ServiceState, get_state
 

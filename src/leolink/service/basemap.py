@@ -19,9 +19,13 @@ from typing import Final
 import numpy as np
 import shapely
 
-from leolink.geo import countries
-from leolink.policy.records import CountryStatusChange
-from leolink.time import format_instant
+from leolink.api import (
+    CountryStatusChange,
+    all_countries,
+    country_geometry,
+    country_representative_point,
+    format_instant,
+)
 
 __all__ = [
     "COORDINATE_DECIMALS",
@@ -51,10 +55,10 @@ class BaseFeature:
 def base_features() -> tuple[BaseFeature, ...]:
     """Every country of the borders, simplified (computed once per process, ~0.4 s)."""
     out = []
-    for country in countries.all_countries():
-        geom = countries.country_geometry(country)
+    for country in all_countries():
+        geom = country_geometry(country)
         if geom.is_empty:
-            lat, lon = countries.country_representative_point(country)
+            lat, lon = country_representative_point(country)
             geometry = json.dumps({"type": "Point", "coordinates": [lon, lat]})
         else:
             simple = shapely.simplify(geom, SIMPLIFY_TOLERANCE_DEG, preserve_topology=True)

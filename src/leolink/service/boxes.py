@@ -15,10 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from leolink.arrays import CellArray
+from leolink.api import (
+    CellArray,
+    bbox_to_cells,
+    bbox_to_geometry,
+    check_resolution,
+    country_to_cells,
+    get_country,
+)
 from leolink.errors import InputError
-from leolink.geo import grid, regions
-from leolink.geo.countries import get_country
 from leolink.service.problems import ProblemError
 
 __all__ = [
@@ -92,7 +97,7 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
         )
     west, south, east, north = values
     try:
-        regions.bbox_to_geometry(west, south, east, north)
+        bbox_to_geometry(west, south, east, north)
     except InputError as exc:
         raise type(exc)(f"bbox={text!r}: {exc}") from None
     return west, south, east, north
@@ -114,7 +119,7 @@ class CellRegion:
     def cells(self, resolution: int, max_cells: int) -> CellArray:
         """The cells at ``resolution``; `TooManyCells` above ``max_cells``, by estimate before
         listing them and by count after."""
-        res = grid.check_resolution(resolution)
+        res = check_resolution(resolution)
         if self.estimate(res) > _ESTIMATE_SLACK * max_cells:
             raise self._too_many(res, max_cells, None)
         cells = self.listing(res)
@@ -148,10 +153,10 @@ def box(west: float, south: float, east: float, north: float) -> CellRegion:
 
     A malformed box (out of range, no area) raises `leolink.errors.RegionError` here.
     """
-    regions.bbox_to_geometry(west, south, east, north)  # checks the box
+    bbox_to_geometry(west, south, east, north)  # checks the box
 
     def listing(res: int) -> CellArray:
-        return regions.bbox_to_cells(west, south, east, north, res)
+        return bbox_to_cells(west, south, east, north, res)
 
     return CellRegion(
         name=f"the box {west:g},{south:g},{east:g},{north:g}",
@@ -170,10 +175,10 @@ def country(code: str) -> CellRegion:
 
     def estimate(res: int) -> float:
         coarse = min(res, _COUNTRY_COUNT_RESOLUTION)
-        return regions.country_to_cells(found, coarse).size * 7.0 ** (res - coarse)
+        return country_to_cells(found, coarse).size * 7.0 ** (res - coarse)
 
     def listing(res: int) -> CellArray:
-        return regions.country_to_cells(found, res)
+        return country_to_cells(found, res)
 
     return CellRegion(
         name=f"country {found.code} ({found.name})",

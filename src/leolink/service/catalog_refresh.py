@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from leolink import api
+from leolink.api import UpdateResult, catalog_path_for
 from leolink.errors import InputError, LeolinkError
-from leolink.orbits.archive import UpdateResult, catalog_path_for
 
 if TYPE_CHECKING:
     from leolink.service.state import ServiceState

@@ -30,16 +30,21 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from leolink.coverage.maps import figure_label
-from leolink.coverage.merit import AreaStatistics, region_statistics
-from leolink.coverage.sweep import SweepResult, plan_sweep, sweep
+from leolink.api import (
+    AreaStatistics,
+    SweepResult,
+    cells_to_hex,
+    figure_label,
+    format_instant,
+    get_country,
+    plan_sweep,
+    region_statistics,
+    sweep,
+)
 from leolink.errors import InputError, TimeWindowError
-from leolink.geo import grid
-from leolink.geo.countries import get_country
 from leolink.service import boxes
 from leolink.service.problems import ProblemError
 from leolink.service.state import ServiceLimits, ServiceState
-from leolink.time import format_instant
 
 __all__ = [
     "DEFAULT_WINDOW",
@@ -308,7 +313,7 @@ def _body(state: ServiceState, result: SweepResult, warning: str | None) -> byte
         "warning": warning,
         "figures": {name: _figure(name) for name in per_cell},
         "cells": {
-            "cell": grid.cells_to_hex(plan.cells),
+            "cell": cells_to_hex(plan.cells),
             **{name: _rounded(column) for name, column in per_cell.items()},
         },
         "summary": {

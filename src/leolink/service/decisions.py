@@ -11,10 +11,10 @@ made under (``policy_version``), so a decision is never ambiguous about its poli
 Every decision, single or in a batch, goes through the vectorised engine
 (`leolink.policy.batch.decide_batch`) over the policy compiled once per version, and is put in
 words by `leolink.policy.decide.explain` (the scalar `decide` is the engine's test oracle).
-Decisions run in worker threads, at most `ServiceLimits.max_concurrent_decisions` at once:
-each takes a `leolink.policy.sky.Sky` of its own from a pool of that many (a sky caches per
-instant and is not shared between threads), so no lock is held across a request and a small
-request waits behind a large one only for a turn, not for its whole length.
+Decisions run in worker threads, at most `ServiceLimits.max_concurrent_decisions` at once and
+a client's share of them (`leolink.service.shares`); no lock is held across a decision (the
+caches below are thread-safe and compute outside their locks), so a small request waits
+behind a large one only for a turn, not for its whole length.
 
 Terminals and their position reports (for the roaming rule) are read from the store for each
 decision that names a terminal.  The serving satellite comes from one `leolink.policy.sky.Sky`
@@ -28,40 +28,52 @@ import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Final
 
-import anyio
 import numpy as np
+from shapely.geometry import MultiPolygon, Polygon
 
 from leolink import api
-from leolink.cache import LruCache
-from leolink.errors import InputError
-from leolink.geo import grid
-from leolink.network import Network
-from leolink.policy._areas import AreaCellsStore
-from leolink.policy.asof import ViewedDecision, known_at_for
-from leolink.policy.batch import BatchDecisions, CompiledPolicy, compile_policy, decide_batch
-from leolink.policy.decide import Decision as EngineDecision
-from leolink.policy.decide import DecisionSettings
-from leolink.policy.impact import Impact, geofence_impact
-from leolink.policy.records import (
+from leolink.api import (
+    DEFAULT_RESOLUTION,
+    SERVICE_LIMITS,
+    AreaCellsStore,
     AsOf,
+    BatchDecisions,
+    CompiledPolicy,
+    DecisionSettings,
+    Geofence,
     GeofenceSpec,
+    Impact,
+    LruCache,
+    Network,
     PolicyHistory,
     PolicySnapshot,
     PositionReport,
+    Sky,
     Terminal,
+    ViewedDecision,
+    WorkLimits,
+    average_cells,
+    cells_to_hex,
+    cells_to_latlng,
+    check_impact,
+    check_resolution,
+    compile_policy,
+    decide_batch,
+    estimate_impact,
+    fence_area,
+    geofence_impact,
+    known_at_for,
+    parse_instant,
 )
-from leolink.policy.sky import Sky
+from leolink.api import Decision as EngineDecision
 from leolink.service import boxes
 from leolink.store import Store
 from leolink.store.checks import check_geofence_spec
-from leolink.time import parse_instant
 
 __all__ = [
-    "IMPACT_CELL_STEPS",
-    "IMPACT_MAX_CELLS",
     "POLICY_RECHECK_S",
     "CellQuery",
     "Decider",
@@ -69,10 +81,6 @@ __all__ = [
 
 #: How often (seconds) the policy version is looked up for changes made by other processes.
 POLICY_RECHECK_S: Final = 0.5
-#: Largest area an impact preview covers, in resolution-5 cells (~5 million km²).
-IMPACT_MAX_CELLS: Final = 20_000
-#: Budget of (cell, time step) pairs for an impact's satellite-hours (~20 us each: ~4 s).
-IMPACT_CELL_STEPS: Final = 200_000
 _ONE_US: Final = np.timedelta64(1, "us")
 
 
@@ -83,15 +91,13 @@ class _Policy:
     version: int
     history: PolicyHistory
     areas: AreaCellsStore | None = None
-    snapshots: LruCache[int, PolicySnapshot] = field(default_factory=lambda: LruCache(256))
     compiled: dict[int, CompiledPolicy] = field(default_factory=dict)
     rewound: LruCache[tuple[int, int], CompiledPolicy] = field(default_factory=lambda: LruCache(8))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def snapshot(self, at: np.datetime64) -> PolicySnapshot:
-        """The policy in force at ``at``."""
-        key = int(at.astype("datetime64[ns]").astype(np.int64))
-        return self.snapshots.get_or_compute(key, lambda: self.history.snapshot(at))
+        """The policy in force at ``at`` (kept per interval between change points)."""
+        return self.history.snapshot(at)
 
     def compiled_at(self, resolution: int, known_at: np.datetime64 | None = None) -> CompiledPolicy:
         """The history compiled for `decide_batch` at ``resolution`` (once per version; its
@@ -130,17 +136,13 @@ class Decider:
         *,
         recheck_s: float = POLICY_RECHECK_S,
         network: Network | bool = True,
-        concurrency: int = 4,
     ) -> None:
         """``network``: routes to the Internet for the serving satellites (`Sky`'s), shared by
-        the decisions (built on first use when True); ``concurrency``: how many decisions run
-        at once."""
+        the decisions (built on first use when True)."""
         self.store = store
         self.catalog = catalog
         self.recheck_s = recheck_s
         self.sky = Sky(catalog, network=network)
-        #: Turns to decide (`ServiceLimits.max_concurrent_decisions`), taken in arrival order.
-        self.turns = anyio.CapacityLimiter(max(1, concurrency))
         self._lock = threading.Lock()
         self._policy: _Policy | None = None
         self._checked_at = -math.inf
@@ -206,30 +208,53 @@ class Decider:
 
     # --- impact -----------------------------------------------------------------------------
 
-    def impact(self, spec: GeofenceSpec, *, step_s: float = 600.0) -> Impact:
+    def impact(
+        self, spec: GeofenceSpec, *, step_s: float = 600.0, limits: WorkLimits = SERVICE_LIMITS
+    ) -> Impact:
         """What ``spec`` would do (`leolink.policy.impact`), (worker thread).
 
-        The satellite-hours cost a count per cell and time step: big areas get fewer steps, so
-        that cells x steps stays within `IMPACT_CELL_STEPS` (the result says which step).
+        The spec is checked once (its region repaired once, within ``limits``' vertices), its
+        cost estimated and refused beyond ``limits`` (`check_impact`) before the costly part;
+        big areas get fewer time steps, within ``limits.max_impact_cell_steps``.
         """
-        size_km2 = check_geofence_spec(spec).size_km2  # refuses a malformed spec first
-        cells_estimate = size_km2 / boxes.average_cell_area_km2(grid.DEFAULT_RESOLUTION)
-        if cells_estimate > IMPACT_MAX_CELLS:
-            raise InputError(
-                f"the area of {spec.name!r} ({size_km2:,.0f} km², about {cells_estimate:,.0f} "
-                f"cells) is larger than an impact preview covers ({IMPACT_MAX_CELLS:,} cells): "
-                "preview it in parts"
-            )
-        max_steps = int(min(288, max(6, IMPACT_CELL_STEPS / max(cells_estimate, 1.0))))
-        terminals = self.store.terminals()
-        last_reports = self.store.last_position_reports()
+        checked = check_geofence_spec(spec, limits)  # refuses a malformed spec first
+        estimate = estimate_impact(
+            vertices=checked.vertices, cells=average_cells(checked.size_km2), limits=limits
+        )
+        check_impact(estimate, limits)
+        same = replace(spec, area_geojson=checked.area_geojson, cells=checked.cells)
+        return self._impact(same, estimate.steps, step_s, checked.geometry)
+
+    def impact_of(
+        self, fence: Geofence, *, step_s: float = 600.0, limits: WorkLimits = SERVICE_LIMITS
+    ) -> Impact:
+        """What a stored geofence does, from its area as compiled at its proposal (its region
+        is not parsed or repaired again); one never compiled is previewed as a new spec."""
+        spec = fence.spec()
+        area = fence_area(fence.area_geojson, fence.cells)
+        found = self.store.compiled_areas.load(area.key, DEFAULT_RESOLUTION)
+        if found is None:
+            return self.impact(spec, step_s=step_s, limits=limits)
+        estimate = estimate_impact(vertices=0, cells=sum(c.size for c in found), limits=limits)
+        check_impact(estimate, limits)
+        return self._impact(spec, estimate.steps, step_s, None)
+
+    def _impact(
+        self,
+        spec: GeofenceSpec,
+        max_steps: int,
+        step_s: float,
+        region: Polygon | MultiPolygon | None,
+    ) -> Impact:
         return geofence_impact(
             spec,
-            terminals=terminals,
-            last_reports=last_reports,
+            terminals=self.store.terminals(),
+            last_reports=self.store.last_position_reports(),
             sky=self.sky,
             step_s=step_s,
             max_steps=max_steps,
+            areas=self.store.compiled_areas,
+            region=region,
         )
 
     # --- batches ---------------------------------------------------------------------------
@@ -245,7 +270,7 @@ class Decider:
         vectorised engine, then each row in words (`BatchDecisions.decisions`).
 
         Blocking (store reads, NumPy): call it from a worker thread holding a turn
-        (`turns`); `NotFoundError` for an unknown terminal.
+        (`leolink.service.shares`); `NotFoundError` for an unknown terminal.
         """
         policy = self.policy()
         ids = list(dict.fromkeys(tid for *_, tid in rows if tid is not None))
@@ -260,7 +285,7 @@ class Decider:
             reports += mine
         position = {tid: k for k, tid in enumerate(ids)}
         batch = decide_batch(
-            policy.compiled_at(grid.DEFAULT_RESOLUTION, known_at),
+            policy.compiled_at(DEFAULT_RESOLUTION, known_at),
             np.asarray([r[0] for r in rows], dtype=np.float64),
             np.asarray([r[1] for r in rows], dtype=np.float64),
             np.asarray([r[2] for r in rows], dtype="datetime64[ns]"),
@@ -283,10 +308,10 @@ class Decider:
     ) -> CellQuery:
         """Policy decisions at the centres of the box's cells (no sky), for the availability
         map; `leolink.service.boxes.TooManyCells` above ``max_cells``."""
-        res = grid.check_resolution(resolution)
+        res = check_resolution(resolution)
         cells = boxes.box(west, south, east, north).cells(res, max_cells)
         policy = self.policy()
-        lat, lon = grid.cells_to_latlng(cells)
+        lat, lon = cells_to_latlng(cells)
         batch = decide_batch(
             policy.compiled_at(res),
             lat,
@@ -294,4 +319,4 @@ class Decider:
             at,
             settings=DecisionSettings(resolution=res),
         )
-        return CellQuery(at, res, policy.version, grid.cells_to_hex(cells), batch)
+        return CellQuery(at, res, policy.version, cells_to_hex(cells), batch)

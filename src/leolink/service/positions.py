@@ -17,17 +17,13 @@ It is built to stay fast for fleets of thousands:
   limit, one with the defaults).  Only those long-stay roamers on the page have their reports
   read, one query each, as ``POST /v1/decisions`` does; for every other terminal the away run
   began less than the limit ago whatever the older reports say, so it cannot fire.
-- Only the page is decided.  The batch engine (`leolink.policy.batch.decide_batch`) gives the
-  page's codes, countries, statuses and cells in a few NumPy passes (~10 µs per terminal); its
-  codes are those of the reference engine (`leolink.policy.decide.decide`), which the batch's
-  own tests and this endpoint's test check row by row.
-- The words (``reasons``, ``rules``) come from the reference engine, the only one that words its
-  rules (~0.3 ms per call, most of it the country lookup of one point).  A terminal that is
-  active, at home on land, in no allow-list and refused by nothing but its country's status
-  (or allowed) gets the words of its country's status alone, which name neither the terminal
-  nor the point: the reference runs once per (country, status change) for those, and once per
-  terminal for everything else (abroad, at sea, in a geofence, suspended, ...).  A fleet served
-  at home costs one reference call per country.
+- Only the page is decided, by the batch engine (`leolink.policy.batch.decide_batch`): the
+  page's codes, countries, statuses and cells in a few NumPy passes (~10 µs per terminal), and
+  the words (``reasons``, ``rules``) from `BatchDecisions.decisions`, which explains each row
+  (`leolink.policy.decide.explain`) where the batch located it, without looking its cell or
+  country up again.  The codes are those of the reference engine
+  (`leolink.policy.decide.decide`), which the batch's own tests and this endpoint's test check
+  row by row.
 """
 
 from __future__ import annotations
@@ -39,30 +35,31 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from leolink.geo import grid
-from leolink.geo.countries import NO_COUNTRY, all_countries, countries_at, get_country
-from leolink.policy.batch import decide_batch
-from leolink.policy.decide import DEFAULT_SETTINGS, PRECEDENCE, Code, DecisionSettings, decide
-from leolink.policy.enforcement import VIOLATIONS
-from leolink.policy.records import (
+from leolink.api import (
+    DECISION_PRECEDENCE,
+    DEFAULT_SETTINGS,
+    NO_COUNTRY,
+    VIOLATIONS,
+    Code,
     CountryStatus,
-    PolicySnapshot,
+    DecisionSettings,
     PositionReport,
     Terminal,
     TerminalState,
+    all_countries,
+    cells_to_hex,
+    countries_at,
+    decide_batch,
+    format_instant,
+    get_country,
 )
 from leolink.service.state import ServiceState
 from leolink.store import Store
-from leolink.time import format_instant
 
 __all__ = ["Box", "decide_positions", "in_box", "latest_positions"]
 
 _ONE_US: Final = np.timedelta64(1, "us")
 _STATUSES: Final = tuple(CountryStatus)
-#: Fired-rule bits (as `BatchDecisions.fired` has them) whose words name only the country.
-_COUNTRY_ONLY: Final = sum(
-    1 << PRECEDENCE.index(c) for c in (Code.BLOCKED_COUNTRY, Code.UNLICENSED_COUNTRY)
-)
 
 
 @dataclass(frozen=True)
@@ -125,7 +122,7 @@ def decide_positions(
 ) -> list[dict[str, Any]]:
     """Each terminal decided at its report's position at ``at``, as the API's JSON items.
 
-    Policy only (no satellite check); batch codes, reference words (see the module docstring).
+    Policy only (no satellite check), by the batch engine (see the module docstring).
     """
     if not positions:
         return []
@@ -139,10 +136,9 @@ def _decide(
     reports: Sequence[PositionReport],
     settings: DecisionSettings,
 ) -> list[dict[str, Any]]:
-    """Decide each terminal at its report's position at ``at``: batch codes, reference words."""
+    """Decide each terminal at its report's position at ``at``: codes and words of the batch."""
     policy = state.decider.policy()
     compiled = policy.compiled_at(settings.resolution)
-    snapshot = policy.snapshot(at)
     lat = np.asarray([r.lat_deg for r in reports], dtype=np.float64)
     lon = np.asarray([r.lon_deg for r in reports], dtype=np.float64)
     histories = _long_stay_histories(state.store, at, terminals, lat, lon, settings)
@@ -156,29 +152,13 @@ def _decide(
         reports=[r for h in histories.values() for r in h],
         settings=settings,
     )
-    members = frozenset().union(*compiled.history.allowlists.values())
-    homes = [get_country(t.home_country).index for t in terminals]
-    cells = grid.cells_to_hex(batch.cell)
+    cells = cells_to_hex(batch.cell)
     table = all_countries()
-    words: dict[tuple[int, int, int], tuple[list[str], list[str]]] = {}
+    decisions = batch.decisions()
     out = []
     for i, (terminal, report) in enumerate(zip(terminals, reports, strict=True)):
         country = int(batch.country_index[i])
-        fired = int(batch.fired[i])
-        shared = (
-            terminal.state is TerminalState.ACTIVE
-            and country != NO_COUNTRY
-            and country == homes[i]
-            and fired & ~_COUNTRY_ONLY == 0
-            and terminal.id not in members
-        )
-        key = (country, int(batch.status_change[i]), fired)
-        said = words.get(key) if shared else None
-        if said is None:
-            said = _words(terminal, report, at, snapshot, histories.get(terminal.id, ()), settings)
-            if shared:
-                words[key] = said
-        code = PRECEDENCE[int(batch.rank[i])]
+        code = DECISION_PRECEDENCE[int(batch.rank[i])]
         status = int(batch.status[i])
         out.append(
             {
@@ -196,33 +176,13 @@ def _decide(
                 "country_status": None if status < 0 else _STATUSES[status].value,
                 "allowed": code is Code.OKAY,
                 "code": code.value,
-                "reasons": said[0],
-                "rules": said[1],
+                "reasons": list(decisions[i].reasons),
+                "rules": list(decisions[i].rules),
                 "policy_version": compiled.version,
                 "violation": code in VIOLATIONS,
             }
         )
     return out
-
-
-def _words(
-    terminal: Terminal,
-    report: PositionReport,
-    at: np.datetime64,
-    snapshot: PolicySnapshot,
-    history: Sequence[PositionReport],
-    settings: DecisionSettings,
-) -> tuple[list[str], list[str]]:
-    """The reference engine's reasons and rule ids for one terminal at its report's position."""
-    decision = decide(
-        terminal,
-        (report.lat_deg, report.lon_deg),
-        at,
-        snapshot,
-        reports=history,
-        settings=settings,
-    )
-    return list(decision.reasons), list(decision.rules)
 
 
 def _long_stay_histories(

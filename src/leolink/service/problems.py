@@ -19,6 +19,7 @@ leolink error                          status  type
 `ConflictError`                        409     ``version-conflict``
 `InputError` (all others)              422     ``invalid-input``
 `StoreError`, `WorkerError`            503     ``unavailable``
+no checkpoint cosigned by k witnesses  503     ``not-yet-witnessed``
 request body that is not JSON          400     ``malformed-request``
 request that fails the schema          422     ``invalid-request``
 no or unknown API key                  401     ``unauthenticated``

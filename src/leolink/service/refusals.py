@@ -7,6 +7,14 @@ at all, and each key's refusals are bounded: at most `RefusalLimiter.per_key` re
 ``window_s`` (and `RefusalLimiter.total` for all keys together); the ones over the bound are
 counted and the count goes into that key's next logged refusal, so nothing is hidden, only
 summarised.  Recording never changes the response: a store that cannot write logs a warning.
+
+The bound is kept per process, on purpose.  ``leolink serve --workers N`` runs N processes, so
+a key can get at most N × ``per_key`` refusals logged per window (and the log N × ``total``):
+still a fixed bound, set by the operator's own choice of N, which is all the bound is for —
+that no caller can grow the log without limit.  A counter shared through the store would make
+every refused request a write (or a locked read) on the database the decisions depend on, to
+tighten a bound that is already finite; and the suppressed counts, which say how many were
+left out, are exact per process and land in that process's next logged refusal either way.
 """
 
 from __future__ import annotations

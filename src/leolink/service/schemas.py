@@ -13,10 +13,10 @@ from typing import Annotated, Any, Final, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from leolink.policy.decide import Code
-from leolink.policy.records import (
+from leolink.api import (
     AsOf,
     ChangeState,
+    Code,
     CountryStatus,
     CustomerClass,
     GeofenceEffect,

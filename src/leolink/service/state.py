@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -19,9 +20,7 @@ import numpy.typing as npt
 from fastapi import Request
 
 from leolink import api
-from leolink.cache import LruCache
-from leolink.limits import SERVICE_LIMITS
-from leolink.network import Network, build_network
+from leolink.api import CLIENT_SHARE, SERVICE_LIMITS, LruCache, Network, build_network
 from leolink.service.refusals import RefusalLimiter
 from leolink.store import Store
 
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from leolink.service.catalog_refresh import CatalogRefresher
     from leolink.service.coverage import CoverageRequest
     from leolink.service.decisions import Decider
+    from leolink.service.shares import ClientShares, KeyIdentities
     from leolink.service.witnessing import Publisher, WitnessPolicy
 
 __all__ = [
@@ -85,6 +85,13 @@ class ServiceLimits:
     body_timeout_s: float = 30.0
     #: Decisions computed at once (worker threads); more wait their turn, in arrival order.
     max_concurrent_decisions: int = 4
+    #: Of those, how many one client (API key, else address) may hold
+    #: (`leolink.limits.ClientShare`).
+    client_decision_turns: int = CLIENT_SHARE.turns
+    #: Decision requests one client may have waiting; one more is refused with 429.
+    client_decision_queue: int = CLIENT_SHARE.queue
+    #: Seconds a decision request waits for its turns; beyond, 503 with Retry-After.
+    decision_wait_s: float = CLIENT_SHARE.wait_s
 
     def markdown(self) -> str:
         """The limits as a Markdown list, for the OpenAPI document."""
@@ -122,8 +129,13 @@ class ServiceState:
     _networks: LruCache[tuple[tuple[str, Any], ...], Network] = field(
         default_factory=lambda: LruCache(8)
     )
+    #: Each client's share of the decision turns (`leolink.service.shares`).
+    shares: ClientShares = field(init=False)
+    #: The key ids of bearer tokens, for the shares.
+    key_identities: KeyIdentities = field(init=False)
     #: Turns to sweep (`ServiceLimits.max_concurrent_sweeps`).
     sweep_turns: threading.BoundedSemaphore = field(init=False)
+    _unsubscribe: Callable[[], None] = field(init=False, repr=False)
     #: The bound on refused writes logged (`leolink.service.refusals`).
     refusals: RefusalLimiter = field(default_factory=RefusalLimiter)
     #: Who must cosign a checkpoint before it is published (None: publish the log's own).
@@ -174,8 +186,19 @@ class ServiceState:
         )
 
     def __post_init__(self) -> None:
+        from leolink.service.shares import ClientShares, KeyIdentities
+
         self.decider = self._decider()
+        self.shares = ClientShares(
+            self.limits.max_concurrent_decisions,
+            self.limits.client_decision_turns,
+            self.limits.client_decision_queue,
+            self.limits.decision_wait_s,
+        )
+        self.key_identities = KeyIdentities(self.store)
         self.sweep_turns = threading.BoundedSemaphore(self.limits.max_concurrent_sweeps)
+        # Every write that changes the policy, through any route, says so here once.
+        self._unsubscribe = self.store.subscribe(self.policy_changed)
 
     def use_catalog(self, catalog: api.Catalog) -> None:
         """Compute with ``catalog`` from now on (a refreshed one): the positions, networks and
@@ -196,15 +219,16 @@ class ServiceState:
             self.store,
             self.catalog,
             network=self.network(),
-            concurrency=self.limits.max_concurrent_decisions,
         )
 
     def policy_changed(self) -> None:
-        """Re-read the policy before the next decision: a change was made through this process."""
+        """Re-read the policy before the next decision: a change was made through this process
+        (the store calls it after each commit that changed the policy, `Store.subscribe`)."""
         self.decider.policy_changed()
 
     def close(self) -> None:
-        """Release the store if this state opened it."""
+        """Stop listening to the store, and release it if this state opened it."""
+        self._unsubscribe()
         if self.owns_store:
             self.store.close()
 

@@ -17,16 +17,16 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request, Response
 
-from leolink.errors import InputError
-from leolink.policy.notes import Verifier
-from leolink.policy.witness import (
+from leolink.api import (
     SIZE_MEDIA_TYPE,
     RefusedError,
     SplitViewError,
+    Verifier,
     WitnessState,
     add_checkpoint,
     parse_add_checkpoint,
 )
+from leolink.errors import InputError
 
 __all__ = ["WitnessFile", "create_witness_app"]
 

@@ -6,7 +6,7 @@ The policy is a TOML file (``leolink serve --witnesses FILE``)::
     quorum = 2                       # k: cosignatures a checkpoint needs to be published
     [[witness]]                      # n of these
     key = "w1.example+1a2b3c4d+BA..."  # `leolink witness public-key` prints it
-    url = "http://127.0.0.1:8101"
+    url = "http://127.0.0.1:8101"    # omitted: a witness that pulls (`leolink witness follow`)
 
 A background thread (`Publisher`) looks at the log every ``interval_s``; when it has grown, it
 sends the newest checkpoint to every witness with a consistency proof from the size that
@@ -16,6 +16,10 @@ and kept with the checkpoint (`leolink.store.witnessed`), so a witness that is d
 publication and loses nothing: decisions and writes go on, and the next round covers every
 record written meanwhile.  ``GET /v1/log/checkpoint`` serves the newest kept checkpoint whose
 valid cosignatures meet the quorum.
+
+A witness named without a ``url`` is not pushed to: it pulls the newest checkpoint itself
+(`leolink.service.witness_follow`) and gives its cosignature back at
+``POST /v1/log/cosignatures`` (`accept_cosigned`), where it counts like a pushed one.
 """
 
 from __future__ import annotations
@@ -25,13 +29,19 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
-from leolink.errors import InputError
-from leolink.policy.notes import SignedCheckpoint, Verifier, verifier_from_vkey
-from leolink.policy.witness import SIZE_MEDIA_TYPE, add_checkpoint_body
+from leolink.api import (
+    SIZE_MEDIA_TYPE,
+    SignedCheckpoint,
+    Verifier,
+    add_checkpoint_body,
+    parse_checkpoint,
+    verifier_from_vkey,
+)
+from leolink.errors import InputError, PolicyStateError
 from leolink.store import Store
 
 __all__ = [
@@ -39,6 +49,7 @@ __all__ = [
     "Witness",
     "WitnessPolicy",
     "WitnessStatus",
+    "accept_cosigned",
     "cosigners",
     "published",
     "read_witness_policy",
@@ -53,7 +64,7 @@ class Witness:
     """One configured witness: its cosigner key and where it listens."""
 
     verifier: Verifier
-    url: str
+    url: str | None  # None: it pulls (`leolink witness follow`) and posts its cosignatures
 
 
 @dataclass(frozen=True)
@@ -79,17 +90,20 @@ def read_witness_policy(path: Path) -> WitnessPolicy:
     witnesses = []
     for i, entry in enumerate(entries, 1):
         key, url = entry.get("key"), entry.get("url")
-        if not isinstance(key, str) or not isinstance(url, str):
-            raise InputError(f'--witnesses {path}: witness {i} needs key = "..." and url = "..."')
+        if not isinstance(key, str) or not isinstance(url, str | None):
+            raise InputError(
+                f'--witnesses {path}: witness {i} needs key = "..." (and url = "..." unless it '
+                "pulls)"
+            )
         try:
             verifier = verifier_from_vkey(key)
         except InputError as exc:
             raise InputError(f"--witnesses {path}: witness {i}: {exc}") from exc
         if not verifier.cosigner:
             raise InputError(f"--witnesses {path}: witness {i}'s key is not a cosigner key (0x04)")
-        if not url.startswith(("http://", "https://")):
+        if url is not None and not url.startswith(("http://", "https://")):
             raise InputError(f"--witnesses {path}: witness {i}'s url {url!r} is not http(s)")
-        witnesses.append(Witness(verifier, url.rstrip("/")))
+        witnesses.append(Witness(verifier, None if url is None else url.rstrip("/")))
     names = [w.verifier.name for w in witnesses]
     if len(set(names)) != len(names):
         raise InputError(f"--witnesses {path}: two witnesses share a name")
@@ -125,13 +139,63 @@ def published(store: Store, policy: WitnessPolicy | None) -> SignedCheckpoint | 
     return None
 
 
+def accept_cosigned(store: Store, policy: WitnessPolicy | None, note: str) -> SignedCheckpoint:
+    """Keep the cosignatures that a pulling witness gives back: ``note`` is one of this log's
+    checkpoints carrying cosignature lines; those by witnesses ``policy`` names, valid over
+    this log's own checkpoint of that size, are added to it (`leolink.store.witnessed`).  The
+    checkpoint as kept.  `InputError` for a malformed note or one with no such cosignature,
+    `PolicyStateError` for a checkpoint that is not this log's (a split view shown to the
+    witness, or another log) or without a witness policy."""
+    if policy is None:
+        raise PolicyStateError(
+            "this service has no witness policy (leolink serve --witnesses FILE): it counts no "
+            "cosignatures; name the witness's key there"
+        )
+    cp = parse_checkpoint(note)
+    if cp.origin != store.log_origin():
+        raise PolicyStateError(
+            f"the checkpoint is of the log {cp.origin!r}, not of this log {store.log_origin()!r}"
+        )
+    log_size, _ = store.tree_root()
+    if cp.size > log_size:
+        raise PolicyStateError(f"the checkpoint of size {cp.size} is past this log's {log_size}")
+    if store.tree_root(cp.size)[1] != cp.root:
+        raise PolicyStateError(
+            f"this log's tree of size {cp.size} has another root than the checkpoint's: the "
+            "witness was shown another history (a split view)"
+        )
+    lines = []
+    for signer, blob in cp.signatures:
+        single = replace(cp, signatures=((signer, blob),))
+        if any(single.cosigned_by(w.verifier) is not None for w in policy.witnesses):
+            lines.append(single.note()[len(cp.text) + 1 :])
+    if not lines:
+        names = ", ".join(w.verifier.name for w in policy.witnesses)
+        raise InputError(
+            f"the note carries no valid cosignature by a witness this log's policy names "
+            f"({names}): cosign it with `leolink witness follow` and a key the policy names"
+        )
+    newest = store.latest_checkpoint()
+    if newest.size == cp.size:
+        own = newest
+    else:
+        kept = store.witnessed.newest(1, below=cp.size + 1)
+        if not kept or kept[0].size != cp.size:
+            raise PolicyStateError(
+                f"this log keeps no checkpoint of size {cp.size} (its newest is {newest.size}): "
+                "cosign the newest, GET /v1/log/checkpoint/newest"
+            )
+        own = kept[0]
+    return store.witnessed.add(own, lines)
+
+
 @dataclass
 class WitnessStatus:
     """What the publisher knows of one witness (shown at ``GET /v1/log/witnesses``)."""
 
     name: str
     key: str
-    url: str
+    url: str | None
     size: int | None = None  # the size it last cosigned (None: not known yet)
     last_ok: float | None = None  # POSIX seconds
     last_error: str | None = None
@@ -185,8 +249,8 @@ class Publisher:
         done = {name for name, _ in cosigners(kept, self.policy)}
         lines = []
         for w in self.policy.witnesses:
-            if w.verifier.name in done:
-                continue
+            if w.verifier.name in done or w.url is None:
+                continue  # a pulling witness posts its cosignature itself
             line = self._push(w, cp)
             if line is not None:
                 lines.append(line)
@@ -197,6 +261,7 @@ class Publisher:
 
     def _push(self, witness: Witness, cp: SignedCheckpoint) -> str | None:
         st = self.status[witness.verifier.name]
+        assert witness.url is not None
         for _attempt in range(2):  # a 409 with the witness's size: once more from that size
             old = st.size if st.size is not None and st.size <= cp.size else 0
             _, proof = self.store.consistency_proof(old, cp.size)

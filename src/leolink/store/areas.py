@@ -8,9 +8,11 @@ same area) is a no-op on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 import numpy as np
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from leolink.arrays import CellArray
 from leolink.policy._areas import CompiledCells
 from leolink.store.models import CompiledAreaRow
 
@@ -25,17 +27,41 @@ class CompiledAreas:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def load(self, key: str, resolution: int) -> CompiledCells | None:
-        """The area ``key`` compiled at ``resolution``, if it was."""
+    def load(self, key: str, resolution: int) -> tuple[CellArray, CellArray] | None:
+        """The (interior, boundary) cells of the area ``key`` compiled at ``resolution``, if it
+        was (the region, as large as its GeoJSON, is not read: `region_wkb`)."""
         with self._sessions() as session, session.begin():
-            row = session.get(CompiledAreaRow, (key, resolution))
-            if row is None:
-                return None
-            return CompiledCells(
-                np.frombuffer(row.interior, dtype=_CELL).astype(np.uint64),
-                np.frombuffer(row.boundary, dtype=_CELL).astype(np.uint64),
-                row.geometry_wkb,
+            row = session.execute(
+                select(CompiledAreaRow.interior, CompiledAreaRow.boundary).where(
+                    CompiledAreaRow.area_key == key, CompiledAreaRow.resolution == resolution
+                )
+            ).first()
+        if row is None:
+            return None
+        return (
+            np.frombuffer(row.interior, dtype=_CELL).astype(np.uint64),
+            np.frombuffer(row.boundary, dtype=_CELL).astype(np.uint64),
+        )
+
+    def region_wkb(self, key: str, resolution: int) -> bytes | None:
+        """The region of the area ``key`` as compiled at ``resolution`` (valid WKB), if any."""
+        with self._sessions() as session, session.begin():
+            wkb = session.scalar(
+                select(CompiledAreaRow.geometry_wkb).where(
+                    CompiledAreaRow.area_key == key, CompiledAreaRow.resolution == resolution
+                )
             )
+        return None if wkb is None else bytes(wkb)
+
+    def keys(self) -> list[tuple[str, int]]:
+        """The (area key, resolution) of every area kept."""
+        with self._sessions() as session, session.begin():
+            rows = session.execute(
+                select(CompiledAreaRow.area_key, CompiledAreaRow.resolution).order_by(
+                    CompiledAreaRow.area_key, CompiledAreaRow.resolution
+                )
+            ).all()
+        return [(str(k), int(r)) for k, r in rows]
 
     def save(self, key: str, resolution: int, compiled: CompiledCells) -> None:
         """Keep the area ``key`` compiled at ``resolution`` (a no-op if it is kept already)."""

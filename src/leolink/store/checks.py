@@ -22,17 +22,15 @@ from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import (
     InputError,
     LimitError,
-    PolicyStateError,
     RegionError,
     TimeWindowError,
-    TwoPersonRuleError,
 )
 from leolink.geo import grid
 from leolink.geo.countries import get_country
-from leolink.geo.regions import geojson_to_geometry
+from leolink.geo.regions import geojson_to_geometry, geojson_vertices
 from leolink.limits import SERVICE_LIMITS, WorkLimits
 from leolink.policy.audit import canonical_json
-from leolink.policy.records import ChangeState, CustomerClass, GeofenceEffect, GeofenceSpec
+from leolink.policy.records import CustomerClass, GeofenceEffect, GeofenceSpec
 from leolink.time import format_instant, parse_instant
 
 __all__ = [
@@ -53,9 +51,6 @@ __all__ = [
     "instant",
     "iso_alpha2",
     "person_key",
-    "require_proposed",
-    "require_proposer",
-    "require_second_person",
     "ring_area_km2",
     "same_person",
     "to_us",
@@ -230,24 +225,6 @@ class CheckedRegion:
     geometry: Polygon | MultiPolygon
 
 
-def _positions(obj: Any) -> int:
-    """Vertices of a parsed GeoJSON object's rings (cheap: no parse): its positions, the
-    closing one of each ring not counted (a ring of 100,000 vertices has 100,001 positions)."""
-    if isinstance(obj, list):
-        if obj and isinstance(obj[0], int | float):
-            return 1
-        if obj and isinstance(obj[0], list) and obj[0] and isinstance(obj[0][0], int | float):
-            return max(len(obj) - 1, 0)  # a ring
-        return sum(_positions(x) for x in obj)
-    if isinstance(obj, dict):
-        return sum(
-            _positions(obj[k])
-            for k in ("coordinates", "geometry", "features", "geometries")
-            if k in obj
-        )
-    return 0
-
-
 def check_region(area: str | Mapping[str, Any], max_vertices: int | None = None) -> CheckedRegion:
     """Check a GeoJSON region: at most ``max_vertices`` positions (counted before any costly
     repair), then `leolink.geo.regions.geojson_to_geometry`; measure it on the sphere."""
@@ -256,7 +233,7 @@ def check_region(area: str | Mapping[str, Any], max_vertices: int | None = None)
         text = canonical_json(parsed).decode("utf-8")
     except (json.JSONDecodeError, TypeError, ValueError, RecursionError) as exc:
         raise RegionError(f"the geofence area is not valid JSON: {exc}") from exc
-    vertices = _positions(parsed)
+    vertices = geojson_vertices(parsed)
     if max_vertices is not None and vertices > max_vertices:
         raise LimitError(
             f"the geofence area has {vertices:,} vertices, more than a geofence may have "
@@ -437,12 +414,6 @@ def check_positions(
     return [times[i] for i in t_idx.ravel().tolist()], lat.ravel(), lon.ravel()
 
 
-def require_proposed(what: str, state: ChangeState) -> None:
-    """Refuse to decide a change that is no longer proposed."""
-    if state is not ChangeState.PROPOSED:
-        raise PolicyStateError(f"{what} is {state.value}, not proposed: it cannot be decided again")
-
-
 #: Characters that draw nothing, besides the general categories Cf (format: zero-width space,
 #: joiners, bidirectional marks, soft hyphen) and Cc (controls), which are dropped whole: the
 #: Default_Ignorable_Code_Point property of Unicode's DerivedCoreProperties.txt (Unicode 15.1)
@@ -479,23 +450,3 @@ def same_person(a: str, b: str) -> bool:
     """Actor names compared as people would: case, spacing, compatibility forms and invisible
     characters do not make two people (`person_key`)."""
     return person_key(a) == person_key(b)
-
-
-def require_second_person(what: str, proposer: str, actor: str, decision: ChangeState) -> None:
-    """The two-person rule: whoever proposed a change cannot approve or reject it."""
-    if same_person(proposer, actor):
-        verb = "approve" if decision is ChangeState.APPROVED else "reject"
-        hint = "" if decision is ChangeState.APPROVED else " (withdraw it instead)"
-        raise TwoPersonRuleError(
-            f"{actor!r} proposed {what} and cannot {verb} it{hint}: a second, different operator "
-            "must decide (two-person rule)"
-        )
-
-
-def require_proposer(what: str, proposer: str, actor: str) -> None:
-    """Only the proposer withdraws a proposal (others reject it)."""
-    if not same_person(proposer, actor):
-        raise PolicyStateError(
-            f"only its proposer {proposer!r} can withdraw {what} while it is proposed; "
-            f"{actor!r} can reject it instead"
-        )

@@ -9,9 +9,9 @@ from typing import Annotated, Any, TypeVar
 import numpy as np
 from fastapi import Query
 
+from leolink.api import parse_instant
 from leolink.errors import InputError
 from leolink.service.problems import PROBLEM_JSON
-from leolink.time import parse_instant
 
 __all__ = ["AtQuery", "LimitQuery", "errors", "instant_or_now", "is_fixed_instant", "page"]
 
@@ -37,6 +37,7 @@ _DESCRIPTIONS = {
     404: "No such entity",
     409: "Conflict: duplicate id, stale version, state or two-person rule",
     422: "Invalid input",
+    429: "This client has more requests waiting than its share allows (see Retry-After)",
     503: "The store or a worker is unavailable",
 }
 

@@ -16,8 +16,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
-from leolink.policy.availability import compare, load_vendored_snapshot
-from leolink.policy.records import CellStatusChange, ChangeState
+from leolink.api import CellStatusChange, ChangeState, compare_availability, load_vendored_snapshot
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import AtQuery, LimitQuery, errors, instant_or_now, page
 from leolink.service.schemas import Instant, Page, Reason, ShortText, Text
@@ -118,7 +117,6 @@ def propose(state: StateDep, who: Manager, body: CellStatusProposal) -> CellStat
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(change)
 
 
@@ -131,7 +129,6 @@ def _decision(name: str, doc: str) -> Any:
 
     def decide(state: StateDep, who: Manager, change_id: ChangeId, body: Reason) -> CellStatusOut:
         change = getattr(state.store, method)(change_id, actor=who.actor, reason=body.reason)
-        state.policy_changed()
         return _out(change)
 
     decide.__doc__ = doc
@@ -189,7 +186,7 @@ async def availability_compare(state: StateDep, at: AtQuery = None) -> Compariso
 
     def run() -> ComparisonOut:
         policy = state.decider.policy().compiled_at(5)
-        result = compare(load_vendored_snapshot(), policy, instant)
+        result = compare_availability(load_vendored_snapshot(), policy, instant)
         return ComparisonOut.model_validate(
             {
                 **result.to_dict(),

@@ -1,9 +1,10 @@
 """Decisions, public: availability at a point and per cell, single and batch decisions.
 
-Every decision runs in a worker thread with a turn of the decider
-(`leolink.service.decisions.Decider.turns`): the event loop only parses and answers, so a
-large batch never stalls the small requests around it, and at most
-`ServiceLimits.max_concurrent_decisions` are computed at once.
+Every decision runs in a worker thread once its client holds a turn of its share and one of
+the process's (`leolink.service.shares`): the event loop only parses and answers, so a large
+batch never stalls the small requests around it, at most
+`ServiceLimits.max_concurrent_decisions` are computed at once, and one client's flood or
+large batches hold at most its share of them (429 beyond its queue).
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import anyio
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from leolink.api import AsOf, CountryStatus, Decision, format_instant
 from leolink.errors import InputError
-from leolink.policy.decide import Decision
-from leolink.policy.records import AsOf, CountryStatus
 from leolink.service.boxes import TooManyCells, parse_bbox, too_many_cells_problem
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
 from leolink.service.schemas import (
@@ -30,9 +30,9 @@ from leolink.service.schemas import (
     Latitude,
     Longitude,
 )
+from leolink.service.shares import client_of
 from leolink.service.state import ServiceState, get_state
 from leolink.store.receipts import issue_receipt
-from leolink.time import format_instant
 
 __all__ = ["decision_json", "router"]
 
@@ -69,8 +69,9 @@ def _json_response(body: object) -> Response:
     )
 
 
-@router.get("/availability", response_model=DecisionOut, responses=errors())
+@router.get("/availability", response_model=DecisionOut, responses=errors(429, 503))
 async def availability(
+    request: Request,
     state: StateDep,
     lat: Annotated[Latitude, Query(description="Latitude, degrees.")],
     lon: Annotated[Longitude, Query(description="Longitude, degrees east.")],
@@ -85,14 +86,15 @@ async def availability(
     """
     t = instant_or_now(at)
     if view is not None:
-        viewed = await _in_turn(state, state.decider.decide_as, lat, lon, t, None, view)
+        viewed = await _in_turn(request, state, state.decider.decide_as, lat, lon, t, None, view)
         return _json_response({"at": format_instant(t), **viewed.to_dict()})
-    decision = await _in_turn(state, state.decider.decide, lat, lon, t)
+    decision = await _in_turn(request, state, state.decider.decide, lat, lon, t)
     return _json_response(decision_json(decision, t))
 
 
-@router.post("/decisions", response_model=DecisionOut, responses=errors(400, 404))
+@router.post("/decisions", response_model=DecisionOut, responses=errors(400, 404, 429, 503))
 async def post_decision(
+    request: Request,
     state: StateDep,
     body: DecisionRequest,
     receipt: Annotated[
@@ -111,12 +113,19 @@ async def post_decision(
     t = instant_or_now(body.at)
     if body.as_ is not None:
         viewed = await _in_turn(
-            state, state.decider.decide_as, body.lat, body.lon, t, body.terminal_id, body.as_
+            request,
+            state,
+            state.decider.decide_as,
+            body.lat,
+            body.lon,
+            t,
+            body.terminal_id,
+            body.as_,
         )
         out = {"at": format_instant(t), **viewed.to_dict()}
     else:
         decision = await _in_turn(
-            state, state.decider.decide, body.lat, body.lon, t, body.terminal_id
+            request, state, state.decider.decide, body.lat, body.lon, t, body.terminal_id
         )
         out = decision_json(decision, t)
     if receipt:
@@ -130,9 +139,10 @@ async def post_decision(
     return _json_response(out)
 
 
-async def _in_turn(state: ServiceState, work: Callable[..., T], *args: Any) -> T:
-    """``work(*args)`` in a worker thread once a turn to decide is free."""
-    return await anyio.to_thread.run_sync(work, *args, limiter=state.decider.turns)
+async def _in_turn(request: Request, state: ServiceState, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` in a worker thread once the request's client holds its turns."""
+    client = await client_of(request, state.key_identities)
+    return await state.shares.run(client, work, *args)
 
 
 def _batch(state: ServiceState, body: BatchRequest) -> bytes:
@@ -141,7 +151,15 @@ def _batch(state: ServiceState, body: BatchRequest) -> bytes:
             f"{len(body.items)} items in one batch; send at most {state.limits.max_batch} "
             "per request"
         )
-    times = [instant_or_now(item.at, f"items[{i}].at") for i, item in enumerate(body.items)]
+    # One "now" for the whole batch, and each distinct text parsed once.
+    now = instant_or_now(None)
+    parsed: dict[str | None, np.datetime64] = {None: now, "now": now}
+    times = []
+    for i, item in enumerate(body.items):
+        t = parsed.get(item.at)
+        if t is None:
+            t = parsed[item.at] = instant_or_now(item.at, f"items[{i}].at")
+        times.append(t)
     if len(set(times)) > MAX_BATCH_INSTANTS:
         raise InputError(
             f"{len(set(times))} distinct instants in one batch; each costs a propagation of the "
@@ -151,17 +169,22 @@ def _batch(state: ServiceState, body: BatchRequest) -> bytes:
         (item.lat, item.lon, t, item.terminal_id) for item, t in zip(body.items, times, strict=True)
     ]
     decisions = state.decider.decide_many(rows)
-    out = {"decisions": [decision_json(d, t) for d, t in zip(decisions, times, strict=True)]}
+    formatted = {t: format_instant(t) for t in set(times)}
+    out = {
+        "decisions": [
+            {"at": formatted[t], **d.to_dict()} for d, t in zip(decisions, times, strict=True)
+        ]
+    }
     return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@router.post("/decisions/batch", response_model=BatchOut, responses=errors(400, 404))
-async def post_batch(state: StateDep, body: BatchRequest) -> Response:
+@router.post("/decisions/batch", response_model=BatchOut, responses=errors(400, 404, 429, 503))
+async def post_batch(request: Request, state: StateDep, body: BatchRequest) -> Response:
     """Decide several positions and instants (at most 1,000 items and 100 distinct instants).
 
     Each decision is the one ``POST /v1/decisions`` would give; nothing is written.
     """
-    body_bytes = await _in_turn(state, _batch, state, body)
+    body_bytes = await _in_turn(request, state, _batch, state, body)
     return Response(body_bytes, media_type="application/json")
 
 
@@ -186,7 +209,7 @@ def _cells(state: ServiceState, bbox: str, at: np.datetime64, resolution: int) -
     return json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@router.get("/availability/cells", response_model=CellsOut, responses=errors())
+@router.get("/availability/cells", response_model=CellsOut, responses=errors(429, 503))
 async def availability_cells(
     state: StateDep,
     request: Request,
@@ -209,7 +232,7 @@ async def availability_cells(
     """
     t = instant_or_now(at)
     try:
-        body = await _in_turn(state, _cells, state, bbox, t, resolution)
+        body = await _in_turn(request, state, _cells, state, bbox, t, resolution)
     except TooManyCells as exc:
         raise too_many_cells_problem(exc) from None
     return Response(body, media_type="application/json")

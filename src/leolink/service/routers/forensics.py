@@ -13,7 +13,15 @@ import numpy as np
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from leolink import forensics as fx
+from leolink.api import (
+    CoverageModel,
+    PolicyLog,
+    ReportsRead,
+    findings_document,
+    infer_findings,
+    match_log,
+    reports_from_records,
+)
 from leolink.errors import InputError
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import errors, instant_or_now
@@ -55,7 +63,7 @@ def forensics(body: ForensicsRequest, state: StateDep, _who: Auditor) -> dict[st
     Returns ``{reports, summary, findings, not_enforced}`` as ``leolink forensics infer
     --format json`` prints them.
     """
-    return _findings(state, fx.reports_from_records(body.reports))
+    return _findings(state, reports_from_records(body.reports))
 
 
 @router.get("", responses=errors(401, 403))
@@ -81,10 +89,10 @@ def stored_forensics(
             "infer --db URL --start T --end T`"
         )
     reports = state.store.telemetry.window(t0, t1)
-    return _findings(state, fx.ReportsRead(reports, len(reports), (), {}))
+    return _findings(state, ReportsRead(reports, len(reports), (), {}))
 
 
-def _findings(state: ServiceState, read: fx.ReportsRead) -> dict[str, Any]:
-    inference = fx.infer(read.reports, coverage=fx.CoverageModel(state.catalog))
-    log = fx.PolicyLog(state.store.policy_history(), state.store.audit_log(limit=None))
-    return fx.findings_document(read, inference, fx.match_log(inference, log))
+def _findings(state: ServiceState, read: ReportsRead) -> dict[str, Any]:
+    inference = infer_findings(read.reports, coverage=CoverageModel(state.catalog))
+    log = PolicyLog(state.store.policy_history(), state.store.audit_log(limit=None))
+    return findings_document(read, inference, match_log(inference, log))

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from leolink.policy.commitments import SEALED_REASON
-from leolink.policy.records import ChangeState, Geofence, GeofenceSpec
+from leolink.api import SEALED_REASON, ChangeState, Geofence, GeofenceSpec
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import LimitQuery, errors, page
 from leolink.service.schemas import (
@@ -21,7 +20,7 @@ from leolink.service.schemas import (
 )
 from leolink.service.state import ServiceState, get_state
 
-__all__ = ["geofence_out", "router", "spec_of"]
+__all__ = ["geofence_out", "may_open_sealed", "router", "spec_of"]
 
 router = APIRouter(prefix="/v1/geofences", tags=["geofences"])
 
@@ -38,10 +37,15 @@ def geofence_out(fence: Geofence, who: Principal | None = None) -> GeofenceOut:
     fields = fence.to_dict()
     text = fields.pop("area_geojson")
     fields["area"] = None if text is None else json.loads(text)
-    privileged = who is None or who.may(Permission.READ_AUDIT) or who.may(Permission.MANAGE_POLICY)
-    if fence.sealed and not privileged:
+    if fence.sealed and not may_open_sealed(who):
         fields.update(area=None, cells=[], reason=SEALED_REASON)
     return GeofenceOut.model_validate(fields)
+
+
+def may_open_sealed(who: Principal | None) -> bool:
+    """Whether ``who`` (None: a route that already required managing policy) may read a sealed
+    fence's area, cells and reason: auditors and operators, not viewers."""
+    return who is None or who.may(Permission.READ_AUDIT) or who.may(Permission.MANAGE_POLICY)
 
 
 def spec_of(body: GeofenceProposal) -> GeofenceSpec:
@@ -70,8 +74,13 @@ def list_geofences(
     after: Annotated[str | None, Query(max_length=64, description="Cursor: a geofence id.")] = None,
     limit: LimitQuery = None,
 ) -> Page[GeofenceOut]:
-    """Geofences by id, optionally in one state and/or listing one H3 cell."""
+    """Geofences by id, optionally in one state and/or listing one H3 cell.
+
+    A sealed fence's cells are not shown to a viewer, so ``cell`` never matches one for a
+    viewer either: otherwise asking cell by cell would rebuild the area the seal hides."""
     fences = state.store.geofences(state=fence_state, cell=cell)
+    if cell is not None and not may_open_sealed(who):
+        fences = [f for f in fences if not f.sealed]
     items, nxt = page(fences, lambda f: f.id, after, limit or state.limits.page_default)
     return Page[GeofenceOut](items=[geofence_out(f, who) for f in items], next=nxt)
 
@@ -80,20 +89,32 @@ def list_geofences(
 def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> GeofenceOut:
     """Create a geofence: in force at once if small, else proposed for a second operator."""
     fence = state.store.propose_geofence(spec_of(body), actor=who.actor, geofence_id=body.id)
-    state.policy_changed()
     return geofence_out(fence)
 
 
-@router.post("/impact", response_model=ImpactOut, responses=errors(400, 401, 403))
+ListCells = Annotated[bool, Query(description="List the cells it covers too.")]
+
+
+@router.post("/impact", response_model=ImpactOut, responses=errors(400, 401, 403, 422))
 def impact(
-    state: StateDep,
-    _who: Manager,
-    body: GeofenceProposal,
-    list_cells: Annotated[bool, Query(description="List the cells it covers too.")] = False,
+    state: StateDep, _who: Manager, body: GeofenceProposal, list_cells: ListCells = False
 ) -> ImpactOut:
     """Preview a proposal (the same body as ``POST /v1/geofences``) without writing anything:
-    its cells and area, the terminals it would affect, the satellite-hours it withdraws."""
+    its cells and area, the terminals it would affect, the satellite-hours it withdraws.
+
+    Checked once, then estimated: a preview beyond the limits (vertices, cells, cell-steps;
+    see the service's limits) is refused with 422 before the costly part."""
     result = state.decider.impact(spec_of(body))
+    return ImpactOut.model_validate(result.to_dict(list_cells=list_cells))
+
+
+@router.get("/{geofence_id}/impact", response_model=ImpactOut, responses=errors(401, 403, 404, 422))
+def stored_impact(
+    state: StateDep, _who: Manager, geofence_id: GeofenceId, list_cells: ListCells = False
+) -> ImpactOut:
+    """The impact of a stored geofence (a proposal awaiting approval, or one in force), from
+    its area as compiled at its proposal: its region is not parsed or repaired again."""
+    result = state.decider.impact_of(state.store.geofence(geofence_id))
     return ImpactOut.model_validate(result.to_dict(list_cells=list_cells))
 
 
@@ -126,7 +147,6 @@ def approve(
     fence = state.store.approve_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -142,7 +162,6 @@ def reject(
     fence = state.store.reject_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)
 
 
@@ -161,5 +180,4 @@ def withdraw(
     fence = state.store.withdraw_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    state.policy_changed()
     return geofence_out(fence)

@@ -11,7 +11,7 @@ from functools import cache
 
 from fastapi import APIRouter, Response
 
-from leolink.network import ground_segment as ground_segment_record
+from leolink.api import ground_segment as ground_segment_record
 from leolink.service.routers._common import errors
 from leolink.service.schemas import GroundSegmentOut
 

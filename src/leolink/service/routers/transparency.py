@@ -1,6 +1,7 @@
 """The public transparency log: read-only, no key needed (c2sp.org/tlog-tiles layout).
 
-* ``GET /v1/log/checkpoint`` — the newest signed checkpoint note (text/plain).
+* ``GET /v1/log/checkpoint`` — the newest published checkpoint note (text/plain): with a witness
+  policy, the newest its witnesses cosigned; ``/v1/log/checkpoint/newest`` — the newest signed.
 * ``GET /v1/log/tile/{L}/{N}`` and ``/v1/log/tile/entries/{N}`` — hash and entry tiles; an
   entry is the 32-byte hash of a record, which commits to the record without revealing it
   (auditors read the records themselves at ``/v1/audit`` and check them against these).
@@ -10,13 +11,14 @@
 from __future__ import annotations
 
 import base64
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
-from leolink.errors import StoreError
-from leolink.policy.tiles import parse_tile_index
+from leolink.api import parse_tile_index
+from leolink.service.problems import ProblemError
 from leolink.service.routers._common import errors
 from leolink.service.state import ServiceState, get_state
 from leolink.service.witnessing import published
@@ -58,16 +60,34 @@ def checkpoint(state: StateDep) -> Response:
     with a witness policy, the newest one its witnesses have cosigned (503 while none has)."""
     cp = published(state.store, state.witness_policy)
     if cp is None:
-        raise StoreError(_not_yet_witnessed(state))
+        raise _not_yet_witnessed(state)
     return Response(cp.note(), media_type="text/plain; charset=utf-8")
 
 
-def _not_yet_witnessed(state: ServiceState) -> str:
+@router.get("/checkpoint/newest", response_class=Response, responses=errors())
+def newest_checkpoint(state: StateDep) -> Response:
+    """The log's newest signed checkpoint, whether or not witnesses have cosigned it yet: what
+    a pulling witness fetches (`leolink witness follow`).  Readers who trust witnesses read
+    ``/v1/log/checkpoint``."""
+    return Response(state.store.latest_checkpoint().note(), media_type="text/plain; charset=utf-8")
+
+
+def _not_yet_witnessed(state: ServiceState) -> ProblemError:
+    """The 503 ``not-yet-witnessed`` problem: the log is fine, its witnesses have not yet
+    cosigned any checkpoint as the policy requires (they are down, or the service has just
+    started); ``Retry-After`` is one publication round."""
     policy = state.witness_policy
     assert policy is not None
-    return (
+    interval_s = state.publisher.interval_s if state.publisher is not None else 2.0
+    return ProblemError(
+        503,
+        "not-yet-witnessed",
+        "No checkpoint is cosigned by enough witnesses yet",
         f"no checkpoint has been cosigned by {policy.quorum} of the {len(policy.witnesses)} "
-        "witnesses yet (see /v1/log/witnesses); decisions and writes go on meanwhile"
+        "witnesses yet (see /v1/log/witnesses for what each last cosigned); decisions and "
+        "writes go on meanwhile, and the next publication round covers every record",
+        extra={"quorum": policy.quorum, "witnesses": len(policy.witnesses)},
+        headers={"Retry-After": str(max(1, math.ceil(interval_s)))},
     )
 
 

@@ -3,6 +3,9 @@
 * ``GET /v1/log/checkpoints`` — the newest checkpoints pushed to witnesses, each with the
   witnesses that cosigned it (checked with the configured keys) and whether it is published.
 * ``GET /v1/log/witnesses`` — the witness policy (k of n) and what the service knows of each.
+* ``POST /v1/log/cosignatures`` — a pulling witness (`leolink witness follow`) gives back its
+  cosignature: the checkpoint note with its c2sp.org/tlog-cosignature line.  No key needed:
+  the cosignature must verify under a witness key the policy names.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
-from leolink.policy.notes import SignedCheckpoint
+from leolink.api import SignedCheckpoint
+from leolink.errors import InputError
 from leolink.service.routers._common import errors
 from leolink.service.state import ServiceState, get_state
-from leolink.service.witnessing import cosigners, published
+from leolink.service.witnessing import accept_cosigned, cosigners, published
 
 __all__ = ["router"]
 
@@ -54,7 +59,7 @@ class WitnessOut(BaseModel):
 
     name: str
     key: str
-    url: str
+    url: str | None
     size: int | None
     last_ok: float | None
     last_error: str | None
@@ -120,3 +125,34 @@ def witnesses(state: StateDep) -> WitnessesOut:
             )
         )
     return WitnessesOut(quorum=policy.quorum, witnesses=rows)
+
+
+#: Largest cosigned note accepted: a checkpoint with a few dozen signature lines.
+MAX_NOTE_BYTES = 16 * 1024
+
+
+@router.post(
+    "/cosignatures",
+    response_model=CheckpointOut,
+    responses=errors(409, 422),
+    openapi_extra={
+        "requestBody": {"content": {"text/plain": {"schema": {"type": "string"}}}},
+    },
+)
+async def post_cosignatures(state: StateDep, request: Request) -> CheckpointOut:
+    """Keep a pulling witness's cosignature of one of this log's checkpoints (text/plain: the
+    checkpoint note with the cosignature line); the checkpoint as kept, and whether that
+    makes it published."""
+    body = await request.body()
+    if len(body) > MAX_NOTE_BYTES:
+        raise InputError(f"the note is {len(body)} bytes, over {MAX_NOTE_BYTES}: send one note")
+    try:
+        note = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the note is not UTF-8 text: {exc}") from exc
+    kept = await run_in_threadpool(accept_cosigned, state.store, state.witness_policy, note)
+    policy = state.witness_policy
+    assert policy is not None
+    signed = cosigners(kept, policy)
+    newest = published(state.store, policy)
+    return _out(kept, signed, newest is not None and kept.size <= newest.size)
