@@ -2,8 +2,8 @@
 
 ``service`` runs ``leolink serve`` in a subprocess on a free loopback port over a throw-away
 SQLite store (seeded with the default policy, as ``leolink serve`` does), with two operators'
-keys and an auditor's key made by ``leolink keys create`` (run in this process); it is
-stopped at the end.
+keys and an auditor's key made by ``leolink keys create``; it is stopped at the end.
+``leolink`` commands on the store run in this process (`tests.leolink_cli.run_leolink`).
 ``crimea_service`` is the same over a store into which the ``crimea-2022`` scenario was
 replayed, ``reconstruction_service`` over a store into which ``leolink scenario load
 crimea-2022`` wrote it as a reconstruction of the past.  ``browser_context`` is Debian's
@@ -11,6 +11,12 @@ crimea-2022`` wrote it as a reconstruction of the past.  ``browser_context`` is 
 downloads: ``scripts/install_browser.sh`` installs Chromium), started headless with the flags
 that keep it off the network, and a fresh profile.  Screenshots go to ``out/web-screenshots/``
 (git-ignored) or ``$LEOLINK_SCREENSHOTS``.
+
+The services and the browser last while the tests of this package run (``package`` scope):
+Playwright's sync API runs an asyncio loop in the thread that started it, so a test after them
+on the same worker could not call ``asyncio.run``; they stop when the worker leaves the package.
+Under pytest-xdist, the tests that use a service run on one worker (`xdist_group`, below), in
+the order they were written, and the service starts once.
 """
 
 from __future__ import annotations
@@ -98,9 +104,8 @@ def _serve(
             store.close()
         assert run.ok, f"scenario {scenario} did not replay: {run.to_dict()}"
     for command in before:
-        subprocess.run(
-            _leolink(*command, *common), env=env, capture_output=True, text=True, check=True
-        )
+        done = run_leolink(*command, *common, env=env)
+        assert done.returncode == 0, done.stderr
     tokens = {}
     for name, role in [("alice", "operator"), ("bob", "operator"), ("audrey", "auditor")]:
         made = run_leolink("keys", "create", "--role", role, "--name", name, *common, env=env)
@@ -156,20 +161,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 break
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """``leolink serve`` over a fresh store seeded with the default policy; keys alice, bob
     (operators) and audrey (auditor)."""
     yield from _serve(tmp_path_factory.mktemp("leolink-service"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def crimea_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """``leolink serve`` over a store into which the crimea-2022 scenario was replayed."""
     yield from _serve(tmp_path_factory.mktemp("leolink-crimea"), scenario="crimea-2022")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reconstruction_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """``leolink serve`` over a store into which ``leolink scenario load crimea-2022`` put the
     scenario's records as a reconstruction (recorded today, about September 2022)."""
@@ -179,7 +184,7 @@ def reconstruction_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """Debian's Chromium under Playwright, headless, off the network, with a fresh profile."""
     if not CHROMIUM.exists():
