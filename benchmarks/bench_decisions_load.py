@@ -9,7 +9,9 @@ What is measured, each phase for ``--duration`` seconds against one server:
 3. ``POST /v1/decisions/batch`` with 1,000 items, one at a time: its latency;
 4. a 1-item ``POST /v1/decisions`` sent one after another, first alone, then while 1,000-item
    batches run back to back on two other connections: how long a small request waits behind
-   a large one.
+   a large one.  The batches come from another client (an API key of their own): each client
+   holds at most its share of a process's decision turns (`leolink.limits.ClientShare`), so
+   the small requests wait for the batches already computing, not for a queue of them.
 
 The server is ``leolink serve --workers 2`` (uvicorn) on 127.0.0.1 over a SQLite store with the
 default policy, a deny area, an allow-list and the hostile geofence of `bench_http`
@@ -52,8 +54,10 @@ from bench_http import (
 )
 from leolink import api
 from leolink.geo import grid
+from leolink.limits import CLIENT_SHARE, describe_limits
 from leolink.policy import _areas
 from leolink.policy.batch import compile_policy
+from leolink.service.state import ServiceLimits
 from leolink.store import Store
 
 
@@ -137,15 +141,18 @@ async def _small_behind_large(
     small: dict[str, object],
     batch: dict[str, object],
     duration_s: float,
+    batch_token: str,
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """1-item decisions one after another while 1,000-item batches run on two connections."""
+    """1-item decisions one after another while 1,000-item batches, sent by another client
+    (``batch_token``'s key), run on two connections."""
     stop = False
     batch_latencies: list[float] = []
+    other = {"Authorization": f"Bearer {batch_token}"}
 
     async def batches() -> None:
         while not stop:
             t0 = time.perf_counter()
-            await client.post("/v1/decisions/batch", json=batch)
+            await client.post("/v1/decisions/batch", json=batch, headers=other)
             batch_latencies.append(time.perf_counter() - t0)
 
     runners = [asyncio.create_task(batches()) for _ in range(2)]
@@ -156,12 +163,18 @@ async def _small_behind_large(
     return small_result, _summary(batch_latencies, duration_s, 0)
 
 
-async def measure(url: str, duration_s: float, connections: int) -> dict[str, dict[str, float]]:
+async def measure(
+    url: str, duration_s: float, connections: int, batch_token: str
+) -> dict[str, dict[str, float]]:
     requests = bodies(1_000)
     batch = {"items": [{**r, "at": INSTANTS[0]} for r in requests]}  # one instant: <= 100 asked
     limits = httpx.Limits(max_connections=connections + 4, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as client:
-        # Warm-up: every instant's sky, the compiled policy, the connections.
+        # Warm-up: every instant's sky and routes into every PoP (a batch of all the places per
+        # instant, a few times so that each worker process gets one), the connections.
+        for instant in INSTANTS:
+            warm = {"items": [{**r, "at": instant} for r in requests]}
+            await asyncio.gather(*(client.post("/v1/decisions/batch", json=warm) for _ in range(3)))
         await _load(client, "POST", "/v1/decisions", requests, connections, 3.0)
         await client.post("/v1/decisions/batch", json=batch)
         out = {
@@ -178,7 +191,9 @@ async def measure(url: str, duration_s: float, connections: int) -> dict[str, di
                 client, "/v1/decisions", requests[0], duration_s
             ),
         }
-        behind, batches = await _small_behind_large(client, requests[0], batch, duration_s)
+        behind, batches = await _small_behind_large(
+            client, requests[0], batch, duration_s, batch_token
+        )
         out["1-item decision, beside 2 batches"] = behind
         out["  the batches meanwhile"] = batches
     return out
@@ -199,6 +214,9 @@ def main() -> None:
         with Store.open(db, signing_key=key) as store:
             seed(store)
             seed_large_fence(store)
+            _, batch_token = store.create_api_key(
+                api.Role.VIEWER, name="batches", actor="bench", reason="a second client"
+            )
             version = store.policy_version()
             seed_s = time.perf_counter() - t0
             fresh_s, stored_s = compile_times(store)
@@ -216,7 +234,7 @@ def main() -> None:
         )  # fmt: skip
         wait_healthy(url, server)
         start_s = time.perf_counter() - t0
-        results = asyncio.run(measure(url, args.duration, args.connections))
+        results = asyncio.run(measure(url, args.duration, args.connections, batch_token))
     finally:
         if server is not None and server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
@@ -239,6 +257,11 @@ def main() -> None:
     print(
         f"in process (the service's Decider, no HTTP): {rate:,.0f} single decisions/s on one "
         f"thread; a 1,000-item batch in {batch_ms:.1f} ms (best of 5)"
+    )
+    print(
+        f"each client's share of a process's {ServiceLimits().max_concurrent_decisions} decision "
+        f"turns: {describe_limits(CLIENT_SHARE)} (the batches beside the 1-item requests are "
+        "another client)"
     )
     print(f"{'phase':<36}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}")
     for name, r in results.items():

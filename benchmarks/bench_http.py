@@ -285,7 +285,19 @@ def main() -> None:
             start_new_session=True,
         )
         wait_healthy(url, server)
-        run_wrk(wrk, url, 3, args.connections, script)  # warm-up: caches, sky per instant
+        # Warm-up: each instant's sky and routes into every PoP (a batch of all the places per
+        # instant, three times so that each worker process is likely to get one), then caches.
+        for instant in INSTANTS:
+            warm = json.dumps({"items": [{**r, "at": instant} for r in requests]}).encode()
+            for _ in range(3):
+                post = urllib.request.Request(
+                    f"{url}/v1/decisions/batch",
+                    data=warm,
+                    headers={"Content-Type": "application/json"},
+                )
+                with urllib.request.urlopen(post, timeout=120) as response:
+                    response.read()
+        run_wrk(wrk, url, 3, args.connections, script)
         health = run_wrk(wrk, f"{url}/v1/health", args.duration, args.connections)
         decisions = run_wrk(wrk, url, args.duration, args.connections, script)
         batches = run_wrk(wrk, url, args.duration, 4, batch_script)

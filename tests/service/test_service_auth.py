@@ -36,6 +36,10 @@ PUBLIC = {
     ("post", "/v1/decisions"),
     ("post", "/v1/decisions/batch"),
     ("get", "/v1/log/checkpoint"),
+    ("get", "/v1/log/checkpoint/newest"),
+    # A pulling witness's cosignature: no key, the cosignature itself must verify under a
+    # witness key the policy names (leolink.service.witnessing.accept_cosigned).
+    ("post", "/v1/log/cosignatures"),
     ("get", "/v1/log/proof/inclusion"),
     ("get", "/v1/log/proof/consistency"),
     ("get", "/v1/log/checkpoints"),

@@ -57,6 +57,46 @@ def test_every_proof_verifies_against_the_signed_checkpoint(store: Store):
         assert store.tree_root(size1) == (size1, tree.root(size1))
 
 
+def test_proofs_against_the_whole_log_follow_records_written_elsewhere(store: Store, open_store):
+    """A proof with no size names the log's size now, also after another process (a second
+    store on the same database) appended records since this store's last proof."""
+    fill(store, 6)
+    assert store.inclusion_proof(3)[0] == 6
+    assert store.consistency_proof(2)[0] == 6
+    other = open_store()
+    for i in range(4):
+        other.register_terminal(
+            f"UT-B-{i}",
+            account="acct-b",
+            home_country="UA",
+            customer_class="residential",
+            actor="op:bob",
+            reason=f"order b{i}",
+        )
+    cp = store.latest_checkpoint()
+    assert cp.size == 10
+    records = store.audit_log()
+    tree = MemoryTree(record_leaf(r) for r in records)
+    size, proof = store.consistency_proof(2)
+    assert size == 10
+    assert verify_consistency(2, 10, proof, tree.root(2), cp.root)
+    other.register_terminal(
+        "UT-B-4",
+        account="acct-b",
+        home_country="UA",
+        customer_class="residential",
+        actor="op:bob",
+        reason="order b4",
+    )
+    cp = store.latest_checkpoint()
+    records = store.audit_log()
+    size, proof = store.inclusion_proof(3)
+    assert size == 11
+    assert verify_inclusion(2, 11, record_leaf(records[2]), proof, cp.root)
+    with pytest.raises(NotFoundError, match="record 12 is not in a log of 11 records"):
+        store.inclusion_proof(12)
+
+
 def test_proof_requests_outside_the_log_are_refused(store: Store):
     fill(store, 2)
     with pytest.raises(NotFoundError, match="record 3 is not in a log of 2"):

@@ -2,11 +2,14 @@
 
 The tab lists checkpoints with the witnesses that cosigned them, and a click on a record's
 number proves it: the inclusion proof is checked in the browser against the published root.
+Every signature of every checkpoint (the log's, each witness's cosignature) is checked in the
+browser with WebCrypto's Ed25519: a service that serves a tampered signature gets ✗.
 Desktop and phone (390x844) screenshots are saved for a human eye.
 """
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,3 +123,71 @@ def test_audit_tab_on_a_phone(page: Any, witnessed_service: Service, screenshots
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= 390 + 1  # nothing runs off the screen
     page.screenshot(path=screenshots / "audit-transparency-phone.png")
+
+
+def _tamper(note: str, signer: str) -> str:
+    """``note`` with one bit of ``signer``'s signature flipped (its last byte)."""
+    lines = note.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith(f"\u2014 {signer} "):
+            blob = bytearray(base64.b64decode(line.rsplit(" ", 1)[1]))
+            blob[-1] ^= 1
+            lines[i] = f"\u2014 {signer} {base64.b64encode(bytes(blob)).decode()}"
+    return "\n".join(lines)
+
+
+def test_audit_tab_checks_every_signature_and_sees_a_tampered_one(
+    page: Any, witnessed_service: Service, screenshots: Path
+) -> None:
+    _published_size(witnessed_service)
+    open_map(page, witnessed_service, f"at={AT}")
+    page.evaluate("localStorage.removeItem('leolink.tlog.keys')")
+    page.locator('#tabs [data-tab="audit"]').click()
+    row = page.locator('#tlog-checkpoints tr[data-published="true"]').first
+    row.locator(".sig").first.wait_for(timeout=30_000)
+    signers = {
+        s.get_attribute("data-signer"): s.get_attribute("data-valid")
+        for s in row.locator(".sig").all()
+    }
+    assert signers == {
+        "leolink.local/audit": "true",
+        "witness-a.example": "true",
+        "witness-b.example": "true",
+    }
+    assert row.get_attribute("data-signatures") == "valid"
+    assert "✓ witness-a.example" in row.locator(".sigs").inner_text()
+
+    # Only the log's key in the box: the witnesses' cosignatures cannot be checked ("?").
+    log_key = api(witnessed_service, "/v1/log/witnesses")["log_key"]
+    page.locator("#tlog-keys summary").click()
+    page.fill("#tlog-keys-text", log_key)
+    page.click("#tlog-keys-use")
+    page.wait_for_function(
+        "document.querySelector('#tlog-checkpoints tr .sig[data-signer=\"witness-a.example\"]')"
+        ".dataset.valid === 'null'",
+        timeout=30_000,
+    )
+    assert "you gave" in page.locator("#tlog-keys-note").inner_text()
+    page.click("#tlog-keys-service")
+
+    # A service that serves a tampered cosignature: the browser's own check says ✗.
+    def tampered(route: Any) -> None:
+        body = route.fetch().json()
+        for item in body["items"]:
+            item["note"] = _tamper(item["note"], "witness-a.example")
+        route.fulfill(json=body)
+
+    page.route("**/v1/log/checkpoints*", tampered)
+    page.locator('#tabs [data-tab="layers"]').click()
+    page.locator('#tabs [data-tab="audit"]').click()
+    bad = page.locator('#tlog-checkpoints tr[data-published="true"] .sig.invalid').first
+    bad.wait_for(timeout=30_000)
+    assert bad.get_attribute("data-signer") == "witness-a.example"
+    assert bad.inner_text().startswith("✗")
+    good = page.locator('#tlog-checkpoints tr[data-published="true"]').first
+    assert good.locator('.sig[data-signer="witness-b.example"]').get_attribute("data-valid") == (
+        "true"
+    )
+    assert good.get_attribute("data-signatures") == "invalid"
+    page.screenshot(path=screenshots / "audit-signatures-tampered.png")
+    page.unroute("**/v1/log/checkpoints*")

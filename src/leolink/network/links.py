@@ -51,8 +51,9 @@ __all__ = [
 #: Speed of light in vacuum, km/s (exact, SI definition of the metre).
 SPEED_OF_LIGHT_KM_S: Final = 299_792.458
 
-#: Elevation mask of ground links unless told otherwise, degrees (Starlink's user terminals,
-#: FCC filings SAT-MOD-20181108-00083 and later; see ``data/starlink-shells-fcc.csv``).
+#: Elevation mask of ground links unless told otherwise, degrees: the minimum elevation of a user
+#: terminal's link in SpaceX's FCC authorisations (FCC 22-91; filings SAT-MOD-20181108-00083 and
+#: later, see ``data/starlink-shells-fcc.csv``).  The policy's sky check uses it too.
 DEFAULT_MIN_ELEVATION_DEG: Final = 25.0
 
 #: Lowest altitude a laser link may pass through, km (Hypatia: "ISLs are not allowed to dip

@@ -48,6 +48,7 @@ from leolink.arrays import FloatArray, IndexArray
 from leolink.cache import LruCache
 from leolink.errors import InputError
 from leolink.network import (
+    DEFAULT_MIN_ELEVATION_DEG,
     GEOIP_FEED_DATE,
     LATENCY_ESTIMATE,
     RTT_STATS,
@@ -76,8 +77,6 @@ __all__ = [
 ]
 
 
-#: Minimum elevation of a user terminal's link in SpaceX's FCC authorisations (FCC 22-91).
-DEFAULT_MIN_ELEVATION_DEG: Final = 25.0
 #: Beyond this many days from the catalog's epochs the sky is not checked
 #: (`Catalog.STALE_AFTER_DAYS`, where the command line and the service warn).
 DEFAULT_MAX_CATALOG_AGE_DAYS: Final = Catalog.STALE_AFTER_DAYS

@@ -63,6 +63,9 @@ class AuditLog:
 
     def __init__(self, db: Transactions) -> None:
         self._db = db
+        #: The log's size when a proof last read it: the first guess of the next proof against
+        #: the whole log (`leolink.store.tree_nodes.proof_nodes`).
+        self._size_seen: int | None = None
 
     def sign_note(self, text: str) -> str:
         """The log key's signed-note signature line over ``text`` (under the log's origin), for
@@ -199,7 +202,8 @@ class AuditLog:
                 raise NotFoundError(f"record {seq} is not in a log of {n} records (1..{n})")
             return subtrees_for_inclusion(seq - 1, n)
 
-        total, size, nodes = proof_nodes(self._db.proof_engine, size, wanted)
+        total, size, nodes = proof_nodes(self._db.proof_engine, size, wanted, guess=self._size_seen)
+        self._size_seen = total
         _check_size(size, total)
         return size, inclusion_proof(seq - 1, size, nodes.__getitem__)
 
@@ -215,7 +219,10 @@ class AuditLog:
                 )
             return subtrees_for_consistency(size1, n)
 
-        total, size2, nodes = proof_nodes(self._db.proof_engine, size2, wanted)
+        total, size2, nodes = proof_nodes(
+            self._db.proof_engine, size2, wanted, guess=self._size_seen
+        )
+        self._size_seen = total
         _check_size(size2, total)
         return size2, consistency_proof(size1, size2, nodes.__getitem__)
 

@@ -5,7 +5,11 @@ A proof needs O(log n) complete subtrees (`leolink.policy.merkle.subtrees_for_in
 not reading them but the round trips around the read: a transaction's BEGIN, isolation level
 and COMMIT, and a separate read of the log's size.  `proof_nodes` reads the rows and the log's
 size in one statement on an autocommit connection (one statement is one snapshot), so a proof
-against a size the caller names takes a single round trip; without a size, one more reads it.
+against a size the caller names takes a single round trip.  Without a size, the caller's guess
+(the log's size when it last looked) is tried in that same statement: the statement also reads
+the log's size, so when the guess is still the size — the common case, proofs being read far
+more often than records are written — the proof is right in one round trip; otherwise the size
+is read first and the nodes after it, two round trips.
 On PostgreSQL the wanted keys travel as two arrays joined against the table (one statement
 shape, which psycopg prepares on the server after a few uses); SQLite, in process, takes the
 same rows with a row-value ``IN``.
@@ -49,10 +53,28 @@ def proof_engine(engine: Engine) -> Engine:
 
 
 def proof_nodes(
-    engine: Engine, size: int | None, wanted: Wanted
+    engine: Engine, size: int | None, wanted: Wanted, *, guess: int | None = None
 ) -> tuple[int, int, dict[Subtree, bytes]]:
     """``(log_size, size, nodes)``: the log's size, the tree size used (``size``, or the log's
-    when None) and the stored hashes of ``wanted(size)`` (which also checks its arguments)."""
+    when None) and the stored hashes of ``wanted(size)`` (which also checks its arguments).
+
+    ``guess``: with no ``size``, the log's size as last seen; tried first (see the module doc).
+    """
+    if size is None and guess is not None:
+        try:
+            wanted(guess)
+        except (LookupError, ValueError):
+            guess = None  # the guess cannot hold what is asked for: read the size first
+    if size is None and guess is not None:
+        log_size, _, nodes = _retrying(engine, guess, wanted)
+        if log_size == guess:
+            return log_size, guess, nodes
+    return _retrying(engine, size, wanted)
+
+
+def _retrying(
+    engine: Engine, size: int | None, wanted: Wanted
+) -> tuple[int, int, dict[Subtree, bytes]]:
     try:
         return _proof_nodes(engine, size, wanted)
     except DBAPIError as exc:

@@ -2,7 +2,9 @@
 
 * ``GET /v1/log/checkpoints`` — the newest checkpoints pushed to witnesses, each with the
   witnesses that cosigned it (checked with the configured keys) and whether it is published.
-* ``GET /v1/log/witnesses`` — the witness policy (k of n) and what the service knows of each.
+* ``GET /v1/log/witnesses`` — the witness policy (k of n), what the service knows of each, and
+  the log's own verifier key (the Audit tab checks every signature with these keys, or with
+  keys the user pastes in).
 * ``POST /v1/log/cosignatures`` — a pulling witness (`leolink witness follow`) gives back its
   cosignature: the checkpoint note with its c2sp.org/tlog-cosignature line.  No key needed:
   the cosignature must verify under a witness key the policy names.
@@ -66,10 +68,12 @@ class WitnessOut(BaseModel):
 
 
 class WitnessesOut(BaseModel):
-    """The witness policy: ``quorum`` of the ``witnesses`` must cosign."""
+    """The witness policy: ``quorum`` of the ``witnesses`` must cosign; ``log_key`` is the
+    log's own verifier key, as this service states it (a verifier pins its own copy)."""
 
     quorum: int
     witnesses: list[WitnessOut]
+    log_key: str | None
 
 
 @router.get("/checkpoints", response_model=CheckpointsOut, responses=errors())
@@ -109,8 +113,12 @@ def _out(cp: SignedCheckpoint, signed: list[tuple[str, int]], is_published: bool
 def witnesses(state: StateDep) -> WitnessesOut:
     """The witness policy and, for each witness, the size it last cosigned and its last error."""
     policy, publisher = state.witness_policy, state.publisher
+    try:
+        log_key: str | None = state.store.log_verifier().vkey()
+    except InputError:
+        log_key = None  # a store opened without its key file: the key is not this service's to say
     if policy is None:
-        return WitnessesOut(quorum=0, witnesses=[])
+        return WitnessesOut(quorum=0, witnesses=[], log_key=log_key)
     rows = []
     for w in policy.witnesses:
         st = publisher.status.get(w.verifier.name) if publisher is not None else None
@@ -124,7 +132,7 @@ def witnesses(state: StateDep) -> WitnessesOut:
                 last_error=st.last_error if st else None,
             )
         )
-    return WitnessesOut(quorum=policy.quorum, witnesses=rows)
+    return WitnessesOut(quorum=policy.quorum, witnesses=rows, log_key=log_key)
 
 
 #: Largest cosigned note accepted: a checkpoint with a few dozen signature lines.
