@@ -139,6 +139,8 @@ def test_scenario_commands(env: dict[str, str]) -> None:
     )
     unknown = refused(env, "scenario", "run", str(DATA / "bad-country.yaml"))
     assert "unknown country code 'XX'" in unknown
+    effect = refused(env, "scenario", "run", str(DATA / "bad-geofence.yaml"))
+    assert "bad-geofence.yaml step 1: effect: Input should be 'deny' or 'allowlist'" in effect
 
 
 def test_enforce_reports_and_suspends(env: dict[str, str], tmp_path: Path) -> None:

@@ -95,6 +95,26 @@ def test_malformed_scenarios_are_refused(text: str, message: str) -> None:
     assert message in str(caught.value)
 
 
+def test_a_bad_geofence_step_is_refused_field_by_field_when_parsed() -> None:
+    text = (
+        'steps:\n  - {at: "2022-09-16", do: set_status}\n'
+        "  - {do: propose_geofence, id: gf-x, effect: block, customer_classes: [military],\n"
+        "     window_start: yesterday, colour: red}\n"
+    )
+    with pytest.raises(InputError) as caught:
+        parse_scenario(text, "bad.yaml")
+    message = str(caught.value)
+    assert message.startswith("bad.yaml step 2: ")
+    assert "effect: Input should be 'deny' or 'allowlist' (got 'block')" in message
+    assert "customer_classes.0: Input should be 'residential'" in message
+    assert "window_start: Value error, time 'yesterdayT00:00:00Z' is not an ISO 8601" in message
+    assert "colour: Extra inputs are not permitted (got 'red')" in message
+    ok = text.replace("effect: block, customer_classes: [military],", "cells: 851e6a17fffffff,")
+    parse_scenario(
+        ok.replace("window_start: yesterday, colour: red", "window_end: 2022-09-18"), "ok"
+    )
+
+
 def test_an_unknown_scenario_lists_the_known_ones() -> None:
     with pytest.raises(InputError, match="crimea-2022"):
         load_scenario("atlantis")

@@ -20,16 +20,19 @@ earlier ``effective_from`` corrects the past, unless ``known_at`` asks what was 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Annotated, Any, Final
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, computed_field
 
 from leolink.cache import LruCache
+from leolink.policy.commitments import SEALED_REASON
 from leolink.policy.vocabulary import (
     AsOf,
     ChangeState,
@@ -40,7 +43,7 @@ from leolink.policy.vocabulary import (
     Role,
     TerminalState,
 )
-from leolink.time import format_instant
+from leolink.time import format_instant, parse_instant
 
 __all__ = [
     "ApiKey",
@@ -51,9 +54,11 @@ __all__ = [
     "CountryStatus",
     "CountryStatusChange",
     "CustomerClass",
+    "GeoJSONText",
     "Geofence",
     "GeofenceEffect",
     "GeofenceSpec",
+    "Instant",
     "Plan",
     "PolicyHistory",
     "PolicySnapshot",
@@ -65,6 +70,47 @@ __all__ = [
     "cell_category_words",
     "statuses_in_force",
 ]
+
+
+def _to_instant(value: Any) -> np.datetime64:
+    """An instant as the records keep it: a ``datetime64`` as given (the store's, to the
+    microsecond), anything else parsed as ISO 8601 UTC (`leolink.time.parse_instant`)."""
+    return value if isinstance(value, np.datetime64) else parse_instant(value)
+
+
+def _geojson_object(text: str) -> Any:
+    return json.loads(text)
+
+
+#: A UTC instant in a record: ``numpy.datetime64`` in Python, ISO 8601 with ``Z`` in JSON.
+Instant = Annotated[
+    np.datetime64,
+    PlainValidator(_to_instant, json_schema_input_type=str),
+    PlainSerializer(format_instant, return_type=str, when_used="json"),
+]
+
+#: A GeoJSON region kept as its canonical text (it is the region's identity, `area_key`),
+#: written in JSON as the object it encodes.
+GeoJSONText = Annotated[
+    str, PlainSerializer(_geojson_object, return_type=dict[str, Any], when_used="json")
+]
+
+
+#: How a record is validated: frozen, from the store's rows' attributes; every field it always
+#: writes is required in its JSON schema (the API's OpenAPI document).
+_RECORD: Final = ConfigDict(
+    frozen=True, from_attributes=True, json_schema_serialization_defaults_required=True
+)
+
+
+class _Record(BaseModel):
+    """A record that is one shape from the store to the API (`Geofence`, `Terminal`)."""
+
+    model_config = _RECORD
+
+    def as_logged(self) -> dict[str, Any]:
+        """The fields its audit records hold: its JSON under the field names."""
+        return self.model_dump(mode="json")
 
 
 def _instant(t: np.datetime64 | None) -> str | None:
@@ -271,8 +317,7 @@ class GeofenceSpec:
     sealed: bool = False
 
 
-@dataclass(frozen=True)
-class Geofence:
+class Geofence(_Record):
     """A geofence as stored: the spec, its measured size, its approvals, its ``version``.
 
     ``size_km2`` is the area the two-person rule measured; ``needs_approval`` whether it had to
@@ -281,35 +326,60 @@ class Geofence:
     ``reconstruction``: it describes the past (the public record replayed into a store), so
     its window is history and its recording (``recorded_at``) is later.  ``withdrawal_proposer``:
     the first of the two operators lifting a geofence that two put in force.
+
+    One shape from the store to the API: the store validates it from its row
+    (``Geofence.model_validate(row)``), the service returns it as is, and its JSON
+    (``model_dump(mode="json", by_alias=True)``, as FastAPI writes it) is the API's: times as
+    ISO 8601 ``Z`` strings, the GeoJSON region as an object under ``area``.  The audit log
+    keeps the region's text under ``area_geojson`` (`as_logged`).
     """
 
     id: str
     name: str
     effect: GeofenceEffect
-    area_geojson: str | None
+    area_geojson: GeoJSONText | None = Field(
+        serialization_alias="area",
+        description="The GeoJSON region as given, canonicalised; null: the area is its cells.",
+    )
     cells: tuple[str, ...]
     customer_classes: tuple[CustomerClass, ...] | None
-    window_start: np.datetime64 | None
-    window_end: np.datetime64 | None
+    window_start: Instant | None
+    window_end: Instant | None = Field(description="Exclusive; null: open end.")
     reason: str
     size_km2: float
     needs_approval: bool
     state: ChangeState
     proposer: str
     approver: str | None
-    proposed_at: np.datetime64
-    approved_at: np.datetime64 | None
-    rejected_at: np.datetime64 | None
-    withdrawn_at: np.datetime64 | None
+    proposed_at: Instant
+    approved_at: Instant | None
+    rejected_at: Instant | None
+    withdrawn_at: Instant | None
     version: int
-    reconstruction: bool = False
-    withdrawal_proposer: str | None = None
-    withdrawal_proposed_at: np.datetime64 | None = None
-    #: Its records carry a commitment to its area and reason (`leolink.policy.commitments`).
-    sealed: bool = False
+    reconstruction: bool = Field(
+        default=False,
+        description="It describes the past (a reconstruction of the public record), recorded "
+        "later than its window.",
+    )
+    withdrawal_proposer: str | None = Field(
+        default=None,
+        description="Two operators put it in force, so two lift it: the first who asked to "
+        "withdraw it (a second, different operator completes the withdrawal).",
+    )
+    withdrawal_proposed_at: Instant | None = None
+    sealed: bool = Field(
+        default=False,
+        description="Sealed: the log holds a commitment to its area and reason "
+        "(`leolink.policy.commitments`); keys that may not read the audit log see no area, "
+        "cells or reason.",
+    )
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description="When the store recorded it as it is now (its approval or activation, else "
+        "its proposal); the window is its valid time."
+    )
     @property
-    def recorded_at(self) -> np.datetime64:
+    def recorded_at(self) -> Instant:
         """When the store recorded the geofence in its current state (transaction time): its
         approval (or activation) once in force, else its proposal.  The window is its valid
         time; a reconstruction's window lies before its recording."""
@@ -328,6 +398,20 @@ class Geofence:
             window_end=self.window_end,
             reconstruction=self.reconstruction,
         )
+
+    def as_logged(self) -> dict[str, Any]:
+        """The fields its audit records hold (before sealing, `leolink.policy.commitments`):
+        its JSON under the field names, the region as its text, ``sealed`` only when it is."""
+        fields = self.model_dump(mode="json", exclude=None if self.sealed else {"sealed"})
+        fields["area_geojson"] = self.area_geojson
+        return fields
+
+    def without_sealed_text(self) -> Geofence:
+        """What a key that may not read the audit log sees of it: a sealed fence without its
+        area, cells and reason (the log holds only a commitment to them); others as they are."""
+        if not self.sealed:
+            return self
+        return self.model_copy(update={"area_geojson": None, "cells": (), "reason": SEALED_REASON})
 
     def applies_to(self, customer_class: CustomerClass | str) -> bool:
         """True if the geofence covers terminals of ``customer_class``."""
@@ -360,41 +444,13 @@ class Geofence:
             end = self.withdrawn_at if end is None else min(end, self.withdrawn_at)
         return start, end
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields, times as ISO 8601 ``Z`` strings (the GeoJSON as text)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "effect": self.effect.value,
-            "area_geojson": self.area_geojson,
-            "cells": list(self.cells),
-            "customer_classes": (
-                None if self.customer_classes is None else [c.value for c in self.customer_classes]
-            ),
-            "window_start": _instant(self.window_start),
-            "window_end": _instant(self.window_end),
-            "reason": self.reason,
-            "size_km2": self.size_km2,
-            "needs_approval": self.needs_approval,
-            "state": self.state.value,
-            "proposer": self.proposer,
-            "approver": self.approver,
-            "proposed_at": format_instant(self.proposed_at),
-            "approved_at": _instant(self.approved_at),
-            "rejected_at": _instant(self.rejected_at),
-            "withdrawn_at": _instant(self.withdrawn_at),
-            "version": self.version,
-            "recorded_at": format_instant(self.recorded_at),
-            "reconstruction": self.reconstruction,
-            "withdrawal_proposer": self.withdrawal_proposer,
-            "withdrawal_proposed_at": _instant(self.withdrawal_proposed_at),
-            **({"sealed": True} if self.sealed else {}),
-        }
 
+class Terminal(_Record):
+    """A user terminal and its account; ``allowlists`` are the allow-list geofences it is in.
 
-@dataclass(frozen=True)
-class Terminal:
-    """A user terminal and its account; ``allowlists`` are the allow-list geofences it is in."""
+    One shape from the store to the API, as `Geofence`: validated from its row, returned by the
+    service as is; its JSON (``model_dump(mode="json")``) is the API's and its audit records'.
+    """
 
     id: str
     account: str
@@ -404,25 +460,9 @@ class Terminal:
     funding_party: str | None
     state: TerminalState
     allowlists: tuple[str, ...]
-    created_at: np.datetime64
-    updated_at: np.datetime64
+    created_at: Instant
+    updated_at: Instant
     version: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields, times as ISO 8601 ``Z`` strings."""
-        return {
-            "id": self.id,
-            "account": self.account,
-            "home_country": self.home_country,
-            "customer_class": self.customer_class.value,
-            "plan": self.plan.value,
-            "funding_party": self.funding_party,
-            "state": self.state.value,
-            "allowlists": list(self.allowlists),
-            "created_at": format_instant(self.created_at),
-            "updated_at": format_instant(self.updated_at),
-            "version": self.version,
-        }
 
 
 @dataclass(frozen=True)

@@ -31,11 +31,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Annotated, Any, Final, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from shapely.geometry import mapping
 
 from leolink.errors import InputError, LeolinkError
@@ -49,6 +50,7 @@ from leolink.policy.records import (
     CountryStatusChange,
     CustomerClass,
     Geofence,
+    GeofenceEffect,
     GeofenceSpec,
     Plan,
     PositionReport,
@@ -276,10 +278,20 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     return parse_scenario(text, str(path))
 
 
-def _instant(value: Any, where: str) -> np.datetime64:
+def _when(value: Any) -> np.datetime64:
+    """An instant as a scenario may write it: ISO 8601 UTC, a YAML timestamp, or a date
+    (its midnight UTC)."""
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return parse_instant(text if "T" in text or text == "now" else f"{text}T00:00:00Z")
+
+
+#: An instant in a step's arguments (`_when`).
+When = Annotated[np.datetime64, PlainValidator(_when, json_schema_input_type=str)]
+
+
+def _instant(value: Any, where: str) -> np.datetime64:
     try:
-        return parse_instant(text if "T" in text or text == "now" else f"{text}T00:00:00Z")
+        return _when(value)
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from exc
 
@@ -317,6 +329,8 @@ def parse_scenario(text: str, origin: str) -> Scenario:
                     f"{where}: unknown code {expect['code']!r}; codes: {codes}"
                 ) from None
         args = {k: v for k, v in raw.items() if k not in ("at", "do", "expect", "note")}
+        if raw["do"] in _STEP_MODELS:
+            _step_args(_STEP_MODELS[raw["do"]], args, where)
         steps.append(Step(i, at, raw["do"], args, expect, str(raw.get("note") or "")))
     return Scenario(
         name=str(doc.get("name") or Path(origin).stem),
@@ -329,11 +343,64 @@ def parse_scenario(text: str, origin: str) -> Scenario:
     )
 
 
+class _GeofenceStep(BaseModel):
+    """The arguments of a ``propose_geofence`` step, checked when the scenario is parsed:
+    the fields of a `GeofenceSpec` in the record types (`leolink.policy.records`), plus the
+    step's ``id`` and proposer (``as``).  ``area`` is GeoJSON or ``{country: CC}``; ``cells``
+    one H3 cell or a list; ``name`` defaults to the id, ``reason`` to the step's number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    id: str
+    name: str | None = None
+    effect: GeofenceEffect = GeofenceEffect.DENY
+    proposer: str = Field(default=_PROPOSER, alias="as")
+    reason: str | None = None
+    area: dict[str, Any] | None = None
+    cells: tuple[str, ...] | str = ()
+    customer_classes: tuple[CustomerClass, ...] | None = None
+    window_start: When | None = None
+    window_end: When | None = None
+    reconstruction: bool = False
+
+    def spec(self, step_number: int) -> GeofenceSpec:
+        """The spec it proposes (a country's borders as GeoJSON for ``{country: CC}``)."""
+        return GeofenceSpec(
+            name=self.name or self.id,
+            effect=self.effect,
+            reason=self.reason or f"scenario step {step_number}",
+            area_geojson=_area(self.area),
+            cells=(self.cells,) if isinstance(self.cells, str) else self.cells,
+            customer_classes=self.customer_classes,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            reconstruction=self.reconstruction,
+        )
+
+
+_STEP_MODELS: Final[dict[str, type[BaseModel]]] = {"propose_geofence": _GeofenceStep}
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _step_args(model: type[_M], args: Mapping[str, Any], where: str) -> _M:
+    """``args`` validated by ``model``; `InputError` naming ``where`` and each field that is
+    wrong, in pydantic's words."""
+    try:
+        return model.model_validate(args)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']} (got {e['input']!r})"
+            if e["type"] != "missing"
+            else f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        )
+        raise InputError(f"{where}: {problems}") from None
+
+
 # --- running ----------------------------------------------------------------------------------
 
 
-def _area(args: Mapping[str, Any]) -> str | None:
-    area = args.get("area")
+def _area(area: Mapping[str, Any] | None) -> str | None:
     if area is None:
         return None
     if isinstance(area, dict) and set(area) == {"country"}:
@@ -432,25 +499,9 @@ class _Runner:
         return self._done(step, f"terminal {terminal.id} updated: {fields}")
 
     def _propose_geofence(self, step: Step) -> StepOutcome:
-        a = step.args
-        classes = a.get("customer_classes")
-        spec = GeofenceSpec(
-            name=str(a.get("name", a["id"])),
-            effect=a.get("effect", "deny"),
-            reason=str(a.get("reason") or f"scenario step {step.number}"),
-            area_geojson=_area(a),
-            cells=tuple(_as_list(a.get("cells"))),
-            customer_classes=None if classes is None else tuple(CustomerClass(c) for c in classes),
-            window_start=None
-            if a.get("window_start") is None
-            else _instant(a["window_start"], "window_start"),
-            window_end=None
-            if a.get("window_end") is None
-            else _instant(a["window_end"], "window_end"),
-            reconstruction=bool(a.get("reconstruction", False)),
-        )
+        given = _step_args(_GeofenceStep, step.args, f"step {step.number}")
         fence = self.store.propose_geofence(
-            spec, actor=str(a.get("as", _PROPOSER)), geofence_id=str(a["id"])
+            given.spec(step.number), actor=given.proposer, geofence_id=given.id
         )
         return self._done(
             step, f"geofence {fence.id} {fence.state.value} ({fence.size_km2:,.0f} km²)"
@@ -557,7 +608,7 @@ class _Runner:
 
     def _inspect_terminal(self, step: Step) -> StepOutcome:
         terminal = self.store.terminal(str(step.args["id"]))
-        fields = terminal.to_dict()
+        fields = terminal.model_dump(mode="json")
         if step.expect is None:
             return StepOutcome(step, True, None, json.dumps(fields), fields)
         want = {k: step.expect[k] for k in sorted(step.expect)}

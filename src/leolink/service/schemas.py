@@ -44,7 +44,6 @@ __all__ = [
     "FeatureIn",
     "GatewayOut",
     "GeofenceDecision",
-    "GeofenceOut",
     "GeofenceProposal",
     "GroundSegmentOut",
     "Health",
@@ -71,7 +70,6 @@ __all__ = [
     "SiteRefOut",
     "Suspension",
     "TerminalIn",
-    "TerminalOut",
     "TerminalPositionOut",
     "TerminalPositionsOut",
     "Verification",
@@ -329,48 +327,6 @@ class GeofenceDecision(_In):
     reason: Text
 
 
-class GeofenceOut(BaseModel):
-    """A geofence as stored (``area`` is the GeoJSON as given, canonicalised)."""
-
-    id: str
-    name: str
-    effect: GeofenceEffect
-    area: dict[str, Any] | None
-    cells: list[str]
-    customer_classes: list[CustomerClass] | None
-    window_start: str | None
-    window_end: str | None
-    reason: str
-    size_km2: float
-    needs_approval: bool
-    state: ChangeState
-    proposer: str
-    approver: str | None
-    proposed_at: str
-    approved_at: str | None
-    rejected_at: str | None
-    withdrawn_at: str | None
-    version: int
-    recorded_at: str = Field(
-        description="When the store recorded it as it is now (its approval or activation, else "
-        "its proposal); the window is its valid time."
-    )
-    reconstruction: bool = Field(
-        description="It describes the past (a reconstruction of the public record), recorded "
-        "later than its window."
-    )
-    withdrawal_proposer: str | None = Field(
-        description="Two operators put it in force, so two lift it: the first who asked to "
-        "withdraw it (a second, different operator completes the withdrawal)."
-    )
-    withdrawal_proposed_at: str | None
-    sealed: bool = Field(
-        default=False,
-        description="Sealed: the log holds a commitment; keys that may not read the audit log "
-        "see no area, cells or reason.",
-    )
-
-
 class GeofenceOpeningOut(BaseModel):
     """What an auditor checks a sealed fence's logged commitment with."""
 
@@ -395,22 +351,6 @@ class TerminalIn(_In):
     plan: Plan = Plan.STANDARD
     funding_party: Annotated[str, Field(max_length=200, pattern=_LINE)] | None = None
     reason: Text
-
-
-class TerminalOut(BaseModel):
-    """A terminal and its account."""
-
-    id: str
-    account: str
-    home_country: str
-    customer_class: CustomerClass
-    plan: Plan
-    funding_party: str | None
-    state: TerminalState
-    allowlists: list[str]
-    created_at: str
-    updated_at: str
-    version: int
 
 
 class PositionReportIn(_In):

@@ -60,7 +60,7 @@ __all__ = ["Geofences"]
 _RULE: Final = Approvable[GeofenceRow, Geofence](
     entity="geofence",
     describe=lambda row: f"geofence {row.id!r}",
-    to_record=repo.row_to_geofence,
+    to_record=Geofence.model_validate,
     logged=repo.geofence_as_logged,
     entity_id=lambda row: row.id,
 )
@@ -95,7 +95,7 @@ class Geofences:
             self._apply_spec(row, checked, tx)
             tx.session.add(row)
             tx.session.flush()
-            fence = repo.row_to_geofence(row)
+            fence = Geofence.model_validate(row)
             logged = repo.geofence_as_logged(row)
             why = checked.reason if salt is None else SEALED_REASON
             tx.log("geofence.propose", "geofence", gid, None, logged, why)
@@ -121,7 +121,7 @@ class Geofences:
             row.proposer, row.proposed_at, row.version = tx.actor, tx.now, row.version + 1
             self._apply_spec(row, checked, tx)
             tx.session.flush()
-            fence = repo.row_to_geofence(row)
+            fence = Geofence.model_validate(row)
             why = checked.reason if row.commitment_salt is None else SEALED_REASON
             tx.log("geofence.revise", "geofence", row.id, before, repo.geofence_as_logged(row), why)
         return fence
@@ -163,7 +163,7 @@ class Geofences:
     def get(self, geofence_id: str) -> Geofence:
         """The geofence ``geofence_id``; `NotFoundError` if there is none."""
         with self._db.read() as session:
-            return repo.row_to_geofence(repo.get_geofence(session, geofence_id))
+            return Geofence.model_validate(repo.get_geofence(session, geofence_id))
 
     def find(
         self, *, state: ChangeState | str | None = None, cell: str | None = None
@@ -180,7 +180,7 @@ class Geofences:
                 )
             )
         with self._db.read() as session:
-            return [repo.row_to_geofence(r) for r in session.scalars(query)]
+            return [Geofence.model_validate(r) for r in session.scalars(query)]
 
     def opening(self, geofence_id: str) -> dict[str, Any]:
         """What an auditor is shown of a sealed fence: its commitment as logged, the salt and
@@ -192,7 +192,7 @@ class Geofences:
                 raise PolicyStateError(
                     f"geofence {row.id!r} is not sealed: its records hold its area and reason"
                 )
-            fence = repo.row_to_geofence(row)
+            fence = Geofence.model_validate(row)
             opening: dict[str, Any] = {
                 "id": fence.id,
                 "commitment": repo.geofence_as_logged(row)["commitment"],
@@ -309,7 +309,7 @@ class Geofences:
         row.name, row.effect, row.reason = spec.name, spec.effect.value, spec.reason
         row.area_geojson = spec.area_geojson
         row.vertices = spec.vertices
-        row.cells = [GeofenceCellRow(geofence_id=row.id, cell=c) for c in spec.cells]
+        row.cell_rows = [GeofenceCellRow(geofence_id=row.id, cell=c) for c in spec.cells]
         row.customer_classes = (
             None if spec.customer_classes is None else [c.value for c in spec.customer_classes]
         )
@@ -339,7 +339,7 @@ class Geofences:
         lat0_deg, lon0_deg = spec.centre_deg
         km2, cells = 0.0, 0
         for r in mine:
-            hexes = [c.cell for c in r.cells]
+            hexes = list(r.cells)
             region = _compiled_region(tx.session, r.area_geojson, hexes)
             lat_deg, lon_deg = area_centre_deg(r.area_geojson, hexes, region)
             if float(great_circle_km(lat0_deg, lon0_deg, lat_deg, lon_deg)) <= rule.region_km:

@@ -346,9 +346,19 @@ class GeofenceRow(Base):
     #: Set for a sealed fence: its records hold a commitment (`leolink.policy.commitments`).
     commitment_salt: Mapped[str | None] = mapped_column(String(64))
 
-    cells: Mapped[list[GeofenceCellRow]] = relationship(
+    cell_rows: Mapped[list[GeofenceCellRow]] = relationship(
         cascade="all, delete-orphan", order_by="GeofenceCellRow.cell", lazy="selectin"
     )
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """Its H3 cells, sorted (what `leolink.policy.records.Geofence` reads)."""
+        return tuple(sorted(c.cell for c in self.cell_rows))
+
+    @property
+    def sealed(self) -> bool:
+        """Whether its records hold a commitment to its area and reason (it has a salt)."""
+        return self.commitment_salt is not None
 
     # The store sets ``version`` itself (+1 per change, cells included); SQLAlchemy adds
     # ``WHERE version = <old>`` to each UPDATE as a second guard against lost updates.
@@ -389,11 +399,17 @@ class TerminalRow(Base):
     updated_at: Mapped[np.datetime64]
     version: Mapped[int] = mapped_column(Integer)
 
-    allowlists: Mapped[list[AllowlistMembershipRow]] = relationship(
+    allowlist_rows: Mapped[list[AllowlistMembershipRow]] = relationship(
         cascade="all, delete-orphan",
         order_by="AllowlistMembershipRow.geofence_id",
         lazy="selectin",
     )
+
+    @property
+    def allowlists(self) -> tuple[str, ...]:
+        """The allow-list geofences it is in, sorted (what `leolink.policy.records.Terminal`
+        reads)."""
+        return tuple(sorted(m.geofence_id for m in self.allowlist_rows))
 
     # The store sets ``version`` itself (+1 per change, cells included); SQLAlchemy adds
     # ``WHERE version = <old>`` to each UPDATE as a second guard against lost updates.

@@ -37,7 +37,7 @@ from leolink.errors import InputError
 from leolink.policy._areas import area_cells, area_key, fence_area
 from leolink.policy.merkle import append_leaf, root_from_frontier
 from leolink.policy.notes import Verifier, parse_checkpoint
-from leolink.policy.records import PositionReport
+from leolink.policy.records import PositionReport, Terminal
 from leolink.policy.replay import (
     TABLES,
     TableState,
@@ -161,8 +161,8 @@ def _witnessed(session: Session, leaves: list[bytes], verifier: Verifier) -> Tab
 def _compiled_areas(session: Session) -> TableCheck:
     """Each compiled area of a stored fence against compiling that fence's area again."""
     areas: dict[str, Any] = {}
-    for fence in session.scalars(select(GeofenceRow).options(selectinload(GeofenceRow.cells))):
-        cells = tuple(sorted(c.cell for c in fence.cells))
+    for fence in session.scalars(select(GeofenceRow).options(selectinload(GeofenceRow.cell_rows))):
+        cells = fence.cells
         areas.setdefault(area_key(fence.area_geojson, cells), (fence.id, fence.area_geojson, cells))
     rows = session.scalars(
         select(CompiledAreaRow).order_by(CompiledAreaRow.area_key, CompiledAreaRow.resolution)
@@ -210,10 +210,10 @@ def tables_state(session: Session) -> TableState:
         state.put("country_statuses", str(change.id), repo.row_to_country_change(change).to_dict())
     for cs in session.scalars(select(CellStatusRow).options(selectinload(CellStatusRow.cells))):
         state.put("cell_statuses", str(cs.id), repo.row_to_cell_status(cs).to_dict())
-    for fence in session.scalars(select(GeofenceRow).options(selectinload(GeofenceRow.cells))):
+    for fence in session.scalars(select(GeofenceRow).options(selectinload(GeofenceRow.cell_rows))):
         state.put("geofences", fence.id, repo.geofence_as_logged(fence))
-    for t in session.scalars(select(TerminalRow).options(selectinload(TerminalRow.allowlists))):
-        state.put("terminals", t.id, repo.row_to_terminal(t).to_dict())
+    for t in session.scalars(select(TerminalRow).options(selectinload(TerminalRow.allowlist_rows))):
+        state.put("terminals", t.id, Terminal.model_validate(t).as_logged())
     for m in session.scalars(select(AllowlistMembershipRow)):
         member = {
             "geofence_id": m.geofence_id,

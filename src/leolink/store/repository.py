@@ -23,13 +23,8 @@ from leolink.policy.records import (
     ChangeState,
     CountryStatus,
     CountryStatusChange,
-    CustomerClass,
     Geofence,
-    GeofenceEffect,
-    Plan,
     Role,
-    Terminal,
-    TerminalState,
 )
 from leolink.store.models import (
     AllowlistMembershipRow,
@@ -58,8 +53,6 @@ __all__ = [
     "row_to_audit_record",
     "row_to_checkpoint",
     "row_to_country_change",
-    "row_to_geofence",
-    "row_to_terminal",
 ]
 
 
@@ -151,58 +144,11 @@ def row_to_country_change(row: CountryStatusRow) -> CountryStatusChange:
     )
 
 
-def row_to_geofence(row: GeofenceRow) -> Geofence:
-    """The frozen record of a geofence row and its cells."""
-    classes = row.customer_classes
-    return Geofence(
-        id=row.id,
-        name=row.name,
-        effect=GeofenceEffect(row.effect),
-        area_geojson=row.area_geojson,
-        cells=tuple(c.cell for c in sorted(row.cells, key=lambda c: c.cell)),
-        customer_classes=None if classes is None else tuple(CustomerClass(c) for c in classes),
-        window_start=row.window_start,
-        window_end=row.window_end,
-        reason=row.reason,
-        size_km2=row.size_km2,
-        needs_approval=row.needs_approval,
-        state=ChangeState(row.state),
-        proposer=row.proposer,
-        approver=row.approver,
-        proposed_at=row.proposed_at,
-        approved_at=row.approved_at,
-        rejected_at=row.rejected_at,
-        withdrawn_at=row.withdrawn_at,
-        version=row.version,
-        reconstruction=bool(row.reconstruction),
-        withdrawal_proposer=row.withdrawal_proposer,
-        withdrawal_proposed_at=row.withdrawal_proposed_at,
-        sealed=row.commitment_salt is not None,
-    )
-
-
 def geofence_as_logged(row: GeofenceRow) -> dict[str, Any]:
     """A geofence's fields as its audit records show them: sealed (a commitment in place of
     the area and reason) when the fence has a commitment salt."""
-    fields = row_to_geofence(row).to_dict()
+    fields = Geofence.model_validate(row).as_logged()
     return fields if row.commitment_salt is None else seal_geofence(fields, row.commitment_salt)
-
-
-def row_to_terminal(row: TerminalRow) -> Terminal:
-    """The frozen record of a terminal row and its allow-list memberships."""
-    return Terminal(
-        id=row.id,
-        account=row.account,
-        home_country=row.home_country,
-        customer_class=CustomerClass(row.customer_class),
-        plan=Plan(row.plan),
-        funding_party=row.funding_party,
-        state=TerminalState(row.state),
-        allowlists=tuple(sorted(m.geofence_id for m in row.allowlists)),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
 
 
 def row_to_api_key(row: ApiKeyRow) -> ApiKey:

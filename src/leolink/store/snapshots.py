@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from leolink.policy.records import (
     ChangeState,
+    Geofence,
     GeofenceEffect,
     PolicyHistory,
     PolicySnapshot,
@@ -74,7 +75,7 @@ class Policy:
                 .order_by(GeofenceRow.id)
             ).all()
             fences = tuple(
-                f for f in map(repo.row_to_geofence, fence_rows) if f.is_in_force(t, known)
+                f for f in map(Geofence.model_validate, fence_rows) if f.is_in_force(t, known)
             )
             allowlists = {
                 f.id: frozenset(repo.allowlist_members(session, f.id))
@@ -113,7 +114,7 @@ class Policy:
             ).all()
             fences = tuple(
                 f
-                for f in map(repo.row_to_geofence, fence_rows)
+                for f in map(Geofence.model_validate, fence_rows)
                 if f.in_force_interval(known) is not None
             )
             allowlists = {

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from leolink.api import SEALED_REASON, ChangeState, Geofence, GeofenceSpec
+from leolink.api import ChangeState, Geofence, GeofenceSpec
 from leolink.service.auth import Permission, Principal, require
 from leolink.service.routers._common import LimitQuery, errors, page
 from leolink.service.schemas import (
     GeofenceDecision,
     GeofenceOpeningOut,
-    GeofenceOut,
     GeofenceProposal,
     ImpactOut,
     Page,
 )
 from leolink.service.state import ServiceState, get_state
 
-__all__ = ["geofence_out", "may_open_sealed", "router", "spec_of"]
+__all__ = ["may_open_sealed", "router", "seen_by", "spec_of"]
 
 router = APIRouter(prefix="/v1/geofences", tags=["geofences"])
 
@@ -31,15 +29,10 @@ Auditor = Annotated[Principal, require(Permission.READ_AUDIT)]
 GeofenceId = Annotated[str, Path(min_length=1, max_length=64, description="The geofence's id.")]
 
 
-def geofence_out(fence: Geofence, who: Principal | None = None) -> GeofenceOut:
-    """The API's view of a geofence: its GeoJSON area as an object, not text; a sealed fence's
-    area, cells and reason only for keys that may read the audit log or manage policy."""
-    fields = fence.to_dict()
-    text = fields.pop("area_geojson")
-    fields["area"] = None if text is None else json.loads(text)
-    if fence.sealed and not may_open_sealed(who):
-        fields.update(area=None, cells=[], reason=SEALED_REASON)
-    return GeofenceOut.model_validate(fields)
+def seen_by(fence: Geofence, who: Principal | None) -> Geofence:
+    """The geofence as ``who`` may see it: a sealed fence's area, cells and reason only for
+    keys that may read the audit log or manage policy (`may_open_sealed`)."""
+    return fence if may_open_sealed(who) else fence.without_sealed_text()
 
 
 def may_open_sealed(who: Principal | None) -> bool:
@@ -63,7 +56,7 @@ def spec_of(body: GeofenceProposal) -> GeofenceSpec:
     )
 
 
-@router.get("", response_model=Page[GeofenceOut], responses=errors(401, 403))
+@router.get("", response_model=Page[Geofence], responses=errors(401, 403))
 def list_geofences(
     state: StateDep,
     who: Reader,
@@ -73,7 +66,7 @@ def list_geofences(
     ] = None,
     after: Annotated[str | None, Query(max_length=64, description="Cursor: a geofence id.")] = None,
     limit: LimitQuery = None,
-) -> Page[GeofenceOut]:
+) -> Page[Geofence]:
     """Geofences by id, optionally in one state and/or listing one H3 cell.
 
     A sealed fence's cells are not shown to a viewer, so ``cell`` never matches one for a
@@ -82,14 +75,14 @@ def list_geofences(
     if cell is not None and not may_open_sealed(who):
         fences = [f for f in fences if not f.sealed]
     items, nxt = page(fences, lambda f: f.id, after, limit or state.limits.page_default)
-    return Page[GeofenceOut](items=[geofence_out(f, who) for f in items], next=nxt)
+    return Page[Geofence](items=[seen_by(f, who) for f in items], next=nxt)
 
 
-@router.post("", status_code=201, response_model=GeofenceOut, responses=errors(400, 401, 403, 409))
-def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> GeofenceOut:
+@router.post("", status_code=201, response_model=Geofence, responses=errors(400, 401, 403, 409))
+def propose(state: StateDep, who: Manager, body: GeofenceProposal) -> Geofence:
     """Create a geofence: in force at once if small, else proposed for a second operator."""
     fence = state.store.propose_geofence(spec_of(body), actor=who.actor, geofence_id=body.id)
-    return geofence_out(fence)
+    return fence
 
 
 ListCells = Annotated[bool, Query(description="List the cells it covers too.")]
@@ -118,10 +111,10 @@ def stored_impact(
     return ImpactOut.model_validate(result.to_dict(list_cells=list_cells))
 
 
-@router.get("/{geofence_id}", response_model=GeofenceOut, responses=errors(401, 403, 404))
-def get_geofence(state: StateDep, who: Reader, geofence_id: GeofenceId) -> GeofenceOut:
+@router.get("/{geofence_id}", response_model=Geofence, responses=errors(401, 403, 404))
+def get_geofence(state: StateDep, who: Reader, geofence_id: GeofenceId) -> Geofence:
     """One geofence."""
-    return geofence_out(state.store.geofence(geofence_id), who)
+    return seen_by(state.store.geofence(geofence_id), who)
 
 
 @router.get(
@@ -137,42 +130,42 @@ def get_geofence_opening(state: StateDep, _who: Auditor, geofence_id: GeofenceId
 
 @router.post(
     "/{geofence_id}/approve",
-    response_model=GeofenceOut,
+    response_model=Geofence,
     responses=errors(400, 401, 403, 404, 409),
 )
 def approve(
     state: StateDep, who: Manager, geofence_id: GeofenceId, body: GeofenceDecision
-) -> GeofenceOut:
+) -> Geofence:
     """Approve the proposed geofence at ``expected_version`` (not its proposer)."""
     fence = state.store.approve_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    return geofence_out(fence)
+    return fence
 
 
 @router.post(
     "/{geofence_id}/reject",
-    response_model=GeofenceOut,
+    response_model=Geofence,
     responses=errors(400, 401, 403, 404, 409),
 )
 def reject(
     state: StateDep, who: Manager, geofence_id: GeofenceId, body: GeofenceDecision
-) -> GeofenceOut:
+) -> Geofence:
     """Refuse the proposed geofence at ``expected_version`` (not its proposer)."""
     fence = state.store.reject_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    return geofence_out(fence)
+    return fence
 
 
 @router.post(
     "/{geofence_id}/withdraw",
-    response_model=GeofenceOut,
+    response_model=Geofence,
     responses=errors(400, 401, 403, 404, 409),
 )
 def withdraw(
     state: StateDep, who: Manager, geofence_id: GeofenceId, body: GeofenceDecision
-) -> GeofenceOut:
+) -> Geofence:
     """End a geofence: its proposer takes back a proposal; one operator ends a geofence one
     operator put in force; one that two operators approved takes two to lift: the first call
     records ``withdrawal_proposer`` (it stays in force), a second, different operator's call
@@ -180,4 +173,4 @@ def withdraw(
     fence = state.store.withdraw_geofence(
         geofence_id, expected_version=body.expected_version, actor=who.actor, reason=body.reason
     )
-    return geofence_out(fence)
+    return fence
