@@ -135,6 +135,31 @@ class _Record(BaseModel):
         return self.model_dump(mode="json")
 
 
+class _Change(_Record):
+    """A change under the two-person rule (`leolink.store.approval`): who proposed and who
+    decided it, and when (`CountryStatusChange`, `CellStatusChange`, `Geofence`).  Its fields
+    come first in the model; each record names its JSON's order (`_Record._key_order`)."""
+
+    state: ChangeState
+    proposer: str
+    approver: str | None
+    proposed_at: Instant
+    approved_at: Instant | None
+    rejected_at: Instant | None
+    withdrawn_at: Instant | None
+
+
+class _LiftedByTwo(_Change):
+    """A change that withdraws service: what two operators put in force, two lift."""
+
+    withdrawal_proposer: str | None = Field(
+        default=None,
+        description="Two operators put it in force, so two lift it: the first who asked to "
+        "withdraw it (a second, different operator completes the withdrawal).",
+    )
+    withdrawal_proposed_at: Instant | None = None
+
+
 def _instant(t: np.datetime64 | None) -> str | None:
     return None if t is None else format_instant(t)
 
@@ -144,7 +169,7 @@ def _before(a: np.datetime64 | None, b: np.datetime64 | None) -> bool:
     return a is not None and (b is None or bool(a <= b))
 
 
-class CountryStatusChange(_Record):
+class CountryStatusChange(_Change):
     """One entry of a country's status history: ``status`` from ``effective_from`` on.
 
     One shape from the store to the API, as `Geofence`: validated from its row, returned by the
@@ -175,13 +200,6 @@ class CountryStatusChange(_Record):
     effective_from: Instant
     source: str
     note: str
-    state: ChangeState
-    proposer: str
-    approver: str | None
-    proposed_at: Instant
-    approved_at: Instant | None
-    rejected_at: Instant | None
-    withdrawn_at: Instant | None
     reconstruction: bool = Field(
         default=False,
         description="It describes the past (a reconstruction of the public record), recorded "
@@ -251,7 +269,7 @@ _CellSet = Annotated[
 ]
 
 
-class CellStatusChange(_Record):
+class CellStatusChange(_LiftedByTwo):
     """A set of H3 resolution-5 cells in one category of Starlink's availability map.
 
     ``published`` is the date Starlink published the map it comes from (``2025-01``), ``source``
@@ -296,24 +314,11 @@ class CellStatusChange(_Record):
     effective_until: Instant | None = Field(description="Exclusive; null: open end.")
     published: str
     source: str
-    state: ChangeState
-    proposer: str
-    approver: str | None
-    proposed_at: Instant
-    approved_at: Instant | None
-    rejected_at: Instant | None
-    withdrawn_at: Instant | None
     audit_seq: int | None = Field(
         default=None,
         description="The audit record that put it in force (its approval or activation); "
         "given by the listing of those in force, else null.",
     )
-    withdrawal_proposer: str | None = Field(
-        default=None,
-        description="Two operators put them in force, so two lift them: the first who asked to "
-        "withdraw them (a second, different operator completes the withdrawal).",
-    )
-    withdrawal_proposed_at: Instant | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -384,7 +389,7 @@ class GeofenceSpec:
     sealed: bool = False
 
 
-class Geofence(_Record):
+class Geofence(_LiftedByTwo):
     """A geofence as stored: the spec, its measured size, its approvals, its ``version``.
 
     ``size_km2`` is the area the two-person rule measured; ``needs_approval`` whether it had to
@@ -401,6 +406,34 @@ class Geofence(_Record):
     keeps the region's text under ``area_geojson`` (`as_logged`).
     """
 
+    _key_order = (
+        "id",
+        "name",
+        "effect",
+        "area",
+        "area_geojson",
+        "cells",
+        "customer_classes",
+        "window_start",
+        "window_end",
+        "reason",
+        "size_km2",
+        "needs_approval",
+        "state",
+        "proposer",
+        "approver",
+        "proposed_at",
+        "approved_at",
+        "rejected_at",
+        "withdrawn_at",
+        "version",
+        "recorded_at",
+        "reconstruction",
+        "withdrawal_proposer",
+        "withdrawal_proposed_at",
+        "sealed",
+    )
+
     id: str
     name: str
     effect: GeofenceEffect
@@ -415,25 +448,12 @@ class Geofence(_Record):
     reason: str
     size_km2: float
     needs_approval: bool
-    state: ChangeState
-    proposer: str
-    approver: str | None
-    proposed_at: Instant
-    approved_at: Instant | None
-    rejected_at: Instant | None
-    withdrawn_at: Instant | None
     version: int
     reconstruction: bool = Field(
         default=False,
         description="It describes the past (a reconstruction of the public record), recorded "
         "later than its window.",
     )
-    withdrawal_proposer: str | None = Field(
-        default=None,
-        description="Two operators put it in force, so two lift it: the first who asked to "
-        "withdraw it (a second, different operator completes the withdrawal).",
-    )
-    withdrawal_proposed_at: Instant | None = None
     sealed: bool = Field(
         default=False,
         description="Sealed: the log holds a commitment to its area and reason "
