@@ -3,7 +3,8 @@
 What is measured: requests per second and the latency distribution (wrk's ``--latency``:
 p50, p90, p99) of single decisions for prospective terminals at 1,000 places around the world
 and 10 instants near the catalog's epochs, each decision with its serving satellite, against
-``leolink serve --workers 2`` (uvicorn, uvloop, httptools) over a SQLite store holding a
+``leolink serve --workers 2`` (uvicorn, uvloop, httptools; one listening socket per worker,
+`leolink.service.workers`) over a SQLite store holding a
 realistic policy (the default policy dataset, a deny geofence with a time window, an
 allow-list).  The load generator is wrk (Debian's ``wrk``), one thread, a fixed number of
 connections, for a fixed time; a Lua script sends the POST bodies.

@@ -5,6 +5,12 @@ that may create databases.  When it is unset, a throw-away cluster is started wi
 ``scripts/postgres.sh`` for the test session and stopped afterwards.  If neither works the
 PostgreSQL tests fail, with the reason: they are never skipped.  Each test gets a database of
 its own, dropped afterwards.
+
+Scheduling under pytest-xdist (``-n 2``): the long tests (marked ``slow``) are collected first,
+so that they start early and no worker runs a long tail alone; and the distribution defaults to
+``loadgroup`` (unless ``--dist`` is given), so that tests marked ``xdist_group`` (the web map's,
+grouped by the service they use: ``tests/web/conftest.py``) run on one worker, which starts
+that service once.
 """
 
 from __future__ import annotations
@@ -82,3 +88,17 @@ def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             del os.environ["XDG_DATA_HOME"]
         else:
             os.environ["XDG_DATA_HOME"] = previous
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist, distribute by ``loadgroup`` unless the command line chose a ``--dist``."""
+    chosen = any(a == "-d" or a.startswith("--dist") for a in config.invocation_params.args)
+    if getattr(config.option, "dist", "no") == "load" and not chosen:
+        config.option.dist = "loadgroup"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules that have ``slow`` tests first, then the others, each in collected order
+    (a module is not split: its module-scoped fixtures are set up once)."""
+    slow = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow)

@@ -67,8 +67,11 @@ def test_the_service_moves_to_the_fetched_catalog(
         catalog_dir=tmp_path,
     )
     state = app.state.leolink
+    # The embedded catalog until the fetch is in: the refresher starts with the app (asserting
+    # this inside the client raced the first fetch, which can land before the next line).
+    assert len(state.catalog) == len(catalog)
+    assert asked == []
     with TestClient(app) as client:
-        assert len(state.catalog) == len(catalog)  # the embedded one until the fetch is in
         _wait_for(lambda: len(state.catalog) == 150)
         refresher = state.catalog_refresher
         ticks = [refresher.last_result]

@@ -85,8 +85,8 @@ def test_every_change_is_one_record_with_who_when_what_and_why(store: Store):
         (2, "op:bob", "terminal.update", "terminal", "UT-1"),
     ]
     assert log[0].before is None
-    assert log[0].after == t.to_dict()
-    assert log[1].before == t.to_dict()
+    assert log[0].after == t.as_logged()
+    assert log[1].before == t.as_logged()
     assert isinstance(log[1].after, dict)
     assert log[1].after["state"] == "suspended"
     assert log[1].reason == "reported in RU"

@@ -3,6 +3,7 @@
 ``service`` runs ``leolink serve`` in a subprocess on a free loopback port over a throw-away
 SQLite store (seeded with the default policy, as ``leolink serve`` does), with two operators'
 keys and an auditor's key made by ``leolink keys create``; it is stopped at the end.
+``leolink`` commands on the store run in this process (`tests.leolink_cli.run_leolink`).
 ``crimea_service`` is the same over a store into which the ``crimea-2022`` scenario was
 replayed, ``reconstruction_service`` over a store into which ``leolink scenario load
 crimea-2022`` wrote it as a reconstruction of the past.  ``browser_context`` is Debian's
@@ -10,6 +11,12 @@ crimea-2022`` wrote it as a reconstruction of the past.  ``browser_context`` is 
 downloads: ``scripts/install_browser.sh`` installs Chromium), started headless with the flags
 that keep it off the network, and a fresh profile.  Screenshots go to ``out/web-screenshots/``
 (git-ignored) or ``$LEOLINK_SCREENSHOTS``.
+
+The services and the browser last while the tests of this package run (``package`` scope):
+Playwright's sync API runs an asyncio loop in the thread that started it, so a test after them
+on the same worker could not call ``asyncio.run``; they stop when the worker leaves the package.
+Under pytest-xdist, the tests that use a service run on one worker (`xdist_group`, below), in
+the order they were written, and the service starts once.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.leolink_cli import run_leolink
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,6 +47,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # WebGL runs on the CPU here (SwiftShader): without multisampling a frame of the map costs
+    # about a third less, and the colours the tests count inside areas and lines are the same.
+    "--webgl-antialiasing-mode=none",
 ]
 ROOT = Path(__file__).resolve().parents[2]
 #: Seconds the service may take to load its catalog and borders and answer /v1/health.
@@ -95,18 +107,12 @@ def _serve(
             store.close()
         assert run.ok, f"scenario {scenario} did not replay: {run.to_dict()}"
     for command in before:
-        subprocess.run(
-            _leolink(*command, *common), env=env, capture_output=True, text=True, check=True
-        )
+        done = run_leolink(*command, *common, env=env)
+        assert done.returncode == 0, done.stderr
     tokens = {}
     for name, role in [("alice", "operator"), ("bob", "operator"), ("audrey", "auditor")]:
-        made = subprocess.run(
-            _leolink("keys", "create", "--role", role, "--name", name, *common),
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        made = run_leolink("keys", "create", "--role", role, "--name", name, *common, env=env)
+        assert made.returncode == 0, made.stderr
         tokens[name] = made.stdout.strip().splitlines()[-1]
     extra = serve_args(common, env) if serve_args is not None else []
     port = _free_port()
@@ -143,20 +149,35 @@ def _serve(
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A web test that uses a running service (a fixture named ``*service``) is in the xdist
+    group of that service: under ``--dist loadgroup`` its tests run on one worker, which starts
+    the service once and keeps the order in which the tests were written."""
+    here = Path(__file__).parent
+    for item in items:
+        if here not in item.path.parents:
+            continue
+        for name in item.fixturenames:
+            if name.endswith("service"):
+                item.add_marker(pytest.mark.xdist_group(f"web-{name}"))
+                break
+
+
+@pytest.fixture(scope="package")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """``leolink serve`` over a fresh store seeded with the default policy; keys alice, bob
     (operators) and audrey (auditor)."""
     yield from _serve(tmp_path_factory.mktemp("leolink-service"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def crimea_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """``leolink serve`` over a store into which the crimea-2022 scenario was replayed."""
     yield from _serve(tmp_path_factory.mktemp("leolink-crimea"), scenario="crimea-2022")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reconstruction_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """``leolink serve`` over a store into which ``leolink scenario load crimea-2022`` put the
     scenario's records as a reconstruction (recorded today, about September 2022)."""
@@ -166,7 +187,7 @@ def reconstruction_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """Debian's Chromium under Playwright, headless, off the network, with a fresh profile."""
     if not CHROMIUM.exists():

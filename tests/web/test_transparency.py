@@ -10,7 +10,6 @@ Desktop and phone (390x844) screenshots are saved for a human eye.
 from __future__ import annotations
 
 import base64
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from tests.leolink_cli import run_leolink
 from tests.service.witness_helpers import WitnessProcess, free_port
-from tests.web.conftest import AT, Service, _leolink, _serve
+from tests.web.conftest import AT, Service, _serve
 from tests.web.pages import api, open_map
 
 pytestmark = pytest.mark.slow
@@ -32,13 +32,9 @@ def witnessed_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
     started: list[WitnessProcess] = []
 
     def serve_args(common: list[str], env: dict[str, str]) -> list[str]:
-        vkey = subprocess.run(
-            _leolink("audit", "public-key", *common),
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        public_key = run_leolink("audit", "public-key", *common, env=env)
+        assert public_key.returncode == 0, public_key.stderr
+        vkey = public_key.stdout.strip()
         lines = ["quorum = 2"]
         for name in ("witness-a.example", "witness-b.example"):
             w = WitnessProcess(name, home, vkey, free_port())

@@ -2,8 +2,9 @@
 
 ``leolink serve`` migrates the store's schema once, seeds an empty store with the default
 policy, prints the address on stdout and runs uvicorn (``--workers N`` processes share the
-store).  ``leolink keys create`` makes an API key and prints its token, which is shown this
-once only (the store keeps a salted hash).
+store, each with a listening socket of its own: `leolink.service.workers`).  ``leolink keys
+create`` makes an API key and prints its token, which is shown this once only (the store keeps
+a salted hash).
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def serve(
     from leolink import api
     from leolink.service.app import ENV_CATALOG, ENV_DB_URL, ENV_SIGNING_KEY, ENV_WITNESSES
     from leolink.service.witnessing import read_witness_policy
+    from leolink.service.workers import has_reuseport, run_workers
     from leolink.store import Store, default_url
 
     if witnesses is not None:
@@ -131,8 +133,22 @@ def serve(
         api.load_catalog(catalog)  # a bad file is refused here, not in every worker
         os.environ[ENV_CATALOG] = str(catalog.resolve())
     typer.echo(_address(host, port))
+    app = "leolink.service.app:create_app_from_env"
+    if workers > 1 and has_reuseport():
+        # One listening socket per worker, so that connections are spread evenly over them.
+        config = uvicorn.Config(
+            app,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            proxy_headers=False,
+        )
+        run_workers(config)
+        return
     uvicorn.run(
-        "leolink.service.app:create_app_from_env",
+        app,
         factory=True,
         host=host,
         port=port,

@@ -103,6 +103,16 @@ _RECORD: Final = ConfigDict(
 )
 
 
+class _Record(BaseModel):
+    """A record that is one shape from the store to the API (`Geofence`, `Terminal`)."""
+
+    model_config = _RECORD
+
+    def as_logged(self) -> dict[str, Any]:
+        """The fields its audit records hold: its JSON under the field names."""
+        return self.model_dump(mode="json")
+
+
 def _instant(t: np.datetime64 | None) -> str | None:
     return None if t is None else format_instant(t)
 
@@ -307,7 +317,7 @@ class GeofenceSpec:
     sealed: bool = False
 
 
-class Geofence(BaseModel):
+class Geofence(_Record):
     """A geofence as stored: the spec, its measured size, its approvals, its ``version``.
 
     ``size_km2`` is the area the two-person rule measured; ``needs_approval`` whether it had to
@@ -323,8 +333,6 @@ class Geofence(BaseModel):
     ISO 8601 ``Z`` strings, the GeoJSON region as an object under ``area``.  The audit log
     keeps the region's text under ``area_geojson`` (`as_logged`).
     """
-
-    model_config = _RECORD
 
     id: str
     name: str
@@ -437,9 +445,12 @@ class Geofence(BaseModel):
         return start, end
 
 
-@dataclass(frozen=True)
-class Terminal:
-    """A user terminal and its account; ``allowlists`` are the allow-list geofences it is in."""
+class Terminal(_Record):
+    """A user terminal and its account; ``allowlists`` are the allow-list geofences it is in.
+
+    One shape from the store to the API, as `Geofence`: validated from its row, returned by the
+    service as is; its JSON (``model_dump(mode="json")``) is the API's and its audit records'.
+    """
 
     id: str
     account: str
@@ -449,25 +460,9 @@ class Terminal:
     funding_party: str | None
     state: TerminalState
     allowlists: tuple[str, ...]
-    created_at: np.datetime64
-    updated_at: np.datetime64
+    created_at: Instant
+    updated_at: Instant
     version: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields, times as ISO 8601 ``Z`` strings."""
-        return {
-            "id": self.id,
-            "account": self.account,
-            "home_country": self.home_country,
-            "customer_class": self.customer_class.value,
-            "plan": self.plan.value,
-            "funding_party": self.funding_party,
-            "state": self.state.value,
-            "allowlists": list(self.allowlists),
-            "created_at": format_instant(self.created_at),
-            "updated_at": format_instant(self.updated_at),
-            "version": self.version,
-        }
 
 
 @dataclass(frozen=True)

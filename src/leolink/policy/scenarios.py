@@ -608,7 +608,7 @@ class _Runner:
 
     def _inspect_terminal(self, step: Step) -> StepOutcome:
         terminal = self.store.terminal(str(step.args["id"]))
-        fields = terminal.to_dict()
+        fields = terminal.model_dump(mode="json")
         if step.expect is None:
             return StepOutcome(step, True, None, json.dumps(fields), fields)
         want = {k: step.expect[k] for k in sorted(step.expect)}

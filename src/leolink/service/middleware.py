@@ -119,28 +119,29 @@ class RequestGuard:
         """The whole body, within the size and time limits."""
         chunks: list[bytes] = []
         size = 0
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.limits.body_timeout_s
-        while True:
-            try:
-                message = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0.0))
-            except TimeoutError:
-                raise _Refused(
-                    408,
-                    "timeout",
-                    "Request timeout",
-                    f"the request body did not arrive within {self.limits.body_timeout_s:g} s: "
-                    "send it at once",
-                ) from None
-            if message["type"] != "http.request":
-                return b"".join(chunks)  # the client went away; the app sees an empty body
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.limits.max_body_bytes:
-                raise self._too_large(f"more than {size:,} bytes")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        # One timer for the whole body (``asyncio.wait_for`` per chunk would wrap each receive
+        # in a task of its own: ~10 µs of the event loop for every request).
+        try:
+            async with asyncio.timeout(self.limits.body_timeout_s):
+                while True:
+                    message = await receive()
+                    if message["type"] != "http.request":
+                        return b"".join(chunks)  # the client went away: an empty body
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.limits.max_body_bytes:
+                        raise self._too_large(f"more than {size:,} bytes")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        return b"".join(chunks)
+        except TimeoutError:
+            raise _Refused(
+                408,
+                "timeout",
+                "Request timeout",
+                f"the request body did not arrive within {self.limits.body_timeout_s:g} s: "
+                "send it at once",
+            ) from None
 
 
 def _without_body(send: Send) -> Send:

@@ -24,12 +24,22 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+#: The attribute of a route that keeps its query names, found once (a route's parameters do not
+#: change once it is made; routes compare by value, so they cannot be keys of a dict).
+_ACCEPTED = "_leolink_query_names"
+
+
 async def reject_unknown_query(request: Request) -> None:
     """Refuse (422) a query parameter that the matched endpoint does not declare."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not route.include_in_schema:
         return  # the map's pages keep their own query (deep links); the API is strict
-    accepted = _query_names(route.dependant)  # a walk over a few parameters
+    if not request.scope.get("query_string"):
+        return  # nothing to check (most requests)
+    accepted: frozenset[str] | None = getattr(route, _ACCEPTED, None)
+    if accepted is None:
+        accepted = frozenset(_query_names(route.dependant))
+        setattr(route, _ACCEPTED, accepted)
     unknown = [name for name in request.query_params if name not in accepted]
     if unknown:
         known = ", ".join(sorted(accepted)) or "none"

@@ -70,7 +70,6 @@ __all__ = [
     "SiteRefOut",
     "Suspension",
     "TerminalIn",
-    "TerminalOut",
     "TerminalPositionOut",
     "TerminalPositionsOut",
     "Verification",
@@ -352,22 +351,6 @@ class TerminalIn(_In):
     plan: Plan = Plan.STANDARD
     funding_party: Annotated[str, Field(max_length=200, pattern=_LINE)] | None = None
     reason: Text
-
-
-class TerminalOut(BaseModel):
-    """A terminal and its account."""
-
-    id: str
-    account: str
-    home_country: str
-    customer_class: CustomerClass
-    plan: Plan
-    funding_party: str | None
-    state: TerminalState
-    allowlists: list[str]
-    created_at: str
-    updated_at: str
-    version: int
 
 
 class PositionReportIn(_In):

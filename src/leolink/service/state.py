@@ -227,8 +227,10 @@ class ServiceState:
         self.decider.policy_changed()
 
     def close(self) -> None:
-        """Stop listening to the store, and release it if this state opened it."""
+        """Stop listening to the store and the decision threads, and release the store if this
+        state opened it."""
         self._unsubscribe()
+        self.shares.close()
         if self.owns_store:
             self.store.close()
 

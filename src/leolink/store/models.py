@@ -399,11 +399,17 @@ class TerminalRow(Base):
     updated_at: Mapped[np.datetime64]
     version: Mapped[int] = mapped_column(Integer)
 
-    allowlists: Mapped[list[AllowlistMembershipRow]] = relationship(
+    allowlist_rows: Mapped[list[AllowlistMembershipRow]] = relationship(
         cascade="all, delete-orphan",
         order_by="AllowlistMembershipRow.geofence_id",
         lazy="selectin",
     )
+
+    @property
+    def allowlists(self) -> tuple[str, ...]:
+        """The allow-list geofences it is in, sorted (what `leolink.policy.records.Terminal`
+        reads)."""
+        return tuple(sorted(m.geofence_id for m in self.allowlist_rows))
 
     # The store sets ``version`` itself (+1 per change, cells included); SQLAlchemy adds
     # ``WHERE version = <old>`` to each UPDATE as a second guard against lost updates.

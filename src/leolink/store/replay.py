@@ -37,7 +37,7 @@ from leolink.errors import InputError
 from leolink.policy._areas import area_cells, area_key, fence_area
 from leolink.policy.merkle import append_leaf, root_from_frontier
 from leolink.policy.notes import Verifier, parse_checkpoint
-from leolink.policy.records import PositionReport
+from leolink.policy.records import PositionReport, Terminal
 from leolink.policy.replay import (
     TABLES,
     TableState,
@@ -212,8 +212,8 @@ def tables_state(session: Session) -> TableState:
         state.put("cell_statuses", str(cs.id), repo.row_to_cell_status(cs).to_dict())
     for fence in session.scalars(select(GeofenceRow).options(selectinload(GeofenceRow.cell_rows))):
         state.put("geofences", fence.id, repo.geofence_as_logged(fence))
-    for t in session.scalars(select(TerminalRow).options(selectinload(TerminalRow.allowlists))):
-        state.put("terminals", t.id, repo.row_to_terminal(t).to_dict())
+    for t in session.scalars(select(TerminalRow).options(selectinload(TerminalRow.allowlist_rows))):
+        state.put("terminals", t.id, Terminal.model_validate(t).as_logged())
     for m in session.scalars(select(AllowlistMembershipRow)):
         member = {
             "geofence_id": m.geofence_id,

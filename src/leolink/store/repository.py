@@ -23,12 +23,8 @@ from leolink.policy.records import (
     ChangeState,
     CountryStatus,
     CountryStatusChange,
-    CustomerClass,
     Geofence,
-    Plan,
     Role,
-    Terminal,
-    TerminalState,
 )
 from leolink.store.models import (
     AllowlistMembershipRow,
@@ -57,7 +53,6 @@ __all__ = [
     "row_to_audit_record",
     "row_to_checkpoint",
     "row_to_country_change",
-    "row_to_terminal",
 ]
 
 
@@ -154,23 +149,6 @@ def geofence_as_logged(row: GeofenceRow) -> dict[str, Any]:
     the area and reason) when the fence has a commitment salt."""
     fields = Geofence.model_validate(row).as_logged()
     return fields if row.commitment_salt is None else seal_geofence(fields, row.commitment_salt)
-
-
-def row_to_terminal(row: TerminalRow) -> Terminal:
-    """The frozen record of a terminal row and its allow-list memberships."""
-    return Terminal(
-        id=row.id,
-        account=row.account,
-        home_country=row.home_country,
-        customer_class=CustomerClass(row.customer_class),
-        plan=Plan(row.plan),
-        funding_party=row.funding_party,
-        state=TerminalState(row.state),
-        allowlists=tuple(sorted(m.geofence_id for m in row.allowlists)),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
 
 
 def row_to_api_key(row: ApiKeyRow) -> ApiKey:

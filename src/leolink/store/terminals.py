@@ -81,8 +81,8 @@ class Terminals:
             row = TerminalRow(id=tid, created_at=tx.now, updated_at=tx.now, version=1, **fields)
             tx.session.add(row)
             tx.session.flush()
-            terminal = repo.row_to_terminal(row)
-            tx.log("terminal.register", "terminal", tid, None, terminal.to_dict(), reason)
+            terminal = Terminal.model_validate(row)
+            tx.log("terminal.register", "terminal", tid, None, terminal.as_logged(), reason)
             tx.policy_changed = True
         return terminal
 
@@ -119,7 +119,7 @@ class Terminals:
         with self._db.write(actor) as tx:
             row = repo.get_terminal(tx.session, terminal_id)
             repo.check_version(f"terminal {row.id!r}", row.version, expected_version)
-            before = repo.row_to_terminal(row).to_dict()
+            before = Terminal.model_validate(row).as_logged()
             changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
             if not changed:
                 raise InputError(f"terminal {row.id!r} already has {changes}: nothing to change")
@@ -127,8 +127,15 @@ class Terminals:
                 setattr(row, name, value)
             row.updated_at, row.version = tx.now, row.version + 1
             tx.session.flush()
-            terminal = repo.row_to_terminal(row)
-            tx.log("terminal.update", "terminal", row.id, before, terminal.to_dict(), reason)
+            terminal = Terminal.model_validate(row)
+            tx.log(
+                "terminal.update",
+                "terminal",
+                row.id,
+                before,
+                terminal.as_logged(),
+                reason,
+            )
             tx.policy_changed = True
         return terminal
 
@@ -159,7 +166,7 @@ class Terminals:
     def get(self, terminal_id: str) -> Terminal:
         """The terminal ``terminal_id``; `NotFoundError` if there is none."""
         with self._db.read() as session:
-            return repo.row_to_terminal(repo.get_terminal(session, terminal_id))
+            return Terminal.model_validate(repo.get_terminal(session, terminal_id))
 
     def find(
         self, *, account: str | None = None, state: TerminalState | str | None = None
@@ -171,7 +178,7 @@ class Terminals:
         if state is not None:
             query = query.where(TerminalRow.state == choice(TerminalState, state, "state").value)
         with self._db.read() as session:
-            return [repo.row_to_terminal(r) for r in session.scalars(query)]
+            return [Terminal.model_validate(r) for r in session.scalars(query)]
 
     # --- position reports ----------------------------------------------------------------
 

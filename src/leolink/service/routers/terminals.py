@@ -20,7 +20,6 @@ from leolink.service.schemas import (
     PositionReportsOut,
     Suspension,
     TerminalIn,
-    TerminalOut,
     TerminalPositionsOut,
 )
 from leolink.service.state import ServiceState, get_state
@@ -38,11 +37,7 @@ Reporter = Annotated[
 TerminalId = Annotated[str, Path(min_length=1, max_length=64, description="The terminal's id.")]
 
 
-def _out(terminal: Terminal) -> TerminalOut:
-    return TerminalOut.model_validate(terminal.to_dict())
-
-
-@router.get("", response_model=Page[TerminalOut], responses=errors(401, 403))
+@router.get("", response_model=Page[Terminal], responses=errors(401, 403))
 def list_terminals(
     state: StateDep,
     _who: Reader,
@@ -50,15 +45,15 @@ def list_terminals(
     terminal_state: Annotated[TerminalState | None, Query(alias="state")] = None,
     after: Annotated[str | None, Query(max_length=64, description="Cursor: a terminal id.")] = None,
     limit: LimitQuery = None,
-) -> Page[TerminalOut]:
+) -> Page[Terminal]:
     """Terminals by id, optionally of one account and/or in one state."""
     terminals = state.store.terminals(account=account, state=terminal_state)
     items, nxt = page(terminals, lambda t: t.id, after, limit or state.limits.page_default)
-    return Page[TerminalOut](items=[_out(t) for t in items], next=nxt)
+    return Page[Terminal](items=items, next=nxt)
 
 
-@router.post("", status_code=201, response_model=TerminalOut, responses=errors(400, 401, 403, 409))
-def register(state: StateDep, who: Manager, body: TerminalIn) -> TerminalOut:
+@router.post("", status_code=201, response_model=Terminal, responses=errors(400, 401, 403, 409))
+def register(state: StateDep, who: Manager, body: TerminalIn) -> Terminal:
     """Register a terminal (active); 409 if the id is taken."""
     terminal = state.store.register_terminal(
         body.id,
@@ -70,7 +65,7 @@ def register(state: StateDep, who: Manager, body: TerminalIn) -> TerminalOut:
         actor=who.actor,
         reason=body.reason,
     )
-    return _out(terminal)
+    return terminal
 
 
 # Declared before /{terminal_id}, which would otherwise take "positions" for an id.
@@ -117,10 +112,10 @@ def positions(
     )
 
 
-@router.get("/{terminal_id}", response_model=TerminalOut, responses=errors(401, 403, 404))
-def get_terminal(state: StateDep, _who: Reader, terminal_id: TerminalId) -> TerminalOut:
+@router.get("/{terminal_id}", response_model=Terminal, responses=errors(401, 403, 404))
+def get_terminal(state: StateDep, _who: Reader, terminal_id: TerminalId) -> Terminal:
     """One terminal."""
-    return _out(state.store.terminal(terminal_id))
+    return state.store.terminal(terminal_id)
 
 
 @router.post(
@@ -156,12 +151,10 @@ def report_positions(
 
 @router.post(
     "/{terminal_id}/suspend",
-    response_model=TerminalOut,
+    response_model=Terminal,
     responses=errors(400, 401, 403, 404, 409),
 )
-def suspend(
-    state: StateDep, who: Manager, terminal_id: TerminalId, body: Suspension
-) -> TerminalOut:
+def suspend(state: StateDep, who: Manager, terminal_id: TerminalId, body: Suspension) -> Terminal:
     """Suspend a terminal's service (409 if it is suspended already or changed since
     ``expected_version``)."""
     if state.store.terminal(terminal_id).state is TerminalState.SUSPENDED:
@@ -173,4 +166,4 @@ def suspend(
         actor=who.actor,
         reason=body.reason,
     )
-    return _out(terminal)
+    return terminal
