@@ -1,5 +1,5 @@
-"""What the web map's end-to-end tests do with a page: open the map, click a place, read
-pixels, and talk to the service's API directly (to set up and to check what the page shows)."""
+"""What the web map's end-to-end tests do with a page: open the map, pick or click a place,
+read pixels, and talk to the service's API directly (to set up and to check what the page shows)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,27 @@ def count_near(pixels: np.ndarray, rgb: tuple[int, int, int], tolerance: int = 2
     return int((np.abs(pixels - np.array(rgb)).max(axis=2) <= tolerance).sum())
 
 
+def wait_for_layers_on_map(page: Any) -> None:
+    """Wait until deck.gl has taken up the layers the map last handed it: it does so at its next
+    animation frame, and a pick or a click before then meets the layers before."""
+    page.wait_for_function("window.leolink.layersTakenUp()", timeout=10_000)
+
+
+def pick(page: Any, lat: float, lon: float) -> Any:
+    """What deck.gl has under a place of the map, as a pointer there would (the tooltip's
+    object): ``{layer, object}`` or None."""
+    wait_for_layers_on_map(page)
+    return page.evaluate(
+        f"""(() => {{
+          const p = window.leolink.map.project([{lon}, {lat}]);
+          const info = window.leolink.overlay.pickObject({{x: p.x, y: p.y, radius: 3}});
+          return info ? {{layer: info.layer.id, object: info.object}} : null;
+        }})()"""
+    )
+
+
 def click_at(page: Any, lat: float, lon: float) -> None:
+    wait_for_layers_on_map(page)
     point = page.evaluate(f"(() => window.leolink.map.project([{lon}, {lat}]))()")
     box = page.locator("#map").bounding_box()
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])

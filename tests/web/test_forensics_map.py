@@ -22,8 +22,7 @@ from typer.testing import CliRunner
 
 from leolink.cli.main import app
 from tests.web.conftest import AT, Service
-from tests.web.pages import READY_MS, api, canvas_pixels, click_at, count_near, open_map
-from tests.web.test_layers import pick
+from tests.web.pages import READY_MS, api, canvas_pixels, click_at, count_near, open_map, pick
 
 pytestmark = pytest.mark.slow
 

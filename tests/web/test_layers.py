@@ -20,23 +20,20 @@ import pytest
 from PIL import Image
 
 from tests.web.conftest import AT, Service
-from tests.web.pages import READY_MS, api, canvas_pixels, click_at, count_near, open_map
+from tests.web.pages import (
+    READY_MS,
+    api,
+    canvas_pixels,
+    click_at,
+    count_near,
+    open_map,
+    pick,
+)
 
 pytestmark = pytest.mark.slow
 
 WARSAW = (52.23, 21.01)
 MOSCOW = (55.75, 37.62)
-
-
-def pick(page: Any, lat: float, lon: float) -> Any:
-    """What deck.gl has under a place of the map: ``{layer, object}`` or None."""
-    return page.evaluate(
-        f"""(() => {{
-          const p = window.leolink.map.project([{lon}, {lat}]);
-          const info = window.leolink.overlay.pickObject({{x: p.x, y: p.y, radius: 3}});
-          return info ? {{layer: info.layer.id, object: info.object}} : null;
-        }})()"""
-    )
 
 
 def pixels_around(page: Any, lat: float, lon: float, half: int = 8) -> np.ndarray:

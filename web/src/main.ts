@@ -555,6 +555,7 @@ function cellColor(cell: Cell): [number, number, number, number] {
 }
 
 let lastLayers: any[] = [];
+let takenUpLayers: any[] = [];
 let lastSatelliteOrder: ReturnType<SatelliteFeed["positionsAt"]> = null;
 
 function renderLayers(): void {
@@ -722,6 +723,18 @@ function renderLayers(): void {
   }
   lastLayers = layers;
   overlay.setProps({ layers });
+}
+
+/**
+ * The deck.gl layers on the map: those draws and picks use.  `overlay.setProps({ layers })` only
+ * hands a list over; deck.gl takes it up at its next animation frame (its LayerManager keeps the
+ * list aside until `updateLayers()`), and until then it draws and picks the list before.  A layer
+ * deck.gl has taken up has its state (`isLoaded`), so the last list is on the map once every layer
+ * of it is; before that, the one taken up earlier still is.
+ */
+function layersOnMap(): any[] {
+  if (lastLayers.every((layer) => layer.isLoaded)) takenUpLayers = lastLayers;
+  return takenUpLayers;
 }
 
 function tooltip(layerId: string | undefined, object: any, index: number): any {
@@ -1013,11 +1026,13 @@ window.leolink = {
   catalogOffer,
   /** An H3 cell's centre as [lat, lon] (for the tests' land checks). */
   h3center: (cell: string) => cellToLatLng(cell),
-  /** The data of a deck.gl layer drawn now, by id. */
-  layerData: (id: string) => lastLayers.find((layer) => layer.id === id)?.props.data,
+  /** Whether deck.gl has taken up the layers last handed to it (a pick now sees them). */
+  layersTakenUp: () => layersOnMap() === lastLayers,
+  /** The data of a deck.gl layer on the map now, by id. */
+  layerData: (id: string) => layersOnMap().find((layer) => layer.id === id)?.props.data,
   /** The MapLibre layer a deck.gl layer is drawn before (null: on top). */
-  layerBeforeId: (id: string) => lastLayers.find((layer) => layer.id === id)?.props.beforeId ?? null,
-  /** Each deck.gl layer drawn: its number of objects. */
+  layerBeforeId: (id: string) => layersOnMap().find((layer) => layer.id === id)?.props.beforeId ?? null,
+  /** Each deck.gl layer on the map now (taken up by deck.gl, so drawn and picked): its number of objects. */
   layerSummary: () =>
-    Object.fromEntries(lastLayers.map((layer) => [layer.id, { count: layer.props.data?.length ?? 0 }])),
+    Object.fromEntries(layersOnMap().map((layer) => [layer.id, { count: layer.props.data?.length ?? 0 }])),
 };
