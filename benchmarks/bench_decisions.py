@@ -153,11 +153,11 @@ def build(rng: np.random.Generator) -> tuple[PolicyHistory, list[Terminal], list
     }
     reports = [
         PositionReport(
-            t.id,
-            T0 + np.timedelta64(int(rng.integers(-SPAN_S, SPAN_S)), "s"),
-            float(rng.uniform(40, 56)),
-            float(rng.uniform(-5, 40)),
-            "",
+            terminal_id=t.id,
+            reported_at=T0 + np.timedelta64(int(rng.integers(-SPAN_S, SPAN_S)), "s"),
+            lat_deg=float(rng.uniform(40, 56)),
+            lon_deg=float(rng.uniform(-5, 40)),
+            cell="",
         )
         for t in terminals
         for _ in range(10)

@@ -166,7 +166,13 @@ def terminal(
 
 def report(terminal_id: str, at: str, position: tuple[float, float]) -> PositionReport:
     """A position report (its cell is not used by the engine)."""
-    return PositionReport(terminal_id, t(at), position[0], position[1], "")
+    return PositionReport(
+        terminal_id=terminal_id,
+        reported_at=t(at),
+        lat_deg=position[0],
+        lon_deg=position[1],
+        cell="",
+    )
 
 
 def history(

@@ -194,7 +194,7 @@ def keys_create(
         )
         typer.echo(token)
     else:
-        emit({**key.to_dict(), "token": token}, fmt)
+        emit({**key.model_dump(mode="json"), "token": token}, fmt)
 
 
 def keys_list(db: DbOption = None, fmt: FormatOption = Format.auto) -> None:
@@ -202,7 +202,7 @@ def keys_list(db: DbOption = None, fmt: FormatOption = Format.auto) -> None:
     from leolink.store import Store
 
     with Store.open(db) as store:
-        emit([k.to_dict() for k in store.api_keys()], fmt, title="API keys")
+        emit([k.model_dump(mode="json") for k in store.api_keys()], fmt, title="API keys")
 
 
 def keys_revoke(
@@ -217,7 +217,7 @@ def keys_revoke(
 
     with Store.open(db, signing_key=signing_key) as store:
         key = store.revoke_api_key(key_id, actor=_cli_actor(), reason=reason)
-    emit(key.to_dict(), fmt, title="Revoked")
+    emit(key.model_dump(mode="json"), fmt, title="Revoked")
 
 
 def register(app: typer.Typer) -> None:

@@ -160,10 +160,6 @@ class _LiftedByTwo(_Change):
     withdrawal_proposed_at: Instant | None = None
 
 
-def _instant(t: np.datetime64 | None) -> str | None:
-    return None if t is None else format_instant(t)
-
-
 def _before(a: np.datetime64 | None, b: np.datetime64 | None) -> bool:
     """``a <= b`` where None for ``b`` is the open future."""
     return a is not None and (b is None or bool(a <= b))
@@ -552,53 +548,36 @@ class Terminal(_Record):
     version: int
 
 
-@dataclass(frozen=True)
-class PositionReport:
-    """Where a terminal said it was: (lat, lon) in degrees WGS84 and its H3 cell, at an instant."""
+class PositionReport(_Record):
+    """Where a terminal said it was: (lat, lon) in degrees WGS84 and its H3 cell, at an instant.
+
+    One shape, as `Terminal`: validated from its row, returned by the service as is; its JSON
+    (``model_dump(mode="json")``) is the API's, and without ``terminal_id`` what the terminal's
+    audit record lists.
+    """
 
     terminal_id: str
-    reported_at: np.datetime64
+    reported_at: Instant
     lat_deg: float
     lon_deg: float
     cell: str
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return {
-            "terminal_id": self.terminal_id,
-            "reported_at": format_instant(self.reported_at),
-            "lat_deg": self.lat_deg,
-            "lon_deg": self.lon_deg,
-            "cell": self.cell,
-        }
 
-
-@dataclass(frozen=True)
-class ApiKey:
-    """An API key without its secret (the store keeps only a keyed hash of it)."""
+class ApiKey(_Record):
+    """An API key without its secret (the store keeps only a keyed hash of it, which the record
+    does not read from the row); its JSON is what the CLI shows and the audit log holds."""
 
     id: str
     name: str
     role: Role
-    created_at: np.datetime64
+    created_at: Instant
     created_by: str
-    revoked_at: np.datetime64 | None
+    revoked_at: Instant | None
 
     @property
     def revoked(self) -> bool:
         """True once the key has been revoked."""
         return self.revoked_at is not None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields (never the secret or its hash)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "role": self.role.value,
-            "created_at": format_instant(self.created_at),
-            "created_by": self.created_by,
-            "revoked_at": _instant(self.revoked_at),
-        }
 
 
 @dataclass(frozen=True)

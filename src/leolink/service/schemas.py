@@ -20,6 +20,7 @@ from leolink.api import (
     CustomerClass,
     GeofenceEffect,
     Plan,
+    PositionReport,
     TerminalState,
 )
 
@@ -55,7 +56,6 @@ __all__ = [
     "PolygonIn",
     "PopOut",
     "PositionReportIn",
-    "PositionReportOut",
     "PositionReportsIn",
     "PositionReportsOut",
     "ProblemDetails",
@@ -339,20 +339,10 @@ class PositionReportsIn(_In):
     reports: Annotated[list[PositionReportIn], Field(min_length=1)]
 
 
-class PositionReportOut(BaseModel):
-    """A stored position report with its H3 cell."""
-
-    terminal_id: str
-    reported_at: str
-    lat_deg: float
-    lon_deg: float
-    cell: str
-
-
 class PositionReportsOut(BaseModel):
     """The reports as stored."""
 
-    reports: list[PositionReportOut]
+    reports: list[PositionReport]
 
 
 class Suspension(_In):

@@ -26,7 +26,6 @@ from sqlalchemy import select
 
 from leolink.errors import InputError, NotFoundError, PolicyStateError
 from leolink.policy.records import ApiKey, Role
-from leolink.store import repository as repo
 from leolink.store.checks import check_reason, choice
 from leolink.store.models import ApiKeyRow
 from leolink.store.unit_of_work import Transactions
@@ -103,8 +102,8 @@ class ApiKeys:
                 created_by=tx.actor,
             )
             tx.session.add(row)
-            key = repo.row_to_api_key(row)
-            tx.log("api_key.create", "api_key", key_id, None, key.to_dict(), reason)
+            key = ApiKey.model_validate(row)
+            tx.log("api_key.create", "api_key", key_id, None, key.as_logged(), reason)
         return key, token
 
     def revoke(self, key_id: str, *, actor: str, reason: str) -> ApiKey:
@@ -116,10 +115,10 @@ class ApiKeys:
                 raise NotFoundError(f"there is no API key with id {key_id!r}")
             if row.revoked_at is not None:
                 raise PolicyStateError(f"API key {key_id!r} is already revoked")
-            before = repo.row_to_api_key(row).to_dict()
+            before = ApiKey.model_validate(row).as_logged()
             row.revoked_at = tx.now
-            key = repo.row_to_api_key(row)
-            tx.log("api_key.revoke", "api_key", key_id, before, key.to_dict(), reason)
+            key = ApiKey.model_validate(row)
+            tx.log("api_key.revoke", "api_key", key_id, before, key.as_logged(), reason)
         return key
 
     def authenticate(self, token: str) -> ApiKey | None:
@@ -136,10 +135,10 @@ class ApiKeys:
             matches = secret_matches(secret, salt, expected)
             if row is None or row.revoked_at is not None or not matches:
                 return None
-            return repo.row_to_api_key(row)
+            return ApiKey.model_validate(row)
 
     def find(self) -> list[ApiKey]:
         """All API keys (without secrets), oldest first."""
         with self._db.read() as session:
             rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id))
-            return [repo.row_to_api_key(r) for r in rows]
+            return [ApiKey.model_validate(r) for r in rows]

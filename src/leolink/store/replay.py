@@ -38,6 +38,7 @@ from leolink.policy._areas import area_cells, area_key, fence_area
 from leolink.policy.merkle import append_leaf, root_from_frontier
 from leolink.policy.notes import Verifier, parse_checkpoint
 from leolink.policy.records import (
+    ApiKey,
     CellStatusChange,
     CountryStatusChange,
     PositionReport,
@@ -231,9 +232,8 @@ def tables_state(session: Session) -> TableState:
         }
         state.put("allowlist_memberships", membership_key(m.geofence_id, m.terminal_id), member)
     for r in session.scalars(select(PositionReportRow)):
-        report = PositionReport(r.terminal_id, r.reported_at, r.lat_deg, r.lon_deg, r.cell)
-        fields = report.to_dict()
+        fields = PositionReport.model_validate(r).as_logged()
         state.put("position_reports", report_key(r.terminal_id, fields["reported_at"]), fields)
     for key in session.scalars(select(ApiKeyRow)):
-        state.put("api_keys", key.id, repo.row_to_api_key(key).to_dict())
+        state.put("api_keys", key.id, ApiKey.model_validate(key).as_logged())
     return state

@@ -18,13 +18,10 @@ from leolink.errors import ConflictError, NotFoundError
 from leolink.policy.audit import AuditRecord, Checkpoint, JSONValue
 from leolink.policy.commitments import seal_geofence
 from leolink.policy.records import (
-    ApiKey,
     Geofence,
-    Role,
 )
 from leolink.store.models import (
     AllowlistMembershipRow,
-    ApiKeyRow,
     AuditCheckpointRow,
     AuditHeadRow,
     AuditRecordRow,
@@ -43,7 +40,6 @@ __all__ = [
     "get_terminal",
     "head_row_to_checkpoint",
     "policy_version",
-    "row_to_api_key",
     "row_to_audit_record",
     "row_to_checkpoint",
 ]
@@ -99,11 +95,6 @@ def geofence_as_logged(row: GeofenceRow) -> dict[str, Any]:
     the area and reason) when the fence has a commitment salt."""
     fields = Geofence.model_validate(row).as_logged()
     return fields if row.commitment_salt is None else seal_geofence(fields, row.commitment_salt)
-
-
-def row_to_api_key(row: ApiKeyRow) -> ApiKey:
-    """The frozen record of an API-key row, without salt and hash."""
-    return ApiKey(row.id, row.name, Role(row.role), row.created_at, row.created_by, row.revoked_at)
 
 
 def audit_select() -> Any:

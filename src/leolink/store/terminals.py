@@ -209,7 +209,7 @@ class Terminals:
         with self._db.write(actor) as tx:
             terminal = repo.get_terminal(tx.session, terminal_id)
             given = [
-                PositionReport(terminal.id, t, float(a), float(o), c)
+                PositionReport(terminal_id=terminal.id, reported_at=t, lat_deg=a, lon_deg=o, cell=c)
                 for t, a, o, c in zip(times, lat.tolist(), lon.tolist(), cells, strict=True)
             ]
             known = {
@@ -257,9 +257,7 @@ class Terminals:
                 for r in reports
             )
             after = {
-                "reports": [
-                    {k: v for k, v in r.to_dict().items() if k != "terminal_id"} for r in reports
-                ]
+                "reports": [r.model_dump(mode="json", exclude={"terminal_id"}) for r in reports]
             }
             tx.log("terminal.report_positions", "terminal", terminal.id, None, after, reason)
         return given
@@ -287,10 +285,7 @@ class Terminals:
         with self._db.read() as session:
             if terminal_id is not None:
                 repo.get_terminal(session, terminal_id)
-            return [
-                PositionReport(r.terminal_id, r.reported_at, r.lat_deg, r.lon_deg, r.cell)
-                for r in session.scalars(query)
-            ]
+            return [PositionReport.model_validate(r) for r in session.scalars(query)]
 
     def last_reports(self, *, before: str | np.datetime64 | None = None) -> list[PositionReport]:
         """Each terminal's latest position report (before ``before``, when given), by terminal.
@@ -316,8 +311,6 @@ class Terminals:
         with self._db.read() as session:
             out: dict[str, PositionReport] = {}
             for r in session.scalars(query):
-                out.setdefault(
-                    r.terminal_id,
-                    PositionReport(r.terminal_id, r.reported_at, r.lat_deg, r.lon_deg, r.cell),
-                )
+                if r.terminal_id not in out:
+                    out[r.terminal_id] = PositionReport.model_validate(r)
             return list(out.values())

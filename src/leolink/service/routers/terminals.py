@@ -15,7 +15,6 @@ from leolink.service.positions import Box, decide_positions, latest_positions
 from leolink.service.routers._common import AtQuery, LimitQuery, errors, instant_or_now, page
 from leolink.service.schemas import (
     Page,
-    PositionReportOut,
     PositionReportsIn,
     PositionReportsOut,
     Suspension,
@@ -144,9 +143,7 @@ def report_positions(
         [r.lon for r in body.reports],
         actor=who.actor,
     )
-    return PositionReportsOut(
-        reports=[PositionReportOut.model_validate(r.to_dict()) for r in reports]
-    )
+    return PositionReportsOut(reports=reports)
 
 
 @router.post(
