@@ -135,6 +135,18 @@ class _Record(BaseModel):
         return self.model_dump(mode="json")
 
 
+#: The fields of `_Change`, in the order every change's JSON writes them.
+_LIFECYCLE: Final = (
+    "state",
+    "proposer",
+    "approver",
+    "proposed_at",
+    "approved_at",
+    "rejected_at",
+    "withdrawn_at",
+)
+
+
 class _Change(_Record):
     """A change under the two-person rule (`leolink.store.approval`): who proposed and who
     decided it, and when (`CountryStatusChange`, `CellStatusChange`, `Geofence`).  Its fields
@@ -179,13 +191,7 @@ class CountryStatusChange(_Change):
         "effective_from",
         "source",
         "note",
-        "state",
-        "proposer",
-        "approver",
-        "proposed_at",
-        "approved_at",
-        "rejected_at",
-        "withdrawn_at",
+        *_LIFECYCLE,
         "recorded_at",
         "reconstruction",
     )
@@ -291,13 +297,7 @@ class CellStatusChange(_LiftedByTwo):
         "effective_until",
         "published",
         "source",
-        "state",
-        "proposer",
-        "approver",
-        "proposed_at",
-        "approved_at",
-        "rejected_at",
-        "withdrawn_at",
+        *_LIFECYCLE,
         "audit_seq",
         "withdrawal_proposer",
         "withdrawal_proposed_at",
@@ -415,13 +415,7 @@ class Geofence(_LiftedByTwo):
         "reason",
         "size_km2",
         "needs_approval",
-        "state",
-        "proposer",
-        "approver",
-        "proposed_at",
-        "approved_at",
-        "rejected_at",
-        "withdrawn_at",
+        *_LIFECYCLE,
         "version",
         "recorded_at",
         "reconstruction",
