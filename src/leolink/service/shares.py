@@ -24,6 +24,7 @@ keeps its turns until the thread is done, so no more than the turns ever compute
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import math
 import time
@@ -126,11 +127,9 @@ class ClientShares:
 async def _take(turns: anyio.CapacityLimiter, deadline: float, wait_s: float) -> None:
     """One of ``turns``: at once when one is free and nobody waits for one (no timer armed),
     else in arrival order until ``deadline`` (`time.monotonic`), then 503."""
-    try:
+    with contextlib.suppress(anyio.WouldBlock):
         turns.acquire_nowait()  # refuses while others wait, so the order stays the arrival's
         return
-    except anyio.WouldBlock:
-        pass
     with anyio.move_on_after(max(0.0, deadline - time.monotonic())) as waited:
         await turns.acquire()
     if waited.cancelled_caught:
