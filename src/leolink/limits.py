@@ -18,6 +18,7 @@ __all__ = [
     "ClientShare",
     "WorkLimits",
     "describe_limits",
+    "exceeded",
 ]
 
 
@@ -92,3 +93,13 @@ CLIENT_SHARE: Final = ClientShare()
 def describe_limits(limits: WorkLimits | ClientShare) -> str:
     """The limits as one line of text (for ``--help``)."""
     return "; ".join(f"{f.name} {getattr(limits, f.name):,}" for f in fields(limits))
+
+
+def exceeded(limits: WorkLimits, figures: tuple[tuple[str, int, str], ...]) -> list[str]:
+    """The figures of an estimate beyond ``limits``, each ``(what, value, limit field)``, as
+    text naming the figure and the limit ("cells 1,200 > max_cells 1,000"); empty when none."""
+    return [
+        f"{what} {value:,} > {name} {getattr(limits, name):,}"
+        for what, value, name in figures
+        if value > getattr(limits, name)
+    ]

@@ -19,7 +19,7 @@ from typing import Any, Final
 from leolink.coverage.sweep import region_cells
 from leolink.errors import LimitError
 from leolink.geo import grid
-from leolink.limits import WorkLimits
+from leolink.limits import WorkLimits, exceeded
 
 __all__ = ["SweepEstimate", "check_sweep", "estimate_region_cells", "estimate_sweep"]
 
@@ -105,20 +105,14 @@ def estimate_region_cells(resolution: int, **region: Any) -> int:
 def check_sweep(estimate: SweepEstimate, limits: WorkLimits, *, force: bool = False) -> None:
     """Refuse (`LimitError`) a sweep beyond ``limits`` unless ``force``; the message gives the
     estimate, the limit exceeded and what to do."""
-    over = [
-        f"{what} {value:,} > {name} {limit:,}"
-        for what, value, name, limit in (
-            ("cells", estimate.cells, "max_cells", limits.max_cells),
-            ("instants", estimate.instants, "max_instants", limits.max_instants),
-            (
-                "cell-instants",
-                estimate.cell_instants,
-                "max_cell_instants",
-                limits.max_cell_instants,
-            ),
-        )
-        if value > limit
-    ]
+    over = exceeded(
+        limits,
+        (
+            ("cells", estimate.cells, "max_cells"),
+            ("instants", estimate.instants, "max_instants"),
+            ("cell-instants", estimate.cell_instants, "max_cell_instants"),
+        ),
+    )
     if over and not force:
         raise LimitError(
             f"this sweep is {estimate.describe()} (rough), beyond the limits ({'; '.join(over)}): "

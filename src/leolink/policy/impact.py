@@ -32,7 +32,7 @@ from leolink.earth import EARTH_AUTHALIC_RADIUS_KM
 from leolink.errors import InputError, LimitError, RegionError, TimeWindowError
 from leolink.geo import grid
 from leolink.geo.regions import geojson_vertices
-from leolink.limits import WorkLimits
+from leolink.limits import WorkLimits, exceeded
 from leolink.policy._areas import (
     AreaCellsStore,
     FenceArea,
@@ -178,20 +178,14 @@ def estimate_impact(
 def check_impact(estimate: ImpactEstimate, limits: WorkLimits, *, force: bool = False) -> None:
     """Refuse (`leolink.errors.LimitError`) a preview beyond ``limits`` unless ``force``: the
     message gives the estimate, each limit exceeded by name, and what to do."""
-    over = [
-        f"{what} {value:,} > {name} {limit:,}"
-        for what, value, name, limit in (
-            ("vertices", estimate.vertices, "max_geofence_vertices", limits.max_geofence_vertices),
-            ("cells", estimate.cells, "max_cells", limits.max_cells),
-            (
-                "cell-steps",
-                estimate.cell_steps,
-                "max_impact_cell_steps",
-                limits.max_impact_cell_steps,
-            ),
-        )
-        if value > limit
-    ]
+    over = exceeded(
+        limits,
+        (
+            ("vertices", estimate.vertices, "max_geofence_vertices"),
+            ("cells", estimate.cells, "max_cells"),
+            ("cell-steps", estimate.cell_steps, "max_impact_cell_steps"),
+        ),
+    )
     if over and not force:
         raise LimitError(
             f"this impact preview is {estimate.describe()} (rough), beyond the limits "
